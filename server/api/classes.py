@@ -1,0 +1,96 @@
+"""Classes of a project: add, rename or move, delete."""
+
+from flask import Blueprint, request
+from sqlalchemy import select
+
+from ..auth import get_project
+from ..db import db
+from ..models import Project, ProjectClass, Sample
+from ..problems import abort_problem, field_error
+from ..storage import delete_unreferenced
+from .common import (
+    CLASS_NAME_MAX,
+    class_json,
+    class_sample_counts,
+    get_class,
+    int_field,
+    json_body,
+    text_field,
+)
+
+bp = Blueprint("classes", __name__, url_prefix="/api/projects/<project_id>/classes")
+
+BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def check_name_free(project: Project, name: str, cls: ProjectClass | None = None) -> None:
+    """409 when another class of the project already has this name."""
+    if any(other.name == name and other is not cls for other in project.classes):
+        abort_problem(409, f"This project already has a class named {name!r}.")
+
+
+def move(project: Project, cls: ProjectClass, position: int) -> None:
+    """Put `cls` at `position`; the classes after it shift, positions stay 0..n-1."""
+    others = [other for other in project.classes if other is not cls]
+    others.insert(position, cls)
+    for index, other in enumerate(others):
+        other.position = index
+
+
+def respond(project: Project, cls: ProjectClass, status: int = 200):
+    return class_json(cls, class_sample_counts(project).get(cls.id, 0)), status
+
+
+@bp.post("")
+def add_class(project_id: str):
+    """Add a class at the end of the project's list."""
+    project = get_project(project_id, write=True)
+    name = text_field(json_body().get("name"), "name", CLASS_NAME_MAX)
+    check_name_free(project, name)
+    cls = ProjectClass(name=name, position=len(project.classes))
+    project.classes.append(cls)
+    db.session.commit()
+    return respond(project, cls, 201)
+
+
+@bp.patch("/<int:class_id>")
+def update_class(project_id: str, class_id: int):
+    """Rename a class and/or move it to another position."""
+    project = get_project(project_id, write=True)
+    cls = get_class(project, class_id)
+    body = json_body()
+    if "name" not in body and "position" not in body:
+        field_error("name", "send a new name, a new position, or both")
+    if "name" in body:
+        name = text_field(body["name"], "name", CLASS_NAME_MAX)
+        check_name_free(project, name, cls)
+        cls.name = name
+    if "position" in body:
+        position = int_field(body["position"], "position")
+        if not 0 <= position < len(project.classes):
+            field_error("position", f"must be from 0 to {len(project.classes) - 1}")
+        move(project, cls, position)
+    db.session.commit()
+    return respond(project, cls)
+
+
+@bp.delete("/<int:class_id>")
+def delete_class(project_id: str, class_id: int):
+    """Delete a class; its samples become unlabelled, or go too with ?delete_samples=true."""
+    project = get_project(project_id, write=True)
+    cls = get_class(project, class_id)
+    delete_samples = BOOLEANS.get(request.args.get("delete_samples", "false").lower())
+    if delete_samples is None:
+        field_error("delete_samples", "must be true or false")
+    samples = db.session.scalars(select(Sample).where(Sample.class_id == cls.id)).all()
+    for sample in samples:
+        if delete_samples:
+            db.session.delete(sample)
+        else:
+            sample.class_id = None
+    project.classes.remove(cls)
+    for index, other in enumerate(project.classes):
+        other.position = index
+    delete_unreferenced({sample.sha256 for sample in samples} if delete_samples else ())
+    db.session.commit()
+    return "", 204

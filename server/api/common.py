@@ -1,0 +1,96 @@
+"""Request parsing and JSON shapes shared by the API blueprints."""
+
+import re
+from datetime import datetime
+from typing import Any
+
+from flask import request
+from sqlalchemy import select
+
+from ..db import db
+from ..models import Project, ProjectClass, Sample
+from ..problems import abort_problem, field_error
+
+CLASS_NAME_MAX = 80
+# A year: blobs and backbone files are named by their content, so they never change.
+FOREVER = 365 * 24 * 3600
+INTEGER = re.compile(r"-?[0-9]{1,18}")
+MAX_INT = 2**62  # larger ids cannot exist, and would overflow SQLite's 64-bit integers
+
+
+def timestamp(moment: datetime) -> str:
+    """ISO 8601 in UTC, as every API timestamp is written."""
+    return moment.isoformat(timespec="seconds") + "Z"
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object: 415 if not sent as JSON, 400 if not a JSON object."""
+    if not request.is_json:
+        abort_problem(415, "Send a JSON object with 'Content-Type: application/json'.")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort_problem(400, "The request body must be a JSON object.")
+    return body
+
+
+def text_field(value: Any, field: str, max_length: int) -> str:
+    """A required string of 1..max_length characters once surrounding spaces are removed."""
+    if not isinstance(value, str):
+        field_error(field, "must be a string")
+    value = value.strip()
+    if not 1 <= len(value) <= max_length:
+        field_error(field, f"must be 1 to {max_length} characters long")
+    return value
+
+
+def int_field(value: Any, field: str) -> int:
+    """An integer from JSON (true/false are not integers) or from a query or form string."""
+    if isinstance(value, str) and INTEGER.fullmatch(value):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_INT:
+        field_error(field, "must be an integer")
+    return value
+
+
+def find_class(project: Project, class_id: Any, field: str = "class_id") -> ProjectClass:
+    """A class of `project` named in a request body or query (400 when there is none)."""
+    cls = db.session.get(ProjectClass, int_field(class_id, field))
+    if cls is None or cls.project_id != project.id:
+        field_error(field, f"no class {class_id} in this project")
+    return cls
+
+
+def get_class(project: Project, class_id: int) -> ProjectClass:
+    """A class of `project` named in the URL (404 when there is none)."""
+    cls = db.session.get(ProjectClass, class_id)
+    if cls is None or cls.project_id != project.id:
+        abort_problem(404, f"No class {class_id} in this project.")
+    return cls
+
+
+def class_json(cls: ProjectClass, sample_count: int) -> dict[str, Any]:
+    return {"id": cls.id, "name": cls.name, "position": cls.position, "sample_count": sample_count}
+
+
+def class_sample_counts(project: Project) -> dict[int | None, int]:
+    """Samples per class id (None: unlabelled)."""
+    rows = db.session.execute(
+        select(Sample.class_id, db.func.count())
+        .where(Sample.project_id == project.id)
+        .group_by(Sample.class_id)
+    )
+    return {class_id: count for class_id, count in rows}
+
+
+def sample_json(sample: Sample) -> dict[str, Any]:
+    return {
+        "id": sample.public_id,
+        "class_id": sample.class_id,
+        "sha256": sample.sha256,
+        "width": sample.width,
+        "height": sample.height,
+        "mime_type": sample.mime_type,
+        "source": sample.source,
+        "created": timestamp(sample.created),
+        "image_url": f"/api/samples/{sample.public_id}/image",
+    }

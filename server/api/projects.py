@@ -1,0 +1,89 @@
+"""Projects: create one (and get its owner token), read, rename, delete."""
+
+from typing import Any
+
+from flask import Blueprint
+from sqlalchemy import select
+
+from ..auth import get_project, hash_token, new_token
+from ..db import db
+from ..models import Project, ProjectClass, Sample
+from ..problems import field_error
+from ..storage import delete_unreferenced
+from .common import (
+    CLASS_NAME_MAX,
+    class_json,
+    class_sample_counts,
+    json_body,
+    text_field,
+    timestamp,
+)
+
+bp = Blueprint("projects", __name__, url_prefix="/api/projects")
+
+TITLE_MAX = 200
+
+
+def project_json(project: Project) -> dict[str, Any]:
+    counts = class_sample_counts(project)
+    return {
+        "id": project.public_id,
+        "title": project.title,
+        "created": timestamp(project.created),
+        "classes": [class_json(cls, counts.get(cls.id, 0)) for cls in project.classes],
+        "unlabelled_count": counts.get(None, 0),
+        "sample_count": sum(counts.values()),
+    }
+
+
+def class_names(value: Any) -> list[str]:
+    """The optional starting class names: a list of distinct names."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        field_error("classes", "must be a list of class names")
+    names = [text_field(name, "classes", CLASS_NAME_MAX) for name in value]
+    if len(set(names)) != len(names):
+        field_error("classes", "class names must be different from each other")
+    return names
+
+
+@bp.post("")
+def create_project():
+    """Create a project; the response holds its owner token, shown this once only."""
+    body = json_body()
+    title = text_field(body.get("title"), "title", TITLE_MAX)
+    names = class_names(body.get("classes"))
+    token = new_token()
+    project = Project(title=title, owner_token_sha256=hash_token(token))
+    project.classes = [ProjectClass(name=name, position=i) for i, name in enumerate(names)]
+    db.session.add(project)
+    db.session.commit()
+    location = f"/api/projects/{project.public_id}"
+    return {**project_json(project), "owner_token": token}, 201, {"Location": location}
+
+
+@bp.get("/<project_id>")
+def read_project(project_id: str):
+    """A project with its classes and sample counts; anyone with the id may read it."""
+    return project_json(get_project(project_id))
+
+
+@bp.patch("/<project_id>")
+def rename_project(project_id: str):
+    """Change a project's title."""
+    project = get_project(project_id, write=True)
+    project.title = text_field(json_body().get("title"), "title", TITLE_MAX)
+    db.session.commit()
+    return project_json(project)
+
+
+@bp.delete("/<project_id>")
+def delete_project(project_id: str):
+    """Delete a project, its rows, and the image blobs no other project uses."""
+    project = get_project(project_id, write=True)
+    blobs = set(db.session.scalars(select(Sample.sha256).where(Sample.project_id == project.id)))
+    db.session.delete(project)
+    delete_unreferenced(blobs)
+    db.session.commit()
+    return "", 204

@@ -1,0 +1,126 @@
+"""Samples: upload images, list, relabel, delete, and serve a sample's image."""
+
+from flask import Blueprint, request, send_file
+from sqlalchemy import func, select
+
+from ..auth import get_project, get_sample
+from ..db import db
+from ..models import Project, Sample
+from ..problems import abort_problem, field_error
+from ..storage import blob_store, delete_unreferenced
+from ..uploads import add_samples, checked_uploads
+from .common import FOREVER, find_class, int_field, json_body, sample_json
+
+bp = Blueprint("samples", __name__, url_prefix="/api")
+
+SOURCES = ("webcam", "upload")
+MAX_PER_PAGE = 500
+MAX_BULK_IDS = 5000
+
+
+@bp.post("/projects/<project_id>/samples")
+def upload_samples(project_id: str):
+    """Add images (multipart 'file' parts) with an optional class_id and source."""
+    project = get_project(project_id, write=True)
+    images = checked_uploads()
+    class_id = request.form.get("class_id", "")
+    class_id = find_class(project, class_id).id if class_id not in ("", "null") else None
+    source = request.form.get("source", "upload")
+    if source not in SOURCES:
+        field_error("source", "must be 'webcam' or 'upload'")
+    samples = add_samples(project, images, class_id, source)
+    return {"samples": [sample_json(sample) for sample in samples]}, 201
+
+
+def page_args() -> tuple[int, int]:
+    page = int_field(request.args.get("page", "1"), "page")
+    per_page = int_field(request.args.get("per_page", "100"), "per_page")
+    if page < 1:
+        field_error("page", "must be 1 or more")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        field_error("per_page", f"must be from 1 to {MAX_PER_PAGE}")
+    return page, per_page
+
+
+@bp.get("/projects/<project_id>/samples")
+def list_samples(project_id: str):
+    """A page of the project's samples, oldest first, optionally of one class or unlabelled."""
+    project = get_project(project_id)
+    page, per_page = page_args()
+    query = select(Sample).where(Sample.project_id == project.id)
+    class_id = request.args.get("class_id")
+    if class_id == "unlabelled":
+        query = query.where(Sample.class_id.is_(None))
+    elif class_id is not None:
+        query = query.where(Sample.class_id == find_class(project, class_id).id)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(
+        query.order_by(Sample.created, Sample.id).offset((page - 1) * per_page).limit(per_page)
+    )
+    samples = [sample_json(sample) for sample in rows]
+    return {"samples": samples, "page": page, "per_page": per_page, "total": total}
+
+
+def new_class_id(project: Project, body: dict) -> int | None:
+    """The body's class_id: a class of the project, or null for unlabelled."""
+    if "class_id" not in body:
+        field_error("class_id", "send a class id, or null for unlabelled")
+    return None if body["class_id"] is None else find_class(project, body["class_id"]).id
+
+
+@bp.patch("/projects/<project_id>/samples/<sample_id>")
+def relabel_sample(project_id: str, sample_id: str):
+    """Move one sample to another class, or to unlabelled with class_id null."""
+    project = get_project(project_id, write=True)
+    sample = get_sample(sample_id, project=project)
+    sample.class_id = new_class_id(project, json_body())
+    db.session.commit()
+    return sample_json(sample)
+
+
+@bp.patch("/projects/<project_id>/samples")
+def relabel_samples(project_id: str):
+    """Move many samples (by id) to one class, or to unlabelled; all of them or none."""
+    project = get_project(project_id, write=True)
+    body = json_body()
+    ids = body.get("ids")
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+        field_error("ids", "must be a non-empty list of sample ids")
+    if len(ids) > MAX_BULK_IDS:
+        field_error("ids", f"at most {MAX_BULK_IDS} ids at once")
+    class_id = new_class_id(project, body)
+    found = db.session.scalars(
+        select(Sample).where(Sample.project_id == project.id, Sample.public_id.in_(set(ids)))
+    )
+    by_id = {sample.public_id: sample for sample in found}
+    missing = [i for i in ids if i not in by_id]
+    if missing:
+        field_error("ids", f"no such samples in this project: {', '.join(missing[:10])}")
+    for sample in by_id.values():
+        sample.class_id = class_id
+    db.session.commit()
+    return {"samples": [sample_json(by_id[i]) for i in ids]}
+
+
+@bp.delete("/projects/<project_id>/samples/<sample_id>")
+def delete_sample(project_id: str, sample_id: str):
+    """Delete a sample, and its image blob unless another project has the same image."""
+    project = get_project(project_id, write=True)
+    sample = get_sample(sample_id, project=project)
+    db.session.delete(sample)
+    delete_unreferenced({sample.sha256})
+    db.session.commit()
+    return "", 204
+
+
+@bp.get("/samples/<sample_id>/image")
+def sample_image(sample_id: str):
+    """The sample's stored image bytes; cached for good, since they never change."""
+    sample = get_sample(sample_id)
+    path = blob_store().path(sample.sha256)
+    if not path.is_file():
+        abort_problem(404, "This sample's image is missing from the store.")
+    response = send_file(path, mimetype=sample.mime_type, etag=sample.sha256, max_age=FOREVER)
+    response.cache_control.public = True
+    response.cache_control.immutable = True
+    return response

@@ -1,0 +1,42 @@
+"""Serve TensorFlow.js from node_modules (installed by `npm ci`, never committed)."""
+
+import json
+import mimetypes
+from pathlib import Path
+
+from flask import Flask, abort, send_from_directory
+
+# Python's table lacks WebAssembly; browsers only stream-compile .wasm served as application/wasm.
+mimetypes.add_type("application/wasm", ".wasm")
+
+PACKAGES = {
+    "tfjs": "@tensorflow/tfjs",
+    "tfjs-backend-wasm": "@tensorflow/tfjs-backend-wasm",
+}
+FOREVER = 365 * 24 * 3600
+
+
+def package_version(node_modules: Path, package: str) -> str | None:
+    """Return the installed version of an npm package, or None when it is not installed."""
+    manifest = node_modules / package / "package.json"
+    if not manifest.is_file():
+        return None
+    return json.loads(manifest.read_text())["version"]
+
+
+def register_assets(app: Flask) -> None:
+    """Serve each TF.js package's dist folder at a URL that carries its version, cached for good."""
+    default = Path(app.root_path).parent / "node_modules"
+    node_modules = Path(app.config.get("NODE_MODULES_DIR") or default)
+    versions = {name: package_version(node_modules, pkg) for name, pkg in PACKAGES.items()}
+    app.config["VENDOR_URLS"] = {
+        name: f"/vendor/{name}@{version}/" for name, version in versions.items() if version
+    }
+
+    @app.get("/vendor/<name>@<version>/<path:filename>")
+    def vendor_file(name: str, version: str, filename: str):
+        """A file from an installed TF.js package; immutable because the URL names its version."""
+        if name not in PACKAGES or versions.get(name) != version:
+            abort(404)
+        dist = node_modules / PACKAGES[name] / "dist"
+        return send_from_directory(dist, filename, max_age=FOREVER)

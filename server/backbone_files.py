@@ -1,0 +1,73 @@
+"""Exported backbones on disk: read their metadata and serve their files at /backbones/<id>/."""
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask, abort, current_app, send_from_directory
+
+from .problems import abort_problem
+
+# Ids are hex digests; anything else (dots, slashes) is refused before it reaches the disk.
+BACKBONE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+FOREVER = 365 * 24 * 3600
+
+bp = Blueprint("backbone_files", __name__)
+
+
+def backbone_dir() -> Path:
+    return Path(current_app.config["BACKBONE_DIR"])
+
+
+def load_backbone(backbone_id: str) -> dict[str, Any] | None:
+    """The metadata of a servable backbone, or None when there is no such backbone."""
+    if not BACKBONE_ID.fullmatch(backbone_id):
+        return None
+    try:
+        metadata = json.loads((backbone_dir() / backbone_id / "metadata.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(metadata, dict):
+        return None
+    size = metadata.get("embedding_size")
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        return None
+    # Random weights exist for unit tests of the converter; they must never be served as trained.
+    if metadata.get("weights_source") == "random":
+        return None
+    return metadata
+
+
+def get_backbone(backbone_id: str) -> dict[str, Any]:
+    """The metadata of a backbone named in an API request (404 problem when there is none)."""
+    metadata = load_backbone(backbone_id)
+    if metadata is None:
+        abort_problem(404, f"No backbone with id {backbone_id!r}.")
+    return metadata
+
+
+def all_backbones() -> dict[str, dict[str, Any]]:
+    """Every servable backbone's metadata by id."""
+    root = backbone_dir()
+    if not root.is_dir():
+        return {}
+    found = {entry.name: load_backbone(entry.name) for entry in sorted(root.iterdir())}
+    return {backbone_id: meta for backbone_id, meta in found.items() if meta is not None}
+
+
+@bp.get("/backbones/<backbone_id>/<path:filename>")
+def backbone_file(backbone_id: str, filename: str):
+    """A backbone's model.json, weight shards or metadata; immutable as the id is their hash."""
+    if load_backbone(backbone_id) is None:
+        abort(404)
+    # send_from_directory refuses paths that climb out of the folder (404).
+    response = send_from_directory(backbone_dir() / backbone_id, filename, max_age=FOREVER)
+    response.cache_control.public = True
+    response.cache_control.immutable = True
+    return response
+
+
+def register_backbone_files(app: Flask) -> None:
+    """Serve the backbone folders."""
+    app.register_blueprint(bp)

@@ -1,0 +1,87 @@
+"""Decode and check uploaded images by their content; apply EXIF orientation."""
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps
+
+from .problems import abort_problem
+
+# Pillow format -> MIME type; the only formats we accept.
+MIME_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+EXIF_ORIENTATION = 0x0112
+ROTATED_ORIENTATIONS = range(2, 9)  # 1 is upright; other values are not orientations
+
+
+@dataclass(frozen=True)
+class CheckedImage:
+    data: bytes
+    sha256: str
+    width: int
+    height: int
+    mime_type: str
+
+
+def sniff_format(data: bytes) -> str | None:
+    """The format named by the file's signature, whatever its name or Content-Type claim."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    return None
+
+
+def check_image(data: bytes, max_bytes: int, max_pixels: int, label: str = "file") -> CheckedImage:
+    """Validate an uploaded image; abort with 400/413/415 problems naming `label` otherwise."""
+    if not data:
+        abort_problem(400, f"{label} is empty.")
+    if len(data) > max_bytes:
+        abort_problem(413, f"{label} is larger than {max_bytes} bytes.")
+    fmt = sniff_format(data)
+    if fmt is None:
+        abort_problem(415, f"{label} is not a JPEG, PNG or WebP image.")
+    try:
+        # Pillow warns (and past twice its limit, raises) about decompression bombs; make the
+        # warning an error too so a bomb is rejected instead of decoded.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=[fmt])
+            width, height = image.size
+            if width * height > max_pixels:
+                abort_problem(
+                    413, f"{label} has {width}x{height} pixels; the limit is {max_pixels}."
+                )
+            image.load()  # decode every pixel now, so truncated or corrupt data fails here
+            return _upright(image, data, fmt)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        abort_problem(413, f"{label} has too many pixels; the limit is {max_pixels}.")
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        abort_problem(400, f"{label} is a truncated or corrupt image ({error}).")
+
+
+def _upright(image: Image.Image, data: bytes, fmt: str) -> CheckedImage:
+    """Keep the original bytes, unless EXIF says to rotate: then store the rotated pixels."""
+    if image.getexif().get(EXIF_ORIENTATION, 1) in ROTATED_ORIENTATIONS:
+        image = ImageOps.exif_transpose(image)
+        data = _encode(image, fmt)
+    return CheckedImage(
+        data=data,
+        sha256=hashlib.sha256(data).hexdigest(),
+        width=image.width,
+        height=image.height,
+        mime_type=MIME_TYPES[fmt],
+    )
+
+
+def _encode(image: Image.Image, fmt: str) -> bytes:
+    # EXIF is dropped with the orientation it held; the colour profile is kept.
+    options = {"icc_profile": image.info.get("icc_profile")}
+    if fmt in ("JPEG", "WEBP"):
+        options["quality"] = 95
+    out = io.BytesIO()
+    image.save(out, format=fmt, **{k: v for k, v in options.items() if v is not None})
+    return out.getvalue()

@@ -1,0 +1,75 @@
+"""The one place that builds JSON API errors: RFC 9457 problem details.
+
+Views raise `ApiProblem` (through `abort_problem`) or any werkzeug HTTPException; the handler
+below turns every error under /api into `application/problem+json` with one shape:
+{"type", "title", "status", "detail"} plus optional extras such as "errors": [...].
+"""
+
+from http import HTTPStatus
+from typing import Any, NoReturn
+
+from flask import Flask, Response, current_app, json, request
+from werkzeug.exceptions import HTTPException
+
+API_PREFIX = "/api/"
+PROBLEM_MIMETYPE = "application/problem+json"
+
+
+class ApiProblem(HTTPException):
+    """An HTTP error that carries extra problem members (e.g. per-field "errors")."""
+
+    def __init__(self, status: int, detail: str, headers: dict | None = None, **extras: Any):
+        super().__init__(description=detail)
+        self.code = status
+        self.extras = extras
+        self.extra_headers = headers or {}
+
+    @property
+    def name(self) -> str:
+        return HTTPStatus(self.code).phrase
+
+
+def abort_problem(status: int, detail: str, headers: dict | None = None, **extras: Any) -> NoReturn:
+    """Stop the request with a problem response."""
+    raise ApiProblem(status, detail, headers, **extras)
+
+
+def field_error(field: str, message: str) -> NoReturn:
+    """Reject a request body or query because of one field: 400 with an "errors" list."""
+    abort_problem(400, f"{field}: {message}", errors=[{"field": field, "message": message}])
+
+
+def problem_response(
+    status: int, detail: str, headers: dict | None = None, **extras: Any
+) -> Response:
+    """Build a problem-details response; every /api error goes through here."""
+    body = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        **extras,
+    }
+    response = current_app.response_class(
+        json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE
+    )
+    response.headers.update(headers or {})
+    return response
+
+
+def _handle_http_exception(error: HTTPException):
+    if not request.path.startswith(API_PREFIX) or error.code is None or error.code < 400:
+        return error  # pages keep Flask's HTML errors; redirects stay redirects
+    extras = getattr(error, "extras", {})
+    headers = getattr(error, "extra_headers", {})
+    if error.code == 405:
+        headers = {**headers, "Allow": ", ".join(getattr(error, "valid_methods", None) or [])}
+    detail = error.description
+    if error.code == 500:
+        detail = "Something went wrong on the server; try again later."
+    return problem_response(error.code, detail, headers, **extras)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Send every error under /api as a problem (unhandled exceptions arrive as 500 here)."""
+    app.register_error_handler(HTTPException, _handle_http_exception)

@@ -1,0 +1,90 @@
+"""Content-addressed blob store: each blob lives at <DATA_DIR>/blobs/<sha[:2]>/<sha[2:]>."""
+
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from .db import db
+from .models import Sample
+
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+TEMP_PREFIX = ".tmp-"
+# Hashes per IN (...) query: well under SQLite's limit on bound parameters.
+QUERY_CHUNK = 500
+
+
+class BlobStore:
+    """Blobs named by the sha256 of their bytes, so equal content is stored once."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+
+    def path(self, sha256: str) -> Path:
+        # The name is a hash we computed or a checked one: never a user-supplied file name.
+        if not SHA256_HEX.fullmatch(sha256):
+            raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+        return self.root / sha256[:2] / sha256[2:]
+
+    def exists(self, sha256: str) -> bool:
+        return self.path(sha256).is_file()
+
+    def put(self, data: bytes) -> str:
+        """Store `data` (if not there already) and return its sha256."""
+        sha256 = hashlib.sha256(data).hexdigest()
+        target = self.path(sha256)
+        if target.is_file():
+            return sha256
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Readers see the whole blob or none of it: write a temp file beside it, then rename.
+        fd, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as temp:
+                temp.write(data)
+                temp.flush()
+                os.fsync(temp.fileno())
+            os.chmod(temp_name, 0o644)
+            os.replace(temp_name, target)
+        except BaseException:
+            Path(temp_name).unlink(missing_ok=True)
+            raise
+        return sha256
+
+    def read(self, sha256: str) -> bytes:
+        return self.path(sha256).read_bytes()
+
+    def delete(self, sha256: str) -> None:
+        self.path(sha256).unlink(missing_ok=True)
+
+
+def blob_store() -> BlobStore:
+    """The current app's blob store."""
+    return BlobStore(Path(current_app.config["DATA_DIR"]) / "blobs")
+
+
+def delete_unreferenced(sha256s: Iterable[str]) -> list[str]:
+    """Delete the blobs among `sha256s` that no sample row references any more; return them.
+
+    Call it after deleting rows and before committing: inside the deleting transaction SQLite
+    holds the write lock, so an upload cannot add a new reference between the check and the
+    unlink (uploads write their blobs after inserting their rows, under the same lock).
+    """
+    wanted = set(sha256s)
+    if not wanted:
+        return []
+    db.session.flush()
+    ordered = sorted(wanted)
+    still_used: set[str] = set()
+    for start in range(0, len(ordered), QUERY_CHUNK):
+        chunk = ordered[start : start + QUERY_CHUNK]
+        still_used.update(db.session.scalars(select(Sample.sha256).where(Sample.sha256.in_(chunk))))
+    store = blob_store()
+    unused = [sha256 for sha256 in ordered if sha256 not in still_used]
+    for sha256 in unused:
+        store.delete(sha256)
+    return unused

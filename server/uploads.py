@@ -1,0 +1,70 @@
+"""Turn a multipart upload into checked images, then into sample rows and stored blobs."""
+
+from flask import current_app, request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from .db import db
+from .images import CheckedImage, check_image
+from .models import Project, Sample
+from .problems import abort_problem, field_error
+from .storage import blob_store
+
+
+def checked_uploads() -> list[CheckedImage]:
+    """Every `file` part of the request, validated; one bad file rejects them all."""
+    files = request.files.getlist("file")
+    if not files:
+        field_error("file", "send one or more images as multipart 'file' parts")
+    max_bytes = current_app.config["MAX_UPLOAD_BYTES"]
+    max_pixels = current_app.config["MAX_PIXELS"]
+    checked = []
+    for number, upload in enumerate(files, start=1):
+        # The client's file name only labels error messages; it never becomes a path.
+        label = f"File {number} ({(upload.filename or 'unnamed')[:100]!r})"
+        data = upload.stream.read(max_bytes + 1)
+        checked.append(check_image(data, max_bytes, max_pixels, label))
+    return checked
+
+
+def add_samples(
+    project: Project, images: list[CheckedImage], class_id: int | None, source: str
+) -> list[Sample]:
+    """Add a row per new image (an image already in the project returns its sample), then blobs."""
+    shas = {image.sha256 for image in images}
+    found = db.session.scalars(
+        select(Sample).where(Sample.project_id == project.id, Sample.sha256.in_(shas))
+    )
+    by_sha = {sample.sha256: sample for sample in found}
+    new_images = {}
+    for image in images:
+        if image.sha256 not in by_sha:
+            sample = Sample(
+                project_id=project.id,
+                class_id=class_id,
+                sha256=image.sha256,
+                width=image.width,
+                height=image.height,
+                mime_type=image.mime_type,
+                source=source,
+            )
+            db.session.add(sample)
+            by_sha[image.sha256] = sample
+            new_images[image.sha256] = image
+    store, written = blob_store(), []
+    try:
+        # Insert first: the write lock this takes keeps deletions from removing our blobs.
+        db.session.flush()
+        for sha256, image in new_images.items():
+            if not store.exists(sha256):
+                store.put(image.data)
+                written.append(sha256)
+        db.session.commit()
+    except BaseException as error:
+        db.session.rollback()
+        for sha256 in written:
+            store.delete(sha256)
+        if isinstance(error, IntegrityError):
+            abort_problem(409, "Another upload of the same image was saved meanwhile; try again.")
+        raise
+    return [by_sha[image.sha256] for image in images]

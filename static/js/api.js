@@ -1,0 +1,79 @@
+// The JSON API, one function per call. Errors arrive as RFC 9457 problem details and are
+// thrown as ApiError so the page can show their `detail` to the user.
+
+export class ApiError extends Error {
+  constructor(problem) {
+    super(problem.detail || problem.title || `HTTP ${problem.status}`);
+    this.status = problem.status;
+    this.problem = problem;
+  }
+}
+
+export function createApi(projectId, ownerToken) {
+  const auth = ownerToken ? { Authorization: `Bearer ${ownerToken}` } : {};
+
+  async function call(method, url, { json, body, headers = {}, binary = false } = {}) {
+    const init = { method, headers: { ...auth, ...headers } };
+    if (json !== undefined) {
+      init.headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(json);
+    } else if (body !== undefined) {
+      init.body = body;
+    }
+    let response;
+    try {
+      response = await fetch(url, init);
+    } catch (networkError) {
+      throw new ApiError({ status: 0, title: 'Network error', detail: networkError.message });
+    }
+    if (!response.ok) {
+      let problem;
+      try {
+        problem = await response.json();
+      } catch {
+        problem = { status: response.status, title: response.statusText };
+      }
+      throw new ApiError({ status: response.status, ...problem });
+    }
+    if (response.status === 204) return null;
+    return binary ? response.arrayBuffer() : response.json();
+  }
+
+  const base = `/api/projects/${encodeURIComponent(projectId)}`;
+  return {
+    getProject: () => call('GET', base),
+    renameProject: (title) => call('PATCH', base, { json: { title } }),
+    addClass: (name) => call('POST', `${base}/classes`, { json: { name } }),
+    updateClass: (classId, changes) => call('PATCH', `${base}/classes/${classId}`, { json: changes }),
+    deleteClass: (classId, deleteSamples) =>
+      call('DELETE', `${base}/classes/${classId}${deleteSamples ? '?delete_samples=true' : ''}`),
+    listSamples: (page, perPage = 500) => call('GET', `${base}/samples?page=${page}&per_page=${perPage}`),
+    uploadSamples(files, classId, source) {
+      const form = new FormData();
+      for (const file of files) form.append('file', file, file.name || 'image');
+      if (classId != null) form.append('class_id', String(classId));
+      form.append('source', source);
+      return call('POST', `${base}/samples`, { body: form });
+    },
+    relabelSamples: (ids, classId) => call('PATCH', `${base}/samples`, { json: { ids, class_id: classId } }),
+    deleteSample: (sampleId) => call('DELETE', `${base}/samples/${encodeURIComponent(sampleId)}`),
+    putEmbedding: (sampleId, backboneId, vectors) =>
+      call('PUT', `/api/samples/${encodeURIComponent(sampleId)}/embeddings/${backboneId}`, {
+        body: vectors,
+        headers: { 'Content-Type': 'application/octet-stream' },
+      }),
+    projectEmbeddings: (backboneId) => call('GET', `${base}/embeddings?backbone=${backboneId}`),
+    backbones: () => call('GET', '/api/backbones'),
+  };
+}
+
+export async function createProject(title, classNames) {
+  const response = await fetch('/api/projects', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ title, classes: classNames }),
+  });
+  const payload = await response.json();
+  if (!response.ok) throw new ApiError(payload);
+  return payload;
+}

@@ -1,0 +1,89 @@
+// The MobileNetV2 backbone in the page: turns a picture into the embedding (1280 numbers) that the
+// head trains on. Preprocessing is the project's one convention, recorded in metadata.json:
+// centre square crop, bilinear resize to input_size, RGB scaled to x/127.5 - 1.
+// TF.js is the global `tf` from the page's script tags; choosing its backend is backend.js's job.
+
+function baseUrl(metadataUrlOrBase) {
+  const url = new URL(metadataUrlOrBase, location.href);
+  // "/backbones/<id>/metadata.json", "/backbones/<id>/" and "/backbones/<id>" all name one folder.
+  if (url.pathname.endsWith('.json')) return new URL('.', url);
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url;
+}
+
+export async function loadBackbone(metadataUrlOrBase) {
+  const { tf } = globalThis;
+  if (!tf) throw new Error('TF.js must be loaded (window.tf) before loadBackbone');
+  const base = baseUrl(metadataUrlOrBase);
+  const response = await fetch(new URL('metadata.json', base));
+  if (!response.ok) throw new Error(`backbone metadata: HTTP ${response.status} for ${response.url}`);
+  const metadata = await response.json();
+  const model = await tf.loadGraphModel(new URL('model.json', base).href);
+  await tf.ready();
+  const size = metadata.input_size;
+  const dim = metadata.embedding_size;
+
+  // One picture as a [1, size, size, 3] float tensor; only call inside tf.tidy, which frees the
+  // intermediates (pixels, square, resized).
+  function preprocess(source) {
+    const pixels = tf.browser.fromPixels(source); // int32 [height, width, 3], RGB
+    const [height, width] = pixels.shape;
+    const side = Math.min(height, width);
+    const top = Math.floor((height - side) / 2);
+    const left = Math.floor((width - side) / 2);
+    const square = pixels.slice([top, left, 0], [side, side, 3]);
+    // halfPixelCenters matches Python's tf.image.resize, which the server's fine-tuning uses.
+    const resized = tf.image.resizeBilinear(square, [size, size], false, false);
+    return resized.div(127.5).sub(1).expandDims(0);
+  }
+
+  // Runs a batch through the model and returns one Float32Array per row.
+  async function embedBatch(makeBatch) {
+    const batch = tf.tidy(makeBatch); // ours: survives the tidy, freed right after predict
+    let output;
+    try {
+      output = model.predict(batch); // ours too: freed once its numbers are copied out
+    } finally {
+      batch.dispose();
+    }
+    try {
+      const values = await output.data();
+      return Array.from({ length: output.shape[0] }, (_, row) =>
+        values.slice(row * dim, (row + 1) * dim),
+      );
+    } finally {
+      output.dispose();
+    }
+  }
+
+  return {
+    metadata,
+
+    // The embedding of one picture (HTMLImageElement, HTMLVideoElement, HTMLCanvasElement,
+    // ImageBitmap or ImageData) as a plain Float32Array the caller owns.
+    async embed(source) {
+      const [vector] = await embedBatch(() => preprocess(source));
+      return vector;
+    },
+
+    // [picture, its horizontal mirror] in one batch of two: the mirror is a free extra sample.
+    async embedMirrored(source) {
+      return embedBatch(() => {
+        const image = preprocess(source);
+        return tf.concat([image, tf.image.flipLeftRight(image)]);
+      });
+    },
+
+    // First runs pay for kernel set-up (shader compiles on WebGL); do that before the user waits.
+    // A batch of two is the shape embedMirrored uses. Returns the milliseconds it took.
+    async warmUp() {
+      const started = performance.now();
+      await embedBatch(() => tf.zeros([2, size, size, 3]));
+      return performance.now() - started;
+    },
+
+    dispose() {
+      model.dispose();
+    },
+  };
+}

@@ -1,0 +1,489 @@
+// Trains the classifier head on cached backbone embeddings, in the page (or in Node for tests and
+// benchmarks). TensorFlow.js comes in as the `tf` argument, else the page's global `window.tf`.
+//
+// A trained head is plain data, so the studio can keep it in memory or IndexedDB, send it as JSON
+// (serializeHead) and predict without tensors (predict, predictBatch):
+//   {format: "snapclass-head", version: 1, recipe, inputDim, numClasses, normalize,
+//    layers: [{units, activation: "relu" | "softmax", kernelShape: [in, out],
+//              kernel: Float32Array (row-major [in][out]), bias: Float32Array | null}]}
+// `normalize` means each embedding is scaled to unit length before the first layer.
+//
+// Tensor ownership: every tensor is made inside trainHead/trainTeachableMachineHead and disposed
+// before they return or throw; nothing the caller passes in or gets back is a tensor.
+
+import { seededRandom, shuffleInPlace } from "./dataset.js";
+
+export const HEAD_FORMAT = "snapclass-head";
+
+// Snapclass's recipe, chosen by benchmarks/head_recipe.mjs (see its header for the numbers):
+// unit-length embeddings, one softmax layer with bias started at the class means (a nearest-
+// class-mean classifier), then a few full-batch Adam steps with label smoothing and weight decay.
+export const DEFAULT_SETTINGS = Object.freeze({
+  epochs: 40,
+  // Larger than any classroom dataset's train split, so each epoch is one full-batch step.
+  batchSize: 1024,
+  learningRate: 0.01,
+  labelSmoothing: 0.1,
+  weightDecay: 1e-4,
+  // Logit scale of the class-mean start: softmax over cosine similarities needs a temperature.
+  prototypeScale: 10,
+  normalize: true,
+  seed: 0,
+});
+
+// Teachable Machine's image library (teachable-mobilenet.ts) defaults.
+export const TEACHABLE_MACHINE_SETTINGS = Object.freeze({
+  epochs: 50,
+  batchSize: 16,
+  learningRate: 0.001,
+  denseUnits: 100,
+  seed: 0,
+});
+
+/**
+ * Train Snapclass's head.
+ * features: Float32Array(n * dim) row-major, labels: Int32Array(n) of label indices,
+ * valFeatures/valLabels: optional validation rows, settings: overrides of DEFAULT_SETTINGS,
+ * onEpoch({epoch, epochs, loss, accuracy, valLoss, valAccuracy}) after every epoch (val* null
+ * without validation rows), signal: AbortSignal to cancel (the promise then rejects with an
+ * AbortError and no head). Resolves to {head, history, metrics}.
+ */
+export async function trainHead({
+  features,
+  labels,
+  numClasses,
+  valFeatures = null,
+  valLabels = null,
+  settings = {},
+  onEpoch = () => {},
+  signal = null,
+  tf: tfArgument = null,
+}) {
+  const tf = resolveTf(tfArgument);
+  const options = { ...DEFAULT_SETTINGS, ...settings };
+  const { count, dim } = checkInputs(features, labels, numClasses);
+  const started = now();
+  const history = [];
+  const random = seededRandom(options.seed);
+  // Owned here until the finally block: the data tensors, the two variables, the optimizer.
+  const owned = [];
+  const keep = (tensor) => {
+    owned.push(tensor);
+    return tensor;
+  };
+  const optimizer = tf.train.adam(options.learningRate);
+  try {
+    const x = keep(prepareRows(tf, features, count, dim, options.normalize));
+    const y = keep(smoothedOneHot(tf, labels, numClasses, options.labelSmoothing));
+    const validation = valLabels?.length
+      ? {
+          x: keep(prepareRows(tf, valFeatures, valLabels.length, dim, options.normalize)),
+          y: keep(smoothedOneHot(tf, valLabels, numClasses, 0)),
+        }
+      : null;
+    const { kernel, bias } = prototypeStart(tf, x, labels, numClasses, options.prototypeScale);
+    const weights = [keep(tf.variable(kernel)), keep(tf.variable(bias))];
+    kernel.dispose();
+    bias.dispose();
+    const [w, b] = weights;
+    const batchSize = Math.max(1, Math.min(options.batchSize, count));
+    for (let epoch = 0; epoch < options.epochs; epoch += 1) {
+      throwIfAborted(signal);
+      for (const rows of batches(count, batchSize, random)) {
+        // minimize tidies the step's intermediates itself and, with returnCost false, returns none.
+        optimizer.minimize(
+          () => {
+            const batchX = rows ? tf.gather(x, rows) : x;
+            const batchY = rows ? tf.gather(y, rows) : y;
+            const loss = tf.losses.softmaxCrossEntropy(batchY, tf.add(tf.matMul(batchX, w), b));
+            return tf.add(loss, tf.mul(options.weightDecay / 2, tf.sum(tf.square(w))));
+          },
+          false,
+          weights,
+        );
+      }
+      const { loss, accuracy } = await linearScores(tf, x, y, w, b);
+      const scored = validation ? await linearScores(tf, validation.x, validation.y, w, b) : null;
+      const logs = {
+        epoch,
+        epochs: options.epochs,
+        loss,
+        accuracy,
+        valLoss: scored?.loss ?? null,
+        valAccuracy: scored?.accuracy ?? null,
+      };
+      history.push(logs);
+      await onEpoch(logs);
+      await yieldToPage(tf);
+    }
+    throwIfAborted(signal);
+    const head = {
+      format: HEAD_FORMAT,
+      version: 1,
+      recipe: "snapclass-linear",
+      inputDim: dim,
+      numClasses,
+      normalize: options.normalize,
+      layers: [
+        {
+          units: numClasses,
+          activation: "softmax",
+          kernelShape: [dim, numClasses],
+          kernel: await w.data(),
+          bias: await b.data(),
+        },
+      ],
+    };
+    return { head, history, metrics: summarize(history, started, tf) };
+  } finally {
+    optimizer.dispose();
+    tf.dispose(owned);
+  }
+}
+
+/**
+ * Teachable Machine's head and training, as in its image library: Dense(denseUnits, relu, bias)
+ * -> Dense(numClasses, softmax, no bias), variance-scaling initialisers, Adam, categorical
+ * cross-entropy, training rows shuffled once (seeded) and then batched in that order every epoch.
+ * Same arguments and result as trainHead; the head's normalize is false.
+ */
+export async function trainTeachableMachineHead({
+  features,
+  labels,
+  numClasses,
+  valFeatures = null,
+  valLabels = null,
+  settings = {},
+  onEpoch = () => {},
+  signal = null,
+  tf: tfArgument = null,
+}) {
+  const tf = resolveTf(tfArgument);
+  const options = { ...TEACHABLE_MACHINE_SETTINGS, ...settings };
+  const { count, dim } = checkInputs(features, labels, numClasses);
+  const started = now();
+  const history = [];
+  // Teachable Machine shuffles its arrays once before making the tf.data datasets and never
+  // reshuffles them, so every epoch sees the same batches.
+  const order = shuffleInPlace(
+    Array.from({ length: count }, (_, i) => i),
+    seededRandom(options.seed),
+  );
+  const shuffledFeatures = new Float32Array(count * dim);
+  const shuffledLabels = new Int32Array(count);
+  order.forEach((from, to) => {
+    shuffledFeatures.set(features.subarray(from * dim, (from + 1) * dim), to * dim);
+    shuffledLabels[to] = labels[from];
+  });
+  const initializer = () => tf.initializers.varianceScaling({ seed: options.seed });
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({
+        inputShape: [dim],
+        units: options.denseUnits,
+        activation: "relu",
+        kernelInitializer: initializer(),
+        useBias: true,
+      }),
+      tf.layers.dense({
+        units: numClasses,
+        activation: "softmax",
+        kernelInitializer: initializer(),
+        useBias: false,
+      }),
+    ],
+  });
+  const optimizer = tf.train.adam(options.learningRate);
+  model.compile({ optimizer, loss: "categoricalCrossentropy", metrics: ["accuracy"] });
+  // Owned here until the finally block, with the model's weights and the optimizer's slots.
+  const owned = [
+    tf.tensor2d(shuffledFeatures, [count, dim]),
+    oneHotFloat(tf, shuffledLabels, numClasses),
+  ];
+  try {
+    if (valLabels?.length) {
+      owned.push(tf.tensor2d(valFeatures, [valLabels.length, dim]));
+      owned.push(oneHotFloat(tf, valLabels, numClasses));
+    }
+    const [x, y, valX, valY] = owned;
+    await model.fit(x, y, {
+      batchSize: options.batchSize,
+      epochs: options.epochs,
+      shuffle: false,
+      validationData: valX ? [valX, valY] : undefined,
+      callbacks: {
+        onEpochEnd: async (epoch, logs) => {
+          const entry = {
+            epoch,
+            epochs: options.epochs,
+            loss: logs.loss,
+            accuracy: logs.acc,
+            valLoss: logs.val_loss ?? null,
+            valAccuracy: logs.val_acc ?? null,
+          };
+          history.push(entry);
+          await onEpoch(entry);
+          if (signal?.aborted) model.stopTraining = true;
+          await yieldToPage(tf);
+        },
+      },
+    });
+    throwIfAborted(signal);
+    const [hiddenKernel, hiddenBias] = model.layers[0].getWeights();
+    const [outputKernel] = model.layers[1].getWeights();
+    const head = {
+      format: HEAD_FORMAT,
+      version: 1,
+      recipe: "teachable-machine",
+      inputDim: dim,
+      numClasses,
+      normalize: false,
+      layers: [
+        {
+          units: options.denseUnits,
+          activation: "relu",
+          kernelShape: [dim, options.denseUnits],
+          kernel: await hiddenKernel.data(),
+          bias: await hiddenBias.data(),
+        },
+        {
+          units: numClasses,
+          activation: "softmax",
+          kernelShape: [options.denseUnits, numClasses],
+          kernel: await outputKernel.data(),
+          bias: null,
+        },
+      ],
+    };
+    return { head, history, metrics: summarize(history, started, tf) };
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+    tf.dispose(owned);
+  }
+}
+
+/** Class probabilities (Float32Array(numClasses), summing to 1) for one embedding. */
+export function predict(head, embedding) {
+  return predictBatch(head, embedding, 1);
+}
+
+/** Probabilities for `count` embeddings in one row-major Float32Array: Float32Array(count * C). */
+export function predictBatch(head, features, count = features.length / head.inputDim) {
+  if (features.length !== count * head.inputDim) {
+    throw new Error(`expected ${count} x ${head.inputDim} features, got ${features.length} numbers`);
+  }
+  let rows = head.normalize ? unitRows(features, count, head.inputDim) : features;
+  for (const layer of head.layers) {
+    rows = dense(rows, count, layer);
+  }
+  return rows;
+}
+
+/** Index of the most probable class of each row of a predictBatch result. */
+export function argmaxRows(probabilities, numClasses) {
+  const count = probabilities.length / numClasses;
+  const best = new Int32Array(count);
+  for (let row = 0; row < count; row += 1) {
+    for (let c = 1; c < numClasses; c += 1) {
+      if (probabilities[row * numClasses + c] > probabilities[row * numClasses + best[row]]) {
+        best[row] = c;
+      }
+    }
+  }
+  return best;
+}
+
+/** JSON-safe copy of a head: weights as base64 of little-endian float32. */
+export function serializeHead(head) {
+  return {
+    ...head,
+    layers: head.layers.map((layer) => ({
+      ...layer,
+      kernel: floatsToBase64(layer.kernel),
+      bias: layer.bias ? floatsToBase64(layer.bias) : null,
+    })),
+  };
+}
+
+/** Inverse of serializeHead; checks the format and every weight's length. */
+export function deserializeHead(json) {
+  if (json?.format !== HEAD_FORMAT || json.version !== 1) {
+    throw new Error("not a Snapclass head (format snapclass-head, version 1)");
+  }
+  let inputs = json.inputDim;
+  const layers = json.layers.map((layer) => {
+    const kernel = base64ToFloats(layer.kernel);
+    const bias = layer.bias ? base64ToFloats(layer.bias) : null;
+    const [rows, units] = layer.kernelShape;
+    if (rows !== inputs || units !== layer.units || kernel.length !== rows * units) {
+      throw new Error("head kernel shape does not match its layers");
+    }
+    if (bias && bias.length !== units) throw new Error("head bias length does not match its units");
+    inputs = units;
+    return { ...layer, kernel, bias };
+  });
+  if (inputs !== json.numClasses) throw new Error("head output size differs from numClasses");
+  return { ...json, layers };
+}
+
+/** Give the event loop a turn so the page keeps drawing; in a hidden tab frames stop, so use a timer. */
+export function yieldToPage(tf = globalThis.tf) {
+  const hidden = globalThis.document?.hidden === true;
+  if (!hidden && tf?.nextFrame) return tf.nextFrame();
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+function resolveTf(tf) {
+  const lib = tf ?? globalThis.tf;
+  if (!lib) throw new Error("TensorFlow.js is not loaded: pass `tf` or load tf.min.js first");
+  return lib;
+}
+
+function checkInputs(features, labels, numClasses) {
+  const count = labels.length;
+  if (count === 0) throw new Error("no training rows");
+  if (!(numClasses >= 2)) throw new Error("a head needs at least two classes");
+  if (features.length % count !== 0) throw new Error("features are not count x dim");
+  for (const label of labels) {
+    if (!(label >= 0 && label < numClasses)) throw new Error(`label ${label} out of range`);
+  }
+  return { count, dim: features.length / count };
+}
+
+// The caller's features become a [count, dim] tensor, unit-length rows when the recipe says so.
+function prepareRows(tf, features, count, dim, normalize) {
+  return tf.tidy(() => {
+    const rows = tf.tensor2d(features, [count, dim]);
+    if (!normalize) return rows;
+    return tf.div(rows, tf.maximum(tf.norm(rows, 2, 1, true), 1e-12));
+  });
+}
+
+function oneHotFloat(tf, labels, numClasses) {
+  return tf.tidy(() => tf.oneHot(tf.tensor1d(labels, "int32"), numClasses).toFloat());
+}
+
+function smoothedOneHot(tf, labels, numClasses, smoothing) {
+  return tf.tidy(() =>
+    tf.add(tf.mul(oneHotFloat(tf, labels, numClasses), 1 - smoothing), smoothing / numClasses),
+  );
+}
+
+// The nearest-class-mean classifier written as a linear layer: logit_c = s * (x.m_c - |m_c|^2 / 2),
+// so training starts where a prototype classifier already is and only has to refine it.
+function prototypeStart(tf, x, labels, numClasses, scale) {
+  return tf.tidy(() => {
+    const onehot = oneHotFloat(tf, labels, numClasses);
+    const counts = tf.maximum(tf.sum(onehot, 0), 1);
+    const means = tf.div(tf.matMul(onehot, x, true, false), tf.expandDims(counts, 1));
+    const kernel = tf.mul(tf.transpose(means), scale);
+    const bias = tf.mul(tf.sum(tf.square(means), 1), -scale / 2);
+    return { kernel, bias };
+  });
+}
+
+// Rows of each step: null for the whole set, else a fresh seeded shuffle cut into batches.
+function* batches(count, batchSize, random) {
+  if (batchSize >= count) {
+    yield null;
+    return;
+  }
+  const order = shuffleInPlace(
+    Array.from({ length: count }, (_, i) => i),
+    random,
+  );
+  for (let start = 0; start < count; start += batchSize) {
+    yield Int32Array.from(order.slice(start, start + batchSize));
+  }
+}
+
+async function linearScores(tf, x, y, w, b) {
+  const scores = tf.tidy(() => {
+    const logits = tf.add(tf.matMul(x, w), b);
+    const loss = tf.losses.softmaxCrossEntropy(y, logits);
+    const correct = tf.mean(tf.equal(tf.argMax(logits, 1), tf.argMax(y, 1)).toFloat());
+    return tf.stack([loss, correct]);
+  });
+  const [loss, accuracy] = await scores.data();
+  scores.dispose();
+  return { loss, accuracy };
+}
+
+function summarize(history, started, tf) {
+  const last = history.at(-1) ?? {};
+  return {
+    epochs: history.length,
+    loss: last.loss ?? null,
+    accuracy: last.accuracy ?? null,
+    valLoss: last.valLoss ?? null,
+    valAccuracy: last.valAccuracy ?? null,
+    trainMs: now() - started,
+    backend: tf.getBackend(),
+  };
+}
+
+function throwIfAborted(signal) {
+  if (signal?.aborted) {
+    throw signal.reason ?? new DOMException("Training was cancelled", "AbortError");
+  }
+}
+
+function unitRows(features, count, dim) {
+  const out = new Float32Array(features.length);
+  for (let row = 0; row < count; row += 1) {
+    let sum = 0;
+    for (let i = row * dim; i < (row + 1) * dim; i += 1) sum += features[i] * features[i];
+    const scale = 1 / Math.max(Math.sqrt(sum), 1e-12);
+    for (let i = row * dim; i < (row + 1) * dim; i += 1) out[i] = features[i] * scale;
+  }
+  return out;
+}
+
+function dense(rows, count, { kernel, kernelShape: [inputs, units], bias, activation }) {
+  const out = new Float32Array(count * units);
+  for (let row = 0; row < count; row += 1) {
+    const o = row * units;
+    if (bias) out.set(bias, o);
+    for (let i = 0; i < inputs; i += 1) {
+      const value = rows[row * inputs + i];
+      if (value === 0) continue;
+      const k = i * units;
+      for (let u = 0; u < units; u += 1) out[o + u] += value * kernel[k + u];
+    }
+    if (activation === "relu") {
+      for (let u = o; u < o + units; u += 1) out[u] = Math.max(out[u], 0);
+    } else if (activation === "softmax") {
+      let max = -Infinity;
+      for (let u = o; u < o + units; u += 1) max = Math.max(max, out[u]);
+      let sum = 0;
+      for (let u = o; u < o + units; u += 1) {
+        out[u] = Math.exp(out[u] - max);
+        sum += out[u];
+      }
+      for (let u = o; u < o + units; u += 1) out[u] /= sum;
+    }
+  }
+  return out;
+}
+
+function floatsToBase64(floats) {
+  const bytes = new Uint8Array(Float32Array.from(floats).buffer);
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(text);
+}
+
+function base64ToFloats(text) {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
+  if (bytes.length % 4 !== 0) throw new Error("weights are not float32");
+  return new Float32Array(bytes.buffer);
+}
+
+function now() {
+  return globalThis.performance?.now() ?? Date.now();
+}

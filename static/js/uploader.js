@@ -1,0 +1,70 @@
+// Uploads samples in the background, a few per request, and retries until the server has
+// them. Nothing is dropped silently: a picture the server refuses is reported with its reason.
+const BATCH = 10;
+const MAX_DELAY_MS = 15_000;
+
+export function createUploader(api, { onChange = () => {}, onRejected = () => {} } = {}) {
+  const queue = [];
+  let inFlight = 0;
+  let failures = 0;
+  let timer = null;
+
+  const state = () => ({ pending: queue.length + inFlight, failing: failures > 0 });
+
+  function add(blob, classId, source) {
+    return new Promise((resolve, reject) => {
+      queue.push({ blob, classId, source, resolve, reject });
+      onChange(state());
+      schedule(0);
+    });
+  }
+
+  function schedule(delay) {
+    if (timer === null && inFlight === 0) timer = setTimeout(pump, delay);
+  }
+
+  async function pump() {
+    timer = null;
+    if (!queue.length) return;
+    // One request holds pictures of a single class and source, as the API wants; a picture
+    // split out of a refused request travels alone.
+    const first = queue[0];
+    const sameKind = (item) => !item.single && item.classId === first.classId && item.source === first.source;
+    const batch = first.single ? [first] : queue.filter(sameKind).slice(0, BATCH);
+    for (const item of batch) queue.splice(queue.indexOf(item), 1);
+    inFlight = batch.length;
+    onChange(state());
+    try {
+      const { samples } = await api.uploadSamples(batch.map((item) => item.blob), first.classId, first.source);
+      batch.forEach((item, i) => item.resolve(samples[i]));
+      failures = 0;
+    } catch (error) {
+      if (error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 429) {
+        settleRefused(batch, error);
+      } else {
+        failures += 1;
+        queue.unshift(...batch);
+      }
+    }
+    inFlight = 0;
+    onChange(state());
+    if (queue.length) schedule(failures ? Math.min(MAX_DELAY_MS, 500 * 2 ** failures) : 0);
+  }
+
+  // The server refused the whole request for one bad file: send them one by one so the good
+  // ones are stored and only the bad one is reported.
+  function settleRefused(batch, error) {
+    if (batch.length === 1) {
+      onRejected(error);
+      batch[0].reject(error);
+      return;
+    }
+    for (const item of batch.reverse()) queue.unshift({ ...item, single: true });
+  }
+
+  addEventListener('beforeunload', (event) => {
+    if (state().pending) event.preventDefault();
+  });
+
+  return { add, state };
+}

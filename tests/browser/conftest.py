@@ -1,0 +1,119 @@
+"""Browser fixtures: the real app on a free port, driven by Debian's Chromium through Playwright."""
+
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from werkzeug.serving import make_server
+
+from server import create_app
+from server.db import upgrade_database
+
+CHROMIUM = "/usr/bin/chromium"
+REPO = Path(__file__).resolve().parents[2]
+BUILT_BACKBONES = REPO / "build" / "backbones"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in this folder drives a browser."""
+    for item in items:
+        if Path(item.fspath).is_relative_to(Path(__file__).parent):
+            item.add_marker(pytest.mark.browser)
+
+
+class LiveServer:
+    """The app served by werkzeug in a thread, with its own data folder."""
+
+    def __init__(self, data_dir: Path, backbone_dir: Path) -> None:
+        self.app = create_app(
+            {"TESTING": True, "DATA_DIR": str(data_dir), "BACKBONE_DIR": str(backbone_dir)}
+        )
+        upgrade_database(self.app)
+        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "LiveServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.server.shutdown()
+        self.thread.join()
+
+
+@pytest.fixture(scope="session")
+def backbone_dir() -> Path:
+    """The backbone exported by the set-up (make install); browser tests need real weights."""
+    if not any(BUILT_BACKBONES.glob("*/metadata.json")):
+        pytest.fail("No exported backbone in build/backbones: run `make install` first.")
+    return BUILT_BACKBONES
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, backbone_dir: Path) -> Iterator[LiveServer]:
+    """A fresh app with an empty database on a free port."""
+    with LiveServer(tmp_path / "data", backbone_dir) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
+        pytest.fail("Debian's chromium is missing: run `make test`, which installs it.")
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+def launch_chromium(playwright, extra_args: list[str] = ()) -> Browser:
+    """Start headless Chromium with the flags this machine needs (see DESIGN.md)."""
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, *extra_args]
+    )
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance) -> Iterator[Browser]:
+    browser = launch_chromium(playwright_instance)
+    yield browser
+    browser.close()
+
+
+class ConsoleErrors(list):
+    """Console errors and uncaught page errors seen during a test."""
+
+    def watch(self, page: Page) -> None:
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.append(f"pageerror: {error}"))
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.append(f"console: {message.text}")
+
+
+@pytest.fixture
+def console_errors() -> ConsoleErrors:
+    return ConsoleErrors()
+
+
+@pytest.fixture
+def page(browser: Browser, console_errors: ConsoleErrors) -> Iterator[Page]:
+    """A page in a fresh browser profile; the test fails if the page logs an error."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    console_errors.watch(page)
+    yield page
+    context.close()
+    assert not console_errors, "\n".join(console_errors)

@@ -1,0 +1,167 @@
+"""A student builds a classifier in the studio: webcam, uploads, training, preview, reload."""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from .conftest import launch_chromium
+from .media import write_pictures, write_webcam_video
+
+SCENE_FRAMES = 40  # 4 s per scene at 10 frames per second
+
+
+@pytest.fixture(scope="module")
+def webcam_video(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("webcam")
+    return write_webcam_video(folder / "webcam.y4m", ["disc", "stripes"], SCENE_FRAMES)
+
+
+@pytest.fixture(scope="module")
+def webcam_browser(playwright_instance, webcam_video: Path):
+    browser = launch_chromium(
+        playwright_instance,
+        [
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={webcam_video}",
+        ],
+    )
+    yield browser
+    browser.close()
+
+
+def open_page(browser: Browser, console_errors) -> Page:
+    context = browser.new_context(permissions=["camera"], viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    console_errors.watch(page)
+    return page
+
+
+def start_project(page: Page, base_url: str, query: str = "") -> str:
+    page.goto(base_url + "/")
+    page.get_by_label("Project name").fill("Shapes")
+    page.get_by_role("button", name="Start a new project").click()
+    page.wait_for_url("**/p/**")
+    project_url = page.url.split("#")[0]
+    if query:
+        page.goto(project_url + query + "#" + page.url.split("#")[1])
+    page.wait_for_function("document.body.dataset.backend !== undefined")
+    return project_url
+
+
+def scene_on_camera(page: Page) -> str:
+    """Which generated scene the webcam shows now, read from the video's centre pixels."""
+    return page.evaluate(
+        """() => {
+        const video = document.querySelector('.camera-panel video');
+        const canvas = document.createElement('canvas');
+        canvas.width = 16; canvas.height = 16;
+        const ctx = canvas.getContext('2d');
+        ctx.drawImage(video, 0, 0, 16, 16);
+        const d = ctx.getImageData(0, 0, 16, 16).data;
+        let r = 0, b = 0;
+        for (let i = 0; i < d.length; i += 4) { r += d[i]; b += d[i + 2]; }
+        return r > b ? 'disc' : 'stripes';
+    }"""
+    )
+
+
+def record_scene(page: Page, card, scene: str, seconds: float = 1.2) -> None:
+    """Wait for the scene to start on the webcam, then hold the card's record button."""
+    other = "stripes" if scene == "disc" else "disc"
+    page.wait_for_function(
+        "() => document.querySelector('.camera-panel video').readyState >= 2", timeout=30_000
+    )
+    while scene_on_camera(page) != other:
+        page.wait_for_timeout(100)
+    while scene_on_camera(page) != scene:
+        page.wait_for_timeout(50)
+    button = card.get_by_role("button", name="Hold to record")
+    button.hover()
+    page.mouse.down()
+    page.wait_for_timeout(seconds * 1000)
+    page.mouse.up()
+
+
+def wait_until_saved_and_prepared(page: Page) -> None:
+    page.wait_for_function("document.body.dataset.pendingUploads === '0'")
+    page.wait_for_function(
+        "() => !document.querySelector('.train-panel .reasons li')", timeout=120_000
+    )
+
+
+def classify_file(page: Page, path: Path) -> str:
+    page.locator(".preview-panel input[type=file]").set_input_files(str(path))
+    page.wait_for_function(
+        "name => document.querySelector('.preview-panel').dataset.predictedFor === name",
+        arg=path.name,
+    )
+    return page.locator(".preview-panel").get_attribute("data-top")
+
+
+def test_student_trains_classifier_from_webcam_and_uploads(
+    webcam_browser, live_server, tmp_path, console_errors
+):
+    page = open_page(webcam_browser, console_errors)
+    project_url = start_project(page, live_server.url)
+    assert page.evaluate("tf.getBackend()") == "wasm"
+    expect(page.locator(".status-line")).to_contain_text("wasm")
+
+    cards = page.locator(".class-card")
+    expect(cards).to_have_count(2)
+    page.get_by_role("button", name="Turn webcam on").click()
+    record_scene(page, cards.nth(0), "disc")
+    record_scene(page, cards.nth(1), "stripes")
+
+    page.get_by_role("button", name="Add a class").click()
+    expect(cards).to_have_count(3)
+    third = cards.nth(2)
+    third.locator(".class-name").fill("Checks")
+    third.locator(".class-name").press("Enter")
+    uploads = write_pictures(tmp_path / "checks", "checks", 12, first_seed=1)
+    third.locator("input[type=file]").set_input_files([str(p) for p in uploads])
+    wait_until_saved_and_prepared(page)
+
+    counts = [int(cards.nth(i).locator(".thumb[data-status=saved]").count()) for i in range(3)]
+    assert counts[0] >= 8 and counts[1] >= 8 and counts[2] == 12, counts
+    names = [cards.nth(i).locator(".class-name").input_value() for i in range(3)]
+    assert names == ["Class 1", "Class 2", "Checks"]
+
+    page.get_by_role("button", name="Train model").click()
+    expect(page.locator(".train-status")).to_contain_text("Trained in", timeout=120_000)
+    expect(page.locator(".val-accuracy")).to_be_visible()
+
+    held_out = {
+        "Class 1": write_pictures(tmp_path / "held", "disc", 5, first_seed=500),
+        "Class 2": write_pictures(tmp_path / "held", "stripes", 5, first_seed=500),
+        "Checks": write_pictures(tmp_path / "held", "checks", 5, first_seed=500),
+    }
+    right = sum(
+        classify_file(page, path) == label for label, paths in held_out.items() for path in paths
+    )
+    assert right / 15 >= 0.9, f"{right} of 15 held-out pictures classified correctly"
+
+    # The live preview runs every frame without leaking tensors.
+    preview = page.locator(".preview-panel")
+    page.get_by_role("button", name="Turn webcam off").click()
+    page.get_by_role("button", name="Turn webcam on").click()
+    page.wait_for_function("Number(document.querySelector('.preview-panel').dataset.frames) >= 10")
+    start_frames = int(preview.get_attribute("data-frames"))
+    start_tensors = page.evaluate("tf.memory().numTensors")
+    page.wait_for_function(
+        f"Number(document.querySelector('.preview-panel').dataset.frames) >= {start_frames + 100}",
+        timeout=120_000,
+    )
+    assert page.evaluate("tf.memory().numTensors") <= start_tensors
+    expect(preview.locator(".prediction")).to_have_count(3)
+
+    # Reloading brings back every class and picture exactly as they were.
+    page.reload()
+    expect(cards).to_have_count(3)
+    assert [cards.nth(i).locator(".class-name").input_value() for i in range(3)] == names
+    for i in range(3):
+        expect(cards.nth(i).locator(".thumb[data-status=saved]")).to_have_count(counts[i])
+    page.context.close()
+    assert not console_errors, "\n".join(console_errors)

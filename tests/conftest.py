@@ -1,0 +1,261 @@
+"""Fixtures for the server tests: an app on a migrated database in tmp_path, and API helpers."""
+
+import io
+import json
+import re
+import shutil
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from PIL import Image
+from sqlalchemy import func, select
+
+from server import create_app
+from server.db import db, upgrade_database
+from server.models import Embedding, Project, ProjectClass, Sample
+
+BACKBONE_ID = "0123456789abcdef"
+EMBEDDING_SIZE = 8
+EXIF_ORIENTATION = 0x0112
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database built by running the migrations once; every test starts from a copy."""
+    data_dir = tmp_path_factory.mktemp("migrated")
+    upgrade_database(create_app({"TESTING": True, "DATA_DIR": str(data_dir)}))
+    return data_dir / "snapclass.sqlite3"
+
+
+def write_backbone(root: Path, backbone_id: str, **metadata: Any) -> Path:
+    """A fake exported backbone: metadata.json and a model.json (no real weights needed)."""
+    folder = root / backbone_id
+    folder.mkdir(parents=True)
+    fields = {
+        "id": backbone_id,
+        "name": "tiny_test_backbone",
+        "embedding_size": EMBEDDING_SIZE,
+        "input_size": 32,
+        "weights_source": "file",
+        "format": "tfjs_graph_model",
+        "created": "2026-01-01T00:00:00Z",
+        **metadata,
+    }
+    (folder / "metadata.json").write_text(json.dumps(fields))
+    (folder / "model.json").write_text('{"format": "graph-model"}')
+    (folder / "group1-shard1of1.bin").write_bytes(b"\0" * 16)
+    return folder
+
+
+@pytest.fixture
+def backbone_dir(tmp_path: Path) -> Path:
+    """A backbone folder holding one fake backbone, BACKBONE_ID, with EMBEDDING_SIZE floats."""
+    root = tmp_path / "backbones"
+    write_backbone(root, BACKBONE_ID)
+    return root
+
+
+@dataclass(frozen=True)
+class FakeBackbone:
+    id: str
+    embedding_size: int
+
+
+@pytest.fixture
+def backbone(backbone_dir: Path) -> FakeBackbone:
+    """The fake backbone every test app has (its id and embedding size)."""
+    return FakeBackbone(BACKBONE_ID, EMBEDDING_SIZE)
+
+
+@pytest.fixture
+def add_backbone(backbone_dir: Path):
+    """Add another fake backbone: add_backbone(id, **metadata) -> its folder."""
+    return lambda backbone_id, **metadata: write_backbone(backbone_dir, backbone_id, **metadata)
+
+
+@pytest.fixture
+def make_app(tmp_path: Path, backbone_dir: Path, migrated_database: Path) -> Iterator:
+    """make_app(**settings) -> an app with its own data folder and copy of the migrated database."""
+    made: list[Flask] = []
+
+    def make(**settings: Any) -> Flask:
+        data_dir = tmp_path / ("data" if not made else f"data-{len(made) + 1}")
+        data_dir.mkdir()
+        shutil.copy(migrated_database, data_dir / "snapclass.sqlite3")
+        config = {"TESTING": True, "DATA_DIR": str(data_dir), "BACKBONE_DIR": str(backbone_dir)}
+        made.append(create_app({**config, **settings}))
+        return made[-1]
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+def image_bytes(
+    fmt: str = "PNG",
+    size: tuple[int, int] = (40, 30),
+    color: tuple[int, int, int] = (200, 30, 30),
+    orientation: int | None = None,
+) -> bytes:
+    """A small solid image; pass different colours to get different images."""
+    image = Image.new("RGB", size, color)
+    options = {}
+    if orientation is not None:
+        exif = Image.Exif()
+        exif[EXIF_ORIENTATION] = orientation
+        options["exif"] = exif.tobytes()
+    out = io.BytesIO()
+    image.save(out, format=fmt, **options)
+    return out.getvalue()
+
+
+class Api:
+    """The JSON API as a student's page would call it."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def create_project(self, title: str = "Fruit", classes=("Apple", "Banana")) -> dict:
+        response = self.client.post(
+            "/api/projects", json={"title": title, "classes": list(classes)}
+        )
+        assert response.status_code == 201, response.json
+        return response.json
+
+    @staticmethod
+    def auth(project: dict) -> dict[str, str]:
+        return {"Authorization": f"Bearer {project['owner_token']}"}
+
+    def upload(self, project: dict, *files, headers: dict | None = None, **form: Any):
+        """POST images; each file is bytes or a (bytes, filename, content_type) tuple."""
+        parts = []
+        for number, file in enumerate(files):
+            data, name, content_type = (
+                file if isinstance(file, tuple) else (file, f"{number}.png", "image/png")
+            )
+            parts.append((io.BytesIO(data), name, content_type))
+        return self.client.post(
+            f"/api/projects/{project['id']}/samples",
+            data={"file": parts, **{k: str(v) for k, v in form.items()}},
+            headers=self.auth(project) if headers is None else headers,
+            content_type="multipart/form-data",
+        )
+
+    def add_samples(self, project: dict, *files, **form: Any) -> list[dict]:
+        response = self.upload(project, *files, **form)
+        assert response.status_code == 201, response.json
+        return response.json["samples"]
+
+    def project(self, project: dict) -> dict:
+        return self.client.get(f"/api/projects/{project['id']}").json
+
+    def image_data(self, sample: dict) -> bytes:
+        """The stored bytes of a sample's image (closing the streamed file)."""
+        with self.client.get(sample["image_url"]) as response:
+            assert response.status_code == 200
+            return response.data
+
+
+@pytest.fixture
+def api(client: FlaskClient) -> Api:
+    return Api(client)
+
+
+@pytest.fixture
+def project(api: Api) -> dict:
+    """A project with classes Apple and Banana; it includes its owner_token."""
+    return api.create_project()
+
+
+def stored_state(app: Flask) -> dict[str, Any]:
+    """Row counts and every file in the blob folder (temp files too)."""
+    with app.app_context():
+        counts = {
+            model.__name__: db.session.scalar(select(func.count()).select_from(model))
+            for model in (Project, ProjectClass, Sample, Embedding)
+        }
+    blobs = Path(app.config["DATA_DIR"]) / "blobs"
+    files = sorted(str(p.relative_to(blobs)) for p in blobs.rglob("*") if p.is_file())
+    return {"rows": counts, "blob_files": files}
+
+
+@pytest.fixture
+def stored(app: Flask):
+    """stored() -> row counts and blob files now: what a rejected request must leave unchanged."""
+    return lambda: stored_state(app)
+
+
+@pytest.fixture
+def image():
+    """image(fmt="PNG", size=(40, 30), color=(r, g, b), orientation=None) -> encoded bytes."""
+    return image_bytes
+
+
+@pytest.fixture
+def problem():
+    """problem(response, status) asserts an RFC 9457 problem with that status; returns the body."""
+    return assert_problem
+
+
+def assert_problem(response, status: int) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json(force=True)
+    assert {"type", "title", "status", "detail"} <= body.keys()
+    assert body["status"] == status
+    assert body["title"] == HTTPStatus(status).phrase
+    assert isinstance(body["detail"], str) and body["detail"]
+    return body
+
+
+@pytest.fixture
+def route_ids(api, project, image, backbone, client) -> dict[str, str]:
+    """Real values for every URL variable of the API: a project with a class, sample, embedding."""
+    (sample,) = api.add_samples(project, image(), class_id=project["classes"][0]["id"])
+    embedding = struct.pack(f"<{backbone.embedding_size}f", *range(backbone.embedding_size))
+    response = client.put(
+        f"/api/samples/{sample['id']}/embeddings/{backbone.id}",
+        data=embedding,
+        headers=api.auth(project),
+    )
+    assert response.status_code == 204
+    return {
+        "project_id": project["id"],
+        "class_id": str(project["classes"][0]["id"]),
+        "sample_id": sample["id"],
+        "backbone_id": backbone.id,
+    }
+
+
+def fill_rule(rule: str, values: dict[str, str]) -> str:
+    """Turn a URL rule like /api/projects/<project_id>/classes/<int:class_id> into a URL."""
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda match: values[match[1]], rule)
+
+
+@pytest.fixture
+def url_for_rule():
+    """url_for_rule(rule, values) fills a rule's <variables> from a dict."""
+    return fill_rule

@@ -1,0 +1,54 @@
+"""The database: built by the migrations, matching the models, tuned for SQLite."""
+
+import sqlite3
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect, text
+
+from server import create_app
+from server.db import MIGRATIONS_DIR, db, upgrade_database
+
+
+def test_flask_db_upgrade_builds_a_fresh_database(tmp_path):
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path)})
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        tables = set(inspect(db.engine).get_table_names())
+        db.engine.dispose()
+    assert {"project", "project_class", "sample", "embedding", "alembic_version"} <= tables
+    assert (tmp_path / "snapclass.sqlite3").is_file()
+
+
+def test_migrations_match_the_models(app):
+    with app.app_context(), db.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+    assert differences == []
+
+
+def test_migrations_go_down_and_up_again(app):
+    with app.app_context():
+        downgrade(directory=str(MIGRATIONS_DIR), revision="base")
+        assert set(inspect(db.engine).get_table_names()) == {"alembic_version"}
+        upgrade(directory=str(MIGRATIONS_DIR))
+        assert "sample" in inspect(db.engine).get_table_names()
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(app):
+    with app.app_context(), db.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 1000
+
+
+def test_database_url_can_point_anywhere(make_app, tmp_path):
+    elsewhere = tmp_path / "elsewhere.sqlite3"
+    app = make_app(DATABASE_URL=f"sqlite:///{elsewhere}")
+    upgrade_database(app)
+    client = app.test_client()
+    assert client.post("/api/projects", json={"title": "T"}).status_code == 201
+    with sqlite3.connect(elsewhere) as connection:
+        assert connection.execute("select count(*) from project").fetchone() == (1,)
+    connection.close()

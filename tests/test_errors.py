@@ -1,0 +1,167 @@
+"""Every JSON API error has one shape: an RFC 9457 problem (application/problem+json).
+
+One table hits each API route with requests that fail in every way that route can fail; a test
+checks the table covers every route, so a new route without an error case fails here.
+"""
+
+import io
+
+import pytest
+
+OWNER, STRANGER, NOBODY = "owner", "stranger", "nobody"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+PROJECTS = "/api/projects"
+PROJECT = "/api/projects/<project_id>"
+CLASSES = PROJECT + "/classes"
+CLASS = PROJECT + "/classes/<int:class_id>"
+SAMPLES = PROJECT + "/samples"
+SAMPLE = PROJECT + "/samples/<sample_id>"
+IMAGE = "/api/samples/<sample_id>/image"
+EMBEDDING = "/api/samples/<sample_id>/embeddings/<backbone_id>"
+EMBEDDINGS = PROJECT + "/embeddings"
+NO_PROJECT = {"project_id": "missing"}
+NO_SAMPLE = {"sample_id": "missing"}
+NO_CLASS = {"class_id": "999"}
+NO_BACKBONE = {"backbone_id": "nope"}
+TEXT = "text/plain"
+
+# (method, rule, status, request options); options: auth (OWNER/STRANGER/NOBODY, default
+# OWNER), ids (URL values to override), query, json, data, content_type, files.
+CASES = [
+    ("POST", PROJECTS, 400, {"json": {"title": ""}}),
+    ("POST", PROJECTS, 400, {"data": "{not json", "content_type": "application/json"}),
+    ("POST", PROJECTS, 400, {"json": ["a list"]}),
+    ("POST", PROJECTS, 415, {"data": "title=x", "content_type": TEXT}),
+    ("GET", PROJECT, 404, {"ids": NO_PROJECT}),
+    ("PATCH", PROJECT, 400, {"json": {"title": 3}}),
+    ("PATCH", PROJECT, 401, {"auth": NOBODY, "json": {"title": "x"}}),
+    ("PATCH", PROJECT, 403, {"auth": STRANGER, "json": {"title": "x"}}),
+    ("PATCH", PROJECT, 404, {"ids": NO_PROJECT}),
+    ("DELETE", PROJECT, 401, {"auth": NOBODY}),
+    ("DELETE", PROJECT, 403, {"auth": STRANGER}),
+    ("DELETE", PROJECT, 404, {"ids": NO_PROJECT}),
+    ("PUT", PROJECT, 405, {}),
+    ("POST", CLASSES, 400, {"json": {"name": ""}}),
+    ("POST", CLASSES, 409, {"json": {"name": "Apple"}}),
+    ("POST", CLASSES, 401, {"auth": NOBODY, "json": {"name": "C"}}),
+    ("POST", CLASSES, 404, {"ids": NO_PROJECT}),
+    ("PATCH", CLASS, 400, {"json": {"position": 9}}),
+    ("PATCH", CLASS, 409, {"json": {"name": "Banana"}}),
+    ("PATCH", CLASS, 404, {"ids": NO_CLASS, "json": {"name": "C"}}),
+    ("PATCH", CLASS, 403, {"auth": STRANGER, "json": {"name": "C"}}),
+    ("DELETE", CLASS, 400, {"query": "?delete_samples=perhaps"}),
+    ("DELETE", CLASS, 404, {"ids": NO_CLASS}),
+    ("DELETE", CLASS, 401, {"auth": NOBODY}),
+    ("POST", SAMPLES, 415, {"files": [b"GIF89a not an image"]}),
+    ("POST", SAMPLES, 400, {"files": [b""]}),
+    ("POST", SAMPLES, 400, {"files": [PNG_SIGNATURE + b"\0" * 30]}),
+    ("POST", SAMPLES, 400, {"files": []}),
+    ("POST", SAMPLES, 401, {"auth": NOBODY, "files": []}),
+    ("POST", SAMPLES, 403, {"auth": STRANGER, "files": []}),
+    ("GET", SAMPLES, 400, {"query": "?per_page=1000"}),
+    ("GET", SAMPLES, 404, {"ids": NO_PROJECT}),
+    ("PATCH", SAMPLES, 400, {"json": {"ids": [], "class_id": None}}),
+    ("PATCH", SAMPLES, 415, {"data": "ids=1", "content_type": TEXT}),
+    ("PATCH", SAMPLES, 401, {"auth": NOBODY, "json": {}}),
+    ("PATCH", SAMPLE, 400, {"json": {"class_id": "x"}}),
+    ("PATCH", SAMPLE, 404, {"ids": NO_SAMPLE, "json": {"class_id": None}}),
+    ("PATCH", SAMPLE, 403, {"auth": STRANGER, "json": {"class_id": None}}),
+    ("DELETE", SAMPLE, 404, {"ids": NO_SAMPLE}),
+    ("DELETE", SAMPLE, 401, {"auth": NOBODY}),
+    ("GET", IMAGE, 404, {"ids": NO_SAMPLE}),
+    ("PUT", EMBEDDING, 400, {"data": b"\0\0\0"}),
+    ("PUT", EMBEDDING, 404, {"ids": NO_BACKBONE, "data": b"\0"}),
+    ("PUT", EMBEDDING, 404, {"ids": NO_SAMPLE, "data": b"\0"}),
+    ("PUT", EMBEDDING, 401, {"auth": NOBODY, "data": b"\0"}),
+    ("PUT", EMBEDDING, 403, {"auth": STRANGER, "data": b"\0"}),
+    ("GET", EMBEDDING, 404, {"ids": NO_BACKBONE}),
+    ("GET", EMBEDDING, 404, {"ids": NO_SAMPLE}),
+    ("GET", EMBEDDINGS, 400, {}),
+    ("GET", EMBEDDINGS, 404, {"query": "?backbone=nope"}),
+    ("GET", EMBEDDINGS, 404, {"ids": NO_PROJECT}),
+    ("POST", "/api/backbones", 405, {}),
+    ("DELETE", "/api/openapi.json", 405, {}),
+    ("GET", "/api/no-such-route", 404, {}),
+    ("GET", PROJECT + "/classes/not-a-number", 404, {}),
+]
+
+
+@pytest.fixture
+def tokens(api, project) -> dict[str, dict]:
+    stranger = api.create_project(title="Stranger's")
+    return {OWNER: api.auth(project), STRANGER: api.auth(stranger), NOBODY: {}}
+
+
+def test_every_api_error_is_a_problem(
+    client, route_ids, tokens, url_for_rule, problem, stored, subtests
+):
+    # One app for the whole table: every case fails, so none changes what the next one sees.
+    before = stored()
+    for method, rule, status, options in CASES:
+        with subtests.test(f"{method} {rule} -> {status} {options}"):
+            values = {**route_ids, **options.get("ids", {})}
+            url = url_for_rule(rule, values) + options.get("query", "")
+            kwargs = {"headers": tokens[options.get("auth", OWNER)]}
+            for key in ("json", "data", "content_type"):
+                if key in options:
+                    kwargs[key] = options[key]
+            if "files" in options:
+                files = [(io.BytesIO(data), "x.png") for data in options["files"]]
+                kwargs["data"] = {"file": files}
+                kwargs["content_type"] = "multipart/form-data"
+            body = problem(client.open(url, method=method, **kwargs), status)
+            assert body["type"] == "about:blank"
+    assert stored() == before
+
+
+def test_error_cases_cover_every_api_route_and_method(app):
+    covered = {(method, rule) for method, rule, _, _ in CASES}
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/"):
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                if rule.endpoint not in ("backbones.list_backbones", "openapi.openapi_json"):
+                    assert (method, rule.rule) in covered, f"no error case for {method} {rule}"
+
+
+def test_method_not_allowed_names_the_allowed_methods(client, problem):
+    response = client.delete("/api/backbones")
+    problem(response, 405)
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+
+
+def test_request_body_over_the_limit_is_a_problem(make_app, problem):
+    client = make_app(MAX_REQUEST_BYTES=100).test_client()
+    problem(client.post("/api/projects", json={"title": "x" * 200}), 413)
+
+
+def test_field_errors_name_the_field(client, problem):
+    body = problem(client.post("/api/projects", json={"title": ""}), 400)
+    assert body["errors"] == [{"field": "title", "message": "must be 1 to 200 characters long"}]
+
+
+def test_unexpected_failure_is_a_problem_without_internals(make_app, problem):
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    @app.get("/api/explode")
+    def explode():
+        raise RuntimeError("secret internals")
+
+    response = app.test_client().get("/api/explode")
+    body = problem(response, 500)
+    assert "secret internals" not in response.get_data(as_text=True)
+    assert body["title"] == "Internal Server Error"
+
+
+def test_errors_outside_the_api_are_not_problems(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert response.mimetype != "application/problem+json"
+
+
+def test_trailing_slash_redirects_are_not_turned_into_errors(app, client):
+    @app.get("/api/things/")
+    def things():
+        return {"ok": True}
+
+    assert client.get("/api/things").status_code == 308

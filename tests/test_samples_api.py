@@ -1,0 +1,195 @@
+"""Samples: the studio lists them page by page, relabels, deletes and shows their images."""
+
+import pytest
+
+
+def samples_url(project: dict, sample_id: str | None = None) -> str:
+    url = f"/api/projects/{project['id']}/samples"
+    return url if sample_id is None else f"{url}/{sample_id}"
+
+
+@pytest.fixture
+def five_samples(api, project, image) -> list[dict]:
+    """Five samples, uploaded one by one: two Apples, one Banana, two unlabelled."""
+    apple, banana = (c["id"] for c in project["classes"])
+    labels = [apple, None, banana, apple, None]
+    samples = []
+    for shade, class_id in enumerate(labels):
+        form = {} if class_id is None else {"class_id": class_id}
+        samples += api.add_samples(project, image(color=(shade, shade, shade)), **form)
+    return samples
+
+
+def test_samples_come_back_in_upload_order_page_by_page(client, project, five_samples):
+    pages = [
+        client.get(samples_url(project) + f"?page={page}&per_page=2").json for page in (1, 2, 3, 4)
+    ]
+    assert [[s["id"] for s in p["samples"]] for p in pages] == [
+        [s["id"] for s in five_samples[0:2]],
+        [s["id"] for s in five_samples[2:4]],
+        [s["id"] for s in five_samples[4:5]],
+        [],
+    ]
+    assert all(p["total"] == 5 and p["per_page"] == 2 for p in pages)
+    assert [p["page"] for p in pages] == [1, 2, 3, 4]
+
+
+def test_samples_default_to_first_page_of_100(client, project, five_samples):
+    body = client.get(samples_url(project)).json
+    assert (body["page"], body["per_page"], body["total"]) == (1, 100, 5)
+    assert body["samples"] == five_samples
+
+
+def test_samples_of_one_class_or_unlabelled(client, project, five_samples):
+    apple = project["classes"][0]["id"]
+    apples = client.get(samples_url(project) + f"?class_id={apple}").json
+    assert [s["id"] for s in apples["samples"]] == [five_samples[0]["id"], five_samples[3]["id"]]
+    assert apples["total"] == 2
+    unlabelled = client.get(samples_url(project) + "?class_id=unlabelled").json
+    assert [s["id"] for s in unlabelled["samples"]] == [
+        five_samples[1]["id"],
+        five_samples[4]["id"],
+    ]
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("page=0", "page"),
+        ("page=x", "page"),
+        ("per_page=0", "per_page"),
+        ("per_page=501", "per_page"),
+        ("per_page=1.5", "per_page"),
+        ("class_id=banana", "class_id"),
+        ("class_id=424242", "class_id"),
+    ],
+)
+def test_invalid_sample_query_is_refused(client, project, problem, query, field):
+    body = problem(client.get(samples_url(project) + "?" + query), 400)
+    assert body["errors"][0]["field"] == field
+
+
+def test_largest_page_is_500(client, project, five_samples):
+    assert client.get(samples_url(project) + "?per_page=500").json["per_page"] == 500
+
+
+def test_student_relabels_one_sample(client, api, project, five_samples):
+    banana = project["classes"][1]["id"]
+    sample = five_samples[0]
+    response = client.patch(
+        samples_url(project, sample["id"]), json={"class_id": banana}, headers=api.auth(project)
+    )
+    assert response.status_code == 200
+    assert response.json == {**sample, "class_id": banana}
+    response = client.patch(
+        samples_url(project, sample["id"]), json={"class_id": None}, headers=api.auth(project)
+    )
+    assert response.json["class_id"] is None
+    assert api.project(project)["unlabelled_count"] == 3
+
+
+@pytest.mark.parametrize("body", [{}, {"class_id": "x"}, {"class_id": 424242}, {"class_id": True}])
+def test_relabel_needs_a_class_of_this_project(client, api, project, five_samples, problem, body):
+    response = client.patch(
+        samples_url(project, five_samples[0]["id"]), json=body, headers=api.auth(project)
+    )
+    assert problem(response, 400)["errors"][0]["field"] == "class_id"
+
+
+def test_class_of_another_project_cannot_label_a_sample(
+    client, api, project, five_samples, problem
+):
+    foreign = api.create_project()["classes"][0]["id"]
+    response = client.patch(
+        samples_url(project, five_samples[0]["id"]),
+        json={"class_id": foreign},
+        headers=api.auth(project),
+    )
+    problem(response, 400)
+
+
+def test_student_relabels_many_samples_at_once(client, api, project, five_samples):
+    banana = project["classes"][1]["id"]
+    ids = [five_samples[4]["id"], five_samples[0]["id"]]
+    response = client.patch(
+        samples_url(project), json={"ids": ids, "class_id": banana}, headers=api.auth(project)
+    )
+    assert response.status_code == 200
+    assert [s["id"] for s in response.json["samples"]] == ids
+    assert all(s["class_id"] == banana for s in response.json["samples"])
+    assert [c["sample_count"] for c in api.project(project)["classes"]] == [1, 3]
+
+
+@pytest.mark.parametrize(
+    "make_body, field",
+    [
+        (lambda ids: {"ids": [], "class_id": None}, "ids"),
+        (lambda ids: {"ids": ids[0], "class_id": None}, "ids"),
+        (lambda ids: {"ids": [1, 2], "class_id": None}, "ids"),
+        (lambda ids: {"ids": [ids[0], "no-such-sample"], "class_id": None}, "ids"),
+        (lambda ids: {"ids": [ids[0]]}, "class_id"),
+    ],
+    ids=["empty", "not a list", "not strings", "one unknown", "no class_id"],
+)
+def test_bulk_relabel_changes_nothing_when_anything_is_wrong(
+    client, api, project, five_samples, problem, make_body, field
+):
+    body = make_body([s["id"] for s in five_samples])
+    response = client.patch(samples_url(project), json=body, headers=api.auth(project))
+    assert problem(response, 400)["errors"][0]["field"] == field
+    assert client.get(samples_url(project)).json["samples"] == five_samples
+
+
+def test_samples_of_another_project_cannot_be_touched(client, api, project, image, problem):
+    other = api.create_project()
+    (theirs,) = api.add_samples(other, image())
+    auth = api.auth(project)
+    problem(
+        client.patch(samples_url(project, theirs["id"]), json={"class_id": None}, headers=auth), 404
+    )
+    problem(client.delete(samples_url(project, theirs["id"]), headers=auth), 404)
+    response = client.patch(
+        samples_url(project), json={"ids": [theirs["id"]], "class_id": None}, headers=auth
+    )
+    problem(response, 400)
+    assert api.project(other)["sample_count"] == 1
+
+
+def test_student_deletes_a_sample_and_its_blob(client, api, project, five_samples, stored):
+    sample = five_samples[2]
+    response = client.delete(samples_url(project, sample["id"]), headers=api.auth(project))
+    assert response.status_code == 204
+    assert len(stored()["blob_files"]) == 4
+    assert sample["id"] not in [s["id"] for s in client.get(samples_url(project)).json["samples"]]
+    assert client.get(sample["image_url"]).status_code == 404
+
+
+def test_deleting_a_shared_image_keeps_the_blob_for_the_other_project(
+    client, api, project, image, stored
+):
+    data = image(color=(42, 42, 42))
+    (mine,) = api.add_samples(project, data)
+    other = api.create_project()
+    (theirs,) = api.add_samples(other, data)
+    client.delete(samples_url(project, mine["id"]), headers=api.auth(project))
+    assert len(stored()["blob_files"]) == 1
+    assert api.image_data(theirs) == data
+    client.delete(f"/api/projects/{other['id']}", headers=api.auth(other))
+    assert stored()["blob_files"] == []
+
+
+def test_sample_image_is_cached_for_good(client, project, five_samples):
+    sample = five_samples[0]
+    with client.get(sample["image_url"]) as response:
+        assert response.status_code == 200
+        assert response.mimetype == "image/png"
+        cache = response.cache_control
+        assert cache.public and cache.immutable and cache.max_age == 31536000
+        etag = response.headers["ETag"]
+    assert sample["sha256"] in etag
+    with client.get(sample["image_url"], headers={"If-None-Match": etag}) as again:
+        assert again.status_code == 304
+
+
+def test_unknown_sample_image_is_not_found(client, problem):
+    problem(client.get("/api/samples/nope/image"), 404)
