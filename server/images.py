@@ -49,14 +49,14 @@ def check_image(data: bytes, max_bytes: int, max_pixels: int, label: str = "file
         # warning an error too so a bomb is rejected instead of decoded.
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=[fmt])
-            width, height = image.size
-            if width * height > max_pixels:
-                abort_problem(
-                    413, f"{label} has {width}x{height} pixels; the limit is {max_pixels}."
-                )
-            image.load()  # decode every pixel now, so truncated or corrupt data fails here
-            return _upright(image, data, fmt)
+            with Image.open(io.BytesIO(data), formats=[fmt]) as image:
+                width, height = image.size
+                if width * height > max_pixels:
+                    abort_problem(
+                        413, f"{label} has {width}x{height} pixels; the limit is {max_pixels}."
+                    )
+                image.load()  # decode every pixel now, so truncated or corrupt data fails here
+                return _upright(image, data, fmt)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         abort_problem(413, f"{label} has too many pixels; the limit is {max_pixels}.")
     except (OSError, SyntaxError, ValueError, EOFError) as error:

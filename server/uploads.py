@@ -30,7 +30,22 @@ def checked_uploads() -> list[CheckedImage]:
 def add_samples(
     project: Project, images: list[CheckedImage], class_id: int | None, source: str
 ) -> list[Sample]:
-    """Add a row per new image (an image already in the project returns its sample), then blobs."""
+    """One sample per image; an image already in the project gives back its existing sample."""
+    try:
+        return _insert_samples(project, images, class_id, source)
+    except IntegrityError:
+        # A concurrent upload of the same image won the race; now its row is there to reuse.
+        pass
+    try:
+        return _insert_samples(project, images, class_id, source)
+    except IntegrityError:
+        abort_problem(409, "Other uploads of the same images are being saved; try again.")
+
+
+def _insert_samples(
+    project: Project, images: list[CheckedImage], class_id: int | None, source: str
+) -> list[Sample]:
+    """Insert the rows, then write the blobs, then commit; on any failure undo both."""
     shas = {image.sha256 for image in images}
     found = db.session.scalars(
         select(Sample).where(Sample.project_id == project.id, Sample.sha256.in_(shas))
@@ -53,18 +68,17 @@ def add_samples(
             new_images[image.sha256] = image
     store, written = blob_store(), []
     try:
-        # Insert first: the write lock this takes keeps deletions from removing our blobs.
+        # Insert first: the write lock this takes keeps deletions from removing our blobs
+        # between writing them and committing (see storage.delete_unreferenced).
         db.session.flush()
         for sha256, image in new_images.items():
             if not store.exists(sha256):
                 store.put(image.data)
                 written.append(sha256)
         db.session.commit()
-    except BaseException as error:
+    except BaseException:
         db.session.rollback()
         for sha256 in written:
             store.delete(sha256)
-        if isinstance(error, IntegrityError):
-            abort_problem(409, "Another upload of the same image was saved meanwhile; try again.")
         raise
     return [by_sha[image.sha256] for image in images]

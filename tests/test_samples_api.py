@@ -57,6 +57,7 @@ def test_samples_of_one_class_or_unlabelled(client, project, five_samples):
     [
         ("page=0", "page"),
         ("page=x", "page"),
+        ("page=99999999999999999", "page"),
         ("per_page=0", "per_page"),
         ("per_page=501", "per_page"),
         ("per_page=1.5", "per_page"),

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from sqlalchemy.exc import IntegrityError
 
-from server import storage
+from server import storage, uploads
 
 
 def test_student_uploads_images_of_each_accepted_type(client, api, project, image):
@@ -121,6 +122,14 @@ def test_one_bad_file_rejects_the_whole_request(api, project, image, problem, st
     before = stored()
     response = api.upload(project, image(color=(1, 1, 1)), file, image(color=(2, 2, 2)))
     assert problem(response, status)["detail"].startswith("File 2 ")
+    assert stored() == before
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+def test_pixel_bomb_is_refused_where_warnings_are_ignored(api, project, problem, stored):
+    # Production does not turn warnings into errors as this test suite does.
+    before = stored()
+    problem(api.upload(project, pixel_bomb(10_000, 10_000)), 413)
     assert stored() == before
 
 
@@ -275,3 +284,28 @@ def test_failed_blob_write_leaves_no_row_blob_or_temp_file(make_app, image, prob
     blobs = Path(app.config["DATA_DIR"]) / "blobs"
     assert len([p for p in blobs.rglob("*") if p.is_file()]) == 1
     assert client.get(f"/api/projects/{project['id']}").json["sample_count"] == 1
+
+
+def race_lost(times: int, real):
+    """Stand-in for uploads._insert_samples that loses the insert race `times` times first."""
+    calls = []
+
+    def insert(*args):
+        calls.append(args)
+        if len(calls) <= times:
+            raise IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed"))
+        return real(*args)
+
+    return insert
+
+
+def test_upload_racing_a_twin_upload_reuses_its_sample(api, project, image, monkeypatch):
+    monkeypatch.setattr(uploads, "_insert_samples", race_lost(1, uploads._insert_samples))
+    (sample,) = api.add_samples(project, image())
+    assert api.project(project)["sample_count"] == 1
+    assert sample["width"] == 40
+
+
+def test_upload_losing_the_race_twice_asks_to_try_again(api, project, image, problem, monkeypatch):
+    monkeypatch.setattr(uploads, "_insert_samples", race_lost(2, uploads._insert_samples))
+    problem(api.upload(project, image()), 409)

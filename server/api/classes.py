@@ -2,6 +2,7 @@
 
 from flask import Blueprint, request
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..auth import get_project
 from ..db import db
@@ -37,7 +38,13 @@ def move(project: Project, cls: ProjectClass, position: int) -> None:
         other.position = index
 
 
-def respond(project: Project, cls: ProjectClass, status: int = 200):
+def commit_names(project: Project, cls: ProjectClass, status: int = 200):
+    """Commit a new or renamed class (409 if a concurrent request took the name) and reply."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        abort_problem(409, "Another class of this project got that name meanwhile.")
     return class_json(cls, class_sample_counts(project).get(cls.id, 0)), status
 
 
@@ -49,8 +56,7 @@ def add_class(project_id: str):
     check_name_free(project, name)
     cls = ProjectClass(name=name, position=len(project.classes))
     project.classes.append(cls)
-    db.session.commit()
-    return respond(project, cls, 201)
+    return commit_names(project, cls, 201)
 
 
 @bp.patch("/<int:class_id>")
@@ -70,8 +76,7 @@ def update_class(project_id: str, class_id: int):
         if not 0 <= position < len(project.classes):
             field_error("position", f"must be from 0 to {len(project.classes) - 1}")
         move(project, cls, position)
-    db.session.commit()
-    return respond(project, cls)
+    return commit_names(project, cls)
 
 
 @bp.delete("/<int:class_id>")

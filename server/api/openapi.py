@@ -1,5 +1,6 @@
 """The API described as OpenAPI 3.1, written by hand next to the views it describes."""
 
+from http import HTTPStatus
 from typing import Any
 
 from flask import Blueprint
@@ -10,15 +11,6 @@ bp = Blueprint("openapi", __name__, url_prefix="/api")
 
 JSON = "application/json"
 PROBLEM = "application/problem+json"
-ERRORS = {
-    "400": "Invalid request",
-    "401": "Missing or invalid owner token",
-    "403": "Owner token of another project",
-    "404": "No such resource",
-    "409": "Conflicts with the current state",
-    "413": "Body or image too large",
-    "415": "Unsupported media type",
-}
 
 
 def param(name: str, where: str = "path", schema: dict | None = None, text: str = "") -> dict:
@@ -53,7 +45,7 @@ def op(
     codes = set(errors) | ({401, 403, 404} if write else set()) | ({400} if body else set())
     responses = {str(status): success} | {
         str(code): {
-            "description": ERRORS[str(code)],
+            "description": HTTPStatus(code).phrase,
             "content": {PROBLEM: {"schema": ref("Problem")}},
         }
         for code in sorted(codes)

@@ -15,6 +15,7 @@ bp = Blueprint("samples", __name__, url_prefix="/api")
 
 SOURCES = ("webcam", "upload")
 MAX_PER_PAGE = 500
+MAX_PAGE = 1_000_000  # keeps the row offset far inside SQLite's 64-bit integers
 MAX_BULK_IDS = 5000
 
 
@@ -22,21 +23,20 @@ MAX_BULK_IDS = 5000
 def upload_samples(project_id: str):
     """Add images (multipart 'file' parts) with an optional class_id and source."""
     project = get_project(project_id, write=True)
-    images = checked_uploads()
     class_id = request.form.get("class_id", "")
     class_id = find_class(project, class_id).id if class_id not in ("", "null") else None
     source = request.form.get("source", "upload")
     if source not in SOURCES:
         field_error("source", "must be 'webcam' or 'upload'")
-    samples = add_samples(project, images, class_id, source)
+    samples = add_samples(project, checked_uploads(), class_id, source)
     return {"samples": [sample_json(sample) for sample in samples]}, 201
 
 
 def page_args() -> tuple[int, int]:
     page = int_field(request.args.get("page", "1"), "page")
     per_page = int_field(request.args.get("per_page", "100"), "per_page")
-    if page < 1:
-        field_error("page", "must be 1 or more")
+    if not 1 <= page <= MAX_PAGE:
+        field_error("page", f"must be from 1 to {MAX_PAGE}")
     if not 1 <= per_page <= MAX_PER_PAGE:
         field_error("per_page", f"must be from 1 to {MAX_PER_PAGE}")
     return page, per_page

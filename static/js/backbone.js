@@ -33,7 +33,7 @@ export async function loadBackbone(metadataUrlOrBase) {
     const left = Math.floor((width - side) / 2);
     const square = pixels.slice([top, left, 0], [side, side, 3]);
     // halfPixelCenters matches Python's tf.image.resize, which the server's fine-tuning uses.
-    const resized = tf.image.resizeBilinear(square, [size, size], false, false);
+    const resized = tf.image.resizeBilinear(square, [size, size], false, true);
     return resized.div(127.5).sub(1).expandDims(0);
   }
 

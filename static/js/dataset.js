@@ -117,8 +117,9 @@ export function validationCount(n, options = {}) {
 /**
  * Stratified train/validation split of the labelled samples that have embeddings.
  * Deterministic per seed and independent of the samples' order: each sample is ranked by a hash of
- * (seed, sample id), so adding a picture never moves the others between train and validation.
- * Returns {train, validation} as arrays of samples, each in label order.
+ * (seed, sample id) and the first validationCount(n) of each class are held out, so adding a
+ * picture moves at most one other between train and validation instead of reshuffling the class.
+ * Returns {train, validation} as arrays of samples, grouped in label order.
  */
 export function splitSamples(classes, samples, options = {}) {
   const { seed } = { ...DEFAULT_SPLIT, ...options };

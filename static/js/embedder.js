@@ -9,9 +9,10 @@ export function createEmbedder({ backbone, api, canWrite, onProgress = () => {} 
   const waiting = new Map(); // sha256 -> promise, so a picture is never queued twice
   const queue = [];
   let done = 0;
+  let computed = 0; // pictures this page had to run through the backbone itself
   let running = false;
 
-  const progress = () => onProgress({ done, total: done + queue.length + (running ? 1 : 0) });
+  const progress = () => onProgress({ done, total: done + queue.length, computed });
 
   async function loadFromServer() {
     try {
@@ -41,6 +42,7 @@ export function createEmbedder({ backbone, api, canWrite, onProgress = () => {} 
     if (running) return;
     running = true;
     while (queue.length) {
+      progress();
       const job = queue.shift();
       try {
         const pair = await lookUpOrCompute(job);
@@ -51,12 +53,12 @@ export function createEmbedder({ backbone, api, canWrite, onProgress = () => {} 
       } finally {
         waiting.delete(job.sample.sha256);
         done += 1;
-        progress();
       }
       // Give the page a frame between pictures so capture and scrolling stay smooth.
       await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
     }
     running = false;
+    progress();
   }
 
   async function lookUpOrCompute({ sample, image }) {
@@ -76,6 +78,7 @@ export function createEmbedder({ backbone, api, canWrite, onProgress = () => {} 
     } finally {
       bitmap.close();
     }
+    computed += 1;
     const joined = new Float32Array(pair[0].length * 2);
     joined.set(pair[0], 0);
     joined.set(pair[1], pair[0].length);

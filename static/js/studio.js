@@ -30,7 +30,7 @@ async function Studio(el, projectId) {
     recordingClassId: null,
     canWrite: Boolean(ownerToken),
     backend: null,
-    embedding: { done: 0, total: 0 },
+    embedding: { done: 0, total: 0, computed: 0 },
     uploads: { pending: 0, failing: false },
   };
   let nextLocalKey = 0;
@@ -385,7 +385,12 @@ async function Studio(el, projectId) {
     const { done, total } = state.embedding;
     if (total && done < total) parts.push(t('embeddingProgress', { done, total }));
     status.textContent = parts.join(' · ');
-    document.body.dataset.pendingUploads = String(state.uploads.pending);
+    // For tests and curious teachers: what is still in flight, and what had to be computed here.
+    Object.assign(document.body.dataset, {
+      pendingUploads: String(state.uploads.pending),
+      embeddingsReady: String(Boolean(embedder) && done === total),
+      embeddingsComputed: String(state.embedding.computed ?? 0),
+    });
   }
 
   function showNotice(text, action) {

@@ -2,11 +2,12 @@
 
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
 from werkzeug.serving import make_server
 
 from server import create_app
@@ -90,16 +91,35 @@ def browser(playwright_instance) -> Iterator[Browser]:
     browser.close()
 
 
+def wait_until(page: Page, expression: str, arg=None, timeout: float = 60) -> None:
+    """Poll a JavaScript expression until it is truthy.
+
+    Playwright's wait_for_function evaluates its predicate with eval() in the page, which our
+    Content-Security-Policy rightly forbids; page.evaluate runs outside the page's CSP.
+    """
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression, arg):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"still false after {timeout} s: {expression}")
+        page.wait_for_timeout(100)
+
+
 class ConsoleErrors(list):
     """Console errors and uncaught page errors seen during a test."""
 
     def watch(self, page: Page) -> None:
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self.append(f"pageerror: {error}"))
+        page.on("response", self._on_response)
 
     def _on_console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
+        # A failed request logs "Failed to load resource" without its URL; _on_response has it.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
             self.append(f"console: {message.text}")
+
+    def _on_response(self, response: Response) -> None:
+        if response.status >= 400:
+            self.append(f"HTTP {response.status}: {response.request.method} {response.url}")
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from converters.weights import resolve_weights
 
 from .conftest import LiveServer
 
-# Real photos that scikit-image ships inside its wheel (three are greyscale, shown as RGB).
+# Real photos that scikit-image ships inside its wheel (grass.png is greyscale, given as RGB).
 PHOTOS = (
     "astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "motorcycle_left.png",
     "retina.jpg", "hubble_deep_field.jpg", "grass.png",
@@ -100,14 +100,16 @@ def default_backbone(base_url: str) -> dict:
 
 
 @pytest.fixture
-def served(request, live_server, tmp_path):
+def served(request, live_server, tmp_path, tmp_path_factory):
     """(server, metadata) for request.param's quantization of the app's default backbone."""
     default = default_backbone(live_server.url)
     if request.param == "float16":  # the export `make install` builds, which the studio loads
         yield live_server, default
         return
     # Other quantizations of the same weights live in pytest's cache, so reruns reuse them.
-    root = request.config.cache.mkdir(f"snapclass-{request.param}-backbone")
+    folder_name = f"snapclass-{request.param}-backbone"
+    cache = getattr(request.config, "cache", None)  # None under -p no:cacheprovider
+    root = cache.mkdir(folder_name) if cache else tmp_path_factory.mktemp(folder_name)
     folder = export_backbone(root, weights=default["weights_source"], quantization=request.param)
     with LiveServer(tmp_path / "data-for-export", root) as server:
         yield server, json.loads((folder / "metadata.json").read_text())
