@@ -1,5 +1,5 @@
-// Reads what was dropped on the page: loose image files, and folders whose name becomes a
-// class name (one level deep; files in sub-folders count for the top folder).
+// Reads what was dropped or picked: loose image files, and folders whose name becomes a class
+// name (files in sub-folders count for their class folder).
 const IMAGE = /\.(jpe?g|png|webp)$/i;
 
 function readAll(reader) {
@@ -18,7 +18,7 @@ function readAll(reader) {
 async function filesIn(entry) {
   if (entry.isFile) {
     const file = await new Promise((resolve, reject) => entry.file(resolve, reject));
-    return IMAGE.test(file.name) || file.type.startsWith('image/') ? [file] : [];
+    return isImage(file) ? [file] : [];
   }
   const children = await readAll(entry.createReader());
   return (await Promise.all(children.map(filesIn))).flat();
@@ -33,4 +33,20 @@ export async function filesFromDrop(items) {
     else loose.push(...(await filesIn(entry)));
   }
   return { loose, folders };
+}
+
+const isImage = (file) => IMAGE.test(file.name) || file.type.startsWith('image/');
+
+// Files from <input webkitdirectory>: picking one class folder ("hat/x.jpg") or a folder of
+// class folders ("clothes/hat/x.jpg") both give one class per class folder.
+export function filesFromFolderPicker(files) {
+  const folders = new Map();
+  for (const file of files) {
+    if (!isImage(file)) continue;
+    const parts = file.webkitRelativePath.split('/');
+    const name = parts.length >= 3 ? parts[1] : parts[0];
+    if (!folders.has(name)) folders.set(name, []);
+    folders.get(name).push(file);
+  }
+  return folders;
 }

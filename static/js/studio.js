@@ -14,7 +14,7 @@ import { createEmbedder } from './embedder.js';
 import { editLink, ownerTokenFor, rememberProject } from './projects.js';
 import { t } from './strings.js';
 import { createUploader } from './uploader.js';
-import { filesFromDrop } from './drop.js';
+import { filesFromDrop, filesFromFolderPicker } from './drop.js';
 
 const FRAMES_PER_SECOND = 10;
 const CAPTURE_SIZE = 224;
@@ -47,7 +47,19 @@ async function Studio(el, projectId) {
   const cardsEl = h('div', { class: 'class-cards' });
   const addClass = h('button', { type: 'button', class: 'add-class' }, `+ ${t('addClass')}`);
   const trayGridEl = h('div');
-  const tray = h('section', { class: 'unlabelled-tray' }, h('h2', {}, t('unlabelled')), h('p', { class: 'hint' }, t('unlabelledHint')), trayGridEl);
+  const trayFiles = h('input', { type: 'file', accept: 'image/*', multiple: true, hidden: true });
+  const folderFiles = h('input', { type: 'file', webkitdirectory: true, multiple: true, hidden: true });
+  const trayUpload = h('button', { type: 'button', onclick: () => trayFiles.click() }, t('uploadUnlabelled'));
+  const folderUpload = h('button', { type: 'button', onclick: () => folderFiles.click() }, t('uploadFolders'));
+  const tray = h(
+    'section',
+    { class: 'unlabelled-tray' },
+    h('h2', {}, t('unlabelled')),
+    h('p', { class: 'hint' }, t('unlabelledHint')),
+    h('div', { class: 'row' }, trayUpload, folderUpload, trayFiles, folderFiles),
+    h('p', { class: 'hint' }, t('dropHint')),
+    trayGridEl,
+  );
   const moveTo = h('select', { 'aria-label': t('moveSelectedTo') });
   const deleteSelected = h('button', { type: 'button', class: 'danger' }, t('deleteSelected'));
   const clearSelection = h('button', { type: 'button', class: 'quiet' }, t('clearSelection'));
@@ -194,7 +206,13 @@ async function Studio(el, projectId) {
   async function uploadDrop(items, classId) {
     const { loose, folders } = await filesFromDrop(items);
     uploadFiles(loose, classId);
-    for (const [name, files] of folders) {
+    await uploadFolders(folders);
+  }
+
+  // One class per folder name, in name order: an existing class of that name gets the pictures.
+  async function uploadFolders(folders) {
+    const byName = [...folders].sort(([a], [b]) => a.localeCompare(b));
+    for (const [name, files] of byName) {
       const cls = state.classes.find((c) => c.name === name) ?? (await run(() => api.addClass(name)));
       if (!cls) continue;
       if (!state.classes.includes(cls)) state.classes.push(cls);
@@ -288,7 +306,7 @@ async function Studio(el, projectId) {
     const result = await run(() => api.relabelSamples(ids, classId));
     for (const saved of result?.samples ?? []) {
       const sample = [...state.samples.values()].find((s) => s.id === saved.id);
-      if (sample) sample.classId = saved.class_id;
+      if (sample) Object.assign(sample, { classId: saved.class_id, selected: false });
     }
     update();
   }
@@ -331,6 +349,14 @@ async function Studio(el, projectId) {
     else uploadDrop(e.dataTransfer.items, null);
   });
   addClass.addEventListener('click', addNewClass);
+  trayFiles.addEventListener('change', () => {
+    uploadFiles([...trayFiles.files], null);
+    trayFiles.value = '';
+  });
+  folderFiles.addEventListener('change', () => {
+    uploadFolders(filesFromFolderPicker([...folderFiles.files]));
+    folderFiles.value = '';
+  });
   moveTo.addEventListener('change', () => {
     if (moveTo.value === '') return;
     relabel(selectedSamples().map((s) => s.id), moveTo.value === 'none' ? null : Number(moveTo.value));
@@ -427,7 +453,8 @@ async function Studio(el, projectId) {
     });
     const unlabelled = samplesOf(null);
     trayGrid.update(unlabelled);
-    tray.hidden = unlabelled.length === 0;
+    trayUpload.disabled = !state.canWrite;
+    folderUpload.disabled = !state.canWrite;
     const selected = selectedSamples();
     toolbar.hidden = selected.length === 0 || !state.canWrite;
     selectedCount.textContent = t('selectedCount', { count: selected.length });

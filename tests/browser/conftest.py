@@ -86,7 +86,11 @@ def launch_chromium(playwright, extra_args: list[str] = ()) -> Browser:
 
 @pytest.fixture(scope="session")
 def browser(playwright_instance) -> Iterator[Browser]:
-    browser = launch_chromium(playwright_instance)
+    """Chromium with its built-in fake webcam, allowed without asking."""
+    browser = launch_chromium(
+        playwright_instance,
+        ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"],
+    )
     yield browser
     browser.close()
 

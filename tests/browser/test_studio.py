@@ -97,9 +97,8 @@ def wait_until_saved_and_prepared(page: Page) -> None:
 
 def classify_file(page: Page, path: Path) -> str:
     page.locator(".preview-panel input[type=file]").set_input_files(str(path))
-    wait_until(
-        page, "name => document.querySelector('.preview-panel').dataset.predictedFor === name", path.name
-    )
+    predicted_for = "name => document.querySelector('.preview-panel').dataset.predictedFor === name"
+    wait_until(page, predicted_for, path.name)
     return page.locator(".preview-panel").get_attribute("data-top")
 
 
