@@ -3,7 +3,7 @@
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import db
@@ -91,3 +91,68 @@ class Embedding(db.Model):
     created: Mapped[datetime] = mapped_column(default=utcnow)
 
     sample: Mapped[Sample] = relationship(back_populates="embeddings")
+
+
+class ModelVersion(db.Model):
+    """A trained classifier: the browser's head or a server fine-tune, with its labels and scores."""
+
+    __tablename__ = "model_version"
+    __table_args__ = (UniqueConstraint("project_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    # 1, 2, 3… within a project, so a teacher can say "version 3".
+    number: Mapped[int]
+    tier: Mapped[str] = mapped_column(String(16))  # "browser" or "server"
+    backbone_id: Mapped[str] = mapped_column(String(64))
+    # [{"class_id", "name"}] in output order, frozen at training time.
+    labels: Mapped[list] = mapped_column(JSON)
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    metrics: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Blob names (sha256) of the artifacts, by role, e.g. {"head": ..., "model.json": ...}.
+    artifacts: Mapped[dict] = mapped_column(JSON, default=dict)
+    # At most one version of a project is published: the one that following share links show.
+    # A flag here rather than a column on project keeps the upgrade free of a SQLite table
+    # rebuild (which, with foreign keys on, would cascade-delete the project's rows).
+    published: Mapped[bool] = mapped_column(default=False)
+    created: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ShareLink(db.Model):
+    """A read-only link to a model: pinned to one version, or following the published one."""
+
+    __tablename__ = "share_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    # None: follows the project's published version.
+    model_id: Mapped[int | None] = mapped_column(
+        ForeignKey("model_version.id", ondelete="CASCADE")
+    )
+    created: Mapped[datetime] = mapped_column(default=utcnow)
+    expires: Mapped[datetime | None]
+    revoked: Mapped[datetime | None]
+
+
+class Job(db.Model):
+    """A server job (fine-tuning), its state and progress, and the model it produced."""
+
+    __table_args__ = (Index("ix_job_project_state", "project_id", "state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    # queued, running, succeeded, failed, cancelled
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    progress: Mapped[dict] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    result_model_id: Mapped[int | None] = mapped_column(
+        ForeignKey("model_version.id", ondelete="SET NULL")
+    )
+    created: Mapped[datetime] = mapped_column(default=utcnow)
+    started: Mapped[datetime | None]
+    finished: Mapped[datetime | None]
