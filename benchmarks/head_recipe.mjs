@@ -32,9 +32,10 @@ const VARIANTS = {
   snapclass: { train: trainHead, settings: {}, mirrored: true },
   "snapclass-no-mirror": { train: trainHead, settings: {} },
   "no-prototype-start": { train: trainHead, settings: { prototypeScale: 0 }, mirrored: true },
-  "no-normalize": {
+  "l2-only": { train: trainHead, settings: { preprocess: "l2" }, mirrored: true },
+  "no-preprocess": {
     train: trainHead,
-    settings: { normalize: false, prototypeScale: 0.5 },
+    settings: { preprocess: "none", prototypeScale: 0 },
     mirrored: true,
   },
   "no-smoothing": { train: trainHead, settings: { labelSmoothing: 0 }, mirrored: true },
@@ -49,7 +50,7 @@ const VARIANTS = {
       learningRate: 0.001,
       labelSmoothing: 0,
       weightDecay: 0,
-      normalize: false,
+      preprocess: "none",
       prototypeScale: 0,
     },
   },

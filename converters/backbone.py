@@ -13,8 +13,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import subprocess
-import sys
 import tempfile
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -22,23 +20,13 @@ from pathlib import Path
 
 import keras
 
+from converters.tfjs import export_graph_model
 from converters.weights import WeightsInfo, WeightsUnavailable, load_into, resolve_weights
 
 EMBEDDING_SIZE = 1280
 # uint8 is left out on purpose: the converter's per-tensor uint8 ruins this network's embeddings
 # (mean cosine 0.53 against Keras; DESIGN.md), while float16 matches to 0.9998 at half the size.
 QUANTIZATIONS = ("float16", "float32")
-
-# Runs in a child process: importing tensorflowjs prints a banner on stdout and loads ydf.
-CONVERT_SCRIPT = """
-import sys
-from tensorflowjs.converters import convert_tf_saved_model
-saved, out, quantization = sys.argv[1:]
-convert_tf_saved_model(
-    saved, out, signature_def="serving_default", saved_model_tags="serve",
-    quantization_dtype_map={"float16": ["*"]} if quantization == "float16" else None,
-)
-"""
 
 
 def build_backbone(
@@ -86,14 +74,9 @@ def export_backbone(
     model = backbone_from(info, input_size)
     # Stage inside out_root so the final rename is atomic (same file system).
     with tempfile.TemporaryDirectory(dir=out_root, prefix=".export-") as work:
-        saved, staged = Path(work) / "saved_model", Path(work) / "tfjs"
-        model.export(saved, format="tf_saved_model", verbose=False)
-        convert_to_tfjs(saved, staged, quantization)
-        model_json = json.loads((staged / "model.json").read_text())
-        # The converter writes protobuf maps (node attrs) in no fixed order; sorted keys make the
-        # same weights give the same bytes, so the same backbone id, on every run.
-        (staged / "model.json").write_text(json.dumps(model_json, sort_keys=True))
-        signature = model_json["signature"]
+        # model.json comes with sorted keys: the same weights give the same backbone id.
+        staged = export_graph_model(model, Path(work) / "tfjs", quantization)
+        signature = json.loads((staged / "model.json").read_text())["signature"]
         metadata = {
             "id": backbone_id(staged),
             **known,
@@ -169,14 +152,6 @@ def backbone_id(folder: Path) -> str:
     for path in weight_files(folder):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
-
-
-def convert_to_tfjs(saved_model: Path, out_dir: Path, quantization: str) -> None:
-    """Convert a SavedModel's serving_default signature into a TF.js graph model in out_dir."""
-    command = [sys.executable, "-c", CONVERT_SCRIPT, str(saved_model), str(out_dir), quantization]
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"tensorflowjs conversion failed:\n{result.stderr[-2000:]}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,10 +3,10 @@
 //
 // A trained head is plain data, so the studio can keep it in memory or IndexedDB, send it as JSON
 // (serializeHead) and predict without tensors (predict, predictBatch):
-//   {format: "snapclass-head", version: 1, recipe, inputDim, numClasses, normalize,
+//   {format: "snapclass-head", version: 1, recipe, inputDim, numClasses, preprocess,
 //    layers: [{units, activation: "relu" | "softmax", kernelShape: [in, out],
 //              kernel: Float32Array (row-major [in][out]), bias: Float32Array | null}]}
-// `normalize` means each embedding is scaled to unit length before the first layer.
+// `preprocess` is what happens to an embedding before the first layer (see PREPROCESSING).
 //
 // Tensor ownership: every tensor is made inside trainHead/trainTeachableMachineHead and disposed
 // before they return or throw; nothing the caller passes in or gets back is a tensor.
@@ -15,19 +15,24 @@ import { seededRandom, shuffleInPlace } from "./dataset.js";
 
 export const HEAD_FORMAT = "snapclass-head";
 
+// "sqrt-l2": signed square root of each number, then scale the vector to unit length. MobileNet's
+// pooled features are heavy-tailed; the root evens them out and unit length makes a dot product a
+// cosine, which is what class means compare well with.
+export const PREPROCESSING = Object.freeze(["none", "l2", "sqrt-l2"]);
+
 // Snapclass's recipe, chosen by benchmarks/head_recipe.mjs (see its header for the numbers):
-// unit-length embeddings, one softmax layer with bias started at the class means (a nearest-
+// preprocessed embeddings, one softmax layer with bias started at the class means (a nearest-
 // class-mean classifier), then a few full-batch Adam steps with label smoothing and weight decay.
 export const DEFAULT_SETTINGS = Object.freeze({
   epochs: 40,
   // Larger than any classroom dataset's train split, so each epoch is one full-batch step.
   batchSize: 1024,
-  learningRate: 0.01,
+  learningRate: 0.1,
   labelSmoothing: 0.1,
   weightDecay: 1e-4,
   // Logit scale of the class-mean start: softmax over cosine similarities needs a temperature.
   prototypeScale: 10,
-  normalize: true,
+  preprocess: "sqrt-l2",
   seed: 0,
 });
 
@@ -45,8 +50,9 @@ export const TEACHABLE_MACHINE_SETTINGS = Object.freeze({
  * features: Float32Array(n * dim) row-major, labels: Int32Array(n) of label indices,
  * valFeatures/valLabels: optional validation rows, settings: overrides of DEFAULT_SETTINGS,
  * onEpoch({epoch, epochs, loss, accuracy, valLoss, valAccuracy}) after every epoch (val* null
- * without validation rows), signal: AbortSignal to cancel (the promise then rejects with an
- * AbortError and no head). Resolves to {head, history, metrics}.
+ * without validation rows; loss and accuracy are those of the epoch's steps, as in Keras),
+ * signal: AbortSignal to cancel (the promise then rejects with an AbortError and no head).
+ * Resolves to {head, history, metrics}.
  */
 export async function trainHead({
   features,
@@ -61,11 +67,15 @@ export async function trainHead({
 }) {
   const tf = resolveTf(tfArgument);
   const options = { ...DEFAULT_SETTINGS, ...settings };
+  if (!PREPROCESSING.includes(options.preprocess)) {
+    throw new Error(`unknown preprocess ${options.preprocess}`);
+  }
   const { count, dim } = checkInputs(features, labels, numClasses);
   const started = now();
   const history = [];
   const random = seededRandom(options.seed);
-  // Owned here until the finally block: the data tensors, the two variables, the optimizer.
+  // Owned here until the finally block: the data tensors and the two variables; the optimizer
+  // owns its moment estimates and frees them in dispose().
   const owned = [];
   const keep = (tensor) => {
     owned.push(tensor);
@@ -73,44 +83,36 @@ export async function trainHead({
   };
   const optimizer = tf.train.adam(options.learningRate);
   try {
-    const x = keep(prepareRows(tf, features, count, dim, options.normalize));
-    const y = keep(smoothedOneHot(tf, labels, numClasses, options.labelSmoothing));
+    const train = keep(rowsTensors(tf, features, labels, numClasses, options));
     const validation = valLabels?.length
-      ? {
-          x: keep(prepareRows(tf, valFeatures, valLabels.length, dim, options.normalize)),
-          y: keep(smoothedOneHot(tf, valLabels, numClasses, 0)),
-        }
+      ? keep(rowsTensors(tf, valFeatures, valLabels, numClasses, { ...options, labelSmoothing: 0 }))
       : null;
-    const { kernel, bias } = prototypeStart(tf, x, labels, numClasses, options.prototypeScale);
-    const weights = [keep(tf.variable(kernel)), keep(tf.variable(bias))];
-    kernel.dispose();
-    bias.dispose();
-    const [w, b] = weights;
+    const start = prototypeStart(tf, train, numClasses, options.prototypeScale);
+    const w = keep(tf.variable(start.kernel));
+    const b = keep(tf.variable(start.bias));
+    tf.dispose(start);
     const batchSize = Math.max(1, Math.min(options.batchSize, count));
     for (let epoch = 0; epoch < options.epochs; epoch += 1) {
       throwIfAborted(signal);
+      // Per batch [loss sum, correct count], summed on the device so an epoch reads back once.
+      const batchScores = [];
       for (const rows of batches(count, batchSize, random)) {
-        // minimize tidies the step's intermediates itself and, with returnCost false, returns none.
-        optimizer.minimize(
-          () => {
-            const batchX = rows ? tf.gather(x, rows) : x;
-            const batchY = rows ? tf.gather(y, rows) : y;
-            const loss = tf.losses.softmaxCrossEntropy(batchY, tf.add(tf.matMul(batchX, w), b));
-            return tf.add(loss, tf.mul(options.weightDecay / 2, tf.sum(tf.square(w))));
-          },
-          false,
-          weights,
-        );
+        batchScores.push(step(tf, optimizer, train, rows, w, b, options.weightDecay));
       }
-      const { loss, accuracy } = await linearScores(tf, x, y, w, b);
-      const scored = validation ? await linearScores(tf, validation.x, validation.y, w, b) : null;
+      const epochScores = tf.tidy(() => {
+        const trainSums = tf.sum(tf.stack(batchScores), 0);
+        return validation ? tf.concat([trainSums, scoreRows(tf, validation, w, b)]) : trainSums;
+      });
+      tf.dispose(batchScores);
+      const [loss, correct, valLoss, valCorrect] = await epochScores.data();
+      epochScores.dispose();
       const logs = {
         epoch,
         epochs: options.epochs,
-        loss,
-        accuracy,
-        valLoss: scored?.loss ?? null,
-        valAccuracy: scored?.accuracy ?? null,
+        loss: loss / count,
+        accuracy: correct / count,
+        valLoss: validation ? valLoss / validation.count : null,
+        valAccuracy: validation ? valCorrect / validation.count : null,
       };
       history.push(logs);
       await onEpoch(logs);
@@ -123,7 +125,7 @@ export async function trainHead({
       recipe: "snapclass-linear",
       inputDim: dim,
       numClasses,
-      normalize: options.normalize,
+      preprocess: options.preprocess,
       layers: [
         {
           units: numClasses,
@@ -145,7 +147,7 @@ export async function trainHead({
  * Teachable Machine's head and training, as in its image library: Dense(denseUnits, relu, bias)
  * -> Dense(numClasses, softmax, no bias), variance-scaling initialisers, Adam, categorical
  * cross-entropy, training rows shuffled once (seeded) and then batched in that order every epoch.
- * Same arguments and result as trainHead; the head's normalize is false.
+ * Same arguments and result as trainHead; the head's preprocess is "none".
  */
 export async function trainTeachableMachineHead({
   features,
@@ -237,7 +239,7 @@ export async function trainTeachableMachineHead({
       recipe: "teachable-machine",
       inputDim: dim,
       numClasses,
-      normalize: false,
+      preprocess: "none",
       layers: [
         {
           units: options.denseUnits,
@@ -273,7 +275,7 @@ export function predictBatch(head, features, count = features.length / head.inpu
   if (features.length !== count * head.inputDim) {
     throw new Error(`expected ${count} x ${head.inputDim} features, got ${features.length} numbers`);
   }
-  let rows = head.normalize ? unitRows(features, count, head.inputDim) : features;
+  let rows = preprocessRows(features, count, head.inputDim, head.preprocess);
   for (const layer of head.layers) {
     rows = dense(rows, count, layer);
   }
@@ -351,35 +353,41 @@ function checkInputs(features, labels, numClasses) {
   return { count, dim: features.length / count };
 }
 
-// The caller's features become a [count, dim] tensor, unit-length rows when the recipe says so.
-function prepareRows(tf, features, count, dim, normalize) {
+// The caller's rows as tensors: x [count, dim] preprocessed, its transpose xT (for the weight
+// gradient), targets y [count, C] (label-smoothed) and the integer labels.
+function rowsTensors(tf, features, labels, numClasses, { preprocess, labelSmoothing }) {
+  const count = labels.length;
+  const dim = features.length / count;
   return tf.tidy(() => {
-    const rows = tf.tensor2d(features, [count, dim]);
-    if (!normalize) return rows;
-    return tf.div(rows, tf.maximum(tf.norm(rows, 2, 1, true), 1e-12));
+    const x = preprocessTensor(tf, tf.tensor2d(features, [count, dim]), preprocess);
+    const labelTensor = tf.tensor1d(labels, "int32");
+    const onehot = tf.oneHot(labelTensor, numClasses).toFloat();
+    const y = tf.add(tf.mul(onehot, 1 - labelSmoothing), labelSmoothing / numClasses);
+    return { x, xT: tf.transpose(x), y, labels: labelTensor, count };
   });
+}
+
+function preprocessTensor(tf, rows, preprocess) {
+  const rooted = preprocess === "sqrt-l2" ? tf.mul(tf.sign(rows), tf.sqrt(tf.abs(rows))) : rows;
+  if (preprocess === "none") return rooted;
+  return tf.div(rooted, tf.maximum(tf.norm(rooted, 2, 1, true), 1e-12));
 }
 
 function oneHotFloat(tf, labels, numClasses) {
   return tf.tidy(() => tf.oneHot(tf.tensor1d(labels, "int32"), numClasses).toFloat());
 }
 
-function smoothedOneHot(tf, labels, numClasses, smoothing) {
-  return tf.tidy(() =>
-    tf.add(tf.mul(oneHotFloat(tf, labels, numClasses), 1 - smoothing), smoothing / numClasses),
-  );
-}
-
 // The nearest-class-mean classifier written as a linear layer: logit_c = s * (x.m_c - |m_c|^2 / 2),
 // so training starts where a prototype classifier already is and only has to refine it.
-function prototypeStart(tf, x, labels, numClasses, scale) {
+function prototypeStart(tf, { xT, labels }, numClasses, scale) {
   return tf.tidy(() => {
-    const onehot = oneHotFloat(tf, labels, numClasses);
+    const onehot = tf.oneHot(labels, numClasses).toFloat();
     const counts = tf.maximum(tf.sum(onehot, 0), 1);
-    const means = tf.div(tf.matMul(onehot, x, true, false), tf.expandDims(counts, 1));
-    const kernel = tf.mul(tf.transpose(means), scale);
-    const bias = tf.mul(tf.sum(tf.square(means), 1), -scale / 2);
-    return { kernel, bias };
+    const meansT = tf.div(tf.matMul(xT, onehot), counts);
+    return {
+      kernel: tf.mul(meansT, scale),
+      bias: tf.mul(tf.sum(tf.square(meansT), 0), -scale / 2),
+    };
   });
 }
 
@@ -398,16 +406,40 @@ function* batches(count, batchSize, random) {
   }
 }
 
-async function linearScores(tf, x, y, w, b) {
-  const scores = tf.tidy(() => {
+// One Adam step of softmax regression with the gradient written out: for cross-entropy over a
+// softmax, d loss / d logits = (softmax - y) / n, so dW = xT.G + decay.W and db = sum(G). Using the
+// stored transpose matters: TF.js's WASM matMul with transposeA (what autodiff uses for dW) is about
+// ten times slower than a plain one. Returns the batch's [loss sum, correct count] before the step.
+function step(tf, optimizer, train, rows, w, b, weightDecay) {
+  const { gradients, scores } = tf.tidy(() => {
+    const x = rows ? tf.gather(train.x, rows) : train.x;
+    const xT = rows ? tf.gather(train.xT, rows, 1) : train.xT;
+    const y = rows ? tf.gather(train.y, rows) : train.y;
+    const labels = rows ? tf.gather(train.labels, rows) : train.labels;
     const logits = tf.add(tf.matMul(x, w), b);
-    const loss = tf.losses.softmaxCrossEntropy(y, logits);
-    const correct = tf.mean(tf.equal(tf.argMax(logits, 1), tf.argMax(y, 1)).toFloat());
-    return tf.stack([loss, correct]);
+    const g = tf.div(tf.sub(tf.softmax(logits), y), x.shape[0]);
+    return {
+      gradients: {
+        [w.name]: tf.add(tf.matMul(xT, g), tf.mul(w, weightDecay)),
+        [b.name]: tf.sum(g, 0),
+      },
+      scores: batchScores(tf, logits, y, labels),
+    };
   });
-  const [loss, accuracy] = await scores.data();
-  scores.dispose();
-  return { loss, accuracy };
+  optimizer.applyGradients(gradients);
+  tf.dispose(gradients);
+  return scores;
+}
+
+function scoreRows(tf, rows, w, b) {
+  return tf.tidy(() => batchScores(tf, tf.add(tf.matMul(rows.x, w), b), rows.y, rows.labels));
+}
+
+// [summed cross-entropy, number of rows whose top logit is their label].
+function batchScores(tf, logits, y, labels) {
+  const loss = tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(logits))));
+  const correct = tf.sum(tf.equal(tf.argMax(logits, 1), labels).toFloat());
+  return tf.stack([loss, correct]);
 }
 
 function summarize(history, started, tf) {
@@ -429,13 +461,18 @@ function throwIfAborted(signal) {
   }
 }
 
-function unitRows(features, count, dim) {
+function preprocessRows(features, count, dim, preprocess) {
+  if (preprocess === "none") return features;
   const out = new Float32Array(features.length);
   for (let row = 0; row < count; row += 1) {
     let sum = 0;
-    for (let i = row * dim; i < (row + 1) * dim; i += 1) sum += features[i] * features[i];
+    for (let i = row * dim; i < (row + 1) * dim; i += 1) {
+      const value = features[i];
+      out[i] = preprocess === "sqrt-l2" ? Math.sign(value) * Math.sqrt(Math.abs(value)) : value;
+      sum += out[i] * out[i];
+    }
     const scale = 1 / Math.max(Math.sqrt(sum), 1e-12);
-    for (let i = row * dim; i < (row + 1) * dim; i += 1) out[i] = features[i] * scale;
+    for (let i = row * dim; i < (row + 1) * dim; i += 1) out[i] *= scale;
   }
   return out;
 }

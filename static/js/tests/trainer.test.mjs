@@ -208,7 +208,7 @@ describe("Teachable Machine recipe", () => {
       { units: CLASSES, activation: "softmax", shape: [100, CLASSES] },
     );
     assert.equal(output.bias, null);
-    assert.equal(head.normalize, false);
+    assert.equal(head.preprocess, "none");
     const probabilities = predict(head, validation.features.subarray(0, DIM));
     assert.ok(Math.abs(probabilities.reduce((s, p) => s + p, 0) - 1) < 1e-5);
   });
