@@ -1,5 +1,6 @@
 """The database: built by the migrations, matching the models, tuned for SQLite."""
 
+import io
 import sqlite3
 
 from alembic.autogenerate import compare_metadata
@@ -52,3 +53,30 @@ def test_database_url_can_point_anywhere(make_app, tmp_path):
     with sqlite3.connect(elsewhere) as connection:
         assert connection.execute("select count(*) from project").fetchone() == (1,)
     connection.close()
+
+
+def test_a_teachers_data_survives_every_migration(tmp_path, image):
+    """Data made at the first revision is all there, unchanged, after upgrading to the newest."""
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path)})
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS_DIR), revision="4d1dbb7cb89c")
+        db.engine.dispose()
+    client = app.test_client()
+    made = client.post("/api/projects", json={"title": "Leaves", "classes": ["Oak", "Maple"]}).json
+    auth = {"Authorization": f"Bearer {made['owner_token']}"}
+    oak = made["classes"][0]["id"]
+    picture = image(color=(10, 200, 30))
+    stored = client.post(
+        f"/api/projects/{made['id']}/samples",
+        data={"file": (io.BytesIO(picture), "leaf.png"), "class_id": str(oak)},
+        headers=auth,
+    ).json["samples"][0]
+    before = client.get(f"/api/projects/{made['id']}").json
+
+    upgrade_database(app)
+
+    assert client.get(f"/api/projects/{made['id']}").json == before
+    with client.get(stored["image_url"]) as response:
+        assert response.data == picture
+    rename = client.patch(f"/api/projects/{made['id']}", json={"title": "Trees"}, headers=auth)
+    assert rename.status_code == 200
