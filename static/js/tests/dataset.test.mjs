@@ -1,5 +1,5 @@
-import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
 
 import {
   buildTrainingSet,
@@ -14,7 +14,7 @@ import {
   splitSamples,
   toMatrix,
   validationCount,
-} from "../dataset.js";
+} from '../dataset.js';
 
 const DIM = 4;
 
@@ -40,15 +40,15 @@ function makeSamples(sizes) {
 }
 
 const CLASSES = [
-  { id: 1, name: "Cat", position: 0 },
-  { id: 2, name: "Dog", position: 1 },
-  { id: 3, name: "Bird", position: 2 },
-  { id: 4, name: "Fish", position: 3 },
-  { id: 5, name: "Frog", position: 4 },
+  { id: 1, name: 'Cat', position: 0 },
+  { id: 2, name: 'Dog', position: 1 },
+  { id: 3, name: 'Bird', position: 2 },
+  { id: 4, name: 'Fish', position: 3 },
+  { id: 5, name: 'Frog', position: 4 },
 ];
 
-describe("train/validation split", () => {
-  test("holds out about 15% of every class that has at least five samples, none otherwise", () => {
+describe('train/validation split', () => {
+  test('holds out about 15% of every class that has at least five samples, none otherwise', () => {
     const samples = makeSamples({ 1: 20, 2: 10, 3: 5, 4: 4, 5: 1 });
     const { train, validation } = splitSamples(CLASSES, samples, { seed: 7 });
     const held = (classId) => validation.filter((s) => s.classId === classId).length;
@@ -58,14 +58,14 @@ describe("train/validation split", () => {
     assert.ok(validation.every((s) => !trainIds.has(s.id)));
   });
 
-  test("every class with samples keeps at least one for training", () => {
+  test('every class with samples keeps at least one for training', () => {
     assert.equal(validationCount(5, { validationFraction: 0.5 }), 3);
     assert.equal(validationCount(2, { validationFraction: 0.9, minSamplesForValidation: 2 }), 1);
     assert.equal(validationCount(100), 15);
     assert.equal(validationCount(4), 0);
   });
 
-  test("is the same for the same seed whatever the order of the samples", () => {
+  test('is the same for the same seed whatever the order of the samples', () => {
     const samples = makeSamples({ 1: 30, 2: 30 });
     const first = splitSamples(CLASSES, samples, { seed: 3 });
     const again = splitSamples(CLASSES, [...samples].reverse(), { seed: 3 });
@@ -75,30 +75,31 @@ describe("train/validation split", () => {
     assert.notDeepEqual(ids(other.validation), ids(first.validation));
   });
 
-  test("adding a sample moves at most one other sample between train and validation", () => {
+  test('adding a sample moves at most one other sample between train and validation', () => {
     const samples = makeSamples({ 1: 30 });
     const before = new Set(splitSamples(CLASSES, samples).validation.map((s) => s.id));
-    const extra = { id: "new", classId: 1, embedding: vector(1) };
+    const extra = { id: 'new', classId: 1, embedding: vector(1) };
     const after = splitSamples(CLASSES, [...samples, extra]).validation.map((s) => s.id);
     const moved = [...before].filter((id) => !after.includes(id));
     assert.ok(moved.length <= 1);
   });
 
-  test("leaves out unlabelled samples, samples of deleted classes and pending embeddings", () => {
+  test('leaves out unlabelled samples, samples of deleted classes and pending embeddings', () => {
     const samples = [
       ...makeSamples({ 1: 3, 2: 3 }),
-      { id: "loose", classId: null, embedding: vector(9) },
-      { id: "orphan", classId: 99, embedding: vector(9) },
-      { id: "pending", classId: 1, embedding: null },
+      { id: 'loose', classId: null, embedding: vector(9) },
+      { id: 'orphan', classId: 99, embedding: vector(9) },
+      { id: 'pending', classId: 1, embedding: null },
     ];
     const { train, validation } = splitSamples(CLASSES, samples);
     assert.deepEqual(validation, []);
-    assert.deepEqual(train.map((s) => s.id).sort(), ["s1-0", "s1-1", "s1-2", "s2-0", "s2-1", "s2-2"]);
+    const ids = train.map((s) => s.id).sort();
+    assert.deepEqual(ids, ['s1-0', 's1-1', 's1-2', 's2-0', 's2-1', 's2-2']);
   });
 });
 
-describe("feature matrices", () => {
-  test("mirrored embeddings are added to training rows only, never to validation", () => {
+describe('feature matrices', () => {
+  test('mirrored embeddings are added to training rows only, never to validation', () => {
     const samples = makeSamples({ 1: 10, 2: 12 });
     const set = buildTrainingSet(CLASSES.slice(0, 2), samples, { seed: 1 });
     const validationCount = set.validation.count;
@@ -112,42 +113,42 @@ describe("feature matrices", () => {
     assert.equal(set.train.mirroredRows.filter((flag) => flag === 1).length, set.train.count / 2);
   });
 
-  test("rows hold the embedding and the label index of their class", () => {
+  test('rows hold the embedding and the label index of their class', () => {
     const samples = [
-      { id: "dog", classId: 2, embedding: vector(2) },
-      { id: "cat", classId: 1, embedding: vector(1) },
+      { id: 'dog', classId: 2, embedding: vector(2) },
+      { id: 'cat', classId: 1, embedding: vector(1) },
     ];
     const matrix = toMatrix(samples, labelIndex(CLASSES));
     assert.equal(matrix.dim, DIM);
     assert.deepEqual([...matrix.labels], [1, 0]);
     assert.deepEqual([...matrix.features], [2, 2, 2, 2, 1, 1, 1, 1]);
-    assert.deepEqual(matrix.ids, ["dog", "cat"]);
+    assert.deepEqual(matrix.ids, ['dog', 'cat']);
   });
 
-  test("mirroring can be turned off", () => {
+  test('mirroring can be turned off', () => {
     const set = buildTrainingSet(CLASSES.slice(0, 2), makeSamples({ 1: 3, 2: 3 }), {
       useMirrored: false,
     });
     assert.equal(set.train.count, 6);
   });
 
-  test("embeddings of different sizes are refused", () => {
+  test('embeddings of different sizes are refused', () => {
     const samples = [
-      { id: "a", classId: 1, embedding: vector(1) },
-      { id: "b", classId: 2, embedding: new Float32Array(DIM + 1) },
+      { id: 'a', classId: 1, embedding: vector(1) },
+      { id: 'b', classId: 2, embedding: new Float32Array(DIM + 1) },
     ];
     assert.throws(() => toMatrix(samples, labelIndex(CLASSES)), /5-d embedding, expected 4/);
   });
 });
 
-describe("label bookkeeping", () => {
+describe('label bookkeeping', () => {
   const classes = [
-    { id: 10, name: "Rock", position: 1 },
-    { id: 11, name: "Paper", position: 0 },
-    { id: 12, name: "Scissors", position: 2 },
+    { id: 10, name: 'Rock', position: 1 },
+    { id: 11, name: 'Paper', position: 0 },
+    { id: 12, name: 'Scissors', position: 2 },
   ];
 
-  test("labels follow the class positions", () => {
+  test('labels follow the class positions', () => {
     assert.deepEqual([...labelIndex(classes)], [
       [11, 0],
       [10, 1],
@@ -155,20 +156,20 @@ describe("label bookkeeping", () => {
     ]);
     assert.deepEqual(
       labelsOf(classes).map((label) => label.name),
-      ["Paper", "Rock", "Scissors"],
+      ['Paper', 'Rock', 'Scissors'],
     );
   });
 
-  test("renaming a class keeps a trained head up to date and shows the new name", () => {
+  test('renaming a class keeps a trained head up to date and shows the new name', () => {
     const trained = labelsOf(classes);
-    const renamed = classes.map((cls) => (cls.id === 10 ? { ...cls, name: "Stone" } : cls));
+    const renamed = classes.map((cls) => (cls.id === 10 ? { ...cls, name: 'Stone' } : cls));
     const status = compareLabels(trained, renamed);
     assert.equal(status.upToDate, true);
-    assert.deepEqual(status.renamed, [{ id: 10, from: "Rock", to: "Stone" }]);
-    assert.deepEqual(displayNames(trained, renamed), ["Paper", "Stone", "Scissors"]);
+    assert.deepEqual(status.renamed, [{ id: 10, from: 'Rock', to: 'Stone' }]);
+    assert.deepEqual(displayNames(trained, renamed), ['Paper', 'Stone', 'Scissors']);
   });
 
-  test("moving a class changes the labels and makes the head stale", () => {
+  test('moving a class changes the labels and makes the head stale', () => {
     const trained = labelsOf(classes);
     const moved = classes.map((cls) => (cls.id === 12 ? { ...cls, position: -1 } : cls));
     assert.deepEqual([...labelIndex(moved).keys()], [12, 11, 10]);
@@ -177,7 +178,7 @@ describe("label bookkeeping", () => {
     assert.equal(status.upToDate, false);
   });
 
-  test("deleting or adding a class makes the head stale", () => {
+  test('deleting or adding a class makes the head stale', () => {
     const trained = labelsOf(classes);
     const fewer = classes.filter((cls) => cls.id !== 11);
     assert.deepEqual([...labelIndex(fewer)], [
@@ -191,45 +192,48 @@ describe("label bookkeeping", () => {
       reordered: false,
       renamed: [],
     });
-    assert.deepEqual(displayNames(trained, fewer), ["Paper", "Rock", "Scissors"]);
-    const more = [...classes, { id: 13, name: "Lizard", position: 3 }];
+    assert.deepEqual(displayNames(trained, fewer), ['Paper', 'Rock', 'Scissors']);
+    const more = [...classes, { id: 13, name: 'Lizard', position: 3 }];
     assert.deepEqual(compareLabels(trained, more).added, [13]);
   });
 });
 
-describe("whether the head can be trained", () => {
+describe('whether the head can be trained', () => {
   const two = CLASSES.slice(0, 2);
 
-  test("a project without classes needs two classes with samples", () => {
+  test('a project without classes needs two classes with samples', () => {
     assert.deepEqual(checkTrainable([], []).reasons, [
-      { key: "dataset.needTwoClasses", params: { count: 0 } },
+      { key: 'dataset.needTwoClasses', params: { count: 0 } },
     ]);
   });
 
-  test("one class with samples and one empty class cannot be trained, and both reasons say so", () => {
+  test('one class with samples and an empty one cannot be trained; both reasons say so', () => {
     const { trainable, reasons } = checkTrainable(two, makeSamples({ 1: 3 }));
     assert.equal(trainable, false);
     assert.deepEqual(reasons, [
-      { key: "dataset.needTwoClasses", params: { count: 1 } },
-      { key: "dataset.classEmpty", params: { classId: 2, name: "Dog" } },
+      { key: 'dataset.needTwoClasses', params: { count: 1 } },
+      { key: 'dataset.classEmpty', params: { classId: 2, name: 'Dog' } },
     ]);
   });
 
-  test("an empty third class blocks training even when two classes have samples", () => {
+  test('an empty third class blocks training even when two classes have samples', () => {
     const { trainable, reasons } = checkTrainable(CLASSES.slice(0, 3), makeSamples({ 1: 2, 2: 2 }));
     assert.equal(trainable, false);
-    assert.deepEqual(reasons, [{ key: "dataset.classEmpty", params: { classId: 3, name: "Bird" } }]);
-  });
-
-  test("samples still being embedded are waited for", () => {
-    const samples = [...makeSamples({ 1: 2, 2: 2 }), { id: "p", classId: 2, embedding: null }];
-    assert.deepEqual(checkTrainable(two, samples).reasons, [
-      { key: "dataset.embeddingsPending", params: { count: 1 } },
+    assert.deepEqual(reasons, [
+      { key: 'dataset.classEmpty', params: { classId: 3, name: 'Bird' } },
     ]);
   });
 
-  test("two classes with a sample each are enough; unlabelled samples do not count", () => {
-    const samples = [...makeSamples({ 1: 1, 2: 1 }), { id: "u", classId: null, embedding: vector(0) }];
+  test('samples still being embedded are waited for', () => {
+    const samples = [...makeSamples({ 1: 2, 2: 2 }), { id: 'p', classId: 2, embedding: null }];
+    assert.deepEqual(checkTrainable(two, samples).reasons, [
+      { key: 'dataset.embeddingsPending', params: { count: 1 } },
+    ]);
+  });
+
+  test('two classes with a sample each are enough; unlabelled samples do not count', () => {
+    const unlabelled = { id: 'u', classId: null, embedding: vector(0) };
+    const samples = [...makeSamples({ 1: 1, 2: 1 }), unlabelled];
     const { trainable, reasons, counts } = checkTrainable(two, samples);
     assert.equal(trainable, true);
     assert.deepEqual(reasons, []);
@@ -237,20 +241,21 @@ describe("whether the head can be trained", () => {
   });
 });
 
-describe("confusion matrix", () => {
-  test("cells count predictions and keep the ids of the samples behind them", () => {
-    const confusion = confusionMatrix(3, [0, 0, 1, 1, 2], [0, 1, 1, 1, 0], ["a", "b", "c", "d", "e"]);
+describe('confusion matrix', () => {
+  test('cells count predictions and keep the ids of the samples behind them', () => {
+    const ids = ['a', 'b', 'c', 'd', 'e'];
+    const confusion = confusionMatrix(3, [0, 0, 1, 1, 2], [0, 1, 1, 1, 0], ids);
     assert.deepEqual(confusion.counts, [
       [1, 1, 0],
       [0, 2, 0],
       [1, 0, 0],
     ]);
-    assert.deepEqual(confusion.ids[0][1], ["b"]);
-    assert.deepEqual(confusion.ids[1][1], ["c", "d"]);
-    assert.deepEqual(confusion.ids[2][0], ["e"]);
+    assert.deepEqual(confusion.ids[0][1], ['b']);
+    assert.deepEqual(confusion.ids[1][1], ['c', 'd']);
+    assert.deepEqual(confusion.ids[2][0], ['e']);
   });
 
-  test("per-class accuracy is null for a class with nothing to score", () => {
+  test('per-class accuracy is null for a class with nothing to score', () => {
     const confusion = confusionMatrix(3, [0, 0, 1], [0, 1, 1]);
     assert.deepEqual(perClassAccuracy(confusion), [
       { correct: 1, total: 2, accuracy: 0.5 },

@@ -1,9 +1,9 @@
-import assert from "node:assert/strict";
-import { before, describe, test } from "node:test";
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
 
-import * as tf from "@tensorflow/tfjs";
+import * as tf from '@tensorflow/tfjs';
 
-import { seededRandom } from "../dataset.js";
+import { seededRandom } from '../dataset.js';
 import {
   DEFAULT_SETTINGS,
   TEACHABLE_MACHINE_SETTINGS,
@@ -14,13 +14,13 @@ import {
   serializeHead,
   trainHead,
   trainTeachableMachineHead,
-} from "../trainer.js";
+} from '../trainer.js';
 
 const DIM = 32;
 const CLASSES = 3;
 
 // Gaussian blobs around well separated class centres: any working head gets them right.
-function blobs(perClass, seed) {
+function blobs(perClass, seed, noise = 0.5) {
   const random = seededRandom(seed);
   const centres = seededRandom(99);
   const centre = Array.from({ length: CLASSES }, () =>
@@ -33,7 +33,7 @@ function blobs(perClass, seed) {
   for (let row = 0; row < count; row += 1) {
     labels[row] = row % CLASSES;
     for (let d = 0; d < DIM; d += 1) {
-      features[row * DIM + d] = centre[labels[row]][d] + 0.5 * gaussian();
+      features[row * DIM + d] = centre[labels[row]][d] + noise * gaussian();
     }
   }
   return { features, labels };
@@ -51,12 +51,12 @@ const problem = {
 };
 
 before(async () => {
-  await tf.setBackend("cpu");
+  await tf.setBackend('cpu');
   await tf.ready();
 });
 
-describe("Snapclass head", () => {
-  test("learns a separable problem quickly and reports every epoch", async () => {
+describe('Snapclass head', () => {
+  test('learns a separable problem quickly and reports every epoch', async () => {
     const epochs = [];
     const started = performance.now();
     const { head, history, metrics } = await trainHead({
@@ -70,13 +70,13 @@ describe("Snapclass head", () => {
       Array.from({ length: DEFAULT_SETTINGS.epochs }, (_, i) => i),
     );
     for (const logs of epochs) {
-      for (const key of ["loss", "accuracy", "valLoss", "valAccuracy"]) {
+      for (const key of ['loss', 'accuracy', 'valLoss', 'valAccuracy']) {
         assert.ok(Number.isFinite(logs[key]), `${key} is a number`);
       }
     }
     assert.deepEqual(history, epochs);
     assert.ok(metrics.valAccuracy > 0.95, `validation accuracy ${metrics.valAccuracy}`);
-    assert.equal(metrics.backend, "cpu");
+    assert.equal(metrics.backend, 'cpu');
     const predicted = argmaxRows(predictBatch(head, validation.features), CLASSES);
     const correct = predicted.filter((label, i) => label === validation.labels[i]).length;
     assert.ok(correct / predicted.length > 0.95);
@@ -90,13 +90,13 @@ describe("Snapclass head", () => {
     assert.equal(history.length, 3);
   });
 
-  test("works without validation rows", async () => {
+  test('works without validation rows', async () => {
     const { metrics } = await trainHead({ ...problem, valFeatures: null, valLabels: null });
     assert.equal(metrics.valAccuracy, null);
     assert.ok(metrics.accuracy > 0.95);
   });
 
-  test("gives the page a turn between epochs", async () => {
+  test('gives the page a turn between epochs', async () => {
     let ticks = 0;
     const timer = setInterval(() => {
       ticks += 1;
@@ -110,7 +110,7 @@ describe("Snapclass head", () => {
     assert.ok(seen.at(-1) > seen[0], `timer ticks per epoch: ${seen}`);
   });
 
-  test("can be cancelled, and leaves no tensors behind", async () => {
+  test('can be cancelled, and leaves no tensors behind', async () => {
     const tensorsBefore = tf.memory().numTensors;
     const controller = new AbortController();
     const seen = [];
@@ -123,45 +123,61 @@ describe("Snapclass head", () => {
           if (epoch === 2) controller.abort();
         },
       }),
-      { name: "AbortError" },
+      { name: 'AbortError' },
     );
     assert.deepEqual(seen, [0, 1, 2]);
     assert.equal(tf.memory().numTensors, tensorsBefore);
   });
 
-  test("leaves no tensors behind", async () => {
+  test('leaves no tensors behind', async () => {
     const tensorsBefore = tf.memory().numTensors;
     await trainHead({ ...problem, settings: { epochs: 3, batchSize: 32 } });
     assert.equal(tf.memory().numTensors, tensorsBefore);
   });
 
-  test("refuses labels outside the classes", async () => {
+  test('refuses labels outside the classes', async () => {
     const labels = Int32Array.from(train.labels);
     labels[0] = CLASSES;
     await assert.rejects(trainHead({ ...problem, labels }), /label 3 out of range/);
   });
 });
 
-describe("predictions", () => {
+describe('predictions', () => {
   let head;
   before(async () => {
     ({ head } = await trainHead({ ...problem, settings: { epochs: 5 } }));
   });
 
-  test("are probabilities that sum to one", () => {
+  test('are probabilities that sum to one', () => {
     const probabilities = predict(head, validation.features.subarray(0, DIM));
     assert.equal(probabilities.length, CLASSES);
     assert.ok(probabilities.every((p) => p >= 0 && p <= 1));
     assert.ok(Math.abs(probabilities.reduce((s, p) => s + p, 0) - 1) < 1e-5);
   });
 
-  test("of one embedding match the batch", () => {
+  test("agree with the trainer's own validation scores", async () => {
+    const hard = blobs(30, 3, 4);
+    for (const preprocess of ['sqrt-l2', 'l2', 'none']) {
+      const { head: trained, metrics } = await trainHead({
+        ...problem,
+        valFeatures: hard.features,
+        valLabels: hard.labels,
+        settings: { epochs: 3, preprocess },
+      });
+      const predicted = argmaxRows(predictBatch(trained, hard.features), CLASSES);
+      const correct = predicted.filter((label, i) => label === hard.labels[i]).length;
+      assert.ok(metrics.valAccuracy < 1, 'the check needs some mistakes');
+      assert.equal(correct / predicted.length, metrics.valAccuracy, preprocess);
+    }
+  });
+
+  test('of one embedding match the batch', () => {
     const batch = predictBatch(head, validation.features.subarray(0, 2 * DIM));
     const second = predict(head, validation.features.subarray(DIM, 2 * DIM));
     assert.deepEqual([...batch.subarray(CLASSES)], [...second]);
   });
 
-  test("are the same after the head is saved as JSON and restored", () => {
+  test('are the same after the head is saved as JSON and restored', () => {
     const restored = deserializeHead(JSON.parse(JSON.stringify(serializeHead(head))));
     assert.deepEqual(
       [...predictBatch(restored, validation.features)],
@@ -170,15 +186,16 @@ describe("predictions", () => {
     assert.ok(restored.layers[0].kernel instanceof Float32Array);
   });
 
-  test("a damaged saved head is refused", () => {
+  test('a damaged saved head is refused', () => {
     const saved = serializeHead(head);
-    assert.throws(() => deserializeHead({ ...saved, format: "other" }), /not a Snapclass head/);
+    assert.throws(() => deserializeHead({ ...saved, format: 'other' }), /not a Snapclass head/);
     const wrongShape = { ...saved, layers: [{ ...saved.layers[0], kernelShape: [DIM + 1, 3] }] };
     assert.throws(() => deserializeHead(wrongShape), /shape/);
+    assert.throws(() => deserializeHead({ ...saved, preprocess: 'cube' }), /preprocess/);
   });
 });
 
-describe("Teachable Machine recipe", () => {
+describe('Teachable Machine recipe', () => {
   test("uses Teachable Machine's defaults", () => {
     assert.deepEqual(
       { ...TEACHABLE_MACHINE_SETTINGS, seed: undefined },
@@ -186,7 +203,7 @@ describe("Teachable Machine recipe", () => {
     );
   });
 
-  test("is Dense 100 relu then softmax without bias, and leaves no tensors behind", async () => {
+  test('is Dense 100 relu then softmax without bias, and leaves no tensors behind', async () => {
     const tensorsBefore = tf.memory().numTensors;
     const epochs = [];
     const { head } = await trainTeachableMachineHead({
@@ -200,20 +217,20 @@ describe("Teachable Machine recipe", () => {
     const [hidden, output] = head.layers;
     assert.deepEqual(
       { units: hidden.units, activation: hidden.activation, shape: hidden.kernelShape },
-      { units: 100, activation: "relu", shape: [DIM, 100] },
+      { units: 100, activation: 'relu', shape: [DIM, 100] },
     );
     assert.equal(hidden.bias.length, 100);
     assert.deepEqual(
       { units: output.units, activation: output.activation, shape: output.kernelShape },
-      { units: CLASSES, activation: "softmax", shape: [100, CLASSES] },
+      { units: CLASSES, activation: 'softmax', shape: [100, CLASSES] },
     );
     assert.equal(output.bias, null);
-    assert.equal(head.preprocess, "none");
+    assert.equal(head.preprocess, 'none');
     const probabilities = predict(head, validation.features.subarray(0, DIM));
     assert.ok(Math.abs(probabilities.reduce((s, p) => s + p, 0) - 1) < 1e-5);
   });
 
-  test("can be cancelled, and leaves no tensors behind", async () => {
+  test('can be cancelled, and leaves no tensors behind', async () => {
     const tensorsBefore = tf.memory().numTensors;
     const controller = new AbortController();
     const seen = [];
@@ -226,7 +243,7 @@ describe("Teachable Machine recipe", () => {
           controller.abort();
         },
       }),
-      { name: "AbortError" },
+      { name: 'AbortError' },
     );
     assert.deepEqual(seen, [0]);
     assert.equal(tf.memory().numTensors, tensorsBefore);
