@@ -30,11 +30,16 @@ $(BACKBONE_DIR)/.built: $(VENV)/.installed $(wildcard converters/*.py)
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
 
+# The fine-tuning tests start their own Redis server as Celery's broker.
+/usr/bin/redis-server:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends redis-server
+
 run: install
 	$(BIN)/flask --app server db upgrade
 	$(BIN)/flask --app server run --host $(HOST) --port $(PORT)
 
-test: install /usr/bin/chromium
+test: install /usr/bin/chromium /usr/bin/redis-server
 	node --test static/js/tests/
 	$(BIN)/pytest
 

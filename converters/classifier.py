@@ -18,7 +18,6 @@ import json
 import tempfile
 import zipfile
 from collections.abc import Iterable
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ from PIL import Image
 
 from converters.backbone import backbone_from
 from converters.head import Head
-from converters.tfjs import export_graph_model
+from converters.tfjs import convert_saved_model
 from converters.weights import WeightsInfo, WeightsUnavailable, resolve_weights
 
 INPUT_NAME = "image"
@@ -102,10 +101,6 @@ def load_image(data: bytes, size: int) -> np.ndarray:
     return tf.image.resize(square, (size, size), method="bilinear").numpy()
 
 
-def library_versions() -> dict[str, str]:
-    return {name: version(name) for name in ("tensorflow", "keras", "tensorflowjs")}
-
-
 def zip_folder(folder: Path, extra: dict[str, bytes] | None = None, prefix: str = "") -> bytes:
     """A zip of every file under folder (paths relative to it), plus extra named files."""
     out = io.BytesIO()
@@ -125,22 +120,45 @@ def export_keras(model: keras.Model) -> bytes:
         return path.read_bytes()
 
 
-def export_savedmodel_zip(model: keras.Model, metadata: dict[str, Any]) -> bytes:
-    """A zip of a TF SavedModel (signature serving_default), with metadata.json beside it."""
+def load_keras(data: bytes) -> keras.Model:
+    """A classifier from the bytes of a .keras file (built-in layers and ops only)."""
     with tempfile.TemporaryDirectory() as work:
-        saved = Path(work) / "saved_model"
-        model.export(saved, format="tf_saved_model", verbose=False)
-        return zip_folder(saved, {"metadata.json": json_bytes(metadata)}, prefix="saved_model/")
+        path = Path(work) / "model.keras"
+        path.write_bytes(data)
+        return keras.models.load_model(path, compile=False)
 
 
-def export_tfjs_zip(model: keras.Model, metadata: dict[str, Any]) -> bytes:
-    """A zip of a TF.js graph model (model.json, shards) and metadata.json."""
-    with tempfile.TemporaryDirectory() as work:
-        folder = export_graph_model(model, Path(work) / "tfjs", TFJS_QUANTIZATION)
-        return zip_folder(folder, {"metadata.json": json_bytes(metadata)})
+def export_savedmodel(model: keras.Model, folder: Path) -> Path:
+    """A TF SavedModel of the classifier (signature serving_default, endpoint serve)."""
+    model.export(folder, format="tf_saved_model", verbose=False)
+    return folder
 
 
-def export_tflite(model: keras.Model, calibration: Iterable[np.ndarray] | None = None) -> bytes:
+def savedmodel_zip(saved: Path, metadata: dict[str, Any]) -> bytes:
+    """The SavedModel as saved_model/... in a zip, with saved_model/metadata.json."""
+    return zip_folder(saved, {"metadata.json": json_bytes(metadata)}, prefix="saved_model/")
+
+
+def unzip_savedmodel(data: bytes, folder: Path) -> Path:
+    """Unpack a zip made by savedmodel_zip into folder (our own zip: names are checked anyway)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for member in archive.infolist():
+            relative = Path(member.filename).relative_to("saved_model")
+            if member.is_dir() or ".." in relative.parts or relative.is_absolute():
+                continue
+            target = folder / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(archive.read(member))
+    return folder
+
+
+def tfjs_zip_from_savedmodel(saved: Path, work: Path, metadata: dict[str, Any]) -> bytes:
+    """A zip of the TF.js graph model (model.json, shards) converted from saved, + metadata.json."""
+    folder = convert_saved_model(saved, work, TFJS_QUANTIZATION)
+    return zip_folder(folder, {"metadata.json": json_bytes(metadata)})
+
+
+def tflite_from_savedmodel(saved: Path, calibration: Iterable[np.ndarray] | None = None) -> bytes:
     """A TFLite flatbuffer: float32, or int8 calibrated on `calibration` images when given.
 
     int8 keeps float32 input and output (quantize/dequantize at the ends), so the same code
@@ -148,17 +166,14 @@ def export_tflite(model: keras.Model, calibration: Iterable[np.ndarray] | None =
     """
     import tensorflow as tf
 
-    with tempfile.TemporaryDirectory() as work:
-        saved = Path(work) / "saved_model"
-        model.export(saved, format="tf_saved_model", verbose=False)
-        converter = tf.lite.TFLiteConverter.from_saved_model(str(saved))
-        if calibration is not None:
-            images = [np.asarray(image, dtype=np.float32) for image in calibration]
-            if not images:
-                raise ExportUnavailable("int8 needs at least one picture to calibrate on")
-            converter.optimizations = [tf.lite.Optimize.DEFAULT]
-            converter.representative_dataset = lambda: ([image[None]] for image in images)
-        return converter.convert()
+    converter = tf.lite.TFLiteConverter.from_saved_model(str(saved))
+    if calibration is not None:
+        images = [np.asarray(image, dtype=np.float32) for image in calibration]
+        if not images:
+            raise ExportUnavailable("int8 needs at least one picture to calibrate on")
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.representative_dataset = lambda: ([image[None]] for image in images)
+    return converter.convert()
 
 
 def json_bytes(value: Any) -> bytes:

@@ -69,7 +69,7 @@ def parse_head(data: Any, num_classes: int | None = None, input_dim: int | None 
     dim = _int(data.get("inputDim"), "inputDim", 1, 1 << 16)
     classes = _int(data.get("numClasses"), "numClasses", 2, 1000)
     if input_dim is not None and dim != input_dim:
-        raise HeadError(f"inputDim is {dim}, but the backbone's embeddings have {input_dim} numbers")
+        raise HeadError(f"inputDim is {dim}; the backbone gives {input_dim} numbers")
     if num_classes is not None and classes != num_classes:
         raise HeadError(f"numClasses is {classes}, but there are {num_classes} labels")
     preprocess = data.get("preprocess")

@@ -34,26 +34,33 @@ def export_graph_model(keras_model: keras.Model, out_dir: str | Path, quantizati
 
     quantization: "float32" (exact), "float16" (half the size) or "uint8" (a quarter; it
     ruins MobileNetV2's embeddings, so the backbone never uses it). out_dir must be new or empty.
-    model.json is written with sorted keys, so the same weights give the same bytes on every run.
     """
-    if quantization not in QUANTIZATIONS:
-        raise ValueError(f"quantization must be one of {QUANTIZATIONS}, not {quantization!r}")
-    out_dir = Path(out_dir)
-    if out_dir.exists() and any(out_dir.iterdir()):
-        raise FileExistsError(f"{out_dir} is not empty")
+    check_quantization(quantization)
     with tempfile.TemporaryDirectory(prefix="snapclass-savedmodel-") as work:
         saved = Path(work) / "saved_model"
         keras_model.export(saved, format="tf_saved_model", verbose=False)
-        convert_saved_model(saved, out_dir, quantization)
+        return convert_saved_model(saved, out_dir, quantization)
+
+
+def convert_saved_model(saved_model: str | Path, out_dir: str | Path, quantization: str) -> Path:
+    """Convert a SavedModel's serving_default signature into a TF.js graph model in out_dir.
+
+    model.json is written with sorted keys, so the same weights give the same bytes on every run.
+    """
+    check_quantization(quantization)
+    out_dir = Path(out_dir)
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise FileExistsError(f"{out_dir} is not empty")
+    command = [sys.executable, "-c", CONVERT_SCRIPT, str(saved_model), str(out_dir), quantization]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"tensorflowjs conversion failed:\n{result.stderr[-2000:]}")
     model_json = out_dir / "model.json"
     # The converter writes protobuf maps (node attrs) in no fixed order.
     model_json.write_text(json.dumps(json.loads(model_json.read_text()), sort_keys=True))
     return out_dir
 
 
-def convert_saved_model(saved_model: Path, out_dir: Path, quantization: str) -> None:
-    """Convert a SavedModel's serving_default signature into a TF.js graph model in out_dir."""
-    command = [sys.executable, "-c", CONVERT_SCRIPT, str(saved_model), str(out_dir), quantization]
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"tensorflowjs conversion failed:\n{result.stderr[-2000:]}")
+def check_quantization(quantization: str) -> None:
+    if quantization not in QUANTIZATIONS:
+        raise ValueError(f"quantization must be one of {QUANTIZATIONS}, not {quantization!r}")

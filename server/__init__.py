@@ -10,7 +10,9 @@ from . import api, backbone_files, problems
 from .assets import register_assets
 from .config import load_config
 from .db import init_db
+from .finetune import runner as finetune_runner
 from .pages import register_pages
+from .share_pages import register_share_pages
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,7 +30,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_db(app)
     problems.register_error_handlers(app)
     api.register_api(app)
+    finetune_runner.init_app(app)
     backbone_files.register_backbone_files(app)
     register_pages(app)
+    register_share_pages(app)
     register_assets(app)
     return app

@@ -57,6 +57,31 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("MAX_PIXELS", 40_000_000, "Largest accepted image, in pixels (width x height).", int),
     Setting(
+        "MAX_IMPORT_FILES",
+        10_000,
+        "Most files a project zip may hold (POST /api/projects/import).",
+        int,
+    ),
+    Setting(
+        "MAX_IMPORT_BYTES",
+        256 * MIB,
+        "Largest total size of a project zip's files once uncompressed, against zip bombs.",
+        int,
+    ),
+    Setting(
+        "JOB_BROKER",
+        "",
+        "Celery broker URL (e.g. redis://localhost:6379/0) that sends fine-tuning jobs to "
+        "workers; empty: jobs run in a thread of the app's own process.",
+    ),
+    Setting("JOB_QUEUE", "snapclass-finetune", "Celery queue that fine-tuning jobs go to."),
+    Setting(
+        "FINETUNE_MIN_SAMPLES",
+        5,
+        "Fewest labelled pictures each class needs before a fine-tuning job is accepted.",
+        int,
+    ),
+    Setting(
         "SECRET_KEY",
         None,
         "Key that signs cookies; default: random at each start, so set it when running several "

@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from .db import db
-from .models import Sample
+from .models import ModelVersion, Sample
 
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 TEMP_PREFIX = ".tmp-"
@@ -85,6 +85,27 @@ def delete_unreferenced(sha256s: Iterable[str]) -> list[str]:
         still_used.update(db.session.scalars(select(Sample.sha256).where(Sample.sha256.in_(chunk))))
     store = blob_store()
     unused = [sha256 for sha256 in ordered if sha256 not in still_used]
+    for sha256 in unused:
+        store.delete(sha256)
+    return unused
+
+
+def delete_unreferenced_artifacts(sha256s: Iterable[str]) -> list[str]:
+    """Delete the model artifact blobs among `sha256s` that no sample or model version uses.
+
+    Same transaction rule as delete_unreferenced. Samples' images are never artifacts (those are
+    heads, model files and zips), yet a sample's blob is checked too, to be sure.
+    """
+    wanted = set(sha256s)
+    if not wanted:
+        return []
+    db.session.flush()
+    still_used = set(db.session.scalars(select(Sample.sha256).where(Sample.sha256.in_(wanted))))
+    # Artifacts are a JSON map per version; a classroom server has few versions, so scan them.
+    for artifacts in db.session.scalars(select(ModelVersion.artifacts)):
+        still_used.update(wanted.intersection((artifacts or {}).values()))
+    store = blob_store()
+    unused = sorted(wanted - still_used)
     for sha256 in unused:
         store.delete(sha256)
     return unused

@@ -1,5 +1,6 @@
 """Fixtures for the server tests: an app on a migrated database in tmp_path, and API helpers."""
 
+import base64
 import io
 import json
 import re
@@ -11,6 +12,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -19,7 +21,7 @@ from sqlalchemy import func, select
 
 from server import create_app
 from server.db import db, upgrade_database
-from server.models import Embedding, Project, ProjectClass, Sample
+from server.models import Embedding, Job, Project, ProjectClass, Sample
 
 BACKBONE_ID = "0123456789abcdef"
 EMBEDDING_SIZE = 8
@@ -132,6 +134,38 @@ def image_bytes(
     return out.getvalue()
 
 
+def serialized_head(
+    dim: int, classes: int, seed: int = 0, preprocess: str = "sqrt-l2", hidden: int = 0
+) -> dict:
+    """A head as trainer.js serializeHead writes it, with random weights."""
+    rng = np.random.default_rng(seed)
+
+    def floats(*shape: int) -> str:
+        values = rng.normal(0, 1, shape).astype("<f4")
+        return base64.b64encode(values.tobytes()).decode()
+
+    sizes = [dim, *([hidden] if hidden else []), classes]
+    layers = [
+        {
+            "units": units,
+            "activation": "softmax" if i == len(sizes) - 2 else "relu",
+            "kernelShape": [inputs, units],
+            "kernel": floats(inputs, units),
+            "bias": floats(units),
+        }
+        for i, (inputs, units) in enumerate(zip(sizes, sizes[1:], strict=False))
+    ]
+    return {
+        "format": "snapclass-head",
+        "version": 1,
+        "recipe": "test",
+        "inputDim": dim,
+        "numClasses": classes,
+        "preprocess": preprocess,
+        "layers": layers,
+    }
+
+
 class Api:
     """The JSON API as a student's page would call it."""
 
@@ -171,6 +205,27 @@ class Api:
 
     def project(self, project: dict) -> dict:
         return self.client.get(f"/api/projects/{project['id']}").json
+
+    def save_model(self, project: dict, head: dict | None = None, **body: Any) -> dict:
+        """Save a model version of the project's classes (a random head unless one is given)."""
+        labels = [
+            {"class_id": c["id"], "name": c["name"]} for c in self.project(project)["classes"]
+        ]
+        head = head or serialized_head(EMBEDDING_SIZE, len(labels))
+        payload = {"head": head, "labels": labels, "backbone_id": BACKBONE_ID, **body}
+        response = self.client.post(
+            f"/api/projects/{project['id']}/models", json=payload, headers=self.auth(project)
+        )
+        assert response.status_code == 201, response.json
+        return response.json
+
+    def share(self, project: dict, model: dict, **body: Any) -> dict:
+        """Make a share link to a model version; returns the link."""
+        response = self.client.post(
+            f"/api/models/{model['id']}/shares", json=body, headers=self.auth(project)
+        )
+        assert response.status_code == 201, response.json
+        return response.json
 
     def image_data(self, sample: dict) -> bytes:
         """The stored bytes of a sample's image (closing the streamed file)."""
@@ -233,7 +288,8 @@ def assert_problem(response, status: int) -> dict:
 
 @pytest.fixture
 def route_ids(api, project, image, backbone, client) -> dict[str, str]:
-    """Real values for every URL variable of the API: a project with a class, sample, embedding."""
+    """Real values for every URL variable of the API: a project with a class, sample, embedding,
+    a saved model version and a share link to it."""
     (sample,) = api.add_samples(project, image(), class_id=project["classes"][0]["id"])
     embedding = struct.pack(f"<{backbone.embedding_size}f", *range(backbone.embedding_size))
     response = client.put(
@@ -242,12 +298,28 @@ def route_ids(api, project, image, backbone, client) -> dict[str, str]:
         headers=api.auth(project),
     )
     assert response.status_code == 204
+    model = api.save_model(project)
+    link = api.share(project, model)
+    job_id = queued_job(client.application, project["id"])
     return {
         "project_id": project["id"],
         "class_id": str(project["classes"][0]["id"]),
         "sample_id": sample["id"],
         "backbone_id": backbone.id,
+        "model_id": model["id"],
+        "token": link["token"],
+        "job_id": job_id,
     }
+
+
+def queued_job(app: Flask, project_id: str) -> str:
+    """A queued fine-tuning job of the project: a row that no runner was given, so never runs."""
+    with app.app_context():
+        project = db.session.scalar(select(Project).where(Project.public_id == project_id))
+        job = Job(project_id=project.id, kind="finetune", settings={}, progress={})
+        db.session.add(job)
+        db.session.commit()
+        return job.public_id
 
 
 def fill_rule(rule: str, values: dict[str, str]) -> str:

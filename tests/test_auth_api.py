@@ -5,6 +5,8 @@ import struct
 
 import pytest
 
+from .conftest import serialized_head
+
 # Every route that changes something, with a request body that would succeed with the token.
 WRITE_ROUTES = [
     ("PATCH", "/api/projects/<project_id>", {"json": {"title": "Renamed"}}),
@@ -17,9 +19,28 @@ WRITE_ROUTES = [
     ("PATCH", "/api/projects/<project_id>/samples/<sample_id>", {"json": {"class_id": None}}),
     ("DELETE", "/api/projects/<project_id>/samples/<sample_id>", {}),
     ("PUT", "/api/samples/<sample_id>/embeddings/<backbone_id>", {"embedding": True}),
+    ("POST", "/api/projects/<project_id>/models", {"model": True}),
+    ("POST", "/api/models/<model_id>/publish", {}),
+    ("DELETE", "/api/models/<model_id>", {}),
+    ("POST", "/api/models/<model_id>/shares", {"json": {"follow_published": True}}),
+    ("DELETE", "/api/shares/<token>", {}),
+    ("DELETE", "/api/jobs/<job_id>", {}),
 ]
-# Creating a project needs no token: it is how a token is made.
-OPEN_WRITES = {("POST", "/api/projects")}
+# Creating a project (empty, or from a zip) needs no token: it is how a token is made.
+OPEN_WRITES = {("POST", "/api/projects"), ("POST", "/api/projects/import")}
+# Its owner's request needs a trainable project and starts a job: tests/test_jobs_api.py checks
+# it (and tests/test_errors.py its 401 and 403).
+CHECKED_ELSEWHERE = {("POST", "/api/projects/<project_id>/finetune")}
+# Another project's owner learns nothing of a share link, not even that it exists: 404, not 403.
+HIDDEN_FROM_STRANGERS = {("DELETE", "/api/shares/<token>")}
+# Reads that need the owner token or a share link (tests/test_models_api.py, test_shares_api.py).
+GUARDED_READS = {
+    "versions.read_version",
+    "versions.export_version",
+    "shares.list_shares",
+    "archives.download_archive",
+    "model_files.model_file",
+}
 
 BAD_HEADERS = {
     "no header": {},
@@ -41,6 +62,11 @@ def send(client, method, rule, options, ids, headers, url_for_rule, image, backb
             kwargs["json"]["ids"] = [ids["sample_id"]]
     if options.get("upload"):
         kwargs["data"] = {"file": [(io.BytesIO(image(color=(7, 7, 7))), "a.png")]}
+    if options.get("model"):
+        classes = client.get(f"/api/projects/{ids['project_id']}").json["classes"]
+        labels = [{"class_id": c["id"], "name": c["name"]} for c in classes]
+        head = serialized_head(backbone.embedding_size, len(labels))
+        kwargs["json"] = {"head": head, "labels": labels, "backbone_id": backbone.id}
     if options.get("embedding"):
         kwargs["data"] = struct.pack(
             f"<{backbone.embedding_size}f", *[0.5] * backbone.embedding_size
@@ -74,7 +100,8 @@ def test_token_of_another_project_is_forbidden(request_as, api, stored, problem,
     before = stored()
     for method, rule, options in WRITE_ROUTES:
         with subtests.test(f"{method} {rule}"):
-            problem(request_as(method, rule, options, api.auth(stranger)), 403)
+            status = 404 if (method, rule) in HIDDEN_FROM_STRANGERS else 403
+            problem(request_as(method, rule, options, api.auth(stranger)), status)
     assert stored() == before
 
 
@@ -100,12 +127,15 @@ def test_every_write_route_is_checked_here(app):
         if rule.rule.startswith("/api/")
         for method in rule.methods - {"GET", "HEAD", "OPTIONS"}
     }
-    assert routes == {(method, rule) for method, rule, _ in WRITE_ROUTES} | OPEN_WRITES
+    checked = {(method, rule) for method, rule, _ in WRITE_ROUTES} | OPEN_WRITES
+    assert routes == checked | CHECKED_ELSEWHERE
 
 
 def test_reads_need_no_token(client, route_ids, url_for_rule, app):
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/") and "GET" in rule.methods:
+            if rule.endpoint in GUARDED_READS:
+                continue
             url = url_for_rule(rule.rule, route_ids)
             if rule.endpoint == "embeddings.project_embeddings":
                 url += f"?backbone={route_ids['backbone_id']}"

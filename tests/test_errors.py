@@ -20,6 +20,23 @@ SAMPLE = PROJECT + "/samples/<sample_id>"
 IMAGE = "/api/samples/<sample_id>/image"
 EMBEDDING = "/api/samples/<sample_id>/embeddings/<backbone_id>"
 EMBEDDINGS = PROJECT + "/embeddings"
+MODELS = PROJECT + "/models"
+MODEL = "/api/models/<model_id>"
+PUBLISH = MODEL + "/publish"
+EXPORT = MODEL + "/export"
+SHARES = MODEL + "/shares"
+PROJECT_SHARES = PROJECT + "/shares"
+SHARE = "/api/shares/<token>"
+ARCHIVE = PROJECT + "/archive"
+IMPORT = "/api/projects/import"
+NO_MODEL = {"model_id": "missing"}
+FINETUNE = PROJECT + "/finetune"
+JOBS = PROJECT + "/jobs"
+JOB = "/api/jobs/<job_id>"
+MODEL_FILE = MODEL + "/files/<name>"
+NO_JOB = {"job_id": "missing"}
+MODEL_JSON = {"name": "model.json"}
+UNKNOWN_LINK = "?share=" + "A" * 43
 NO_PROJECT = {"project_id": "missing"}
 NO_SAMPLE = {"sample_id": "missing"}
 NO_CLASS = {"class_id": "999"}
@@ -80,6 +97,58 @@ CASES = [
     ("GET", EMBEDDINGS, 400, {}),
     ("GET", EMBEDDINGS, 404, {"query": "?backbone=nope"}),
     ("GET", EMBEDDINGS, 404, {"ids": NO_PROJECT}),
+    ("POST", MODELS, 400, {"json": {"head": {}, "labels": [], "backbone_id": "nope"}}),
+    ("POST", MODELS, 415, {"data": "head=x", "content_type": TEXT}),
+    ("POST", MODELS, 401, {"auth": NOBODY, "json": {}}),
+    ("POST", MODELS, 403, {"auth": STRANGER, "json": {}}),
+    ("POST", MODELS, 404, {"ids": NO_PROJECT, "json": {}}),
+    ("GET", MODELS, 404, {"ids": NO_PROJECT}),
+    ("GET", MODEL, 401, {"auth": NOBODY}),
+    ("GET", MODEL, 403, {"auth": STRANGER}),
+    ("GET", MODEL, 404, {"ids": NO_MODEL}),
+    ("GET", MODEL, 404, {"auth": NOBODY, "query": UNKNOWN_LINK}),
+    ("DELETE", MODEL, 401, {"auth": NOBODY}),
+    ("DELETE", MODEL, 403, {"auth": STRANGER}),
+    ("DELETE", MODEL, 404, {"ids": NO_MODEL}),
+    ("POST", PUBLISH, 401, {"auth": NOBODY}),
+    ("POST", PUBLISH, 403, {"auth": STRANGER}),
+    ("POST", PUBLISH, 404, {"ids": NO_MODEL}),
+    ("GET", EXPORT, 400, {"query": "?format=exe"}),
+    ("GET", EXPORT, 401, {"auth": NOBODY, "query": "?format=keras"}),
+    ("GET", EXPORT, 403, {"auth": STRANGER, "query": "?format=keras"}),
+    ("GET", EXPORT, 404, {"ids": NO_MODEL, "query": "?format=keras"}),
+    ("GET", EXPORT, 404, {"auth": NOBODY, "query": UNKNOWN_LINK + "&format=keras"}),
+    ("POST", SHARES, 400, {"json": {"expires_in_days": 0}}),
+    ("POST", SHARES, 400, {"json": {"follow_published": "yes"}}),
+    ("POST", SHARES, 401, {"auth": NOBODY, "json": {}}),
+    ("POST", SHARES, 403, {"auth": STRANGER, "json": {}}),
+    ("POST", SHARES, 404, {"ids": NO_MODEL, "json": {}}),
+    ("GET", PROJECT_SHARES, 401, {"auth": NOBODY}),
+    ("GET", PROJECT_SHARES, 403, {"auth": STRANGER}),
+    ("GET", PROJECT_SHARES, 404, {"ids": NO_PROJECT}),
+    ("DELETE", SHARE, 401, {"auth": NOBODY}),
+    ("DELETE", SHARE, 404, {"auth": STRANGER}),  # another project's link looks like no link
+    ("DELETE", SHARE, 404, {"ids": {"token": "nope"}}),
+    ("GET", ARCHIVE, 401, {"auth": NOBODY}),
+    ("GET", ARCHIVE, 403, {"auth": STRANGER}),
+    ("GET", ARCHIVE, 404, {"ids": NO_PROJECT}),
+    ("POST", IMPORT, 400, {"files": []}),
+    ("POST", IMPORT, 415, {"files": [b"PK not a zip"]}),
+    ("POST", FINETUNE, 400, {"json": {"epochs": 0}}),
+    ("POST", FINETUNE, 400, {"json": {"learning_rate": "fast"}}),
+    ("POST", FINETUNE, 400, {"json": {"warp_speed": 9}}),
+    ("POST", FINETUNE, 415, {"data": "epochs=1", "content_type": TEXT}),
+    ("POST", FINETUNE, 422, {}),  # class Banana has no pictures
+    ("POST", FINETUNE, 401, {"auth": NOBODY}),
+    ("POST", FINETUNE, 403, {"auth": STRANGER}),
+    ("POST", FINETUNE, 404, {"ids": NO_PROJECT}),
+    ("GET", JOBS, 404, {"ids": NO_PROJECT}),
+    ("GET", JOB, 404, {"ids": NO_JOB}),
+    ("DELETE", JOB, 404, {"ids": NO_JOB}),
+    ("GET", MODEL_FILE, 404, {"ids": MODEL_JSON}),  # a browser-tier version has no TF.js files
+    ("GET", MODEL_FILE, 401, {"auth": NOBODY, "ids": MODEL_JSON}),
+    ("GET", MODEL_FILE, 403, {"auth": STRANGER, "ids": MODEL_JSON}),
+    ("GET", MODEL_FILE, 404, {"ids": {**NO_MODEL, **MODEL_JSON}}),
     ("POST", "/api/backbones", 405, {}),
     ("DELETE", "/api/openapi.json", 405, {}),
     ("GET", "/api/no-such-route", 404, {}),

@@ -2,9 +2,25 @@
 
 from flask import Flask
 
-from . import backbones, classes, embeddings, openapi, projects, samples
+from . import (
+    archives,
+    backbones,
+    classes,
+    embeddings,
+    jobs,
+    model_files,
+    openapi,
+    projects,
+    samples,
+    shares,
+    versions,
+)
 
 BLUEPRINTS = (projects.bp, classes.bp, samples.bp, embeddings.bp, backbones.bp, openapi.bp)
+# Models, share links and project zips (issue 4).
+BLUEPRINTS += (versions.bp, shares.bp, archives.bp)
+# Fine-tuning jobs and fine-tuned models' files (issue 5).
+BLUEPRINTS += (jobs.bp, model_files.bp)
 
 
 def register_api(app: Flask) -> None:

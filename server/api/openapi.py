@@ -138,6 +138,90 @@ PATHS = {
     },
 }  # fmt: skip
 
+# Models, share links and project zips (issue 4).
+MODEL_ID = param("model_id", text="The model version's public id.")
+SHARE_QUERY = param("share", "query", text="A share link's token, instead of the owner token.")
+OWNER_OR_LINK = [{"ownerToken": []}, {"shareToken": []}]
+ZIP = {"type": "string", "contentMediaType": "application/zip"}
+EXPORT_FORMAT = param(
+    "format",
+    "query",
+    {"enum": ["tfjs", "keras", "tflite", "tflite-int8", "savedmodel"]},
+    "The export format.",
+)
+PATHS |= {
+    "/api/projects/{project_id}/models": {
+        "post": op("Save a trained head as the project's next model version.",
+                   (201, JSON, ref("Model")), (PROJECT_ID,), (JSON, ref("ModelCreate")), True,
+                   (409,)),
+        "get": op("The project's model versions, newest first.", (200, JSON, ref("ModelList")),
+                  (PROJECT_ID,)),
+    },
+    "/api/models/{model_id}": {
+        "get": op("One model version, for its owner or a live share link (?share=).",
+                  (200, JSON, ref("Model")), (MODEL_ID, SHARE_QUERY),
+                  errors=(401, 403, 404, 410)) | {"security": OWNER_OR_LINK},
+        "delete": op("Delete a version, its exports and the links pinned to it.", NO_CONTENT,
+                     (MODEL_ID,), write=True),
+    },
+    "/api/models/{model_id}/publish": {
+        "post": op("Publish this version: links that follow the project show it.",
+                   (200, JSON, ref("Model")), (MODEL_ID,), write=True),
+    },
+    "/api/models/{model_id}/export": {
+        "get": op("Download the version in one format (built on first request, then kept).",
+                  (200, "application/octet-stream", BINARY), (MODEL_ID, EXPORT_FORMAT, SHARE_QUERY),
+                  errors=(400, 401, 403, 404, 409, 410)) | {"security": OWNER_OR_LINK},
+    },
+    "/api/models/{model_id}/shares": {
+        "post": op("Make a read-only link /s/<token> to this version or to the published one.",
+                   (201, JSON, ref("Share")), (MODEL_ID,), (JSON, ref("ShareCreate")), True),
+    },
+    "/api/projects/{project_id}/shares": {
+        "get": op("The project's share links, revoked and expired ones included.",
+                  (200, JSON, ref("ShareList")), (PROJECT_ID,), write=True),
+    },
+    "/api/shares/{token}": {
+        "delete": op("Revoke a share link; a link of another project answers 404.", NO_CONTENT,
+                     (param("token", text="The share link's token."),), write=True),
+    },
+    "/api/projects/{project_id}/archive": {
+        "get": op("The project as a zip: a folder of pictures per class, and project.json.",
+                  (200, "application/zip", ZIP), (PROJECT_ID,), write=True),
+    },
+    "/api/projects/import": {
+        "post": op("Create a project from a zip of class folders (all or nothing).",
+                   (201, JSON, ref("ImportedProject")),
+                   body=("multipart/form-data", ref("ProjectImport")), errors=(413, 415)),
+    },
+}  # fmt: skip
+
+
+# Fine-tuning jobs and fine-tuned models' files (issue 5).
+JOB_ID = param("job_id", text="The job's public id.")
+PATHS |= {
+    "/api/projects/{project_id}/finetune": {
+        "post": op("Start fine-tuning the whole network on the server; 202 with the queued job.",
+                   (202, JSON, ref("Job")), (PROJECT_ID,), (JSON, ref("FinetuneCreate")), True,
+                   (409, 415, 422, 503)),
+    },
+    "/api/projects/{project_id}/jobs": {
+        "get": op("The project's newest jobs first.", (200, JSON, ref("JobList")), (PROJECT_ID,)),
+    },
+    "/api/jobs/{job_id}": {
+        "get": op("A job's state, progress and, once it succeeded, its model.",
+                  (200, JSON, ref("Job")), (JOB_ID,)),
+        "delete": op("Cancel a queued or running job.", (200, JSON, ref("Job")), (JOB_ID,),
+                     write=True, errors=(409,)),
+    },
+    "/api/models/{model_id}/files/{name}": {
+        "get": op("A fine-tuned model's TF.js file (model.json, weight shards).",
+                  (200, "application/octet-stream", BINARY),
+                  (MODEL_ID, param("name", text="model.json or a shard it names."), SHARE_QUERY),
+                  errors=(401, 403, 404, 410)) | {"security": OWNER_OR_LINK},
+    },
+}  # fmt: skip
+
 
 def openapi_document() -> dict[str, Any]:
     """The whole OpenAPI document."""
@@ -147,7 +231,10 @@ def openapi_document() -> dict[str, Any]:
         "paths": PATHS,
         "components": {
             "schemas": SCHEMAS,
-            "securitySchemes": {"ownerToken": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "ownerToken": {"type": "http", "scheme": "bearer"},
+                "shareToken": {"type": "apiKey", "in": "query", "name": "share"},
+            },
         },
     }
 

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from ..auth import get_project, hash_token, new_token
 from ..db import db
-from ..models import Project, ProjectClass, Sample
+from ..models import ModelVersion, Project, ProjectClass, Sample
 from ..problems import field_error
-from ..storage import delete_unreferenced
+from ..storage import delete_unreferenced, delete_unreferenced_artifacts
 from .common import (
     CLASS_NAME_MAX,
     class_json,
@@ -80,10 +80,15 @@ def rename_project(project_id: str):
 
 @bp.delete("/<project_id>")
 def delete_project(project_id: str):
-    """Delete a project, its rows, and the image blobs no other project uses."""
+    """Delete a project, its rows, its models' files, and the images no other project uses."""
     project = get_project(project_id, write=True)
     blobs = set(db.session.scalars(select(Sample.sha256).where(Sample.project_id == project.id)))
+    artifacts = db.session.scalars(
+        select(ModelVersion.artifacts).where(ModelVersion.project_id == project.id)
+    )
+    model_blobs = {sha256 for roles in artifacts for sha256 in (roles or {}).values()}
     db.session.delete(project)
     delete_unreferenced(blobs)
+    delete_unreferenced_artifacts(model_blobs)
     db.session.commit()
     return "", 204

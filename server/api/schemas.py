@@ -108,3 +108,152 @@ SCHEMAS: dict[str, Any] = {
         },
     ),
 }
+
+# Models, share links and project zips (issue 4).
+LABEL = obj(("class_id", "name"), class_id=INTEGER, name=CLASS_NAME)
+SUMMARY = {"type": ["object", "null"], "properties": {"id": STRING, "number": INTEGER}}
+SCHEMAS |= {
+    "ModelCreate": obj(
+        ("head", "labels", "backbone_id"),
+        head={"type": "object", "description": "trainer.js serializeHead output."},
+        labels={"type": "array", "items": LABEL, "minItems": 2},
+        backbone_id=STRING,
+        settings={"type": "object"},
+        metrics={"type": "object"},
+    ),
+    "Model": obj(
+        ("id", "number", "tier", "backbone_id", "labels", "published", "created", "exports"),
+        id=STRING,
+        number=INTEGER,
+        tier={"enum": ["browser", "server"]},
+        backbone_id=STRING,
+        labels={"type": "array", "items": LABEL},
+        settings={"type": "object"},
+        metrics={"type": "object"},
+        published={"type": "boolean"},
+        created=TIMESTAMP,
+        exports={
+            "type": "array",
+            "items": obj(
+                ("format", "title", "filename", "url", "snippet"),
+                format=STRING,
+                title=STRING,
+                filename=STRING,
+                url=STRING,
+                snippet=STRING,
+            ),
+        },
+    ),
+    "ModelList": obj(("models",), models={"type": "array", "items": ref("Model")}),
+    "ShareCreate": obj(
+        (),
+        follow_published={"type": "boolean", "default": False},
+        expires_in_days={"type": "integer", "minimum": 1, "maximum": 365},
+    ),
+    "Share": obj(
+        ("token", "url", "follows_published", "state", "created"),
+        token=STRING,
+        url=STRING,
+        follows_published={"type": "boolean"},
+        model=SUMMARY,
+        shows=SUMMARY,
+        state={"enum": ["active", "revoked", "expired"]},
+        created=TIMESTAMP,
+        expires={"type": ["string", "null"], "format": "date-time"},
+        revoked={"type": ["string", "null"], "format": "date-time"},
+    ),
+    "ShareList": obj(("shares",), shares={"type": "array", "items": ref("Share")}),
+    "ProjectImport": obj(("file",), file={"type": "string", "contentMediaType": "application/zip"}),
+    "ImportedProject": {
+        "allOf": [
+            ref("NewProject"),
+            obj(
+                ("imported",),
+                imported=obj(
+                    ("classes", "samples", "skipped", "skipped_count"),
+                    classes=INTEGER,
+                    samples=INTEGER,
+                    skipped={
+                        "type": "array",
+                        "items": obj(("file", "reason"), file=STRING, reason=STRING),
+                    },
+                    skipped_count=INTEGER,
+                ),
+            ),
+        ],
+    },
+}
+
+# Fine-tuning jobs (issue 5).
+NUMBER_OR_NULL = {"type": ["number", "null"]}
+SCHEMAS |= {
+    "FinetuneSettings": obj(
+        (),
+        epochs={"type": "integer", "minimum": 1, "maximum": 200, "default": 15},
+        batch_size={"type": "integer", "minimum": 1, "maximum": 256, "default": 16},
+        learning_rate={"type": "number", "minimum": 1e-6, "maximum": 0.1, "default": 1e-4},
+        input_size={
+            "enum": [96, 128, 160, 192, 224],
+            "default": 224,
+            "description": "Picture size to train on; the model made takes the backbone's size.",
+        },
+        unfreeze_blocks={"type": "integer", "minimum": 0, "maximum": 16, "default": 3},
+        patience={"type": "integer", "minimum": 1, "maximum": 50, "default": 3},
+        seed={"type": "integer", "minimum": 0, "default": 0},
+        precision={"enum": ["auto", "mixed", "float32"], "default": "auto"},
+    ),
+    "FinetuneCreate": {
+        "allOf": [
+            ref("FinetuneSettings"),
+            obj(
+                (),
+                backbone_id=STRING,
+                head={"type": "object", "description": "trainer.js serializeHead output."},
+                head_labels={"type": "array", "items": INTEGER},
+            ),
+        ],
+        "description": "All optional; without a head the newest saved browser version's is used.",
+    },
+    "Job": obj(
+        ("id", "project_id", "kind", "state", "settings", "progress", "error", "model", "created"),
+        id=STRING,
+        project_id=STRING,
+        kind={"enum": ["finetune"]},
+        state={"enum": ["queued", "running", "succeeded", "failed", "cancelled"]},
+        settings=ref("FinetuneSettings"),
+        backbone_id=STRING,
+        starts_from={"enum": ["browser head", "class means"]},
+        progress=obj(
+            (),
+            phase={"enum": ["queued", "loading", "preparing", "training", "exporting"]},
+            epoch=INTEGER,
+            epochs=INTEGER,
+            step=INTEGER,
+            steps=INTEGER,
+            loss=NUMBER_OR_NULL,
+            val_accuracy=NUMBER_OR_NULL,
+            images_per_second=NUMBER_OR_NULL,
+            history={"type": "array", "items": {"type": "object"}},
+        ),
+        error={"type": ["string", "null"]},
+        model={
+            "oneOf": [
+                {"type": "null"},
+                obj(
+                    ("id", "number", "tier", "labels", "metrics", "model_url"),
+                    id=STRING,
+                    number=INTEGER,
+                    tier={"enum": ["server"]},
+                    labels={"type": "array", "items": LABEL},
+                    metrics={"type": "object"},
+                    image_size=INTEGER,
+                    model_url=STRING,
+                ),
+            ]
+        },
+        created=TIMESTAMP,
+        started={"type": ["string", "null"], "format": "date-time"},
+        finished={"type": ["string", "null"], "format": "date-time"},
+    ),
+    "JobList": obj(("jobs",), jobs={"type": "array", "items": ref("Job")}),
+}

@@ -12,7 +12,7 @@ export class ApiError extends Error {
 export function createApi(projectId, ownerToken) {
   const auth = ownerToken ? { Authorization: `Bearer ${ownerToken}` } : {};
 
-  async function call(method, url, { json, body, headers = {}, binary = false } = {}) {
+  async function call(method, url, { json, body, headers = {}, binary = false, blob = false } = {}) {
     const init = { method, headers: { ...auth, ...headers } };
     if (json !== undefined) {
       init.headers['Content-Type'] = 'application/json';
@@ -36,6 +36,7 @@ export function createApi(projectId, ownerToken) {
       throw new ApiError({ status: response.status, ...problem });
     }
     if (response.status === 204) return null;
+    if (blob) return response.blob();
     return binary ? response.arrayBuffer() : response.json();
   }
 
@@ -64,6 +65,24 @@ export function createApi(projectId, ownerToken) {
       }),
     projectEmbeddings: (backboneId) => call('GET', `${base}/embeddings?backbone=${backboneId}`),
     backbones: () => call('GET', '/api/backbones'),
+    // Model versions, share links, exports and project files.
+    listModels: () => call('GET', `${base}/models`),
+    saveModel: (version) => call('POST', `${base}/models`, { json: version }),
+    publishModel: (modelId) => call('POST', `/api/models/${encodeURIComponent(modelId)}/publish`),
+    deleteModel: (modelId) => call('DELETE', `/api/models/${encodeURIComponent(modelId)}`),
+    createShare: (modelId, options) =>
+      call('POST', `/api/models/${encodeURIComponent(modelId)}/shares`, { json: options }),
+    listShares: () => call('GET', `${base}/shares`),
+    revokeShare: (token) => call('DELETE', `/api/shares/${encodeURIComponent(token)}`),
+    // A file (export or project zip) as a Blob, fetched with the owner token.
+    downloadBlob: (url) => call('GET', url, { blob: true }),
+    archiveUrl: () => `${base}/archive`,
+    // Fine-tuning on the server, and the headers that load a fine-tuned model's files.
+    startFinetune: (settings) => call('POST', `${base}/finetune`, { json: settings }),
+    listJobs: () => call('GET', `${base}/jobs`),
+    getJob: (jobId) => call('GET', `/api/jobs/${encodeURIComponent(jobId)}`),
+    cancelJob: (jobId) => call('DELETE', `/api/jobs/${encodeURIComponent(jobId)}`),
+    authHeaders: () => ({ ...auth }),
   };
 }
 
@@ -73,6 +92,16 @@ export async function createProject(title, classNames) {
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ title, classes: classNames }),
   });
+  const payload = await response.json();
+  if (!response.ok) throw new ApiError(payload);
+  return payload;
+}
+
+// A new project from a zip of class folders (or one Snapclass exported).
+export async function importProject(file) {
+  const form = new FormData();
+  form.append('file', file, file.name || 'project.zip');
+  const response = await fetch('/api/projects/import', { method: 'POST', body: form });
   const payload = await response.json();
   if (!response.ok) throw new ApiError(payload);
   return payload;

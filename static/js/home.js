@@ -1,5 +1,6 @@
 // Home page: start a project (no account) or reopen one this browser made.
 import { createProject } from './api.js';
+import { ImportProject } from './components/ImportProject.js';
 import { h } from './dom.js';
 import { editLink, forgetProject, rememberProject, rememberedProjects } from './projects.js';
 import { t } from './strings.js';
@@ -15,10 +16,13 @@ function Home(el) {
     message,
   );
   const list = h('ul', { class: 'project-list' });
+  const importEl = h('section', { class: 'new-project' });
+  ImportProject(importEl);
   el.append(
     h('h1', {}, t('homeTitle')),
     h('p', { class: 'lead' }, t('homeIntro')),
     form,
+    importEl,
     h('h2', {}, t('yourProjects')),
     list,
   );

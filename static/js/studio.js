@@ -6,6 +6,8 @@ import { loadBackbone } from './backbone.js';
 import { canvasToJpeg, grabSquare } from './camera.js';
 import { CameraPanel } from './components/CameraPanel.js';
 import { ClassCard } from './components/ClassCard.js';
+import { FinetunePanel } from './components/FinetunePanel.js';
+import { ModelPanel } from './components/ModelPanel.js';
 import { PreviewPanel } from './components/PreviewPanel.js';
 import { SampleGrid } from './components/SampleGrid.js';
 import { TrainPanel } from './components/TrainPanel.js';
@@ -66,6 +68,8 @@ async function Studio(el, projectId) {
   const selectedCount = h('span');
   const toolbar = h('div', { class: 'selection-toolbar', hidden: true }, selectedCount, moveTo, deleteSelected, clearSelection);
   const trainEl = h('section');
+  const modelEl = h('section');
+  const finetuneEl = h('section');
   const previewEl = h('section');
   el.append(
     h('div', { class: 'studio-head' }, title, status, h('details', { class: 'share-edit' }, h('summary', {}, t('editLink')), h('div', { class: 'row' }, linkBox, copyLink))),
@@ -74,7 +78,7 @@ async function Studio(el, projectId) {
       'div',
       { class: 'studio-body' },
       h('div', { class: 'column classes-column' }, cameraEl, toolbar, cardsEl, addClass, tray),
-      h('div', { class: 'column train-column' }, trainEl),
+      h('div', { class: 'column train-column' }, trainEl, modelEl, finetuneEl),
       h('div', { class: 'column preview-column' }, previewEl),
     ),
   );
@@ -86,9 +90,24 @@ async function Studio(el, projectId) {
   const trainer = TrainPanel(trainEl, {
     getTrainingData: () => ({ classes: state.classes, samples: trainingSamples() }),
     showSamples: (ids) => selectOnly(ids),
-    onTrained: () => preview.update({ labels: trainer.labels(), ready: trainer.ready() }),
+    onTrained: () => {
+      preview.update(previewState());
+      models.update();
+      finetune.update();
+    },
+  });
+  const models = ModelPanel(modelEl, {
+    api,
+    canWrite: state.canWrite,
+    getTrained: () => (trainer.ready() && backbone ? { ...trainer.trained(), names: trainer.labels(), backboneId: backbone.metadata.id } : null),
   });
   const preview = PreviewPanel(previewEl, { classify, camera });
+  const finetune = FinetunePanel(finetuneEl, {
+    api,
+    canWrite: state.canWrite,
+    getQuick: () => (trainer.ready() ? trainer.trained() : null),
+    onChange: () => preview.update(previewState()),
+  });
   const uploader = createUploader(api, {
     onChange: (uploads) => {
       state.uploads = uploads;
@@ -320,9 +339,17 @@ async function Studio(el, projectId) {
 
   // Prediction, shared by the live preview and "try an image".
   async function classify(source, { mirrored }) {
-    if (!backbone || !trainer.ready()) return null;
+    const server = finetune.predictor();
+    if (!server && (!backbone || !trainer.ready())) return null;
     const input = source instanceof HTMLVideoElement ? grabSquare(source, CAPTURE_SIZE, { mirrored, canvas: frameCanvas }) : source;
-    return trainer.predict(await backbone.embed(input));
+    return server ? server.predict(input) : trainer.predict(await backbone.embed(input));
+  }
+
+  // The preview shows the server's fine-tuned model when the teacher chose it, else the quick one.
+  function previewState() {
+    const server = finetune.predictor();
+    if (server) return { labels: server.labels.map((l) => classById(l.class_id)?.name ?? l.name), ready: true };
+    return { labels: trainer.labels(), ready: trainer.ready() };
   }
 
   // Events from components.
@@ -465,7 +492,9 @@ async function Studio(el, projectId) {
     );
     drawStatus();
     trainer.update(trainingState());
-    preview.update({ labels: trainer.labels(), ready: trainer.ready() });
+    preview.update(previewState());
+    models.update();
+    finetune.update();
   }
 
   // Loading, once every listener is in place.

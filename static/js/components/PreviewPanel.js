@@ -64,7 +64,7 @@ export function PreviewPanel(el, { classify, camera }) {
 
   async function loop() {
     while (looping && camera.isOn()) {
-      show(await classify(camera.video, { mirrored: true }));
+      show(await classify(camera.video, { mirrored: camera.mirrored?.() ?? true }));
       frames += 1;
       el.dataset.frames = String(frames);
       await new Promise((resolve) => requestAnimationFrame(resolve));

@@ -36,7 +36,7 @@ export function TrainPanel(el, { getTrainingData, showSamples, onTrained }) {
   const results = h('div', { class: 'results', hidden: true });
   el.append(h('h2', {}, t('train')), h('div', { class: 'row' }, trainButton, stopButton), reasons, advanced, progress, h('div', { class: 'charts' }, lossEl, accuracyEl), results);
 
-  let trained = null; // {head, labels}
+  let trained = null; // {head, labels, metrics, settings}
   let classes = [];
   let abort = null;
 
@@ -77,7 +77,7 @@ export function TrainPanel(el, { getTrainingData, showSamples, onTrained }) {
           progress.textContent = `${t('training')} ${logs.epoch + 1} / ${logs.epochs}`;
         },
       });
-      trained = { head, labels: set.labels, metrics };
+      trained = { head, labels: set.labels, metrics, settings: settings() };
       progress.textContent = t('trainingDone', { seconds: (metrics.trainMs / 1000).toFixed(1) });
       drawResults(set);
       onTrained(trained);

@@ -1,0 +1,380 @@
+"""Embedding speed: the backbone in Chromium (each backend, each quantisation) beside TensorFlow.
+
+    python -m benchmarks.embed_speed --data ../shared/data/clothing-dev [--photos 24]
+        [--rounds 3] [--backends wasm webgl wasm-threads] [--accuracy-photos 20] [--json FILE]
+
+Speed: the same photos go through the same MobileNetV2 in rounds, one configuration after the
+other inside each round so that the machine's load falls on all of them alike: TensorFlow on the
+CPU in this process (Keras float32, one photo per call, then all of them in one call of up to
+32), then the studio's backbone.js in Chromium, one photo per call, with the float16 export the
+studio loads and a float32 export of the same weights, on WASM and WebGL as the studio's page
+runs them, and on WASM in a cross-origin isolated page ("wasm-threads": what the WASM backend
+does with threads, which the app's pages cannot use today). A photo's time is its
+preprocessing and forward pass (photos are decoded before the clock starts, in both). Reported:
+photos per second, the median over rounds, and the median over rounds of the ratio to
+TensorFlow one photo per call, measured in the same round.
+
+Accuracy each quantisation costs: on WASM the page embeds `--accuracy-photos` photos of each
+class (picture and mirror, as the studio does); the studio's head is then trained and scored on
+those vectors and, on the same draws, on the Keras vectors of the same photos (benchmarks.fewshot
+at 10 shots). The cost is the paired difference in accuracy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks import harness
+from benchmarks.embed_folder import load_square
+from benchmarks.fewshot import photo_urls, support_split
+from benchmarks.harness import BenchServer, Embeddings
+
+EXTRA_BACKBONES = harness.BUILD / "benchmarks" / "backbones"
+TF_BATCH = 32
+ACCURACY_SHOTS = 10
+# Browser configurations: name -> (TF.js backend, cross-origin isolated page).
+PAGE_SETTINGS = {"wasm": ("wasm", False), "webgl": ("webgl", False), "wasm-threads": ("wasm", True)}
+THROUGHPUT_TARGET = 0.5  # browser WASM at least half of TensorFlow-on-CPU (issue 6)
+
+
+def tensorflow_embedder(backbone: dict):
+    """(embed(squares, batch) -> ms per photo, info) for the Keras model of these weights."""
+    import tensorflow as tf
+
+    from converters.backbone import build_backbone
+
+    model, _ = build_backbone(backbone["weights_source"], backbone["input_size"])
+    size = backbone["input_size"]
+    infer = tf.function(
+        lambda x: model(x, training=False),
+        input_signature=[tf.TensorSpec([None, size, size, 3], tf.float32)],
+    )
+
+    def prepare(squares):
+        resized = [tf.image.resize(s, (size, size), antialias=False) for s in squares]
+        return tf.stack(resized) / 127.5 - 1
+
+    def embed(squares: list[np.ndarray], batch: int) -> list[float]:
+        ms = []
+        for start in range(0, len(squares), batch):
+            chunk = squares[start : start + batch]
+            began = time.perf_counter()
+            infer(prepare(chunk)).numpy()
+            ms += [1000 * (time.perf_counter() - began) / len(chunk)] * len(chunk)
+        return ms
+
+    # Trace both batch shapes and let the thread pools start before anything is timed.
+    warm = [np.zeros((size, size, 3), np.uint8)] * TF_BATCH
+    embed(warm[:1], 1)
+    embed(warm, TF_BATCH)
+    info = {
+        "tensorflow": tf.__version__,
+        "intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads() or "all cores",
+    }
+    return embed, info
+
+
+def float32_backbone(backbone: dict) -> dict:
+    """A float32 export of the default backbone's weights (kept in build/benchmarks/backbones,
+    apart from build/backbones so the studio's default stays what it is)."""
+    from converters.backbone import export_backbone
+
+    folder = export_backbone(EXTRA_BACKBONES, backbone["weights_source"], "float32")
+    return {"folder": folder, **json.loads((folder / "metadata.json").read_text())}
+
+
+def browser_speed(page, backbone_url: str, urls: list[str]) -> dict:
+    answer = page.evaluate(
+        "(args) => window.bench.embed(args)",
+        {"backboneUrl": backbone_url, "urls": urls, "keep": False, "warm": True},
+    )
+    return answer
+
+
+def speed_rounds(pages, backbone_urls, tf_embed, squares, urls, rounds, webgl_photos) -> list:
+    """Every configuration once per round; returns rows of per-round photos/s."""
+    rows = []
+    for round_index in range(rounds):
+        for batch in (1, min(TF_BATCH, len(squares))):
+            ms = tf_embed(squares, batch)
+            rows.append(("tensorflow-cpu", "float32", batch, round_index, ms))
+        for backend, page in pages.items():
+            count = webgl_photos if backend == "webgl" else len(urls)
+            for quantization, url in backbone_urls.items():
+                answer = browser_speed(page, url, urls[:count])
+                rows.append((f"chromium-{backend}", quantization, 1, round_index, answer["ms"]))
+        print(f"  round {round_index + 1}/{rounds} done", flush=True)
+    return rows
+
+
+def speed_table(rows) -> list[dict]:
+    """Median photos/s over rounds, and the median of per-round ratios to TF batch 1."""
+    reference = {r[3]: 1000 / np.mean(r[4]) for r in rows if r[0] == "tensorflow-cpu" and r[2] == 1}
+    results = []
+    for engine, quantization, batch in dict.fromkeys((r[0], r[1], r[2]) for r in rows):
+        mine = [r for r in rows if (r[0], r[1], r[2]) == (engine, quantization, batch)]
+        per_round = [1000 / np.mean(r[4]) for r in mine]
+        ratios = [1000 / np.mean(r[4]) / reference[r[3]] for r in mine]
+        results.append(
+            {
+                "engine": engine,
+                "quantization": quantization,
+                "batch": batch,
+                "photos_per_round": len(mine[0][4]),
+                "images_per_second": round(float(np.median(per_round)), 2),
+                "ms_per_image_median": round(
+                    float(np.median(np.concatenate([r[4] for r in mine]))), 1
+                ),
+                "ratio_to_tensorflow_batch1": round(float(np.median(ratios)), 3),
+                "rounds": len(mine),
+            }
+        )
+    return results
+
+
+def accuracy_cost(page, server, embeddings: Embeddings, backbone_urls, per_class, shots, seeds):
+    """Per quantisation: cosine to Keras, and the studio head's accuracy on the page's vectors
+    against the Keras vectors of the same photos, same draws (paired)."""
+    rng = np.random.default_rng(2024)
+    subset = np.sort(
+        np.concatenate(
+            [
+                rng.choice(np.flatnonzero(embeddings.labels == c), per_class, replace=False)
+                for c in range(len(embeddings.classes))
+            ]
+        )
+    )
+    labels = embeddings.labels[subset]
+    urls = photo_urls(server, embeddings, subset)
+    sources = {"keras-float32": (embeddings.plain[subset], embeddings.mirrored[subset])}
+    cosine = {}
+    for quantization, url in backbone_urls.items():
+        answer = page.evaluate(
+            "(args) => window.bench.embed(args)",
+            {"backboneUrl": url, "urls": urls, "mirrored": True},
+        )
+        vectors = harness.floats_from_base64(answer["vectors"], embeddings.dim)
+        sources[quantization] = (vectors[0::2], vectors[1::2])
+        both = np.concatenate(
+            [
+                harness.cosines(vectors[0::2], embeddings.plain[subset]),
+                harness.cosines(vectors[1::2], embeddings.mirrored[subset]),
+            ]
+        )
+        cosine[quantization] = (float(both.min()), float(both.mean()))
+    accuracy = {name: [] for name in sources}
+    for name, (plain, mirrored) in sources.items():
+        page.evaluate(
+            "(args) => window.bench.setDataset(args)",
+            {
+                "plainUrl": server.publish(f"acc-{name}-plain", plain.astype("<f4").tobytes()),
+                "mirroredUrl": server.publish(
+                    f"acc-{name}-mirror", mirrored.astype("<f4").tobytes()
+                ),
+                "labels": labels.tolist(),
+                "classNames": embeddings.classes,
+                "dim": embeddings.dim,
+            },
+        )
+        for seed in range(seeds):
+            support, test = support_split(labels, shots, seed)
+            answer = page.evaluate(
+                "(args) => window.bench.fewshot(args)",
+                {
+                    "support": support,
+                    "test": test,
+                    "split": "app",
+                    "seed": seed,
+                    "methods": ["snapclass-head"],
+                },
+            )
+            predicted = np.asarray(answer["results"]["snapclass-head"]["predicted"])
+            accuracy[name].append(float(np.mean(predicted == labels[test])))
+    reference = np.asarray(accuracy["keras-float32"])
+    results = []
+    for name, values in accuracy.items():
+        values = np.asarray(values)
+        cost = 100 * (values - reference)
+        results.append(
+            {
+                "embeddings": name,
+                "cosine_min": round(cosine[name][0], 5) if name in cosine else 1.0,
+                "cosine_mean": round(cosine[name][1], 5) if name in cosine else 1.0,
+                "accuracy_mean": round(float(values.mean()), 4),
+                "accuracy_sd": round(float(values.std(ddof=1)) if len(values) > 1 else 0.0, 4),
+                "cost_points_mean": round(float(-cost.mean()), 2) + 0.0,
+                "cost_points_sd": round(float(cost.std(ddof=1)) if len(cost) > 1 else 0.0, 2),
+            }
+        )
+    return results, {"photos": len(subset), "shots": shots, "seeds": seeds}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=harness.DEFAULT_DATA)
+    parser.add_argument("--photos", type=int, default=24, help="per round and setting")
+    parser.add_argument("--webgl-photos", type=int, default=3, help="software WebGL is slow")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--backends",
+        nargs="+",
+        choices=PAGE_SETTINGS,
+        default=list(PAGE_SETTINGS),
+        help="wasm-threads: WASM on a cross-origin isolated page (not what the app serves)",
+    )
+    parser.add_argument("--accuracy-photos", type=int, default=20, help="per class; 0 skips")
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    if args.accuracy_photos and args.accuracy_photos <= ACCURACY_SHOTS:
+        parser.error(f"--accuracy-photos must be above {ACCURACY_SHOTS} (the support photos)")
+
+    started = time.monotonic()
+    before = harness.machine()
+    with (
+        tempfile.TemporaryDirectory() as work,
+        BenchServer(Path(work) / "data") as server,
+        harness.chromium() as browser,
+    ):
+        default = harness.default_backbone(server)
+        embeddings = harness.cached_embeddings(args.data, default)
+        extra = float32_backbone(default)
+        backbone_urls = {
+            default["quantization"]: f"/backbones/{default['id']}/",
+            extra["quantization"]: server.mount("float32", extra["folder"].parent)
+            + extra["id"]
+            + "/",
+        }
+        rng = np.random.default_rng(7)
+        rows = sorted(rng.choice(len(embeddings.files), args.photos, replace=False).tolist())
+        squares = [load_square(embeddings.root / embeddings.files[row]) for row in rows]
+        urls = photo_urls(server, embeddings, rows)
+        tf_embed, tf_info = tensorflow_embedder(default)
+        pages, unavailable, page_info = {}, {}, {}
+        for name in args.backends:
+            backend, isolated = PAGE_SETTINGS[name]
+            try:
+                pages[name] = harness.open_bench_page(browser, server, backend, isolated)
+            except RuntimeError as error:
+                unavailable[name] = str(error)
+                continue
+            page_info[name] = pages[name].evaluate(
+                "({backend: window.bench.backend, renderer: window.bench.renderer,"
+                " threads: window.bench.threads, isolated: window.bench.crossOriginIsolated})"
+            )
+        print(f"Timing {args.rounds} rounds of {args.photos} photos ...", flush=True)
+        timings = speed_rounds(
+            pages, backbone_urls, tf_embed, squares, urls, args.rounds, args.webgl_photos
+        )
+        speed = speed_table(timings)
+        accuracy, accuracy_settings = [], {}
+        if args.accuracy_photos and "wasm" in pages:
+            print("Embedding photos for the accuracy comparison ...", flush=True)
+            accuracy, accuracy_settings = accuracy_cost(
+                pages["wasm"],
+                server,
+                embeddings,
+                backbone_urls,
+                args.accuracy_photos,
+                ACCURACY_SHOTS,
+                args.seeds,
+            )
+        chromium_version = browser.version
+    wasm = next(
+        (r for r in speed if r["engine"] == "chromium-wasm" and r["quantization"] == "float16"),
+        None,
+    )
+    tf_best = max(
+        (r for r in speed if r["engine"] == "tensorflow-cpu"), key=lambda r: r["images_per_second"]
+    )
+    verdicts = []
+    if wasm:
+        best_ratio = wasm["images_per_second"] / tf_best["images_per_second"]
+        verdicts.append(
+            harness.target_line(
+                f"browser WASM throughput at least {THROUGHPUT_TARGET}x TensorFlow-on-CPU",
+                wasm["ratio_to_tensorflow_batch1"] >= THROUGHPUT_TARGET,
+                f"{wasm['ratio_to_tensorflow_batch1']:.2f}x TF one photo per call; "
+                f"{best_ratio:.2f}x TF at its best ({tf_best['batch']} per call)",
+            )
+        )
+    payload = {
+        "speed": speed,
+        "accuracy": accuracy,
+        "targets": verdicts,
+        "unavailable_backends": unavailable,
+        "settings": {
+            "data": str(args.data),
+            "photos": args.photos,
+            "webgl_photos": args.webgl_photos,
+            "rounds": args.rounds,
+            "backbones": {q: u for q, u in backbone_urls.items()},
+            "backbone_id": default["id"],
+            "accuracy": accuracy_settings,
+        },
+        "environment": {
+            **before,
+            "load_average_after": harness.machine()["load_average"],
+            "chromium": chromium_version,
+            "pages": page_info,
+            **tf_info,
+            "seconds": round(time.monotonic() - started, 1),
+        },
+    }
+    path = harness.write_results("embed_speed", payload, args.json)
+    print()
+    print(
+        f"Embedding speed, photos/s (median of {args.rounds} rounds; "
+        f"load {before['load_average'][0]})"
+    )
+    print(
+        harness.markdown_table(
+            ["engine", "weights", "photos per call", "photos/s", "ms/photo", "vs TF 1 per call"],
+            [
+                [
+                    r["engine"],
+                    r["quantization"],
+                    r["batch"],
+                    r["images_per_second"],
+                    r["ms_per_image_median"],
+                    f"{r['ratio_to_tensorflow_batch1']:.2f}x",
+                ]
+                for r in speed
+            ],
+        )
+    )
+    for backend, reason in unavailable.items():
+        print(f"{backend}: unavailable ({reason})")
+    if accuracy:
+        print()
+        print(
+            f"Accuracy each quantisation costs (snapclass-head, 10 shots, "
+            f"{accuracy_settings['photos']} photos, {args.seeds} seeds, paired)"
+        )
+        print(
+            harness.markdown_table(
+                ["embeddings", "cosine to Keras min / mean", "accuracy %", "cost (points)"],
+                [
+                    [
+                        r["embeddings"],
+                        f"{r['cosine_min']:.4f} / {r['cosine_mean']:.4f}",
+                        f"{100 * r['accuracy_mean']:.1f} ± {100 * r['accuracy_sd']:.1f}",
+                        f"{r['cost_points_mean']:+.2f} ± {r['cost_points_sd']:.2f}",
+                    ]
+                    for r in accuracy
+                ],
+            )
+        )
+    print("Targets:")
+    harness.print_targets(verdicts)
+    print(f"JSON: {path}")
+
+
+if __name__ == "__main__":
+    main()

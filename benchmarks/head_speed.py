@@ -1,0 +1,182 @@
+"""Head training time: Snapclass's trainer against Teachable Machine's recipe, same browser.
+
+    python -m benchmarks.head_speed --data ../shared/data/clothing-dev [--samples 10 50 200]
+        [--repeats 3] [--backend wasm|webgl|cpu] [--json FILE]
+
+For 10 classes x n samples each, both trainers (static/js/trainer.js: trainHead with the studio's
+DEFAULT_SETTINGS, trainTeachableMachineHead with Teachable Machine's) train in one Chromium page
+on exactly the same rows of cached embeddings, without validation. A class has 100 photos in
+clothing-dev, so n = 200 takes each photo and its mirror image. Each repeat trains both, in
+alternating order, after one untimed warm-up of each; reported are the median times and the
+median of the per-repeat ratios. Sizes past a class's photo count repeat --repeats-large times
+(default 1: Teachable Machine's recipe takes minutes there), the others --repeats times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks import harness
+from benchmarks.harness import BenchServer, Embeddings
+
+SPEED_TARGET = 5.0
+METHODS = ("snapclass", "tm")
+
+
+def rows_for(embeddings: Embeddings, per_class: int, classes: int) -> tuple[list[int], list[int]]:
+    """(plain rows, mirrored rows): per_class rows of each of the first `classes` classes; past
+    a class's photo count its mirror images make up the rest."""
+    rng = np.random.default_rng(per_class)
+    plain: list[int] = []
+    mirrored: list[int] = []
+    for label in range(classes):
+        rows = rng.permutation(np.flatnonzero(embeddings.labels == label)).tolist()
+        if per_class > 2 * len(rows):
+            raise SystemExit(f"class {label} has {len(rows)} photos: at most {2 * len(rows)}")
+        plain += rows[:per_class]
+        mirrored += rows[: max(0, per_class - len(rows))]
+    return plain, mirrored
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=harness.DEFAULT_DATA)
+    parser.add_argument("--samples", type=int, nargs="+", default=[10, 50, 200])
+    parser.add_argument("--classes", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats-large", type=int, default=1)
+    parser.add_argument("--backend", choices=("wasm", "webgl", "cpu"), default=None)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+
+    started = time.monotonic()
+    before = harness.machine()
+    timings = []
+    with (
+        tempfile.TemporaryDirectory() as work,
+        BenchServer(Path(work) / "data") as server,
+        harness.chromium() as browser,
+    ):
+        backbone = harness.default_backbone(server)
+        embeddings = harness.cached_embeddings(args.data, backbone)
+        if args.classes > len(embeddings.classes):
+            raise SystemExit(f"{args.data} has only {len(embeddings.classes)} classes")
+        page = harness.open_bench_page(browser, server, args.backend)
+        page.evaluate(
+            "(args) => window.bench.setDataset(args)",
+            {
+                "plainUrl": server.publish("plain", embeddings.plain.astype("<f4").tobytes()),
+                "mirroredUrl": server.publish(
+                    "mirrored", embeddings.mirrored.astype("<f4").tobytes()
+                ),
+                "labels": embeddings.labels.tolist(),
+                "classNames": embeddings.classes[: args.classes],
+                "dim": embeddings.dim,
+            },
+        )
+        # TF.js compiles kernels and sizes its memory on first use: keep that out of the times.
+        warm_plain, _ = rows_for(embeddings, 2, args.classes)
+        for method in METHODS:
+            page.evaluate(
+                "(args) => window.bench.headSpeed(args)",
+                {"plainRows": warm_plain, "mirroredRows": [], "method": method},
+            )
+        photos_per_class = int(np.bincount(embeddings.labels).min())
+        for per_class in args.samples:
+            plain, mirrored = rows_for(embeddings, per_class, args.classes)
+            repeats = args.repeats_large if per_class > photos_per_class else args.repeats
+            for repeat in range(repeats):
+                order = METHODS if repeat % 2 == 0 else tuple(reversed(METHODS))
+                for method in order:
+                    answer = page.evaluate(
+                        "(args) => window.bench.headSpeed(args)",
+                        {
+                            "plainRows": plain,
+                            "mirroredRows": mirrored,
+                            "method": method,
+                            "seed": repeat,
+                        },
+                    )
+                    timings.append(
+                        {"samples": per_class, "repeat": repeat, "method": method, **answer}
+                    )
+                    print(
+                        f"  {per_class}/class repeat {repeat} {method}: {answer['trainMs']:.0f} ms",
+                        flush=True,
+                    )
+        chromium_version = browser.version
+        tfjs = page.evaluate("window.bench.tfjs")
+    results = []
+    for per_class in args.samples:
+        mine = [t for t in timings if t["samples"] == per_class]
+        ms = {m: [t["trainMs"] for t in mine if t["method"] == m] for m in METHODS}
+        ratios = [tm / ours for tm, ours in zip(ms["tm"], ms["snapclass"], strict=True)]
+        results.append(
+            {
+                "samples_per_class": per_class,
+                "classes": args.classes,
+                "rows": mine[0]["rows"],
+                "snapclass_ms_median": round(float(np.median(ms["snapclass"])), 1),
+                "tm_ms_median": round(float(np.median(ms["tm"])), 1),
+                "ratio_median": round(float(np.median(ratios)), 2),
+                "ratio_min": round(float(np.min(ratios)), 2),
+                "repeats": len(ratios),
+            }
+        )
+    verdicts = [
+        harness.target_line(
+            f"Snapclass's trainer at least {SPEED_TARGET:.0f}x faster, "
+            f"{r['samples_per_class']}/class",
+            r["ratio_median"] >= SPEED_TARGET,
+            f"{r['ratio_median']:.1f}x (lowest repeat {r['ratio_min']:.1f}x)",
+        )
+        for r in results
+    ]
+    backend = timings[0]["backend"] if timings else None
+    payload = {
+        "results": results,
+        "timings": timings,
+        "targets": verdicts,
+        "settings": {"data": str(args.data), "backbone_id": backbone["id"]},
+        "environment": {
+            **before,
+            "load_average_after": harness.machine()["load_average"],
+            "chromium": chromium_version,
+            "tfjs": tfjs,
+            "backend": backend,
+            "seconds": round(time.monotonic() - started, 1),
+        },
+    }
+    path = harness.write_results("head_speed", payload, args.json)
+    print()
+    print(
+        f"Head training time, {args.classes} classes (backend {backend}, "
+        f"load {before['load_average'][0]})"
+    )
+    print(
+        harness.markdown_table(
+            ["samples/class", "rows", "snapclass ms", "tm ms", "tm / snapclass"],
+            [
+                [
+                    r["samples_per_class"],
+                    r["rows"],
+                    r["snapclass_ms_median"],
+                    r["tm_ms_median"],
+                    f"{r['ratio_median']:.1f}x",
+                ]
+                for r in results
+            ],
+        )
+    )
+    print("Targets:")
+    harness.print_targets(verdicts)
+    print(f"JSON: {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,246 @@
+// The page side of the benchmarks (python -m benchmarks.*): embeds photos and trains heads with
+// the studio's own modules, the way the studio calls them. Python drives it through
+// page.evaluate and does the scoring. Only benchmarks/harness.py serves this page; the app never
+// does.
+import { chooseBackend } from '/static/js/backend.js';
+import { loadBackbone } from '/static/js/backbone.js';
+import {
+  buildTrainingSet,
+  labelIndex,
+  seededRandom,
+  shuffleInPlace,
+  toMatrix,
+} from '/static/js/dataset.js';
+import {
+  argmaxRows,
+  predictBatch,
+  trainHead,
+  trainTeachableMachineHead,
+} from '/static/js/trainer.js';
+
+const { tf } = globalThis;
+// Teachable Machine's image library holds out ceil(0.15 n) pictures of each class for validation
+// (teachable-mobilenet.ts, VALIDATION_FRACTION).
+const TM_VALIDATION_FRACTION = 0.15;
+
+const backbones = new Map(); // base URL -> {backbone, warmUpMs}
+// The cached embeddings heads train on: {plain, mirrored: Float32Array(N * dim), labels, classes}.
+let dataset = null;
+
+async function fetchFloats(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return new Float32Array(await response.arrayBuffer());
+}
+
+/** Load the embeddings published by Python (raw float32 rows) and their labels. */
+async function setDataset({ plainUrl, mirroredUrl, labels, classNames, dim }) {
+  dataset = {
+    plain: await fetchFloats(plainUrl),
+    mirrored: await fetchFloats(mirroredUrl),
+    labels: Int32Array.from(labels),
+    classes: classNames.map((name, id) => ({ id, name, position: id })),
+    dim,
+  };
+  return { rows: dataset.labels.length };
+}
+
+async function useBackbone(url) {
+  if (!backbones.has(url)) {
+    const backbone = await loadBackbone(url);
+    backbones.set(url, { backbone, warmUpMs: await backbone.warmUp() });
+  }
+  return backbones.get(url);
+}
+
+function decode(url) {
+  return fetch(url).then(async (response) => {
+    if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+    return createImageBitmap(await response.blob());
+  });
+}
+
+/**
+ * Embed photos as the studio's embedder does: fetch, createImageBitmap, then embedMirrored (the
+ * picture and its mirror in one batch of two) or, with mirrored false, embed (a batch of one).
+ * Photos are decoded a chunk at a time outside the timed part, so ms[i] is photo i's backbone
+ * time alone. warm: embed the first photo once, untimed, first (backbone.warmUp runs a batch of
+ * two; a batch of one is another shape, whose WebGL shaders compile on first use).
+ * Returns {ms, vectors (base64 float32 rows: picture[, mirror] per photo, or null without keep),
+ * backend, metadata, warmUpMs, tensors}.
+ */
+async function embed({ backboneUrl, urls, mirrored = false, keep = true, warm = false, chunk = 16 }) {
+  const { backbone, warmUpMs } = await useBackbone(backboneUrl);
+  const ms = [];
+  const rows = [];
+  if (warm && urls.length) {
+    const bitmap = await decode(urls[0]);
+    await (mirrored ? backbone.embedMirrored(bitmap) : backbone.embed(bitmap));
+    bitmap.close();
+  }
+  for (let start = 0; start < urls.length; start += chunk) {
+    const bitmaps = await Promise.all(urls.slice(start, start + chunk).map(decode));
+    try {
+      for (const bitmap of bitmaps) {
+        const began = performance.now();
+        const vectors = mirrored
+          ? await backbone.embedMirrored(bitmap)
+          : [await backbone.embed(bitmap)];
+        ms.push(performance.now() - began);
+        if (keep) rows.push(...vectors);
+      }
+    } finally {
+      for (const bitmap of bitmaps) bitmap.close();
+    }
+  }
+  return {
+    ms,
+    vectors: keep ? floatsToBase64(rows) : null,
+    backend: tf.getBackend(),
+    metadata: backbone.metadata,
+    warmUpMs,
+    tensors: tf.memory().numTensors,
+  };
+}
+
+function gather(matrix, rows) {
+  const { dim } = dataset;
+  const out = new Float32Array(rows.length * dim);
+  rows.forEach((row, i) => out.set(matrix.subarray(row * dim, (row + 1) * dim), i * dim));
+  return out;
+}
+
+const labelsOf = (rows) => Int32Array.from(rows, (row) => dataset.labels[row]);
+
+// TF.js takes a seed of 0 for no seed at all (its initialisers then differ from run to run), so
+// draw n seeds trainers with n + 1 and every draw can be repeated exactly.
+const tfSeed = (seed) => seed + 1;
+
+// The studio's TrainPanel: buildTrainingSet (its validation hold-out, mirrored copies in the
+// training rows) then trainHead with DEFAULT_SETTINGS. Split 'none': every support picture trains.
+async function trainSnapclass(support, split) {
+  const { classes, dim } = dataset;
+  const samples = support.map((row) => ({
+    id: `row${row}`,
+    classId: dataset.labels[row],
+    embedding: dataset.plain.subarray(row * dim, (row + 1) * dim),
+    mirrored: dataset.mirrored.subarray(row * dim, (row + 1) * dim),
+  }));
+  const set =
+    split === 'app'
+      ? buildTrainingSet(classes, samples)
+      : {
+          train: toMatrix(samples, labelIndex(classes), { includeMirrored: true }),
+          validation: { count: 0 },
+        };
+  const began = performance.now();
+  const { head } = await trainHead({
+    features: set.train.features,
+    labels: set.train.labels,
+    numClasses: classes.length,
+    valFeatures: set.validation.count ? set.validation.features : null,
+    valLabels: set.validation.count ? set.validation.labels : null,
+  });
+  const trainMs = performance.now() - began;
+  return { head, trainMs, trainRows: set.train.count, validationRows: set.validation.count };
+}
+
+// Teachable Machine's app: shuffle each class, hold out ceil(0.15 n) for validation (split
+// 'app'), then its two-layer head on the pictures as they are (it computes no mirror images).
+async function trainTeachableMachine(support, split, seed) {
+  const random = seededRandom(seed);
+  const byClass = dataset.classes.map(() => []);
+  for (const row of support) byClass[dataset.labels[row]].push(row);
+  const train = [];
+  const validation = [];
+  for (const rows of byClass) {
+    shuffleInPlace(rows, random);
+    const held = split === 'app' ? Math.ceil(TM_VALIDATION_FRACTION * rows.length) : 0;
+    train.push(...rows.slice(0, rows.length - held));
+    validation.push(...rows.slice(rows.length - held));
+  }
+  const began = performance.now();
+  const { head } = await trainTeachableMachineHead({
+    features: gather(dataset.plain, train),
+    labels: labelsOf(train),
+    numClasses: dataset.classes.length,
+    valFeatures: validation.length ? gather(dataset.plain, validation) : null,
+    valLabels: validation.length ? labelsOf(validation) : null,
+    settings: { seed: tfSeed(seed) },
+  });
+  const trainMs = performance.now() - began;
+  return { head, trainMs, trainRows: train.length, validationRows: validation.length };
+}
+
+const TRAINERS = {
+  'snapclass-head': (support, split) => trainSnapclass(support, split),
+  'tm-head': (support, split, seed) => trainTeachableMachine(support, split, seed),
+};
+
+/**
+ * One few-shot draw: train each method on the support rows, predict the test rows.
+ * Returns {backend, tensors, results: {method: {predicted, trainMs, trainRows, validationRows}}}.
+ */
+async function fewshot({ support, test, split, seed, methods }) {
+  const testFeatures = gather(dataset.plain, test);
+  const results = {};
+  for (const method of methods) {
+    const { head, ...timing } = await TRAINERS[method](support, split, seed);
+    const probabilities = predictBatch(head, testFeatures, test.length);
+    const predicted = argmaxRows(probabilities, dataset.classes.length);
+    results[method] = { predicted: Array.from(predicted), ...timing };
+  }
+  return { backend: tf.getBackend(), tensors: tf.memory().numTensors, results };
+}
+
+/**
+ * Time one head training on exactly these rows (plain rows, then mirrored rows), without
+ * validation. method: 'snapclass' (trainHead, DEFAULT_SETTINGS) or 'tm'.
+ */
+async function headSpeed({ plainRows, mirroredRows, method, seed = 0 }) {
+  const rows = [...plainRows, ...mirroredRows];
+  const features = new Float32Array(rows.length * dataset.dim);
+  features.set(gather(dataset.plain, plainRows));
+  features.set(gather(dataset.mirrored, mirroredRows), plainRows.length * dataset.dim);
+  const train = method === 'tm' ? trainTeachableMachineHead : trainHead;
+  const began = performance.now();
+  const { metrics } = await train({
+    features,
+    labels: labelsOf(rows),
+    numClasses: dataset.classes.length,
+    settings: { seed: tfSeed(seed) },
+  });
+  const trainMs = performance.now() - began;
+  return { trainMs, rows: rows.length, epochs: metrics.epochs, backend: tf.getBackend() };
+}
+
+function floatsToBase64(vectors) {
+  const dim = vectors[0]?.length ?? 0;
+  const all = new Float32Array(vectors.length * dim);
+  vectors.forEach((vector, i) => all.set(vector, i * dim));
+  const bytes = new Uint8Array(all.buffer);
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(text);
+}
+
+window.bench = { ready: false };
+try {
+  const chosen = await chooseBackend(tf);
+  Object.assign(window.bench, {
+    ...chosen,
+    crossOriginIsolated: globalThis.crossOriginIsolated,
+    // Threads the WASM backend runs on (1 unless the page is cross-origin isolated).
+    threads: tf.getBackend() === 'wasm' ? tf.wasm.getThreadsCount() : null,
+    tfjs: tf.version.tfjs,
+    setDataset,
+    embed,
+    fewshot,
+    headSpeed,
+    ready: true,
+  });
+} catch (error) {
+  window.bench.error = String(error?.stack ?? error);
+}

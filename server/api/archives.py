@@ -1,0 +1,56 @@
+"""Project files: download a project as a zip; create a project from a zip of class folders."""
+
+import tempfile
+import zipfile
+
+from flask import Blueprint, request, send_file
+
+from ..archive import create_project, plan_import, write_project_zip
+from ..auth import get_project, hash_token, new_token
+from ..exports import slug
+from ..problems import abort_problem, field_error
+from .projects import project_json
+
+bp = Blueprint("archives", __name__, url_prefix="/api/projects")
+
+
+@bp.get("/<project_id>/archive")
+def download_archive(project_id: str):
+    """The whole project as a zip: a folder of pictures per class, and project.json."""
+    project = get_project(project_id, write=True)
+    # A temporary file rather than memory: a project may hold hundreds of megabytes.
+    out = tempfile.TemporaryFile()
+    write_project_zip(project, out)
+    out.seek(0)
+    response = send_file(
+        out,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"{slug(project.title)}-project.zip",
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/import")
+def import_archive():
+    """Create a project from a zip (multipart `file`): ours, or any zip of class folders."""
+    uploads = request.files.getlist("file")
+    if len(uploads) != 1:
+        field_error("file", "send one zip file as the multipart 'file' part")
+    upload = uploads[0]
+    try:
+        with zipfile.ZipFile(upload.stream) as archive:
+            plan = plan_import(archive, upload.filename or "")
+    except zipfile.BadZipFile:
+        abort_problem(415, "The file is not a zip archive.")
+    token = new_token()
+    project = create_project(plan, hash_token(token))
+    imported = {
+        "classes": len(plan.class_names),
+        "samples": len(plan.pictures),
+        "skipped": plan.skipped,
+        "skipped_count": plan.skipped_count,
+    }
+    body = {**project_json(project), "owner_token": token, "imported": imported}
+    return body, 201, {"Location": f"/api/projects/{project.public_id}"}

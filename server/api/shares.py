@@ -1,0 +1,108 @@
+"""Share links: read-only links /s/<token> to a model, made, listed and revoked by the owner."""
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, request
+from sqlalchemy import select
+
+from ..auth import CHALLENGE, bearer_token, get_project, hash_token
+from ..db import db
+from ..models import ModelVersion, Project, ShareLink, utcnow
+from ..problems import abort_problem, field_error
+from ..sharing import (
+    NO_SUCH_LINK,
+    find_link,
+    link_state,
+    new_share_token,
+    published_version,
+    shown_version,
+    version_summary,
+)
+from ..sharing import get_version as get_model_version
+from .common import int_field, json_body, timestamp
+
+bp = Blueprint("shares", __name__, url_prefix="/api")
+
+MAX_EXPIRY_DAYS = 365
+
+
+def share_json(link: ShareLink) -> dict[str, Any]:
+    state = link_state(link)
+    shown = shown_version(link) if state == "active" else None
+    pinned = db.session.get(ModelVersion, link.model_id) if link.model_id is not None else None
+    return {
+        "token": link.token,
+        "url": f"/s/{link.token}",
+        "follows_published": link.model_id is None,
+        "model": version_summary(pinned) if pinned else None,
+        "shows": version_summary(shown) if shown else None,
+        "state": state,
+        "created": timestamp(link.created),
+        "expires": timestamp(link.expires) if link.expires else None,
+        "revoked": timestamp(link.revoked) if link.revoked else None,
+    }
+
+
+@bp.post("/models/<model_id>/shares")
+def create_share(model_id: str):
+    """Make a read-only link to this version, or to whichever version is published."""
+    version = get_model_version(model_id, write=True)
+    body = json_body() if request.content_length else {}
+    follow = body.get("follow_published", False)
+    if not isinstance(follow, bool):
+        field_error("follow_published", "must be true or false")
+    days = body.get("expires_in_days")
+    expires = None
+    if days is not None:
+        days = int_field(days, "expires_in_days")
+        if not 1 <= days <= MAX_EXPIRY_DAYS:
+            field_error("expires_in_days", f"must be from 1 to {MAX_EXPIRY_DAYS}")
+        expires = utcnow() + timedelta(days=days)
+    if follow and published_version(version.project_id) is None:
+        version.published = True  # a link that follows the published version needs one
+    link = ShareLink(
+        token=new_share_token(),
+        project_id=version.project_id,
+        model_id=None if follow else version.id,
+        expires=expires,
+    )
+    db.session.add(link)
+    db.session.commit()
+    return share_json(link), 201, {"Location": f"/s/{link.token}"}
+
+
+@bp.get("/projects/<project_id>/shares")
+def list_shares(project_id: str):
+    """The project's share links, newest first, revoked and expired ones included."""
+    project = get_project(project_id, write=True)
+    links = db.session.scalars(
+        select(ShareLink)
+        .where(ShareLink.project_id == project.id)
+        .order_by(ShareLink.created.desc(), ShareLink.id.desc())
+    )
+    return {"shares": [share_json(link) for link in links]}
+
+
+@bp.delete("/shares/<token>")
+def revoke_share(token: str):
+    """Revoke a link: its page and model files answer 410 Gone from now on."""
+    # Only an owner token may ask, and a link of another project looks like no link at all,
+    # so this route cannot tell a guesser which tokens exist.
+    owner_token = bearer_token()
+    if owner_token is None:
+        abort_problem(
+            401, "Send the project's owner token as 'Authorization: Bearer <token>'.", CHALLENGE
+        )
+    project = db.session.scalar(
+        select(Project).where(Project.owner_token_sha256 == hash_token(owner_token))
+    )
+    if project is None:
+        abort_problem(401, "The owner token is not valid.", CHALLENGE)
+    link = find_link(token)
+    if link is None or link.project_id != project.id:
+        abort_problem(404, NO_SUCH_LINK)
+    if link.revoked is None:
+        link.revoked = utcnow()
+        db.session.commit()
+    return "", 204

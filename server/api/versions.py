@@ -1,0 +1,192 @@
+"""Model versions: save a trained head, list a project's versions, publish, delete, export."""
+
+import json
+from typing import Any
+
+from flask import Blueprint, request, send_file
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from converters.head import HeadError, parse_head
+
+from ..auth import get_project
+from ..backbone_files import load_backbone
+from ..db import db
+from ..exports import FORMATS, export_blob, export_filename, export_links
+from ..models import ModelVersion, Project, ProjectClass
+from ..problems import abort_problem, field_error
+from ..sharing import get_readable_version, get_version
+from ..storage import blob_store, delete_unreferenced_artifacts
+from .common import CLASS_NAME_MAX, int_field, json_body, text_field, timestamp
+
+bp = Blueprint("versions", __name__, url_prefix="/api")
+
+MAX_LABELS = 1000
+# Settings and metrics are small records of how a head was trained; a cap keeps them so.
+MAX_RECORD_BYTES = 16 * 1024
+
+
+def version_json(version: ModelVersion, project: Project | None = None) -> dict[str, Any]:
+    project = project or db.session.get(Project, version.project_id)
+    return {
+        "id": version.public_id,
+        "number": version.number,
+        "tier": version.tier,
+        "backbone_id": version.backbone_id,
+        "labels": version.labels,
+        "settings": version.settings,
+        "metrics": version.metrics,
+        "published": version.published,
+        "created": timestamp(version.created),
+        "exports": export_links(project, version, request.args.get("share")),
+    }
+
+
+def parse_labels(project: Project, value: Any) -> list[dict[str, Any]]:
+    """[{class_id, name}] in output order: distinct classes of this project."""
+    if not isinstance(value, list) or not 2 <= len(value) <= MAX_LABELS:
+        field_error("labels", f"must be a list of 2 to {MAX_LABELS} labels")
+    class_ids = set(
+        db.session.scalars(select(ProjectClass.id).where(ProjectClass.project_id == project.id))
+    )
+    labels = []
+    for label in value:
+        if not isinstance(label, dict):
+            field_error("labels", "each label must be an object {class_id, name}")
+        class_id = int_field(label.get("class_id"), "labels.class_id")
+        if class_id not in class_ids:
+            field_error("labels", f"no class {class_id} in this project")
+        name = text_field(label.get("name"), "labels.name", CLASS_NAME_MAX)
+        labels.append({"class_id": class_id, "name": name})
+    if len({label["class_id"] for label in labels}) != len(labels):
+        field_error("labels", "each class may appear once")
+    return labels
+
+
+def small_record(value: Any, field: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or len(json.dumps(value)) > MAX_RECORD_BYTES:
+        field_error(field, f"must be a JSON object under {MAX_RECORD_BYTES} bytes")
+    return value
+
+
+@bp.post("/projects/<project_id>/models")
+def save_version(project_id: str):
+    """Save a trained head as the project's next version (the first one is also published)."""
+    project = get_project(project_id, write=True)
+    body = json_body()
+    backbone_id = body.get("backbone_id")
+    backbone = load_backbone(backbone_id) if isinstance(backbone_id, str) else None
+    if backbone is None:
+        field_error("backbone_id", "must name a backbone of this server (GET /api/backbones)")
+    labels = parse_labels(project, body.get("labels"))
+    try:
+        parse_head(body.get("head"), len(labels), backbone["embedding_size"])
+    except HeadError as error:
+        field_error("head", str(error))
+    settings = small_record(body.get("settings"), "settings")
+    metrics = small_record(body.get("metrics"), "metrics")
+    head_bytes = json.dumps(body["head"], sort_keys=True, separators=(",", ":")).encode()
+    store = blob_store()
+    for _attempt in range(2):  # a concurrent save may take the same number
+        number = 1 + (
+            db.session.scalar(
+                select(func.max(ModelVersion.number)).where(ModelVersion.project_id == project.id)
+            )
+            or 0
+        )
+        has_published = db.session.scalar(
+            select(ModelVersion.id).where(
+                ModelVersion.project_id == project.id, ModelVersion.published.is_(True)
+            )
+        )
+        version = ModelVersion(
+            project_id=project.id,
+            number=number,
+            tier="browser",
+            backbone_id=backbone_id,
+            labels=labels,
+            settings=settings,
+            metrics=metrics,
+            artifacts={},
+            published=has_published is None,
+        )
+        db.session.add(version)
+        try:
+            db.session.flush()  # the row's write lock first, then the blob (as uploads do)
+            version.artifacts = {"head": store.put(head_bytes)}
+            db.session.commit()
+            break
+        except IntegrityError:
+            db.session.rollback()
+    else:
+        abort_problem(409, "Other versions of this project are being saved; try again.")
+    location = f"/api/models/{version.public_id}"
+    return version_json(version, project), 201, {"Location": location}
+
+
+@bp.get("/projects/<project_id>/models")
+def list_versions(project_id: str):
+    """A project's versions, newest first; readable by whoever may read the project."""
+    project = get_project(project_id)
+    versions = db.session.scalars(
+        select(ModelVersion)
+        .where(ModelVersion.project_id == project.id)
+        .order_by(ModelVersion.number.desc())
+    )
+    return {"models": [version_json(version, project) for version in versions]}
+
+
+@bp.get("/models/<model_id>")
+def read_version(model_id: str):
+    """One version, for its owner or for a live share link to it (?share=<token>)."""
+    return version_json(get_readable_version(model_id))
+
+
+@bp.post("/models/<model_id>/publish")
+def publish_version(model_id: str):
+    """Make this version the published one: links that follow the project show it from now on."""
+    version = get_version(model_id, write=True)
+    for other in db.session.scalars(
+        select(ModelVersion).where(
+            ModelVersion.project_id == version.project_id, ModelVersion.published.is_(True)
+        )
+    ):
+        other.published = False
+    db.session.flush()
+    version.published = True
+    db.session.commit()
+    return version_json(version)
+
+
+@bp.delete("/models/<model_id>")
+def delete_version(model_id: str):
+    """Delete a version, its exports and the links pinned to it."""
+    version = get_version(model_id, write=True)
+    blobs = set(version.artifacts.values())
+    db.session.delete(version)
+    delete_unreferenced_artifacts(blobs)
+    db.session.commit()
+    return "", 204
+
+
+@bp.get("/models/<model_id>/export")
+def export_version(model_id: str):
+    """Download the version in one format (built on first request, then kept)."""
+    version = get_readable_version(model_id)
+    fmt = request.args.get("format", "")
+    if fmt not in FORMATS:
+        field_error("format", f"must be one of {', '.join(FORMATS)}")
+    sha256 = export_blob(version, fmt)
+    project = db.session.get(Project, version.project_id)
+    response = send_file(
+        blob_store().path(sha256),
+        mimetype=FORMATS[fmt].mimetype,
+        as_attachment=True,
+        download_name=export_filename(project, version, fmt),
+        etag=sha256,
+    )
+    # The owner's token or a revocable link decides access: shared caches must not keep it.
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response

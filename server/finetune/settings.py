@@ -1,0 +1,63 @@
+"""A fine-tuning job's settings: defaults and limits.
+
+No Keras here: the API checks a request with this module before any job exists.
+"""
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from ..problems import field_error
+
+INPUT_SIZES = (96, 128, 160, 192, 224)  # Keras's MobileNetV2 sizes; the page's backbone uses 224
+PRECISIONS = ("auto", "mixed", "float32")
+
+
+@dataclass(frozen=True)
+class FinetuneSettings:
+    """What a job trains with; a request may change any of these."""
+
+    epochs: int = 15
+    batch_size: int = 16
+    learning_rate: float = 1e-4
+    input_size: int = 224
+    unfreeze_blocks: int = 3
+    patience: int = 3
+    seed: int = 0
+    precision: str = "auto"  # auto: mixed float16 on a GPU, float32 on a CPU
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+CHOICES: dict[str, tuple] = {"input_size": INPUT_SIZES, "precision": PRECISIONS}
+RANGES: dict[str, tuple] = {
+    "epochs": (1, 200),
+    "batch_size": (1, 256),
+    "learning_rate": (1e-6, 0.1),
+    "unfreeze_blocks": (0, 16),
+    "patience": (1, 50),
+    "seed": (0, 2**31 - 1),
+}
+
+
+def parse_settings(body: dict[str, Any]) -> FinetuneSettings:
+    """Settings from a request body's fields (400 naming the first bad one)."""
+    values = {}
+    for field in fields(FinetuneSettings):
+        name = field.name
+        if name not in body:
+            continue
+        value = body[name]
+        if name in CHOICES:
+            if isinstance(value, bool) or value not in CHOICES[name]:
+                field_error(name, f"must be one of {', '.join(map(str, CHOICES[name]))}")
+        else:
+            low, high = RANGES[name]
+            is_float = field.type is float
+            if isinstance(value, bool) or not isinstance(value, (int, float) if is_float else int):
+                field_error(name, "must be a number" if is_float else "must be an integer")
+            if not low <= value <= high:
+                field_error(name, f"must be from {low} to {high}")
+            value = field.type(value)
+        values[name] = value
+    return FinetuneSettings(**values)

@@ -1,0 +1,102 @@
+"""The share page /s/<token> and its model files: read-only, revocable, never stale.
+
+Unknown tokens all get one identical 404; revoked or expired links get 410 Gone, page and files
+alike. Every answer is `Cache-Control: no-cache` with an ETag, so a browser asks again each time
+(and gets a 304 when nothing changed): a new publish shows at once, a revocation too.
+"""
+
+import hashlib
+import json
+
+from flask import Blueprint, Flask, current_app, request
+
+from .db import db
+from .exports import export_links
+from .models import Project
+from .pages import render_page
+from .problems import problem_response
+from .sharing import NO_SUCH_LINK, LinkState, resolve_link
+from .storage import blob_store
+
+bp = Blueprint("share_pages", __name__)
+
+GONE = "This model was withdrawn by its owner, or its link has expired."
+NOTHING_PUBLISHED = "Nothing is published at this link yet."
+
+
+def no_cache(response):
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.get("/s/<token>")
+def share_page(token: str):
+    """The shared model: live webcam predictions and 'try an image', for anyone with the link."""
+    state = resolve_link(token)
+    name = "missing" if state is None else "withdrawn" if state.gone else "live"
+    status = {"missing": 404, "withdrawn": 410, "live": 200}[name]
+    html, headers = render_page("share.html", state=name)
+    return html, status, {**headers, "Cache-Control": "no-cache"}
+
+
+def live_version(token: str):
+    """The link's state, or the problem response that answers for a missing or gone link."""
+    state = resolve_link(token)
+    if state is None:
+        return no_cache(problem_response(404, NO_SUCH_LINK))
+    if state.gone:
+        return no_cache(problem_response(410, GONE))
+    if state.version is None:
+        return no_cache(problem_response(404, NOTHING_PUBLISHED))
+    return state
+
+
+@bp.get("/s/<token>/model.json")
+def share_model(token: str):
+    """What the page needs to run the model: name, labels, backbone and head (or graph model)."""
+    state = live_version(token)
+    if not isinstance(state, LinkState):
+        return state
+    version = state.version
+    project = db.session.get(Project, version.project_id)
+    description = {
+        "name": project.title,
+        "model": {"id": version.public_id, "number": version.number, "tier": version.tier},
+        "labels": [label["name"] for label in version.labels],
+        "metrics": version.metrics,
+        "backbone": {"id": version.backbone_id, "url": f"/backbones/{version.backbone_id}/"},
+        "exports": export_links(project, version, token),
+    }
+    if version.tier == "server":
+        description["graph_model_url"] = f"/s/{token}/tfjs/model.json"
+    else:
+        description["head"] = json.loads(blob_store().read(version.artifacts["head"]))
+    return conditional(json.dumps(description, ensure_ascii=False).encode(), "application/json")
+
+
+@bp.get("/s/<token>/tfjs/<path:filename>")
+def share_graph_file(token: str, filename: str):
+    """A file of a fine-tuned version's TF.js graph model."""
+    state = live_version(token)
+    if not isinstance(state, LinkState):
+        return state
+    sha256 = state.version.artifacts.get(f"tfjs/{filename}")
+    if sha256 is None:
+        return no_cache(problem_response(404, f"This model has no file {filename[:100]!r}."))
+    mimetype = "application/json" if filename.endswith(".json") else "application/octet-stream"
+    return conditional(blob_store().read(sha256), mimetype, sha256)
+
+
+def conditional(body: bytes, mimetype: str, etag: str | None = None):
+    """A no-cache response with an ETag, answered 304 when the browser has it already."""
+    response = current_app.response_class(body, mimetype=mimetype)
+    response.set_etag(etag or hashlib.sha256(body).hexdigest()[:32])
+    no_cache(response)
+    return response.make_conditional(request)
+
+
+def register_share_pages(app: Flask) -> None:
+    """Serve the share pages and their model files."""
+    app.register_blueprint(bp)

@@ -1,0 +1,113 @@
+"""A short usage snippet for each export format, shown in the studio and on the share page.
+
+Class names are the students' own text: they enter a snippet only as JSON string literals with
+<, > and & escaped (valid in both Python and JavaScript), so a name like
+`<img src=x onerror=alert(1)>` stays text even when the snippet is pasted into a web page.
+"""
+
+import json
+from string import Template
+
+TFJS = Template("""\
+<!-- Unzip $filename beside this page and serve the folder (python -m http.server). -->
+<script src="https://cdn.jsdelivr.net/npm/@tensorflow/tfjs@4.22.0/dist/tf.min.js"></script>
+<img id="photo" src="photo.jpg">
+<script>
+(async () => {
+  const model = await tf.loadGraphModel('./model.json');
+  const { labels, image_size: size } = await (await fetch('./metadata.json')).json();
+  const image = document.getElementById('photo');
+  await image.decode();
+  const probabilities = tf.tidy(() => {
+    const pixels = tf.browser.fromPixels(image);  // centre square, resized, RGB 0..255
+    const [height, width] = pixels.shape;
+    const side = Math.min(height, width);
+    const square = pixels.slice(
+      [Math.floor((height - side) / 2), Math.floor((width - side) / 2), 0], [side, side, 3]);
+    const resized = tf.image.resizeBilinear(square, [size, size], false, true);
+    return Array.from(model.predict(resized.expandDims(0)).dataSync());
+  });
+  const best = probabilities.indexOf(Math.max(...probabilities));
+  console.log(labels[best], probabilities[best]);
+})();
+</script>
+""")
+
+PICTURE = """\
+image = Image.open("photo.jpg").convert("RGB")  # centre square, resized, RGB 0..255
+side = min(image.size)
+left, top = (image.width - side) // 2, (image.height - side) // 2
+image = image.crop((left, top, left + side, top + side)).resize(($size, $size), Image.BILINEAR)
+batch = np.asarray(image, dtype="float32")[None]
+"""
+
+KERAS = Template(
+    """\
+import keras
+import numpy as np
+from PIL import Image
+
+model = keras.models.load_model("$filename")
+labels = $labels
+"""
+    + PICTURE
+    + """\
+probabilities = model.predict(batch)[0]
+print(labels[probabilities.argmax()], probabilities.max())
+"""
+)
+
+TFLITE = Template(
+    """\
+import numpy as np
+from PIL import Image
+from ai_edge_litert.interpreter import Interpreter  # or: from tensorflow.lite import Interpreter
+
+interpreter = Interpreter(model_path="$filename")
+interpreter.allocate_tensors()
+labels = $labels
+"""
+    + PICTURE
+    + """\
+interpreter.set_tensor(interpreter.get_input_details()[0]["index"], batch)
+interpreter.invoke()
+probabilities = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])[0]
+print(labels[probabilities.argmax()], probabilities.max())
+"""
+)
+
+SAVEDMODEL = Template(
+    """\
+# Unzip $filename: it holds saved_model/ (with metadata.json).
+import numpy as np
+import tensorflow as tf
+from PIL import Image
+
+model = tf.saved_model.load("saved_model")
+labels = $labels
+"""
+    + PICTURE
+    + """\
+probabilities = model.serve(tf.constant(batch)).numpy()[0]
+print(labels[probabilities.argmax()], probabilities.max())
+"""
+)
+
+SNIPPETS = {
+    "tfjs": TFJS,
+    "keras": KERAS,
+    "tflite": TFLITE,
+    "tflite-int8": TFLITE,
+    "savedmodel": SAVEDMODEL,
+}
+
+
+def literal(value: object) -> str:
+    """A JSON literal that is also a Python literal, with HTML's special characters escaped."""
+    text = json.dumps(value)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def usage_snippet(fmt: str, filename: str, labels: list[str], size: int) -> str:
+    """How to run the `fmt` export named `filename` on one picture."""
+    return SNIPPETS[fmt].substitute(filename=filename, labels=literal(labels), size=size)

@@ -1,0 +1,107 @@
+// The share page /s/<token>: anyone with the link runs the shared model on their webcam (front or
+// back camera) or on a picture. It reads only the link's model.json and the backbone; it never
+// sees the owner token or the training pictures.
+import { chooseBackend } from './backend.js';
+import { loadBackbone } from './backbone.js';
+import { grabSquare } from './camera.js';
+import { CameraPanel } from './components/CameraPanel.js';
+import { ExportList } from './components/ExportList.js';
+import { PreviewPanel } from './components/PreviewPanel.js';
+import { h } from './dom.js';
+import { t } from './strings.js';
+import { deserializeHead, predict } from './trainer.js';
+
+function showMessage(el, titleKey, textKey) {
+  document.title = `${t(titleKey)} · ${t('appName')}`;
+  el.replaceChildren(h('div', { class: 'share-message' }, h('h1', {}, t(titleKey)), h('p', {}, t(textKey))));
+}
+
+// A fine-tuned (server tier) model: one TF.js graph model from RGB 0..255 pictures to probabilities.
+async function loadGraphClassifier(tf, url) {
+  const model = await tf.loadGraphModel(url);
+  const size = model.inputs[0].shape?.[1] > 0 ? model.inputs[0].shape[1] : 224;
+  return async (input) => {
+    const output = tf.tidy(() => {
+      const pixels = tf.browser.fromPixels(input);
+      const [height, width] = pixels.shape;
+      const side = Math.min(height, width);
+      const square = pixels.slice([Math.floor((height - side) / 2), Math.floor((width - side) / 2), 0], [side, side, 3]);
+      const resized = tf.image.resizeBilinear(square, [size, size], false, true);
+      return model.predict(resized.expandDims(0));
+    });
+    try {
+      return Array.from(await output.data());
+    } finally {
+      output.dispose();
+    }
+  };
+}
+
+async function SharePage(el, state) {
+  if (state !== 'live') {
+    showMessage(el, state === 'withdrawn' ? 'shareWithdrawnTitle' : 'shareMissingTitle', state === 'withdrawn' ? 'shareWithdrawnText' : 'shareMissingText');
+    return;
+  }
+  const response = await fetch(`${location.pathname}/model.json`, { cache: 'no-cache' });
+  if (response.status === 410) return showMessage(el, 'shareWithdrawnTitle', 'shareWithdrawnText');
+  if (!response.ok) return showMessage(el, 'shareMissingTitle', 'shareNothingPublished');
+  const shared = await response.json();
+  document.title = `${shared.name} · ${t('appName')}`;
+
+  const status = h('p', { class: 'status-line', role: 'status' }, t('loadingModel'));
+  const cameraEl = h('section');
+  const previewEl = h('section');
+  const exportsEl = h('section', { class: 'share-exports' });
+  el.append(
+    h(
+      'header',
+      { class: 'share-head' },
+      h('h1', { class: 'shared-name' }, shared.name),
+      h('p', { class: 'hint' }, t('sharedVersion', { number: shared.model.number })),
+      h('p', {}, t('sharedClasses')),
+      h('ul', { class: 'shared-classes' }, ...shared.labels.map((name) => h('li', {}, name))),
+      h('p', { class: 'hint' }, t('sharedIntro')),
+      status,
+    ),
+    h('div', { class: 'share-body' }, cameraEl, previewEl),
+    exportsEl,
+  );
+  exportsEl.append(h('h2', {}, t('sharedDownloads')), h('p', { class: 'hint' }, t('exportHint')));
+  ExportList(exportsEl).update({ exports: shared.exports });
+
+  const tf = window.tf;
+  const frameCanvas = document.createElement('canvas');
+  const camera = CameraPanel(cameraEl, { switchable: true });
+  let run = null; // picture -> probabilities, once the model is loaded
+  let size = 224; // camera frames are grabbed at the backbone's input size
+  const preview = PreviewPanel(previewEl, {
+    camera,
+    classify: async (source, { mirrored }) => {
+      if (!run) return null;
+      const input = source instanceof HTMLVideoElement ? grabSquare(source, size, { mirrored, canvas: frameCanvas }) : source;
+      return run(input);
+    },
+  });
+  el.addEventListener('camera-change', (e) => (e.detail.on ? preview.startLoop() : preview.stopLoop()));
+
+  try {
+    const { backend } = await chooseBackend(tf);
+    if (shared.graph_model_url) {
+      run = await loadGraphClassifier(tf, shared.graph_model_url);
+    } else {
+      const backbone = await loadBackbone(shared.backbone.url);
+      size = backbone.metadata.input_size;
+      await backbone.warmUp();
+      const head = deserializeHead(shared.head);
+      run = async (input) => Array.from(predict(head, await backbone.embed(input)));
+    }
+    status.textContent = t('backendLabel', { backend });
+    document.body.dataset.backend = backend;
+    preview.update({ labels: shared.labels, ready: true });
+  } catch (error) {
+    status.textContent = t('modelFailed', { reason: error.message });
+  }
+}
+
+const root = document.querySelector('[data-mount="share"]');
+SharePage(root, root.dataset.state);

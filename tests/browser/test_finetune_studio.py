@@ -1,0 +1,55 @@
+"""A teacher fine-tunes on the server: the studio follows the job and previews the server model.
+
+The job is tiny (2 classes x 8 generated pictures, 96 px, 1 epoch) and runs on the CPU through
+the embedded runner, in the live server's own process.
+"""
+
+import time
+from pathlib import Path
+
+from playwright.sync_api import Page
+
+from ..conftest import Api
+from .conftest import wait_until
+from .media import png_bytes, scene, write_pictures
+from .test_studio import classify_file
+
+TINY_JOB = {"input_size": 96, "epochs": 1, "batch_size": 8}
+JOB_TIMEOUT_S = 300
+
+
+def test_teacher_fine_tunes_on_the_server_and_previews_its_model(
+    page: Page, live_server, tmp_path: Path
+):
+    api = Api(live_server.app.test_client())
+    project = api.create_project("Shapes", classes=("disc", "stripes"))
+    for cls in project["classes"]:
+        pictures = [png_bytes(scene(cls["name"], seed, 96)) for seed in range(8)]
+        api.add_samples(project, *pictures, class_id=cls["id"])
+    started = api.client.post(
+        f"/api/projects/{project['id']}/finetune", json=TINY_JOB, headers=api.auth(project)
+    )
+    assert started.status_code == 202, started.json
+
+    page.goto(f"{live_server.url}/p/{project['id']}#owner={project['owner_token']}")
+    panel = page.locator(".finetune-panel")
+    seen = set()
+    deadline = time.monotonic() + JOB_TIMEOUT_S
+    while (state := panel.get_attribute("data-state")) != "succeeded":
+        assert state not in ("failed", "cancelled"), panel.inner_text()
+        assert time.monotonic() < deadline, f"job still {state}: {panel.inner_text()}"
+        seen.add(panel.locator(".finetune-status").inner_text())
+        page.wait_for_timeout(250)
+    # The page followed the job while it ran: at least one status line came before the result.
+    assert any(line for line in seen if "Done" not in line), seen
+    assert panel.locator(".server-accuracy").inner_text().endswith("%")
+    assert "version 1" in panel.locator(".finetune-status").inner_text()
+
+    page.get_by_role("button", name="Use the server model for the preview").click()
+    wait_until(
+        page, "document.querySelector('.finetune-panel').dataset.usingServerModel === 'true'"
+    )
+    [disc] = write_pictures(tmp_path / "try", "disc", 1, first_seed=100)
+    assert classify_file(page, disc) == "disc"
+    bars = page.locator(".preview-panel .prediction")
+    assert bars.count() == 2

@@ -1,0 +1,144 @@
+"""A student saves a trained model, shares it by link, and revokes the link.
+
+The class names include `<img src=x onerror=alert(1)>`: it must show as text in the studio, the
+share page and the export snippets, and never run.
+"""
+
+import os
+from pathlib import Path
+from urllib.request import urlopen
+
+from playwright.sync_api import Browser, Page, expect
+
+from tests.conftest import Api
+
+from .conftest import ConsoleErrors, wait_until
+from .media import png_bytes, scene, write_pictures
+
+XSS = "<img src=x onerror=alert(1)>"
+KINDS = {"Disc": "disc", XSS: "stripes", "Checks": "checks"}
+PER_CLASS = 6
+HELD_OUT = 3
+
+
+def open_page(browser: Browser, console_errors: ConsoleErrors, watch: bool = True) -> Page:
+    """A page in a fresh browser profile (no owner token anywhere) that notes any dialog."""
+    context = browser.new_context(permissions=["camera"], viewport={"width": 1300, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    if watch:
+        console_errors.watch(page)
+    page.on("dialog", lambda dialog: console_errors.append(f"dialog: {dialog.message}"))
+    return page
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Save a full-page screenshot when SNAPCLASS_SCREENSHOTS names a folder, to look at by eye."""
+    folder = os.environ.get("SNAPCLASS_SCREENSHOTS")
+    if folder:
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def no_injected_images(page: Page) -> None:
+    assert page.evaluate("document.querySelectorAll('img[src=\"x\"], img:not([src])').length") == 0
+
+
+def try_picture(page: Page, path: Path) -> str:
+    page.locator(".preview-panel input[type=file]").set_input_files(str(path))
+    predicted = "name => document.querySelector('.preview-panel').dataset.predictedFor === name"
+    wait_until(page, predicted, path.name)
+    return page.locator(".preview-panel").get_attribute("data-top")
+
+
+def test_student_shares_a_model_by_link_and_revokes_it(
+    browser: Browser, live_server, tmp_path: Path, console_errors: ConsoleErrors
+):
+    api = Api(live_server.app.test_client())
+    project = api.create_project(title="Shapes", classes=list(KINDS))
+    for cls in project["classes"]:
+        for seed in range(PER_CLASS):
+            # One picture per request: the test client spools bodies over 500 KB to a temp file
+            # that it never closes.
+            picture = png_bytes(scene(KINDS[cls["name"]], seed))
+            api.add_samples(project, picture, class_id=cls["id"])
+
+    studio = open_page(browser, console_errors)
+    studio.goto(f"{live_server.url}/p/{project['id']}#owner={project['owner_token']}")
+    wait_until(studio, "document.body.dataset.embeddingsReady === 'true'", timeout=120)
+    studio.get_by_role("button", name="Train model").click()
+    expect(studio.locator(".train-status")).to_contain_text("Trained in", timeout=120_000)
+
+    held_out = {
+        name: write_pictures(tmp_path / "held", kind, HELD_OUT, first_seed=700)
+        for name, kind in KINDS.items()
+    }
+    in_studio = {path: try_picture(studio, path) for paths in held_out.values() for path in paths}
+    assert all(in_studio[p] == name for name, paths in held_out.items() for p in paths), in_studio
+
+    models = studio.locator(".model-panel")
+    models.get_by_role("button", name="Save this model").click()
+    expect(models.locator(".model-version")).to_have_count(1)
+    expect(models.locator(".model-version")).to_contain_text("Published")
+    models.get_by_role("button", name="Create a share link").click()
+    expect(models.locator(".share-link")).to_have_count(1)
+    link = models.locator(".share-url").input_value()
+    assert link.startswith(f"{live_server.url}/s/")
+
+    # Exports' snippets show the class names as text.
+    snippets = models.locator(".export-format .snippet")
+    expect(snippets).to_have_count(5)
+    for index in range(5):
+        snippets.nth(index).locator("summary").click()
+    keras_snippet = models.locator(".export-format[data-format=keras] pre").inner_text()
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in keras_snippet
+    expect(studio.locator(".class-name").nth(1)).to_have_value(XSS)
+    no_injected_images(studio)
+    screenshot(studio, "share-studio")
+
+    # A friend opens the link: a fresh profile, with no owner token.
+    friend = open_page(browser, console_errors)
+    friend.goto(link)
+    wait_until(friend, "document.body.dataset.backend !== undefined", timeout=120)
+    expect(friend.locator(".shared-name")).to_have_text("Shapes")
+    expect(friend.locator(".shared-classes li")).to_have_text(list(KINDS))
+    html = friend.content()
+    assert project["owner_token"] not in html and project["id"] not in html
+    assert not friend.evaluate("Object.keys(localStorage).length")
+    shared = {path: try_picture(friend, path) for path in in_studio}
+    assert shared == in_studio
+    expect(friend.locator(".preview-panel .prediction-name")).to_have_text(list(KINDS))
+    no_injected_images(friend)
+    screenshot(friend, "share-page")
+
+    # Live webcam predictions, then the back camera (shown unmirrored).
+    friend.get_by_role("button", name="Turn webcam on").click()
+    frames = "Number(document.querySelector('.preview-panel').dataset.frames || 0)"
+    wait_until(friend, f"{frames} >= 3")
+    friend.get_by_role("button", name="Switch camera").click()
+    expect(friend.locator(".camera-panel")).to_have_attribute("data-facing", "environment")
+    expect(friend.locator(".camera-panel video")).not_to_have_class("mirrored")
+    started = friend.evaluate(frames)
+    wait_until(friend, f"{frames} >= {started + 3}")
+    friend.context.close()
+
+    # The owner revokes the link: the page says the model was withdrawn, its files are gone.
+    models.get_by_role("button", name="Revoke this link").click()
+    expect(models.locator(".share-link")).to_have_attribute("data-state", "revoked")
+    later = open_page(browser, console_errors, watch=False)
+    response = later.goto(link)
+    assert response.status == 410
+    expect(later.locator("h1")).to_have_text("This model was withdrawn")
+    expect(later.locator(".share-message")).to_contain_text("Ask them for a new link")
+    screenshot(later, "share-withdrawn")
+    for path in ("/model.json", "/tfjs/model.json"):
+        assert later.request.get(link + path).status == 410
+    model_id = models.locator(".model-version").get_attribute("data-model-id")
+    token = link.rsplit("/", 1)[1]
+    export = later.request.get(f"{live_server.url}/api/models/{model_id}?share={token}")
+    assert export.status == 410
+    later.context.close()
+
+    studio.context.close()
+    assert not console_errors, "\n".join(console_errors)
+    with urlopen(f"{live_server.url}/api/projects/{project['id']}") as answer:
+        assert answer.status == 200  # the project itself is untouched
