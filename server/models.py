@@ -94,7 +94,7 @@ class Embedding(db.Model):
 
 
 class ModelVersion(db.Model):
-    """A trained classifier: the browser's head or a server fine-tune, with its labels and scores."""
+    """A trained classifier (browser head or server fine-tune), with its labels and scores."""
 
     __tablename__ = "model_version"
     __table_args__ = (UniqueConstraint("project_id", "number"),)
@@ -128,9 +128,7 @@ class ShareLink(db.Model):
     token: Mapped[str] = mapped_column(String(64), unique=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     # None: follows the project's published version.
-    model_id: Mapped[int | None] = mapped_column(
-        ForeignKey("model_version.id", ondelete="CASCADE")
-    )
+    model_id: Mapped[int | None] = mapped_column(ForeignKey("model_version.id", ondelete="CASCADE"))
     created: Mapped[datetime] = mapped_column(default=utcnow)
     expires: Mapped[datetime | None]
     revoked: Mapped[datetime | None]
