@@ -266,7 +266,8 @@ def main() -> None:
                 continue
             page_info[name] = pages[name].evaluate(
                 "({backend: window.bench.backend, renderer: window.bench.renderer,"
-                " threads: window.bench.threads, isolated: window.bench.crossOriginIsolated})"
+                " threadedBuild: window.bench.wasmThreadedBuild,"
+                " isolated: window.bench.crossOriginIsolated})"
             )
         print(f"Timing {args.rounds} rounds of {args.photos} photos ...", flush=True)
         timings = speed_rounds(

@@ -13,19 +13,22 @@ embeddings, in the same Chromium page (benchmarks/pages/bench.js, the studio's o
 - tm-head: Teachable Machine's recipe (trainer.js trainTeachableMachineHead: Dense 100 relu,
   softmax without bias, Adam 0.001, 50 epochs, batch 16), after Teachable Machine's own hold-out
   of ceil(15%) per class. Both hold-outs leave 4, 8 and 42 training photos at k = 5, 10, 50.
-- snapclass-finetune (--finetune): the server's fine-tuning job on the support photos, uploaded
-  to a project of a live app; its Keras export then scores the test photos in Python.
+- snapclass-finetune (--finetune, on --finetune-seeds draws): the server's fine-tuning job with
+  its default settings on the support photos, uploaded to a project of a live app (the job makes
+  its own hold-out); its Keras export then scores the test photos in Python.
 
-`--split none` trains both heads on all k photos instead (no hold-out), which compares the
-recipes alone. Embeddings come from the Keras backbone in Python, once per photo (cached in
-build/embeddings/), after a check in this run that the page's own backbone (the studio's
-default export, run by backbone.js) gives the same vectors for a sample of the photos.
+Training time is the wall time of the trainer call, validation scoring included (both apps
+score their hold-out every epoch). Accuracy is the mean over seeds, with the paired difference
+to tm-head on the same draws. `--split none` trains both heads on all k photos instead (no
+hold-out), which compares the recipes alone. Embeddings come from the Keras backbone in Python,
+once per photo (cached in build/embeddings/), after a check in this run that the page's own
+backbone (the studio's default export, run by backbone.js) gives the same vectors for a sample
+of the photos.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import time
 from datetime import datetime
@@ -399,8 +402,7 @@ def main() -> None:
     print(report(results))
     print("Targets:")
     harness.print_targets(verdicts)
-    print(f"JSON: {path}")
-    print(json.dumps({"seconds": payload["environment"]["seconds"]}))
+    print(f"JSON: {path} ({payload['environment']['seconds']:.0f} s)")
 
 
 if __name__ == "__main__":

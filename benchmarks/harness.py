@@ -39,8 +39,6 @@ PAGES = Path(__file__).parent / "pages"
 # The development photo set the issue's targets are measured on (never copied into the repo).
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "clothing-dev"
 
-__all__ = ["BUILT_BACKBONES", "LiveServer", "wait_until"]
-
 
 class BenchServer(LiveServer):
     """The app on a free port (tests' LiveServer), plus /bench/: benchmark pages and data."""
@@ -76,10 +74,14 @@ class BenchServer(LiveServer):
         response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         response.headers["X-Content-Type-Options"] = "nosniff"
         if "isolated=1" in environ.get("QUERY_STRING", "").split("&"):
-            # Cross-origin isolation (what the app's pages do not send) gives the page
-            # SharedArrayBuffer, so TF.js's WASM backend can run on several threads.
+            # A what-if the app's pages do not do: cross-origin isolation gives the page
+            # SharedArrayBuffer, so TF.js's WASM backend can run on threads, whose workers load
+            # TF.js's own script from a blob: URL (which the app's policy refuses).
             response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
             response.headers["Cross-Origin-Embedder-Policy"] = "require-corp"
+            response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+                "script-src 'self'", "script-src 'self' blob:"
+            )
         return response(environ, start_response)
 
     def bench_response(self, path: str, environ) -> Response:
@@ -101,10 +103,10 @@ class BenchServer(LiveServer):
 
 
 @contextmanager
-def chromium(extra_args: Sequence[str] = ()) -> Iterator[Browser]:
+def chromium() -> Iterator[Browser]:
     """Headless Debian Chromium with the project's flags (tests' launch_chromium)."""
     with sync_playwright() as playwright:
-        browser = launch_chromium(playwright, list(extra_args))
+        browser = launch_chromium(playwright)
         try:
             yield browser
         finally:
@@ -132,7 +134,7 @@ def open_bench_page(
     try:
         wait_until(page, "window.bench?.ready === true || !!window.bench?.error", timeout=timeout)
     except TimeoutError as error:
-        raise RuntimeError(f"the benchmark page did not start: {errors}") from error
+        raise RuntimeError(f"the benchmark page did not start: {errors[:3]}") from error
     failure = page.evaluate("window.bench.error ?? null")
     if failure:
         raise RuntimeError(f"the benchmark page could not start TF.js: {failure}")
@@ -172,7 +174,7 @@ def cached_embeddings(data: Path, backbone: dict) -> Embeddings:
             f"No photo folder at {data}: give --data DIR (one sub-folder of photos per class)."
         )
     out = BUILD / "embeddings" / f"{data.name}-{backbone['id']}"
-    classes, items = list_images(data)
+    _, items = list_images(data)
     meta_path = out / "meta.json"
     meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
     current = (

@@ -232,8 +232,9 @@ try {
   Object.assign(window.bench, {
     ...chosen,
     crossOriginIsolated: globalThis.crossOriginIsolated,
-    // Threads the WASM backend runs on (1 unless the page is cross-origin isolated).
-    threads: tf.getBackend() === 'wasm' ? tf.wasm.getThreadsCount() : null,
+    // Whether TF.js loaded its threaded WASM build (only possible cross-origin isolated).
+    wasmThreadedBuild:
+      tf.getBackend() === 'wasm' && (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')),
     tfjs: tf.version.tfjs,
     setDataset,
     embed,
