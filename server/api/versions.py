@@ -4,8 +4,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, request, send_file
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 
 from converters.head import HeadError, parse_head
 
@@ -17,6 +16,7 @@ from ..models import ModelVersion, Project, ProjectClass
 from ..problems import abort_problem, field_error
 from ..sharing import get_readable_version, get_version
 from ..storage import blob_store, delete_unreferenced_artifacts
+from ..versions import add_next_version
 from .common import CLASS_NAME_MAX, int_field, json_body, text_field, timestamp
 
 bp = Blueprint("versions", __name__, url_prefix="/api")
@@ -89,39 +89,19 @@ def save_version(project_id: str):
     metrics = small_record(body.get("metrics"), "metrics")
     head_bytes = json.dumps(body["head"], sort_keys=True, separators=(",", ":")).encode()
     store = blob_store()
-    for _attempt in range(2):  # a concurrent save may take the same number
-        number = 1 + (
-            db.session.scalar(
-                select(func.max(ModelVersion.number)).where(ModelVersion.project_id == project.id)
-            )
-            or 0
-        )
-        has_published = db.session.scalar(
-            select(ModelVersion.id).where(
-                ModelVersion.project_id == project.id, ModelVersion.published.is_(True)
-            )
-        )
-        version = ModelVersion(
-            project_id=project.id,
-            number=number,
-            tier="browser",
-            backbone_id=backbone_id,
-            labels=labels,
-            settings=settings,
-            metrics=metrics,
-            artifacts={},
-            published=has_published is None,
-        )
-        db.session.add(version)
-        try:
-            db.session.flush()  # the row's write lock first, then the blob (as uploads do)
-            version.artifacts = {"head": store.put(head_bytes)}
-            db.session.commit()
-            break
-        except IntegrityError:
-            db.session.rollback()
-    else:
+    version = add_next_version(
+        project.id,
+        tier="browser",
+        backbone_id=backbone_id,
+        labels=labels,
+        settings=settings,
+        metrics=metrics,
+        artifacts={},
+    )
+    if version is None:
         abort_problem(409, "Other versions of this project are being saved; try again.")
+    version.artifacts = {"head": store.put(head_bytes)}
+    db.session.commit()
     location = f"/api/models/{version.public_id}"
     return version_json(version, project), 201, {"Location": location}
 

@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
 
 from converters.head import HeadError, parse_head
 
@@ -24,6 +23,7 @@ from ..backbone_files import load_backbone
 from ..db import db
 from ..models import Job, ModelVersion, Project, utcnow
 from ..storage import blob_store, delete_unreferenced_artifacts
+from ..versions import add_next_version
 from . import FinetuneError
 from .dataset import load_labelled, trainability_problems
 from .settings import FinetuneSettings
@@ -164,52 +164,31 @@ def _finish(job_row_id, backbone, labels, settings, head, metrics, trained, file
         "image_size": backbone["input_size"],
         "started_from": "browser head" if head else "class means",
     }
-    for _attempt in range(2):  # a version saved meanwhile may take the same number
-        number = 1 + (
-            db.session.scalar(
-                select(func.max(ModelVersion.number)).where(
-                    ModelVersion.project_id == job.project_id
-                )
-            )
-            or 0
-        )
-        published = db.session.scalar(
-            select(ModelVersion.id).where(
-                ModelVersion.project_id == job.project_id, ModelVersion.published.is_(True)
-            )
-        )
-        version = ModelVersion(
-            project_id=job.project_id,
-            number=number,
-            tier="server",
-            backbone_id=backbone["id"],
-            labels=labels,
-            settings=record,
-            metrics={**metrics, "history": trained.history},
-            artifacts={},
-            published=published is None,
-        )
-        db.session.add(version)
-        try:
-            db.session.flush()  # the write lock first, then the blobs (as uploads do)
-        except IntegrityError:
-            db.session.rollback()
-            continue
-        artifacts = {role: store.put(data) for role, data in files.items()}
-        version.artifacts = artifacts
-        db.session.flush()
-        done = db.session.execute(
-            update(Job)
-            .where(Job.id == job_row_id, Job.state == "running")
-            .values(state="succeeded", result_model_id=version.id, finished=utcnow())
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if done == 1:
-            db.session.commit()
-            return
-        # Cancelled at the last moment: no version, and no blobs that nothing else uses.
-        db.session.rollback()
-        delete_unreferenced_artifacts(artifacts.values())
+    version = add_next_version(
+        job.project_id,
+        tier="server",
+        backbone_id=backbone["id"],
+        labels=labels,
+        settings=record,
+        metrics={**metrics, "history": trained.history},
+        artifacts={},
+    )
+    if version is None:
+        raise RuntimeError("could not number the new model version")
+    artifacts = {role: store.put(data) for role, data in files.items()}
+    version.artifacts = artifacts
+    db.session.flush()
+    done = db.session.execute(
+        update(Job)
+        .where(Job.id == job_row_id, Job.state == "running")
+        .values(state="succeeded", result_model_id=version.id, finished=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if done == 1:
         db.session.commit()
-        raise JobGone()
-    raise RuntimeError("could not number the new model version")
+        return
+    # Cancelled at the last moment: no version, and no blobs that nothing else uses.
+    db.session.rollback()
+    delete_unreferenced_artifacts(artifacts.values())
+    db.session.commit()
+    raise JobGone()
