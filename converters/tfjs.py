@@ -36,7 +36,10 @@ def export_graph_model(keras_model: keras.Model, out_dir: str | Path, quantizati
     ruins MobileNetV2's embeddings, so the backbone never uses it). out_dir must be new or empty.
     """
     check_quantization(quantization)
-    with tempfile.TemporaryDirectory(prefix="snapclass-savedmodel-") as work:
+    # Beside the output, so a caller's work folder (the server's lives in its data folder and is
+    # swept after a crash) holds every temporary file.
+    parent = Path(out_dir).resolve().parent
+    with tempfile.TemporaryDirectory(prefix="snapclass-savedmodel-", dir=parent) as work:
         saved = Path(work) / "saved_model"
         keras_model.export(saved, format="tf_saved_model", verbose=False)
         return convert_saved_model(saved, out_dir, quantization)

@@ -5,12 +5,14 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import api, backbone_files, problems
+from . import api, backbone_files, cleanup, problems, ratelimits
 from .assets import register_assets
 from .config import load_config
 from .db import init_db
 from .finetune import runner as finetune_runner
+from .headers import register_security_headers
 from .pages import register_pages
 from .share_pages import register_share_pages
 
@@ -27,10 +29,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(REPO_ROOT / "static"),
     )
     load_config(app, test_config)
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     init_db(app)
+    ratelimits.init_app(app)
+    register_security_headers(app)
     problems.register_error_handlers(app)
     api.register_api(app)
     finetune_runner.init_app(app)
+    cleanup.init_app(app)
     backbone_files.register_backbone_files(app)
     register_pages(app)
     register_share_pages(app)

@@ -7,6 +7,7 @@ checked before anything is decompressed (zip bombs), each picture is checked lik
 and the project is created whole or not at all.
 """
 
+import hashlib
 import json
 import re
 import unicodedata
@@ -22,6 +23,7 @@ from sqlalchemy import select
 
 from .db import db
 from .images import CheckedImage, check_image
+from .jsonlimits import JsonRejected, loads_limited
 from .models import Project, ProjectClass, Sample
 from .problems import ApiProblem, abort_problem
 from .storage import blob_store
@@ -156,10 +158,11 @@ def project_description(archive: zipfile.ZipFile, entries) -> dict[str, Any] | N
     """project.json at the zip's top, when it is one of ours."""
     for parts, info in entries:
         if parts == [PROJECT_FILE]:
+            data = read_member(archive, info, 16 * 1024 * 1024)
             try:
-                description = json.loads(read_member(archive, info, 16 * 1024 * 1024))
-            except ValueError:
-                abort_problem(400, f"{PROJECT_FILE} in the zip is not valid JSON.")
+                description = loads_limited(data, current_app.config["MAX_JSON_DEPTH"])
+            except JsonRejected as error:
+                abort_problem(400, f"{PROJECT_FILE} in the zip {error}.")
             if isinstance(description, dict) and description.get("format") == PROJECT_FORMAT:
                 return description
     return None
@@ -186,7 +189,8 @@ def plan_import(archive: zipfile.ZipFile, upload_name: str) -> ImportPlan:
     if isinstance(description.get("unlabelled_folder"), str):
         class_of_folder.setdefault(description["unlabelled_folder"], None)
     order = {}
-    for index, sample in enumerate(description.get("samples") or []):
+    samples = description.get("samples")
+    for index, sample in enumerate(samples if isinstance(samples, list) else []):
         if isinstance(sample, dict) and isinstance(sample.get("path"), str):
             order[sample["path"]] = (index, sample.get("source"))
     files = [(parts, info) for parts, info in entries if parts != [PROJECT_FILE]]
@@ -202,12 +206,18 @@ def plan_import(archive: zipfile.ZipFile, upload_name: str) -> ImportPlan:
             plan.skip(path, f"larger than {config['MAX_UPLOAD_BYTES']} bytes")
             continue
         data = read_member(archive, info, config["MAX_UPLOAD_BYTES"])
+        # By the bytes' hash first: a picture seen already is never decoded again.
+        raw_sha256 = hashlib.sha256(data).hexdigest()
+        if raw_sha256 in seen:
+            plan.skip(path, f"the same picture as {seen[raw_sha256]}")
+            continue
+        seen[raw_sha256] = path
         try:
             image = check_image(data, config["MAX_UPLOAD_BYTES"], config["MAX_PIXELS"], path)
         except ApiProblem as problem:
             plan.skip(path, problem.description)
             continue
-        if image.sha256 in seen:
+        if image.sha256 != raw_sha256 and image.sha256 in seen:  # the same once turned upright
             plan.skip(path, f"the same picture as {seen[image.sha256]}")
             continue
         seen[image.sha256] = path
@@ -224,6 +234,9 @@ def add_class(plan: ImportPlan, class_of_folder: dict, folder: str, name: Any) -
     """Map a folder to a class; folders whose names clean up alike share one class."""
     name = clean_name(name, clean_name(folder, "Class", CLASS_NAME_MAX), CLASS_NAME_MAX)
     if name not in plan.class_names:
+        most = current_app.config["MAX_CLASSES"]
+        if len(plan.class_names) >= most:
+            abort_problem(400, f"The zip holds more than {most} classes, the most a project has.")
         plan.class_names.append(name)
     class_of_folder[folder] = plan.class_names.index(name)
 

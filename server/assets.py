@@ -6,6 +6,8 @@ from pathlib import Path
 
 from flask import Flask, abort, send_from_directory
 
+from .policy import requires
+
 # Python's table lacks WebAssembly; browsers only stream-compile .wasm served as application/wasm.
 mimetypes.add_type("application/wasm", ".wasm")
 
@@ -34,6 +36,7 @@ def register_assets(app: Flask) -> None:
     }
 
     @app.get("/vendor/<name>@<version>/<path:filename>")
+    @requires("public")
     def vendor_file(name: str, version: str, filename: str):
         """A file from an installed TF.js package; immutable because the URL names its version."""
         if name not in PACKAGES or versions.get(name) != version:

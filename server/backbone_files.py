@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, abort, current_app, send_from_directory
 
+from .policy import requires
 from .problems import abort_problem
 
 # Ids are hex digests; anything else (dots, slashes) is refused before it reaches the disk.
@@ -57,6 +58,7 @@ def all_backbones() -> dict[str, dict[str, Any]]:
 
 
 @bp.get("/backbones/<backbone_id>/<path:filename>")
+@requires("public")
 def backbone_file(backbone_id: str, filename: str):
     """A backbone's model.json, weight shards or metadata; immutable as the id is their hash."""
     if load_backbone(backbone_id) is None:

@@ -55,7 +55,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Largest accepted request body (all files of one upload together), in bytes.",
         int,
     ),
-    Setting("MAX_PIXELS", 40_000_000, "Largest accepted image, in pixels (width x height).", int),
+    Setting(
+        "MAX_PIXELS",
+        25_000_000,
+        "Largest accepted image, in pixels (width x height): a 24-megapixel photo, more than "
+        "phones save by default; checked from the file's header before any pixel is decoded.",
+        int,
+    ),
     Setting(
         "MAX_IMPORT_FILES",
         10_000,
@@ -84,8 +90,56 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SECRET_KEY",
         None,
-        "Key that signs cookies; default: random at each start, so set it when running several "
-        "processes.",
+        "Key that signs picture URLs and cookies; default: made once and kept in "
+        "<DATA_DIR>/secret_key, so links survive a restart and every process shares it.",
+    ),
+    Setting(
+        "IMAGE_URL_SECONDS",
+        3600,
+        "How long a signed picture URL works (the page gets fresh ones whenever it lists them).",
+        int,
+    ),
+    Setting(
+        "RATE_LIMIT_STORAGE_URL",
+        "",
+        "Where rate-limit counts live: empty for this process's memory, or a Redis URL "
+        "(redis://host:6379/1) shared by every server process.",
+    ),
+    Setting(
+        "RATE_LIMIT_CREATE",
+        "200/hour",
+        "New projects (created or imported) per client address; a class behind one school "
+        "router shares one address.",
+    ),
+    Setting(
+        "RATE_LIMIT_FAILED_CREDENTIALS",
+        "30/minute",
+        "Wrong tokens, share links or picture signatures per client address before it is "
+        "refused (429) for the rest of the window.",
+    ),
+    Setting("RATE_LIMIT_FINETUNE", "10/hour", "Fine-tuning jobs started per project."),
+    Setting(
+        "FINETUNE_QUEUE_MAX",
+        8,
+        "Most fine-tuning jobs waiting in the queue; more are refused (503, Retry-After).",
+        int,
+    ),
+    Setting(
+        "CLEANUP_INTERVAL_SECONDS",
+        3600,
+        "How often the server removes half-written and unreferenced blobs and stale work "
+        "folders left by a crash (also at start-up, and by `flask --app server sweep`); 0: never.",
+        int,
+    ),
+    Setting("MAX_CLASSES", 100, "Most classes in one project.", int),
+    Setting("MAX_MODEL_VERSIONS", 50, "Most saved model versions in one project.", int),
+    Setting("MAX_JSON_DEPTH", 32, "Deepest nesting of arrays and objects in a JSON body.", int),
+    Setting(
+        "PROXY_COUNT",
+        0,
+        "Reverse proxies in front of the server (nginx, Caddy): their X-Forwarded-For and "
+        "X-Forwarded-Proto are then trusted, so limits count the student's address.",
+        int,
     ),
 )
 
@@ -117,4 +171,24 @@ def _derive(app: Flask) -> None:
     )
     config["MAX_CONTENT_LENGTH"] = config["MAX_REQUEST_BYTES"]
     if not config["SECRET_KEY"]:
-        config["SECRET_KEY"] = secrets.token_hex(32)
+        config["SECRET_KEY"] = _kept_secret_key(data_dir / "secret_key")
+
+
+def _kept_secret_key(path: Path) -> str:
+    """The key in `path`, made there once (readable by this user only) when it is missing."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_hex(32)
+    temporary = path.with_name(f".tmp-{secrets.token_hex(8)}")
+    temporary.touch(mode=0o600)
+    temporary.write_text(key)
+    try:
+        # A hard link fails if another process made the key first; then that key wins.
+        os.link(temporary, path)
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink()
+    return path.read_text().strip()

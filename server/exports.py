@@ -28,8 +28,9 @@ from .backbone_files import load_backbone
 from .db import db
 from .models import ModelVersion, Project, Sample
 from .problems import abort_problem
+from .sharing import public_metrics
 from .snippets import usage_snippet
-from .storage import blob_store
+from .storage import blob_store, work_root
 
 # TensorFlow builds one model at a time per process: they are memory-hungry, Keras's graph
 # naming is not thread-safe, and a second request for the same export should wait for the first.
@@ -131,7 +132,7 @@ def export_metadata(
             key: backbone.get(key)
             for key in ("name", "architecture", "weights_source", "weights_sha256")
         },
-        "metrics": version.metrics,
+        "metrics": public_metrics(version.metrics),
         "versions": {**versions, "snapclass": package_version("snapclass")},
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
@@ -202,7 +203,7 @@ class Builder:
         if fmt == "keras":
             return {"export/keras": classifier.export_keras(self.keras_model())}
         built: dict[str, bytes] = {}
-        with tempfile.TemporaryDirectory(prefix="snapclass-export-") as work:
+        with tempfile.TemporaryDirectory(prefix="snapclass-export-", dir=work_root()) as work:
             saved = Path(work) / "saved_model"
             cached = artifacts.get("export/savedmodel")
             if cached and self.store.exists(cached):

@@ -2,6 +2,8 @@
 
 from flask import Flask, current_app, render_template
 
+from .policy import requires
+
 # Only what the pages need: own scripts and styles, WebAssembly for TF.js's WASM backend,
 # camera and image blobs, fetches to this origin.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -34,12 +36,17 @@ def render_page(template: str, **context):
 def register_pages(app: Flask) -> None:
     """Add the page routes to the app."""
 
+    app.view_functions["static"] = requires("public")(app.view_functions["static"])
+
     @app.get("/")
+    @requires("public")
     def home():
         """Start a project or reopen one this browser made."""
         return render_page("home.html")
 
     @app.get("/p/<project_id>")
+    @requires("public")
     def studio(project_id: str):
-        """The studio; the owner token travels in the URL fragment, never to the server."""
+        """The studio's page, which holds no data: the page asks the API for the project with
+        the owner token from the URL fragment (never sent to the server in the URL)."""
         return render_page("studio.html", project_id=project_id)

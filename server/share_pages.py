@@ -14,8 +14,9 @@ from .db import db
 from .exports import export_links
 from .models import Project
 from .pages import render_page
+from .policy import requires
 from .problems import problem_response
-from .sharing import NO_SUCH_LINK, LinkState, resolve_link
+from .sharing import NO_SUCH_LINK, LinkState, public_metrics, resolve_link
 from .storage import blob_store
 
 bp = Blueprint("share_pages", __name__)
@@ -32,6 +33,7 @@ def no_cache(response):
 
 
 @bp.get("/s/<token>")
+@requires("public")  # the link is its own credential: see live_version
 def share_page(token: str):
     """The shared model: live webcam predictions and 'try an image', for anyone with the link."""
     state = resolve_link(token)
@@ -54,6 +56,7 @@ def live_version(token: str):
 
 
 @bp.get("/s/<token>/model.json")
+@requires("public")  # the link is its own credential: see live_version
 def share_model(token: str):
     """What the page needs to run the model: name, labels, backbone and head (or graph model)."""
     state = live_version(token)
@@ -65,7 +68,7 @@ def share_model(token: str):
         "name": project.title,
         "model": {"id": version.public_id, "number": version.number, "tier": version.tier},
         "labels": [label["name"] for label in version.labels],
-        "metrics": version.metrics,
+        "metrics": public_metrics(version.metrics),
         "backbone": {"id": version.backbone_id, "url": f"/backbones/{version.backbone_id}/"},
         "exports": export_links(project, version, token),
     }
@@ -77,6 +80,7 @@ def share_model(token: str):
 
 
 @bp.get("/s/<token>/tfjs/<path:filename>")
+@requires("public")  # the link is its own credential: see live_version
 def share_graph_file(token: str, filename: str):
     """A file of a fine-tuned version's TF.js graph model."""
     state = live_version(token)

@@ -5,13 +5,10 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from flask import request
 from sqlalchemy import select
 
-from .auth import authorize
 from .db import db
-from .models import ModelVersion, Project, ShareLink, utcnow
-from .problems import abort_problem
+from .models import ModelVersion, ShareLink, utcnow
 
 # 32 random bytes: 256 bits, written in 43 URL-safe characters.
 SHARE_TOKEN_BYTES = 32
@@ -73,37 +70,20 @@ def published_version(project_id: int) -> ModelVersion | None:
     )
 
 
-def get_version(public_id: str, write: bool = False) -> ModelVersion:
-    """The model version with this id (404 if none); write=True needs its project's owner."""
-    version = db.session.scalar(select(ModelVersion).where(ModelVersion.public_id == public_id))
-    if version is None:
-        abort_problem(404, f"No model with id {public_id!r}.")
-    if write:
-        authorize(db.session.get(Project, version.project_id))
-    return version
-
-
-def get_readable_version(public_id: str) -> ModelVersion:
-    """A version for its owner (bearer token) or for a live share link to it (?share=<token>).
-
-    A share link answers 404 when unknown and 410 when revoked or expired, as its page does.
-    """
-    token = request.args.get("share")
-    if token is None:
-        return get_version(public_id, write=True)
-    state = resolve_link(token)
-    if state is None:
-        abort_problem(404, NO_SUCH_LINK)
-    if state.gone:
-        abort_problem(410, "This share link was withdrawn by its owner or has expired.")
-    if state.version is None or state.version.public_id != public_id:
-        abort_problem(403, "This share link does not show this model.")
-    return state.version
-
-
-def label_names(version: ModelVersion) -> list[str]:
-    return [label["name"] for label in version.labels]
-
-
 def version_summary(version: ModelVersion) -> dict[str, Any]:
     return {"id": version.public_id, "number": version.number}
+
+
+def public_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
+    """A version's scores as a share link may show them: numbers and tables of numbers only.
+
+    Metrics are free-form records from the page; dropping every string and object on the way
+    out means no id of a class, sample or job can leave through them.
+    """
+
+    def numeric(value: Any) -> bool:
+        if isinstance(value, list):
+            return all(numeric(item) for item in value)
+        return isinstance(value, int | float) and not isinstance(value, bool)
+
+    return {key: value for key, value in (metrics or {}).items() if numeric(value)}

@@ -4,7 +4,7 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from flask import current_app
@@ -60,6 +60,31 @@ class BlobStore:
 
     def delete(self, sha256: str) -> None:
         self.path(sha256).unlink(missing_ok=True)
+
+    def entries(self) -> Iterator[tuple[str, float, bool]]:
+        """Every file of the store as (name, modified time, is a temporary file)."""
+        for path in self.root.glob("*/*"):
+            try:
+                modified = path.stat().st_mtime
+            except FileNotFoundError:
+                continue  # deleted meanwhile
+            if path.name.startswith(TEMP_PREFIX):
+                yield path.name, modified, True
+            elif SHA256_HEX.fullmatch(path.parent.name + path.name):
+                yield path.parent.name + path.name, modified, False
+
+    def delete_temporary(self, name: str) -> None:
+        """Delete a temporary file left by a crashed write (a name from entries())."""
+        if name.startswith(TEMP_PREFIX) and "/" not in name:
+            for path in self.root.glob(f"*/{name}"):
+                path.unlink(missing_ok=True)
+
+
+def work_root() -> Path:
+    """<DATA_DIR>/work: temporary folders of exports and jobs, swept after a crash."""
+    root = Path(current_app.config["DATA_DIR"]) / "work"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
 
 
 def blob_store() -> BlobStore:

@@ -1,5 +1,7 @@
 """Turn a multipart upload into checked images, then into sample rows and stored blobs."""
 
+import hashlib
+
 from flask import current_app, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -11,20 +13,37 @@ from .problems import abort_problem, field_error
 from .storage import blob_store
 
 
-def checked_uploads() -> list[CheckedImage]:
-    """Every `file` part of the request, validated; one bad file rejects them all."""
+def checked_uploads(project: Project) -> list[CheckedImage]:
+    """Every `file` part of the request, validated; one bad file rejects them all.
+
+    Each file is hashed before it is decoded: a file sent twice, or one the project holds
+    already, is never decoded again (its stored row says what it is).
+    """
     files = request.files.getlist("file")
     if not files:
         field_error("file", "send one or more images as multipart 'file' parts")
     max_bytes = current_app.config["MAX_UPLOAD_BYTES"]
     max_pixels = current_app.config["MAX_PIXELS"]
-    checked = []
-    for number, upload in enumerate(files, start=1):
+    read = [upload.stream.read(max_bytes + 1) for upload in files]
+    hashes = [hashlib.sha256(data).hexdigest() for data in read]
+    stored = {
+        sample.sha256: sample
+        for sample in db.session.scalars(
+            select(Sample).where(Sample.project_id == project.id, Sample.sha256.in_(set(hashes)))
+        )
+    }
+    checked: dict[str, CheckedImage] = {}
+    for number, (upload, data, sha256) in enumerate(zip(files, read, hashes, strict=True), 1):
+        if sha256 in checked:
+            continue
+        if sha256 in stored:
+            row = stored[sha256]
+            checked[sha256] = CheckedImage(data, sha256, row.width, row.height, row.mime_type)
+            continue
         # The client's file name only labels error messages; it never becomes a path.
         label = f"File {number} ({(upload.filename or 'unnamed')[:100]!r})"
-        data = upload.stream.read(max_bytes + 1)
-        checked.append(check_image(data, max_bytes, max_pixels, label))
-    return checked
+        checked[sha256] = check_image(data, max_bytes, max_pixels, label)
+    return [checked[sha256] for sha256 in hashes]
 
 
 def add_samples(

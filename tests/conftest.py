@@ -203,8 +203,12 @@ class Api:
         assert response.status_code == 201, response.json
         return response.json["samples"]
 
+    def get(self, project: dict, url: str, **kwargs: Any):
+        """GET with the project's owner token, as the studio reads its own project."""
+        return self.client.get(url, headers=self.auth(project), **kwargs)
+
     def project(self, project: dict) -> dict:
-        return self.client.get(f"/api/projects/{project['id']}").json
+        return self.get(project, f"/api/projects/{project['id']}").json
 
     def save_model(self, project: dict, head: dict | None = None, **body: Any) -> dict:
         """Save a model version of the project's classes (a random head unless one is given)."""

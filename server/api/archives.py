@@ -6,8 +6,10 @@ import zipfile
 from flask import Blueprint, request, send_file
 
 from ..archive import create_project, plan_import, write_project_zip
-from ..auth import get_project, hash_token, new_token
+from ..credentials import hash_token, new_token
 from ..exports import slug
+from ..models import Project
+from ..policy import PROJECT, requires
 from ..problems import abort_problem, field_error
 from .projects import project_json
 
@@ -15,9 +17,9 @@ bp = Blueprint("archives", __name__, url_prefix="/api/projects")
 
 
 @bp.get("/<project_id>/archive")
-def download_archive(project_id: str):
+@requires("read_project", PROJECT)
+def download_archive(project: Project):
     """The whole project as a zip: a folder of pictures per class, and project.json."""
-    project = get_project(project_id, write=True)
     # A temporary file rather than memory: a project may hold hundreds of megabytes.
     out = tempfile.TemporaryFile()
     write_project_zip(project, out)
@@ -33,6 +35,7 @@ def download_archive(project_id: str):
 
 
 @bp.post("/import")
+@requires("create_project", limit="create")
 def import_archive():
     """Create a project from a zip (multipart `file`): ours, or any zip of class folders."""
     uploads = request.files.getlist("file")
@@ -44,6 +47,9 @@ def import_archive():
             plan = plan_import(archive, upload.filename or "")
     except zipfile.BadZipFile:
         abort_problem(415, "The file is not a zip archive.")
+    except (UnicodeDecodeError, ValueError, EOFError, OSError, NotImplementedError):
+        # e.g. names flagged as UTF-8 that are not, or a damaged directory
+        abort_problem(400, "The zip archive is damaged and cannot be read.")
     token = new_token()
     project = create_project(plan, hash_token(token))
     imported = {

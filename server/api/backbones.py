@@ -3,11 +3,13 @@
 from flask import Blueprint
 
 from ..backbone_files import all_backbones
+from ..policy import requires
 
 bp = Blueprint("backbones", __name__, url_prefix="/api")
 
 
 @bp.get("/backbones")
+@requires("public")
 def list_backbones():
     """Every exported backbone, and the one the studio should use by default (the newest)."""
     backbones = all_backbones()

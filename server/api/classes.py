@@ -1,12 +1,12 @@
 """Classes of a project: add, rename or move, delete."""
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..auth import get_project
 from ..db import db
 from ..models import Project, ProjectClass, Sample
+from ..policy import PROJECT, requires
 from ..problems import abort_problem, field_error
 from ..storage import delete_unreferenced
 from .common import (
@@ -49,9 +49,12 @@ def commit_names(project: Project, cls: ProjectClass, status: int = 200):
 
 
 @bp.post("")
-def add_class(project_id: str):
+@requires("edit_project", PROJECT)
+def add_class(project: Project):
     """Add a class at the end of the project's list."""
-    project = get_project(project_id, write=True)
+    most = current_app.config["MAX_CLASSES"]
+    if len(project.classes) >= most:
+        abort_problem(409, f"A project has at most {most} classes; delete one first.")
     name = text_field(json_body().get("name"), "name", CLASS_NAME_MAX)
     check_name_free(project, name)
     cls = ProjectClass(name=name, position=len(project.classes))
@@ -60,9 +63,9 @@ def add_class(project_id: str):
 
 
 @bp.patch("/<int:class_id>")
-def update_class(project_id: str, class_id: int):
+@requires("edit_project", PROJECT)
+def update_class(project: Project, class_id: int):
     """Rename a class and/or move it to another position."""
-    project = get_project(project_id, write=True)
     cls = get_class(project, class_id)
     body = json_body()
     if "name" not in body and "position" not in body:
@@ -80,9 +83,9 @@ def update_class(project_id: str, class_id: int):
 
 
 @bp.delete("/<int:class_id>")
-def delete_class(project_id: str, class_id: int):
+@requires("edit_project", PROJECT)
+def delete_class(project: Project, class_id: int):
     """Delete a class; its samples become unlabelled, or go too with ?delete_samples=true."""
-    project = get_project(project_id, write=True)
     cls = get_class(project, class_id)
     delete_samples = BOOLEANS.get(request.args.get("delete_samples", "false").lower())
     if delete_samples is None:

@@ -4,16 +4,16 @@ import re
 from datetime import datetime
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from sqlalchemy import select
 
 from ..db import db
+from ..jsonlimits import JsonRejected, loads_limited
 from ..models import Project, ProjectClass, Sample
 from ..problems import abort_problem, field_error
+from ..signed_urls import image_url
 
 CLASS_NAME_MAX = 80
-# A year: blobs and backbone files are named by their content, so they never change.
-FOREVER = 365 * 24 * 3600
 INTEGER = re.compile(r"-?[0-9]{1,18}")
 MAX_INT = 2**62  # larger ids cannot exist, and would overflow SQLite's 64-bit integers
 
@@ -24,10 +24,13 @@ def timestamp(moment: datetime) -> str:
 
 
 def json_body() -> dict[str, Any]:
-    """The request's JSON object: 415 if not sent as JSON, 400 if not a JSON object."""
+    """The request's JSON object: 415 if not sent as JSON, 400 if not a shallow JSON object."""
     if not request.is_json:
         abort_problem(415, "Send a JSON object with 'Content-Type: application/json'.")
-    body = request.get_json(silent=True)
+    try:
+        body = loads_limited(request.get_data(), current_app.config["MAX_JSON_DEPTH"])
+    except JsonRejected as error:
+        abort_problem(400, f"The request body {error}.")
     if not isinstance(body, dict):
         abort_problem(400, "The request body must be a JSON object.")
     return body
@@ -50,6 +53,14 @@ def int_field(value: Any, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_INT:
         field_error(field, "must be an integer")
     return value
+
+
+def sample_in(project: Project, sample_id: str) -> Sample:
+    """A sample of `project` named in the URL (404 when there is none)."""
+    sample = db.session.scalar(select(Sample).where(Sample.public_id == sample_id))
+    if sample is None or sample.project_id != project.id:
+        abort_problem(404, "No sample with this id in this project.")
+    return sample
 
 
 def find_class(project: Project, class_id: Any, field: str = "class_id") -> ProjectClass:
@@ -92,5 +103,5 @@ def sample_json(sample: Sample) -> dict[str, Any]:
         "mime_type": sample.mime_type,
         "source": sample.source,
         "created": timestamp(sample.created),
-        "image_url": f"/api/samples/{sample.public_id}/image",
+        "image_url": image_url(sample.public_id),
     }

@@ -8,10 +8,10 @@ from array import array
 from flask import Blueprint, Response, request
 from sqlalchemy import select
 
-from ..auth import get_project, get_sample
 from ..backbone_files import get_backbone
 from ..db import db
-from ..models import Embedding, Sample
+from ..models import Embedding, Project, Sample
+from ..policy import PROJECT, SAMPLE, requires
 from ..problems import abort_problem, field_error
 
 bp = Blueprint("embeddings", __name__, url_prefix="/api")
@@ -43,9 +43,9 @@ def check_finite(data: bytes) -> None:
 
 
 @bp.put("/samples/<sample_id>/embeddings/<backbone_id>")
-def put_embedding(sample_id: str, backbone_id: str):
+@requires("edit_project", SAMPLE)
+def put_embedding(sample: Sample, backbone_id: str):
     """Store (or replace) a sample's embedding for a backbone: raw float32 bytes."""
-    sample = get_sample(sample_id, write=True)
     size = get_backbone(backbone_id)["embedding_size"]
     if request.content_length is not None:
         vector_count(request.content_length, size)  # refuse before reading a wrong-sized body
@@ -66,9 +66,9 @@ def put_embedding(sample_id: str, backbone_id: str):
 
 
 @bp.get("/samples/<sample_id>/embeddings/<backbone_id>")
-def read_embedding(sample_id: str, backbone_id: str):
+@requires("read_project", SAMPLE)
+def read_embedding(sample: Sample, backbone_id: str):
     """A sample's embedding for a backbone, as the float32 bytes that were stored."""
-    sample = get_sample(sample_id)
     get_backbone(backbone_id)
     vectors = db.session.scalar(
         select(Embedding.vectors).where(
@@ -81,9 +81,9 @@ def read_embedding(sample_id: str, backbone_id: str):
 
 
 @bp.get("/projects/<project_id>/embeddings")
-def project_embeddings(project_id: str):
+@requires("read_project", PROJECT)
+def project_embeddings(project: Project):
     """Every stored embedding of a project's samples for one backbone, base64 by sample id."""
-    project = get_project(project_id)
     backbone_id = request.args.get("backbone")
     if not backbone_id:
         field_error("backbone", "name the backbone: ?backbone=<id>")

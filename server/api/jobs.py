@@ -7,11 +7,11 @@ project, records the job as queued and hands its id to the configured runner.
 from typing import Any
 
 from flask import Blueprint, current_app, request
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from converters.head import HeadError, parse_head
 
-from ..auth import authorize, get_project
+from .. import ratelimits
 from ..backbone_files import all_backbones, load_backbone
 from ..db import db
 from ..finetune.dataset import class_counts, trainability_problems
@@ -19,12 +19,14 @@ from ..finetune.job import ACTIVE_STATES
 from ..finetune.runner import runner_of
 from ..finetune.settings import FinetuneSettings, parse_settings
 from ..models import Job, ModelVersion, Project, new_public_id, utcnow
+from ..policy import JOB, PROJECT, requires
 from ..problems import abort_problem, field_error
 from .common import json_body, timestamp
 
 bp = Blueprint("jobs", __name__, url_prefix="/api")
 
 KIND = "finetune"
+RETRY_WHEN_QUEUE_FULL = 300
 JOBS_LISTED = 20
 START_FIELDS = {"backbone_id", "head", "head_labels"} | set(FinetuneSettings().to_json())
 
@@ -64,16 +66,6 @@ def job_json(job: Job, project: Project | None = None) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def get_job(public_id: str, write: bool = False) -> Job:
-    """The job with this id (404 if none); write=True needs its project's owner token."""
-    job = db.session.scalar(select(Job).where(Job.public_id == public_id))
-    if job is None:
-        abort_problem(404, f"No job with id {public_id!r}.")
-    if write:
-        authorize(db.session.get(Project, job.project_id))
-    return job
-
-
 def choose_backbone(value: Any) -> dict[str, Any]:
     """The backbone a job fine-tunes: the one named, else the studio's default (the newest)."""
     if value is None:
@@ -110,9 +102,9 @@ def start_head(project: Project, body: dict, class_ids: list[int], dim: int) -> 
 
 
 @bp.post("/projects/<project_id>/finetune")
-def start_finetune(project_id: str):
+@requires("edit_project", PROJECT)
+def start_finetune(project: Project):
     """Queue a fine-tuning job for the project (202); its progress is at GET /api/jobs/<id>."""
-    project = get_project(project_id, write=True)
     body = json_body() if request.get_data() else {}
     for key in body.keys() - START_FIELDS:
         field_error(key, "is not a fine-tuning setting")
@@ -127,6 +119,8 @@ def start_finetune(project_id: str):
             errors=[{"field": "samples", "message": problem} for problem in problems],
         )
     head = start_head(project, body, class_ids, backbone["embedding_size"])
+    refuse_when_queue_full()
+    ratelimits.spend("finetune", key=project.public_id)
     job = Job(
         public_id=new_public_id(),
         project_id=project.id,
@@ -161,6 +155,17 @@ def start_finetune(project_id: str):
     return job_json(job, project), 202, {"Location": f"/api/jobs/{job.public_id}"}
 
 
+def refuse_when_queue_full() -> None:
+    """503 with Retry-After when FINETUNE_QUEUE_MAX jobs are already waiting."""
+    waiting = db.session.scalar(select(func.count()).where(Job.state == "queued"))
+    if waiting >= current_app.config["FINETUNE_QUEUE_MAX"]:
+        abort_problem(
+            503,
+            "The server's fine-tuning queue is full; try again in a few minutes.",
+            {"Retry-After": str(RETRY_WHEN_QUEUE_FULL)},
+        )
+
+
 def busy_with_another(job: Job) -> bool:
     """Whether another job of the project is active; checked after inserting, under the lock."""
     other = db.session.scalar(
@@ -172,9 +177,9 @@ def busy_with_another(job: Job) -> bool:
 
 
 @bp.get("/projects/<project_id>/jobs")
-def list_jobs(project_id: str):
-    """The project's newest jobs first; whoever may read the project may read them."""
-    project = get_project(project_id)
+@requires("read_project", PROJECT)
+def list_jobs(project: Project):
+    """The project's newest jobs first."""
     jobs = db.session.scalars(
         select(Job)
         .where(Job.project_id == project.id)
@@ -185,15 +190,16 @@ def list_jobs(project_id: str):
 
 
 @bp.get("/jobs/<job_id>")
-def read_job(job_id: str):
+@requires("read_project", JOB)
+def read_job(job: Job):
     """A job's state, progress and, once it succeeded, its model."""
-    return job_json(get_job(job_id))
+    return job_json(job)
 
 
 @bp.delete("/jobs/<job_id>")
-def cancel_job(job_id: str):
+@requires("edit_project", JOB)
+def cancel_job(job: Job):
     """Cancel a queued or running job; it stops at its next step and makes no model."""
-    job = get_job(job_id, write=True)
     cancelled = db.session.execute(
         update(Job)
         .where(Job.id == job.id, Job.state.in_(ACTIVE_STATES))

@@ -6,21 +6,22 @@ string: /api/models/<id>/files/model.json?share=<token> works for a share link t
 
 from flask import Blueprint, send_file
 
+from ..models import ModelVersion
+from ..policy import MODEL, requires
 from ..problems import abort_problem
-from ..sharing import get_readable_version
 from ..storage import blob_store
 
 bp = Blueprint("model_files", __name__, url_prefix="/api")
 
 
 @bp.get("/models/<model_id>/files/<name>")
-def model_file(model_id: str, name: str):
+@requires("read_model", MODEL)
+def model_file(version: ModelVersion, name: str):
     """One TF.js file of a fine-tuned model, for its owner or a live share link (?share=)."""
-    version = get_readable_version(model_id)
     # The name is only a key of the version's artifacts: it never reaches the file system.
     sha256 = version.artifacts.get(f"tfjs/{name}")
     if sha256 is None:
-        abort_problem(404, f"Model {model_id} has no TF.js file {name!r}.")
+        abort_problem(404, f"This model has no TF.js file {name[:100]!r}.")
     mimetype = "application/json" if name.endswith(".json") else "application/octet-stream"
     response = send_file(blob_store().path(sha256), mimetype=mimetype, etag=sha256)
     # The owner's token or a revocable link decides access: shared caches must not keep it.

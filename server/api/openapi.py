@@ -1,10 +1,13 @@
 """The API described as OpenAPI 3.1, written by hand next to the views it describes."""
 
+import copy
+import re
 from http import HTTPStatus
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, current_app
 
+from ..policy import access_of, requires
 from .schemas import SCHEMAS, ref
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
@@ -29,12 +32,18 @@ CLASS_ID = param("class_id", schema={"type": "integer"}, text="The class id.")
 BACKBONE_ID = param("backbone_id", text="A backbone id from GET /api/backbones.")
 
 
+def problem_reply(code: int) -> dict[str, Any]:
+    return {
+        "description": HTTPStatus(code).phrase,
+        "content": {PROBLEM: {"schema": ref("Problem")}},
+    }
+
+
 def op(
     summary: str,
     ok: tuple[int, str | None, Any],
     params: tuple = (),
     body: tuple[str, Any] | None = None,
-    write: bool = False,
     errors: tuple[int, ...] = (404,),
 ) -> dict[str, Any]:
     """One operation: ok = (status, media type or None, schema); body = (media type, schema)."""
@@ -42,14 +51,8 @@ def op(
     success = {"description": "Success"}
     if media:
         success["content"] = {media: {"schema": schema}}
-    codes = set(errors) | ({401, 403, 404} if write else set()) | ({400} if body else set())
-    responses = {str(status): success} | {
-        str(code): {
-            "description": HTTPStatus(code).phrase,
-            "content": {PROBLEM: {"schema": ref("Problem")}},
-        }
-        for code in sorted(codes)
-    }
+    codes = set(errors) | ({400} if body else set())
+    responses = {str(status): success} | {str(code): problem_reply(code) for code in sorted(codes)}
     operation: dict[str, Any] = {
         "summary": summary,
         "parameters": list(params),
@@ -57,8 +60,6 @@ def op(
     }
     if body:
         operation["requestBody"] = {"required": True, "content": {body[0]: {"schema": body[1]}}}
-    if write:
-        operation["security"] = [{"ownerToken": []}]
     return operation
 
 
@@ -84,42 +85,45 @@ PATHS = {
         "get": op("Read a project with classes and counts.", (200, JSON, ref("Project")),
                   (PROJECT_ID,)),
         "patch": op("Rename a project.", (200, JSON, ref("Project")), (PROJECT_ID,),
-                    (JSON, ref("ProjectUpdate")), True),
-        "delete": op("Delete a project and its unshared blobs.", NO_CONTENT, (PROJECT_ID,),
-                     write=True),
+                    (JSON, ref("ProjectUpdate"))),
+        "delete": op("Delete a project and its unshared blobs.", NO_CONTENT, (PROJECT_ID,)),
     },
     "/api/projects/{project_id}/classes": {
         "post": op("Add a class.", (201, JSON, ref("Class")), (PROJECT_ID,),
-                   (JSON, ref("ClassCreate")), True, (409,)),
+                   (JSON, ref("ClassCreate")), (409,)),
     },
     "/api/projects/{project_id}/classes/{class_id}": {
         "patch": op("Rename or move a class.", (200, JSON, ref("Class")), (PROJECT_ID, CLASS_ID),
-                    (JSON, ref("ClassUpdate")), True, (409,)),
+                    (JSON, ref("ClassUpdate")), (409,)),
         "delete": op("Delete a class; its samples become unlabelled unless delete_samples=true.",
                      NO_CONTENT, (PROJECT_ID, CLASS_ID,
                                   param("delete_samples", "query", {"type": "boolean"})),
-                     write=True, errors=(400,)),
+                     errors=(400,)),
     },
     "/api/projects/{project_id}/samples": {
         "post": op("Upload images (all or none are added).", (201, JSON, SAMPLE_LIST),
-                   (PROJECT_ID,), ("multipart/form-data", ref("SampleUpload")), True, (413, 415)),
+                   (PROJECT_ID,), ("multipart/form-data", ref("SampleUpload")), (413, 415)),
         "get": op("List samples, oldest first.", (200, JSON, ref("SamplePage")),
                   (PROJECT_ID, *SAMPLES_QUERY), errors=(400, 404)),
         "patch": op("Relabel many samples.", (200, JSON, SAMPLE_LIST), (PROJECT_ID,),
-                    (JSON, ref("BulkRelabel")), True),
+                    (JSON, ref("BulkRelabel"))),
     },
     "/api/projects/{project_id}/samples/{sample_id}": {
         "patch": op("Relabel one sample.", (200, JSON, ref("Sample")), (PROJECT_ID, SAMPLE_ID),
-                    (JSON, ref("Relabel")), True),
+                    (JSON, ref("Relabel"))),
         "delete": op("Delete a sample (and its blob when unshared).", NO_CONTENT,
-                     (PROJECT_ID, SAMPLE_ID), write=True),
+                     (PROJECT_ID, SAMPLE_ID)),
     },
     "/api/samples/{sample_id}/image": {
-        "get": op("The sample's image bytes.", (200, "image/*", IMAGE), (SAMPLE_ID,)),
+        "get": op("The sample's picture, through its signed URL (a sample's image_url).",
+                  (200, "image/*", IMAGE),
+                  (SAMPLE_ID, param("expires", "query", {"type": "string"},
+                                    "When the signed URL stops working (Unix time)."),
+                   param("sig", "query", text="The URL's signature."))),
     },
     "/api/samples/{sample_id}/embeddings/{backbone_id}": {
         "put": op("Store 1 or 2 little-endian float32 vectors for a backbone.", NO_CONTENT,
-                  (SAMPLE_ID, BACKBONE_ID), ("application/octet-stream", BINARY), True, (413,)),
+                  (SAMPLE_ID, BACKBONE_ID), ("application/octet-stream", BINARY), (413,)),
         "get": op("Read the stored vectors.", (200, "application/octet-stream", BINARY),
                   (SAMPLE_ID, BACKBONE_ID)),
     },
@@ -141,7 +145,6 @@ PATHS = {
 # Models, share links and project zips (issue 4).
 MODEL_ID = param("model_id", text="The model version's public id.")
 SHARE_QUERY = param("share", "query", text="A share link's token, instead of the owner token.")
-OWNER_OR_LINK = [{"ownerToken": []}, {"shareToken": []}]
 ZIP = {"type": "string", "contentMediaType": "application/zip"}
 EXPORT_FORMAT = param(
     "format",
@@ -152,7 +155,7 @@ EXPORT_FORMAT = param(
 PATHS |= {
     "/api/projects/{project_id}/models": {
         "post": op("Save a trained head as the project's next model version.",
-                   (201, JSON, ref("Model")), (PROJECT_ID,), (JSON, ref("ModelCreate")), True,
+                   (201, JSON, ref("Model")), (PROJECT_ID,), (JSON, ref("ModelCreate")),
                    (409,)),
         "get": op("The project's model versions, newest first.", (200, JSON, ref("ModelList")),
                   (PROJECT_ID,)),
@@ -160,34 +163,34 @@ PATHS |= {
     "/api/models/{model_id}": {
         "get": op("One model version, for its owner or a live share link (?share=).",
                   (200, JSON, ref("Model")), (MODEL_ID, SHARE_QUERY),
-                  errors=(401, 403, 404, 410)) | {"security": OWNER_OR_LINK},
+                  errors=(401, 403, 404, 410)),
         "delete": op("Delete a version, its exports and the links pinned to it.", NO_CONTENT,
-                     (MODEL_ID,), write=True),
+                     (MODEL_ID,)),
     },
     "/api/models/{model_id}/publish": {
         "post": op("Publish this version: links that follow the project show it.",
-                   (200, JSON, ref("Model")), (MODEL_ID,), write=True),
+                   (200, JSON, ref("Model")), (MODEL_ID,)),
     },
     "/api/models/{model_id}/export": {
         "get": op("Download the version in one format (built on first request, then kept).",
                   (200, "application/octet-stream", BINARY), (MODEL_ID, EXPORT_FORMAT, SHARE_QUERY),
-                  errors=(400, 401, 403, 404, 409, 410)) | {"security": OWNER_OR_LINK},
+                  errors=(400, 401, 403, 404, 409, 410)),
     },
     "/api/models/{model_id}/shares": {
         "post": op("Make a read-only link /s/<token> to this version or to the published one.",
-                   (201, JSON, ref("Share")), (MODEL_ID,), (JSON, ref("ShareCreate")), True),
+                   (201, JSON, ref("Share")), (MODEL_ID,), (JSON, ref("ShareCreate"))),
     },
     "/api/projects/{project_id}/shares": {
         "get": op("The project's share links, revoked and expired ones included.",
-                  (200, JSON, ref("ShareList")), (PROJECT_ID,), write=True),
+                  (200, JSON, ref("ShareList")), (PROJECT_ID,)),
     },
     "/api/shares/{token}": {
         "delete": op("Revoke a share link; a link of another project answers 404.", NO_CONTENT,
-                     (param("token", text="The share link's token."),), write=True),
+                     (param("token", text="The share link's token."),)),
     },
     "/api/projects/{project_id}/archive": {
         "get": op("The project as a zip: a folder of pictures per class, and project.json.",
-                  (200, "application/zip", ZIP), (PROJECT_ID,), write=True),
+                  (200, "application/zip", ZIP), (PROJECT_ID,)),
     },
     "/api/projects/import": {
         "post": op("Create a project from a zip of class folders (all or nothing).",
@@ -202,7 +205,7 @@ JOB_ID = param("job_id", text="The job's public id.")
 PATHS |= {
     "/api/projects/{project_id}/finetune": {
         "post": op("Start fine-tuning the whole network on the server; 202 with the queued job.",
-                   (202, JSON, ref("Job")), (PROJECT_ID,), (JSON, ref("FinetuneCreate")), True,
+                   (202, JSON, ref("Job")), (PROJECT_ID,), (JSON, ref("FinetuneCreate")),
                    (409, 415, 422, 503)),
     },
     "/api/projects/{project_id}/jobs": {
@@ -212,34 +215,78 @@ PATHS |= {
         "get": op("A job's state, progress and, once it succeeded, its model.",
                   (200, JSON, ref("Job")), (JOB_ID,)),
         "delete": op("Cancel a queued or running job.", (200, JSON, ref("Job")), (JOB_ID,),
-                     write=True, errors=(409,)),
+                     errors=(409,)),
     },
     "/api/models/{model_id}/files/{name}": {
         "get": op("A fine-tuned model's TF.js file (model.json, weight shards).",
                   (200, "application/octet-stream", BINARY),
                   (MODEL_ID, param("name", text="model.json or a shard it names."), SHARE_QUERY),
-                  errors=(401, 403, 404, 410)) | {"security": OWNER_OR_LINK},
+                  errors=(401, 403, 404, 410)),
     },
 }  # fmt: skip
 
 
+# Which credentials satisfy each action of server/policy.py, and the errors a refusal gets.
+# Every route that takes a credential may also answer 429 after too many wrong ones.
+SECURITY: dict[str, tuple[list[dict[str, list]], tuple[int, ...]]] = {
+    "public": ([], ()),
+    "create_project": ([], (429,)),
+    "read_project": ([{"ownerToken": []}], (401, 403, 404, 429)),
+    "edit_project": ([{"ownerToken": []}], (401, 403, 404, 429)),
+    "read_model": ([{"ownerToken": []}, {"shareToken": []}], (401, 403, 404, 410, 429)),
+    "view_image": ([{"signedUrl": []}, {"ownerToken": []}], (401, 403, 404, 429)),
+}
+
+
+def openapi_path(rule: str) -> str:
+    """/api/projects/<project_id>/classes/<int:class_id> -> /api/projects/{project_id}/..."""
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def with_security(paths: dict[str, Any]) -> dict[str, Any]:
+    """The paths with each operation's `security` and refusals, read from the routes' own
+    access declarations (server/policy.py), so the document cannot disagree with the code."""
+    paths = copy.deepcopy(paths)
+    for rule in current_app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/"):
+            continue
+        access = access_of(rule.endpoint)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            operation = paths.get(openapi_path(rule.rule), {}).get(method.lower())
+            if operation is None or access is None:
+                continue  # tests/test_openapi.py fails on either
+            security, refusals = SECURITY[access.action]
+            operation["security"] = security
+            for code in refusals:
+                operation["responses"].setdefault(str(code), problem_reply(code))
+    return paths
+
+
 def openapi_document() -> dict[str, Any]:
-    """The whole OpenAPI document."""
+    """The whole OpenAPI document (built inside the app, whose routes it reads)."""
     return {
         "openapi": "3.1.0",
         "info": {"title": "Snapclass API", "version": "1"},
-        "paths": PATHS,
+        "paths": with_security(PATHS),
         "components": {
             "schemas": SCHEMAS,
             "securitySchemes": {
                 "ownerToken": {"type": "http", "scheme": "bearer"},
                 "shareToken": {"type": "apiKey", "in": "query", "name": "share"},
+                "signedUrl": {
+                    "type": "apiKey",
+                    "in": "query",
+                    "name": "sig",
+                    "description": "A picture's signed URL (image_url of a sample): sig and "
+                    "expires, valid for IMAGE_URL_SECONDS.",
+                },
             },
         },
     }
 
 
 @bp.get("/openapi.json")
+@requires("public")
 def openapi_json():
     """This API, described as OpenAPI 3.1."""
     return openapi_document()

@@ -2,12 +2,13 @@
 
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, current_app
 from sqlalchemy import select
 
-from ..auth import get_project, hash_token, new_token
+from ..credentials import hash_token, new_token
 from ..db import db
 from ..models import ModelVersion, Project, ProjectClass, Sample
+from ..policy import PROJECT, requires
 from ..problems import field_error
 from ..storage import delete_unreferenced, delete_unreferenced_artifacts
 from .common import (
@@ -42,6 +43,9 @@ def class_names(value: Any) -> list[str]:
         return []
     if not isinstance(value, list):
         field_error("classes", "must be a list of class names")
+    most = current_app.config["MAX_CLASSES"]
+    if len(value) > most:
+        field_error("classes", f"a project has at most {most} classes")
     names = [text_field(name, "classes", CLASS_NAME_MAX) for name in value]
     if len(set(names)) != len(names):
         field_error("classes", "class names must be different from each other")
@@ -49,6 +53,7 @@ def class_names(value: Any) -> list[str]:
 
 
 @bp.post("")
+@requires("create_project", limit="create")
 def create_project():
     """Create a project; the response holds its owner token, shown this once only."""
     body = json_body()
@@ -64,24 +69,25 @@ def create_project():
 
 
 @bp.get("/<project_id>")
-def read_project(project_id: str):
-    """A project with its classes and sample counts; anyone with the id may read it."""
-    return project_json(get_project(project_id))
+@requires("read_project", PROJECT)
+def read_project(project: Project):
+    """A project with its classes and sample counts."""
+    return project_json(project)
 
 
 @bp.patch("/<project_id>")
-def rename_project(project_id: str):
+@requires("edit_project", PROJECT)
+def rename_project(project: Project):
     """Change a project's title."""
-    project = get_project(project_id, write=True)
     project.title = text_field(json_body().get("title"), "title", TITLE_MAX)
     db.session.commit()
     return project_json(project)
 
 
 @bp.delete("/<project_id>")
-def delete_project(project_id: str):
+@requires("edit_project", PROJECT)
+def delete_project(project: Project):
     """Delete a project, its rows, its models' files, and the images no other project uses."""
-    project = get_project(project_id, write=True)
     blobs = set(db.session.scalars(select(Sample.sha256).where(Sample.project_id == project.id)))
     artifacts = db.session.scalars(
         select(ModelVersion.artifacts).where(ModelVersion.project_id == project.id)

@@ -3,13 +3,14 @@
 from flask import Blueprint, request, send_file
 from sqlalchemy import func, select
 
-from ..auth import get_project, get_sample
 from ..db import db
 from ..models import Project, Sample
+from ..policy import PROJECT, SAMPLE, requires
 from ..problems import abort_problem, field_error
+from ..signed_urls import seconds_left
 from ..storage import blob_store, delete_unreferenced
 from ..uploads import add_samples, checked_uploads
-from .common import FOREVER, find_class, int_field, json_body, sample_json
+from .common import find_class, int_field, json_body, sample_in, sample_json
 
 bp = Blueprint("samples", __name__, url_prefix="/api")
 
@@ -20,15 +21,15 @@ MAX_BULK_IDS = 5000
 
 
 @bp.post("/projects/<project_id>/samples")
-def upload_samples(project_id: str):
+@requires("edit_project", PROJECT)
+def upload_samples(project: Project):
     """Add images (multipart 'file' parts) with an optional class_id and source."""
-    project = get_project(project_id, write=True)
     class_id = request.form.get("class_id", "")
     class_id = find_class(project, class_id).id if class_id not in ("", "null") else None
     source = request.form.get("source", "upload")
     if source not in SOURCES:
         field_error("source", "must be 'webcam' or 'upload'")
-    samples = add_samples(project, checked_uploads(), class_id, source)
+    samples = add_samples(project, checked_uploads(project), class_id, source)
     return {"samples": [sample_json(sample) for sample in samples]}, 201
 
 
@@ -43,9 +44,9 @@ def page_args() -> tuple[int, int]:
 
 
 @bp.get("/projects/<project_id>/samples")
-def list_samples(project_id: str):
+@requires("read_project", PROJECT)
+def list_samples(project: Project):
     """A page of the project's samples, oldest first, optionally of one class or unlabelled."""
-    project = get_project(project_id)
     page, per_page = page_args()
     query = select(Sample).where(Sample.project_id == project.id)
     class_id = request.args.get("class_id")
@@ -69,19 +70,19 @@ def new_class_id(project: Project, body: dict) -> int | None:
 
 
 @bp.patch("/projects/<project_id>/samples/<sample_id>")
-def relabel_sample(project_id: str, sample_id: str):
+@requires("edit_project", PROJECT)
+def relabel_sample(project: Project, sample_id: str):
     """Move one sample to another class, or to unlabelled with class_id null."""
-    project = get_project(project_id, write=True)
-    sample = get_sample(sample_id, project=project)
+    sample = sample_in(project, sample_id)
     sample.class_id = new_class_id(project, json_body())
     db.session.commit()
     return sample_json(sample)
 
 
 @bp.patch("/projects/<project_id>/samples")
-def relabel_samples(project_id: str):
+@requires("edit_project", PROJECT)
+def relabel_samples(project: Project):
     """Move many samples (by id) to one class, or to unlabelled; all of them or none."""
-    project = get_project(project_id, write=True)
     body = json_body()
     ids = body.get("ids")
     if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
@@ -103,10 +104,10 @@ def relabel_samples(project_id: str):
 
 
 @bp.delete("/projects/<project_id>/samples/<sample_id>")
-def delete_sample(project_id: str, sample_id: str):
+@requires("edit_project", PROJECT)
+def delete_sample(project: Project, sample_id: str):
     """Delete a sample, and its image blob unless another project has the same image."""
-    project = get_project(project_id, write=True)
-    sample = get_sample(sample_id, project=project)
+    sample = sample_in(project, sample_id)
     db.session.delete(sample)
     delete_unreferenced({sample.sha256})
     db.session.commit()
@@ -114,13 +115,16 @@ def delete_sample(project_id: str, sample_id: str):
 
 
 @bp.get("/samples/<sample_id>/image")
-def sample_image(sample_id: str):
-    """The sample's stored image bytes; cached for good, since they never change."""
-    sample = get_sample(sample_id)
+@requires("view_image", SAMPLE)
+def sample_image(sample: Sample):
+    """The sample's picture, through its signed URL (or with the owner token)."""
     path = blob_store().path(sample.sha256)
     if not path.is_file():
         abort_problem(404, "This sample's image is missing from the store.")
-    response = send_file(path, mimetype=sample.mime_type, etag=sample.sha256, max_age=FOREVER)
-    response.cache_control.public = True
-    response.cache_control.immutable = True
+    response = send_file(path, mimetype=sample.mime_type, etag=sample.sha256)
+    # A child's photo: only this browser may keep it, and only while its URL is valid, so a
+    # school proxy never holds a picture that was deleted.
+    expires = request.args.get("expires")
+    response.cache_control.private = True
+    response.cache_control.max_age = seconds_left(expires) if expires else 0
     return response

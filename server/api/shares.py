@@ -6,20 +6,17 @@ from typing import Any
 from flask import Blueprint, request
 from sqlalchemy import select
 
-from ..auth import CHALLENGE, bearer_token, get_project, hash_token
 from ..db import db
 from ..models import ModelVersion, Project, ShareLink, utcnow
-from ..problems import abort_problem, field_error
+from ..policy import MODEL, PROJECT, SHARE_LINK, requires
+from ..problems import field_error
 from ..sharing import (
-    NO_SUCH_LINK,
-    find_link,
     link_state,
     new_share_token,
     published_version,
     shown_version,
     version_summary,
 )
-from ..sharing import get_version as get_model_version
 from .common import int_field, json_body, timestamp
 
 bp = Blueprint("shares", __name__, url_prefix="/api")
@@ -45,9 +42,9 @@ def share_json(link: ShareLink) -> dict[str, Any]:
 
 
 @bp.post("/models/<model_id>/shares")
-def create_share(model_id: str):
+@requires("edit_project", MODEL)
+def create_share(version: ModelVersion):
     """Make a read-only link to this version, or to whichever version is published."""
-    version = get_model_version(model_id, write=True)
     body = json_body() if request.content_length else {}
     follow = body.get("follow_published", False)
     if not isinstance(follow, bool):
@@ -73,9 +70,9 @@ def create_share(model_id: str):
 
 
 @bp.get("/projects/<project_id>/shares")
-def list_shares(project_id: str):
+@requires("edit_project", PROJECT)
+def list_shares(project: Project):
     """The project's share links, newest first, revoked and expired ones included."""
-    project = get_project(project_id, write=True)
     links = db.session.scalars(
         select(ShareLink)
         .where(ShareLink.project_id == project.id)
@@ -85,23 +82,11 @@ def list_shares(project_id: str):
 
 
 @bp.delete("/shares/<token>")
-def revoke_share(token: str):
+@requires("edit_project", SHARE_LINK, hidden=True)
+def revoke_share(link: ShareLink):
     """Revoke a link: its page and model files answer 410 Gone from now on."""
-    # Only an owner token may ask, and a link of another project looks like no link at all,
-    # so this route cannot tell a guesser which tokens exist.
-    owner_token = bearer_token()
-    if owner_token is None:
-        abort_problem(
-            401, "Send the project's owner token as 'Authorization: Bearer <token>'.", CHALLENGE
-        )
-    project = db.session.scalar(
-        select(Project).where(Project.owner_token_sha256 == hash_token(owner_token))
-    )
-    if project is None:
-        abort_problem(401, "The owner token is not valid.", CHALLENGE)
-    link = find_link(token)
-    if link is None or link.project_id != project.id:
-        abort_problem(404, NO_SUCH_LINK)
+    # Another project's owner is told no such link exists, so this route cannot tell a guesser
+    # which tokens exist.
     if link.revoked is None:
         link.revoked = utcnow()
         db.session.commit()

@@ -3,18 +3,19 @@
 import json
 from typing import Any
 
-from flask import Blueprint, request, send_file
-from sqlalchemy import select
+from flask import Blueprint, current_app, request, send_file
+from sqlalchemy import func, select
 
 from converters.head import HeadError, parse_head
 
-from ..auth import get_project
 from ..backbone_files import load_backbone
+from ..credentials import current_credential
 from ..db import db
 from ..exports import FORMATS, export_blob, export_filename, export_links
 from ..models import ModelVersion, Project, ProjectClass
+from ..policy import MODEL, PROJECT, requires
 from ..problems import abort_problem, field_error
-from ..sharing import get_readable_version, get_version
+from ..sharing import public_metrics
 from ..storage import blob_store, delete_unreferenced_artifacts
 from ..versions import add_next_version
 from .common import CLASS_NAME_MAX, int_field, json_body, text_field, timestamp
@@ -27,6 +28,7 @@ MAX_RECORD_BYTES = 16 * 1024
 
 
 def version_json(version: ModelVersion, project: Project | None = None) -> dict[str, Any]:
+    """A version as its project's owner sees it; a share link's holder sees `shared_json`."""
     project = project or db.session.get(Project, version.project_id)
     return {
         "id": version.public_id,
@@ -38,7 +40,23 @@ def version_json(version: ModelVersion, project: Project | None = None) -> dict[
         "metrics": version.metrics,
         "published": version.published,
         "created": timestamp(version.created),
-        "exports": export_links(project, version, request.args.get("share")),
+        "exports": export_links(project, version),
+    }
+
+
+def shared_json(version: ModelVersion, share: str) -> dict[str, Any]:
+    """A version as a share link shows it: no id of a class, sample, job or project."""
+    project = db.session.get(Project, version.project_id)
+    return {
+        "id": version.public_id,
+        "number": version.number,
+        "tier": version.tier,
+        "backbone_id": version.backbone_id,
+        "labels": [{"name": label["name"]} for label in version.labels],
+        "metrics": public_metrics(version.metrics),
+        "published": version.published,
+        "created": timestamp(version.created),
+        "exports": export_links(project, version, share),
     }
 
 
@@ -72,9 +90,13 @@ def small_record(value: Any, field: str) -> dict:
 
 
 @bp.post("/projects/<project_id>/models")
-def save_version(project_id: str):
+@requires("edit_project", PROJECT)
+def save_version(project: Project):
     """Save a trained head as the project's next version (the first one is also published)."""
-    project = get_project(project_id, write=True)
+    most = current_app.config["MAX_MODEL_VERSIONS"]
+    saved = db.session.scalar(select(func.count()).where(ModelVersion.project_id == project.id))
+    if saved >= most:
+        abort_problem(409, f"A project keeps at most {most} model versions; delete an old one.")
     body = json_body()
     backbone_id = body.get("backbone_id")
     backbone = load_backbone(backbone_id) if isinstance(backbone_id, str) else None
@@ -107,9 +129,9 @@ def save_version(project_id: str):
 
 
 @bp.get("/projects/<project_id>/models")
-def list_versions(project_id: str):
-    """A project's versions, newest first; readable by whoever may read the project."""
-    project = get_project(project_id)
+@requires("read_project", PROJECT)
+def list_versions(project: Project):
+    """A project's versions, newest first."""
     versions = db.session.scalars(
         select(ModelVersion)
         .where(ModelVersion.project_id == project.id)
@@ -119,15 +141,18 @@ def list_versions(project_id: str):
 
 
 @bp.get("/models/<model_id>")
-def read_version(model_id: str):
+@requires("read_model", MODEL)
+def read_version(version: ModelVersion):
     """One version, for its owner or for a live share link to it (?share=<token>)."""
-    return version_json(get_readable_version(model_id))
+    if current_credential().kind == "share":
+        return shared_json(version, request.args["share"])
+    return version_json(version)
 
 
 @bp.post("/models/<model_id>/publish")
-def publish_version(model_id: str):
+@requires("edit_project", MODEL)
+def publish_version(version: ModelVersion):
     """Make this version the published one: links that follow the project show it from now on."""
-    version = get_version(model_id, write=True)
     for other in db.session.scalars(
         select(ModelVersion).where(
             ModelVersion.project_id == version.project_id, ModelVersion.published.is_(True)
@@ -141,9 +166,9 @@ def publish_version(model_id: str):
 
 
 @bp.delete("/models/<model_id>")
-def delete_version(model_id: str):
+@requires("edit_project", MODEL)
+def delete_version(version: ModelVersion):
     """Delete a version, its exports and the links pinned to it."""
-    version = get_version(model_id, write=True)
     blobs = set(version.artifacts.values())
     db.session.delete(version)
     delete_unreferenced_artifacts(blobs)
@@ -152,9 +177,9 @@ def delete_version(model_id: str):
 
 
 @bp.get("/models/<model_id>/export")
-def export_version(model_id: str):
+@requires("read_model", MODEL)
+def export_version(version: ModelVersion):
     """Download the version in one format (built on first request, then kept)."""
-    version = get_readable_version(model_id)
     fmt = request.args.get("format", "")
     if fmt not in FORMATS:
         field_error("format", f"must be one of {', '.join(FORMATS)}")

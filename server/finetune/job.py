@@ -22,7 +22,7 @@ from converters.head import HeadError, parse_head
 from ..backbone_files import load_backbone
 from ..db import db
 from ..models import Job, ModelVersion, Project, utcnow
-from ..storage import blob_store, delete_unreferenced_artifacts
+from ..storage import blob_store, delete_unreferenced_artifacts, work_root
 from ..versions import add_next_version
 from . import FinetuneError
 from .dataset import load_labelled, trainability_problems
@@ -30,6 +30,7 @@ from .settings import FinetuneSettings
 
 ACTIVE_STATES = ("queued", "running")
 RESTART_REASON = "the server restarted while this job was running; start it again"
+QUEUED_RESTART_REASON = "the server restarted before this job started; start it again"
 log = logging.getLogger(__name__)
 
 
@@ -150,7 +151,7 @@ def _export(model) -> dict[str, bytes]:
     """{"keras": .keras bytes, "tfjs/<file>": bytes...}: exported with TensorFlow."""
     from .export import export_files
 
-    with tempfile.TemporaryDirectory(prefix="snapclass-finetune-") as work:
+    with tempfile.TemporaryDirectory(prefix="snapclass-finetune-", dir=work_root()) as work:
         return export_files(model, Path(work))
 
 

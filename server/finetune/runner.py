@@ -22,7 +22,7 @@ from sqlalchemy import inspect, select, update
 
 from ..db import db
 from ..models import Job, utcnow
-from .job import ACTIVE_STATES, RESTART_REASON, run_job
+from .job import ACTIVE_STATES, QUEUED_RESTART_REASON, RESTART_REASON, run_job
 
 TASK_NAME = "snapclass.finetune"
 EXTENSION = "snapclass.jobs"
@@ -79,20 +79,22 @@ class EmbeddedRunner:
                 self.release(job_id)
 
     def recover_interrupted(self) -> None:
-        """Mark failed the jobs left queued or running by a process that is gone."""
+        """Mark failed, each with its true reason, the jobs left queued or running by a process
+        that is gone."""
         with self.app.app_context():
             if not inspect(db.engine).has_table(Job.__tablename__):
                 return  # a database not yet migrated has no jobs
-            active = db.session.scalars(
-                select(Job.public_id).where(Job.state.in_(ACTIVE_STATES))
+            active = db.session.execute(
+                select(Job.public_id, Job.state).where(Job.state.in_(ACTIVE_STATES))
             ).all()
-            for job_id in active:
+            for job_id, state in active:
                 if self._owner_is_alive(job_id):
                     continue
+                reason = QUEUED_RESTART_REASON if state == "queued" else RESTART_REASON
                 db.session.execute(
                     update(Job)
                     .where(Job.public_id == job_id, Job.state.in_(ACTIVE_STATES))
-                    .values(state="failed", error=RESTART_REASON, finished=utcnow())
+                    .values(state="failed", error=reason, finished=utcnow())
                 )
                 db.session.commit()
                 self.lock_path(job_id).unlink(missing_ok=True)

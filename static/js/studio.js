@@ -90,6 +90,7 @@ async function Studio(el, projectId) {
   const trainer = TrainPanel(trainEl, {
     getTrainingData: () => ({ classes: state.classes, samples: trainingSamples() }),
     showSamples: (ids) => selectOnly(ids),
+    imageUrl: (id) => [...state.samples.values()].find((s) => s.id === id)?.url ?? '',
     onTrained: () => {
       preview.update(previewState());
       models.update();
@@ -164,6 +165,8 @@ async function Studio(el, projectId) {
       classId: sample.class_id,
       sha256: sample.sha256,
       url: existing?.url ?? sample.image_url,
+      // The picture's signed URL, valid for a while: the embedder fetches it when it must.
+      imageUrl: sample.image_url,
       status: 'saved',
     });
     return state.samples.get(key);
@@ -171,7 +174,7 @@ async function Studio(el, projectId) {
 
   function embedSample(sample, image) {
     embedder
-      ?.request({ id: sample.id, sha256: sample.sha256, image_url: `/api/samples/${sample.id}/image` }, image)
+      ?.request({ id: sample.id, sha256: sample.sha256, image_url: sample.imageUrl }, image)
       .then(() => trainer.update(trainingState()))
       .catch((error) => showNotice(t('error', { reason: error.message })));
   }
@@ -499,18 +502,20 @@ async function Studio(el, projectId) {
 
   // Loading, once every listener is in place.
   async function load() {
+    // Pictures are private: without the owner link there is nothing to ask the server for.
+    if (!ownerToken) {
+      showNotice(t('needOwnerLink'));
+      return;
+    }
     try {
       await loadProject();
     } catch (error) {
-      showNotice(error instanceof ApiError && error.status === 404 ? t('projectNotFound') : t('error', { reason: error.message }));
+      const key = { 404: 'projectNotFound', 401: 'needOwnerLink', 403: 'wrongOwnerLink' }[error instanceof ApiError && error.status];
+      showNotice(key ? t(key) : t('error', { reason: error.message }));
       return;
     }
-    if (ownerToken) {
-      rememberProject({ id: projectId, title: state.project.title, ownerToken });
-      linkBox.value = editLink(projectId, ownerToken);
-    } else {
-      showNotice(t('readOnly'));
-    }
+    rememberProject({ id: projectId, title: state.project.title, ownerToken });
+    linkBox.value = editLink(projectId, ownerToken);
     update();
     await startModel();
   }

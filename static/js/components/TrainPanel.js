@@ -12,7 +12,7 @@ const SETTINGS = [
   { key: 'learningRate', label: 'learningRate', min: 0.00001, max: 1, step: 'any' },
 ];
 
-export function TrainPanel(el, { getTrainingData, showSamples, onTrained }) {
+export function TrainPanel(el, { getTrainingData, showSamples, imageUrl, onTrained }) {
   el.classList.add('train-panel');
   const trainButton = h('button', { type: 'button', class: 'primary train' }, t('train'));
   const stopButton = h('button', { type: 'button', hidden: true }, t('stopTraining'));
@@ -128,7 +128,7 @@ export function TrainPanel(el, { getTrainingData, showSamples, onTrained }) {
                       const ids = confusion.ids[actual][guess];
                       cellPictures.replaceChildren(
                         h('p', {}, t('cellSamples', { count, actual: names[actual], predicted: names[guess] })),
-                        ...ids.map((id) => h('img', { src: `/api/samples/${encodeURIComponent(id)}/image`, alt: '', dataset: { sampleId: id } })),
+                        ...ids.map((id) => h('img', { src: imageUrl(id), alt: '', dataset: { sampleId: id } })),
                       );
                       showSamples(ids);
                     },

@@ -1,0 +1,99 @@
+"""Clean up after crashes: half-written blobs, blobs no row uses, stale work folders.
+
+A process killed in the middle of a write leaves a `.tmp-*` file beside the blobs; one killed
+between writing a blob and committing its row leaves a blob that nothing references; one killed
+during an export or a fine-tuning job leaves its folder under <DATA_DIR>/work. The sweep runs at
+start-up and then every CLEANUP_INTERVAL_SECONDS (a thread of the app; `flask --app server
+sweep` for cron). Only files older than a grace period are touched, so a write in progress in
+another process (whose row is not committed yet) is never mistaken for an orphan.
+"""
+
+import logging
+import shutil
+import threading
+import time
+from dataclasses import dataclass
+
+import click
+from flask import Flask
+from sqlalchemy import inspect, select
+
+from .db import db
+from .models import ModelVersion, Sample
+from .storage import blob_store, work_root
+
+BLOB_GRACE_SECONDS = 3600
+WORK_GRACE_SECONDS = 24 * 3600
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SweepReport:
+    temporary_files: int = 0
+    orphan_blobs: int = 0
+    work_folders: int = 0
+
+
+def referenced_blobs() -> set[str]:
+    """Every blob a row names: sample pictures and model artifacts."""
+    used = set(db.session.scalars(select(Sample.sha256)))
+    for artifacts in db.session.scalars(select(ModelVersion.artifacts)):
+        used.update((artifacts or {}).values())
+    return used
+
+
+def sweep(now: float | None = None) -> SweepReport:
+    """Remove what crashed processes left behind, older than the grace periods."""
+    now = time.time() if now is None else now
+    report = SweepReport()
+    if not inspect(db.engine).has_table(Sample.__tablename__):
+        return report  # a database not yet migrated
+    store = blob_store()
+    entries = list(store.entries())
+    # Read the references after listing: a blob written after the listing is not in it.
+    used = referenced_blobs()
+    for name, modified, temporary in entries:
+        if now - modified < BLOB_GRACE_SECONDS:
+            continue
+        if temporary:
+            store.delete_temporary(name)
+            report.temporary_files += 1
+        elif name not in used:
+            store.delete(name)
+            report.orphan_blobs += 1
+    for folder in work_root().iterdir():
+        if now - folder.stat().st_mtime >= WORK_GRACE_SECONDS:
+            shutil.rmtree(folder, ignore_errors=True)
+            report.work_folders += 1
+    db.session.remove()
+    return report
+
+
+def _sweep_forever(app: Flask, interval: int) -> None:
+    while True:
+        time.sleep(interval)
+        try:
+            with app.app_context():
+                sweep()
+        except Exception:  # the thread must outlive a failed sweep
+            log.exception("clean-up sweep failed")
+
+
+def init_app(app: Flask) -> None:
+    """Sweep once now, then every CLEANUP_INTERVAL_SECONDS in a daemon thread (0: never)."""
+    with app.app_context():
+        sweep()
+    interval = app.config["CLEANUP_INTERVAL_SECONDS"]
+    if interval > 0 and not app.testing:
+        threading.Thread(
+            target=_sweep_forever, args=(app, interval), name="snapclass-sweep", daemon=True
+        ).start()
+
+    @app.cli.command("sweep")
+    def sweep_command():
+        """Remove half-written blobs, unreferenced blobs and stale work folders."""
+        report = sweep()
+        click.echo(
+            f"removed {report.temporary_files} temporary files, {report.orphan_blobs} "
+            f"unreferenced blobs, {report.work_folders} stale work folders"
+        )

@@ -1,0 +1,50 @@
+"""Signed, expiring picture URLs, like an object store's pre-signed URLs.
+
+A picture's URL carries `expires` (a Unix time) and `sig`, an HMAC-SHA256 over the sample id and
+that time with the server's secret key, so an `<img>` tag can show a private picture without
+sending a header, and a copied URL stops working after a while (an hour by default). Expiry
+times are rounded up to a step, so a page that lists the same pictures twice gets the same URLs
+and the browser's cache is reused.
+"""
+
+import base64
+import hashlib
+import hmac
+import math
+import time
+
+from flask import current_app
+
+ROUNDING_SECONDS = 600
+BAD_SIGNATURE = "This picture link is not valid."
+EXPIRED = "This picture link has expired: reload the page to get a new one."
+
+
+def _signature(sample_id: str, expires: int) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, f"image:{sample_id}:{expires}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def image_url(sample_id: str, now: float | None = None) -> str:
+    """A URL of the sample's picture that works, without a token, for IMAGE_URL_SECONDS."""
+    now = time.time() if now is None else now
+    lifetime = current_app.config["IMAGE_URL_SECONDS"]
+    expires = math.ceil((now + lifetime) / ROUNDING_SECONDS) * ROUNDING_SECONDS
+    return f"/api/samples/{sample_id}/image?expires={expires}&sig={_signature(sample_id, expires)}"
+
+
+def check(sample_id: str, expires: str, signature: str, now: float | None = None) -> str | None:
+    """None when the signature is good and current; else why not (BAD_SIGNATURE or EXPIRED)."""
+    if not expires.isdigit() or len(expires) > 12:
+        return BAD_SIGNATURE
+    if not hmac.compare_digest(_signature(sample_id, int(expires)), signature):
+        return BAD_SIGNATURE
+    now = time.time() if now is None else now
+    return EXPIRED if int(expires) <= now else None
+
+
+def seconds_left(expires: str, now: float | None = None) -> int:
+    """How long a checked URL stays valid: what a browser may cache it for."""
+    now = time.time() if now is None else now
+    return max(0, int(expires) - int(now))
