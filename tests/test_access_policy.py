@@ -17,6 +17,8 @@ from sqlalchemy import select
 from server.db import db
 from server.models import Job, ModelVersion
 from server.policy import access_of
+from server.signed_urls import EXPIRED, image_url
+from server.signed_urls import check as check_signature
 
 from .conftest import Api, assert_problem, queued_job
 
@@ -122,8 +124,10 @@ def check(response, expected, label: str) -> None:
     status = response.status_code
     if expected == OK:
         refused = status in (401, 403, 410) or (
-            status == 404 and REFUSAL_DETAILS.match((response.get_json(silent=True) or {})
-                                                    .get("detail", ""))  # fmt: skip
+            status == 404
+            and REFUSAL_DETAILS.match(
+                (response.get_json(silent=True) or {}).get("detail", "")
+            )  # fmt: skip
         )
         assert not refused and status < 500, f"{label}: {status} {response.get_data()[:200]}"
     else:
@@ -207,15 +211,11 @@ def test_an_expired_picture_url_is_refused(make_app, image):
     (sample,) = api.add_samples(project, image())
     expires = int(dict(parse_qsl(urlsplit(sample["image_url"]).query))["expires"])
     with app.test_request_context():
-        from server.signed_urls import EXPIRED, check as check_signature
-
         sig = dict(parse_qsl(urlsplit(sample["image_url"]).query))["sig"]
         assert check_signature(sample["id"], str(expires), sig, now=expires + 1) == EXPIRED
         assert check_signature(sample["id"], str(expires), sig, now=expires - 1) is None
     # A URL signed for a time already past: the signature is good, but it has expired.
     with app.test_request_context():
-        from server.signed_urls import image_url
-
         old = image_url(sample["id"], now=time.time() - 3 * 3600)
     body = assert_problem(client.get(old), 403)
     assert "expired" in body["detail"]

@@ -3,6 +3,7 @@
 from flask import Blueprint, request, send_file
 from sqlalchemy import func, select
 
+from ..credentials import current_credential
 from ..db import db
 from ..models import Project, Sample
 from ..policy import PROJECT, SAMPLE, requires
@@ -124,7 +125,7 @@ def sample_image(sample: Sample):
     response = send_file(path, mimetype=sample.mime_type, etag=sample.sha256)
     # A child's photo: only this browser may keep it, and only while its URL is valid, so a
     # school proxy never holds a picture that was deleted.
-    expires = request.args.get("expires")
+    signed = current_credential().kind == "signed_image"
     response.cache_control.private = True
-    response.cache_control.max_age = seconds_left(expires) if expires else 0
+    response.cache_control.max_age = seconds_left(request.args["expires"]) if signed else 0
     return response

@@ -221,7 +221,7 @@ SCHEMAS |= {
         kind={"enum": ["finetune"]},
         state={"enum": ["queued", "running", "succeeded", "failed", "cancelled"]},
         settings=ref("FinetuneSettings"),
-        backbone_id=STRING,
+        backbone_id={"type": ["string", "null"]},
         starts_from={"enum": ["browser head", "class means"]},
         progress=obj(
             (),

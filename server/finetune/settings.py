@@ -31,7 +31,7 @@ class FinetuneSettings:
 
 CHOICES: dict[str, tuple] = {"input_size": INPUT_SIZES, "precision": PRECISIONS}
 RANGES: dict[str, tuple] = {
-    "epochs": (1, 200),
+    "epochs": (1, 100),
     "batch_size": (1, 256),
     "learning_rate": (1e-6, 0.1),
     "unfreeze_blocks": (0, 16),
