@@ -516,6 +516,8 @@ async function Studio(el, projectId) {
     }
     rememberProject({ id: projectId, title: state.project.title, ownerToken });
     linkBox.value = editLink(projectId, ownerToken);
+    models.refresh();
+    finetune.load();
     update();
     await startModel();
   }

@@ -88,8 +88,9 @@ def test_student_sorts_pictures_between_classes(page: Page, live_server, tmp_pat
         expect(saved_thumbs(cards.nth(i))).to_have_count(count)
 
     # The server agrees.
-    project_id = page.url.split("/p/")[1].split("#")[0]
-    project = page.request.get(f"{live_server.url}/api/projects/{project_id}").json()
+    project_id, fragment = page.url.split("/p/")[1].split("#")
+    owner = {"Authorization": f"Bearer {fragment.removeprefix('owner=')}"}
+    project = page.request.get(f"{live_server.url}/api/projects/{project_id}", headers=owner).json()
     assert {c["name"]: c["sample_count"] for c in project["classes"]} == expected
     assert project["unlabelled_count"] == 0
 

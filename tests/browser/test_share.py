@@ -6,7 +6,7 @@ share page and the export snippets, and never run.
 
 import os
 from pathlib import Path
-from urllib.request import urlopen
+from urllib.request import Request, urlopen
 
 from playwright.sync_api import Browser, Page, expect
 
@@ -140,5 +140,8 @@ def test_student_shares_a_model_by_link_and_revokes_it(
 
     studio.context.close()
     assert not console_errors, "\n".join(console_errors)
-    with urlopen(f"{live_server.url}/api/projects/{project['id']}") as answer:
+    owner = {"Authorization": f"Bearer {project['owner_token']}"}
+    with urlopen(
+        Request(f"{live_server.url}/api/projects/{project['id']}", headers=owner)
+    ) as answer:
         assert answer.status == 200  # the project itself is untouched

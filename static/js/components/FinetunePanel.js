@@ -129,9 +129,10 @@ export function FinetunePanel(el, { api, canWrite, getQuick, onChange }) {
   startButton.addEventListener('click', start);
   cancelButton.addEventListener('click', cancel);
   useButton.addEventListener('click', toggleUse);
-  load();
 
   return {
+    // The studio calls load() once the project is open.
+    load,
     update: draw,
     // The server model's predictor while the preview uses it, with its labels ({class_id, name}).
     predictor: () => (using && server ? { labels: server.model.labels, predict: (input) => server.predictor.predict(input) } : null),

@@ -196,9 +196,9 @@ export function ModelPanel(el, { api, canWrite, getTrained }) {
   saveButton.addEventListener('click', save);
   createShare.addEventListener('click', share);
   archiveButton.addEventListener('click', downloadProject);
-  refresh();
 
-  // The studio calls update() when training ends or the classes change.
+  // The studio calls refresh() once the project is open, and update() when training ends or
+  // the classes change.
   return { update: draw, refresh };
 }
 
