@@ -168,7 +168,7 @@ def run_finetune(server: BenchServer, embeddings: Embeddings, support, test) -> 
     job = answer.json
     while job["state"] in ("queued", "running"):
         time.sleep(2)
-        job = api.client.get(f"/api/jobs/{job['id']}").json
+        job = api.client.get(f"/api/jobs/{job['id']}", headers=api.auth(project)).json
     if job["state"] != "succeeded":
         raise RuntimeError(f"the fine-tuning job ended {job['state']}: {job['error']}")
     wall_ms = 1000 * (time.monotonic() - began)

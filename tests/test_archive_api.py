@@ -34,7 +34,7 @@ def import_zip(client, data: bytes, name: str = "project.zip"):
 def pictures_by_class(api, project: dict) -> dict[str | None, list[bytes]]:
     """Each class's name (None: unlabelled) -> its pictures' bytes, in upload order."""
     names = {c["id"]: c["name"] for c in api.project(project)["classes"]}
-    listing = api.client.get(f"/api/projects/{project['id']}/samples?per_page=500").json
+    listing = api.get(project, f"/api/projects/{project['id']}/samples?per_page=500").json
     found: dict[str | None, list[bytes]] = {}
     for sample in listing["samples"]:
         found.setdefault(names.get(sample["class_id"]), []).append(api.image_data(sample))

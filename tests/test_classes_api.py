@@ -128,7 +128,7 @@ def test_deleting_class_leaves_its_samples_unlabelled(client, api, project, imag
     body = api.project(project)
     assert [(c["id"], c["position"]) for c in body["classes"]] == [(banana, 0)]
     assert body["unlabelled_count"] == 2
-    listed = client.get(f"/api/projects/{project['id']}/samples").json["samples"]
+    listed = api.get(project, f"/api/projects/{project['id']}/samples").json["samples"]
     assert {s["id"] for s in listed} == {s["id"] for s in samples}
     assert all(s["class_id"] is None for s in listed)
     assert len(stored()["blob_files"]) == 2

@@ -45,9 +45,20 @@ def test_defaults_put_data_and_sqlite_database_in_the_instance_folder(bare_app):
     assert bare_app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{instance}/snapclass.sqlite3"
     assert bare_app.config["MAX_UPLOAD_BYTES"] == 10 * 1024 * 1024
     assert bare_app.config["MAX_CONTENT_LENGTH"] == bare_app.config["MAX_REQUEST_BYTES"]
-    assert bare_app.config["MAX_PIXELS"] == 40_000_000
+    assert bare_app.config["MAX_PIXELS"] == 25_000_000
     assert bare_app.config["BACKBONE_DIR"].endswith("build/backbones")
     assert len(bare_app.config["SECRET_KEY"]) >= 32
+
+
+def test_a_made_secret_key_is_kept_in_the_data_folder_for_the_next_start(bare_app, tmp_path):
+    load_config(bare_app)
+    kept = Path(bare_app.instance_path) / "secret_key"
+    assert kept.read_text().strip() == bare_app.config["SECRET_KEY"]
+    assert kept.stat().st_mode & 0o077 == 0  # readable by the server's user only
+    restarted = Flask("settings_test", instance_path=bare_app.instance_path)
+    load_config(restarted)
+    assert restarted.config["SECRET_KEY"] == bare_app.config["SECRET_KEY"]
+    assert [p.name for p in kept.parent.iterdir()] == ["secret_key"]
 
 
 def test_instance_file_then_environment_then_test_config_win(bare_app, monkeypatch):

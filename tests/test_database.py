@@ -71,11 +71,12 @@ def test_a_teachers_data_survives_every_migration(tmp_path, image):
         data={"file": (io.BytesIO(picture), "leaf.png"), "class_id": str(oak)},
         headers=auth,
     ).json["samples"][0]
-    before = client.get(f"/api/projects/{made['id']}").json
+    before = client.get(f"/api/projects/{made['id']}", headers=auth).json
+    assert before["title"] == "Leaves"
 
     upgrade_database(app)
 
-    assert client.get(f"/api/projects/{made['id']}").json == before
+    assert client.get(f"/api/projects/{made['id']}", headers=auth).json == before
     with client.get(stored["image_url"]) as response:
         assert response.data == picture
     rename = client.patch(f"/api/projects/{made['id']}", json={"title": "Trees"}, headers=auth)

@@ -37,20 +37,20 @@ def put(client, api, project, backbone):
 
 
 @pytest.mark.parametrize("count", [1, 2])
-def test_page_stores_and_reads_back_a_samples_embedding(client, backbone, sample, put, count):
+def test_page_stores_and_reads_back_a_samples_embedding(api, project, backbone, sample, put, count):
     data = vectors(count, backbone.embedding_size)
     assert put(sample, data).status_code == 204
-    stored = client.get(embedding_url(sample, backbone.id))
+    stored = api.get(project, embedding_url(sample, backbone.id))
     assert stored.status_code == 200
     assert stored.mimetype == "application/octet-stream"
     assert stored.data == data
 
 
-def test_storing_again_replaces_the_embedding(client, backbone, sample, put, stored):
+def test_storing_again_replaces_the_embedding(api, project, backbone, sample, put, stored):
     size = backbone.embedding_size
     put(sample, vectors(2, size))
     put(sample, vectors(1, size, start=5.0))
-    assert client.get(embedding_url(sample, backbone.id)).data == vectors(1, size, start=5.0)
+    assert api.get(project, embedding_url(sample, backbone.id)).data == vectors(1, size, start=5.0)
     assert stored()["rows"]["Embedding"] == 1
 
 
@@ -75,15 +75,15 @@ def test_embedding_of_wrong_length_or_not_finite_is_refused(
     assert stored() == before
 
 
-def test_embedding_for_unknown_backbone_is_not_found(client, backbone, sample, put, problem):
+def test_embedding_for_unknown_backbone_is_not_found(api, project, backbone, sample, put, problem):
     data = vectors(1, backbone.embedding_size)
     for backbone_id in ("feedfacefeedface", "..", "a.b"):
         problem(put(sample, data, backbone_id), 404)
-    problem(client.get(embedding_url(sample, "feedfacefeedface")), 404)
+    problem(api.get(project, embedding_url(sample, "feedfacefeedface")), 404)
 
 
-def test_missing_embedding_is_not_found(client, backbone, sample, problem):
-    problem(client.get(embedding_url(sample, backbone.id)), 404)
+def test_missing_embedding_is_not_found(api, project, backbone, sample, problem):
+    problem(api.get(project, embedding_url(sample, backbone.id)), 404)
 
 
 def test_backbone_with_random_weights_takes_no_embeddings(sample, put, add_backbone, problem):
@@ -92,7 +92,7 @@ def test_backbone_with_random_weights_takes_no_embeddings(sample, put, add_backb
 
 
 def test_project_embeddings_come_back_together_by_sample(
-    client, api, project, image, backbone, put, add_backbone
+    api, project, image, backbone, put, add_backbone
 ):
     add_backbone("bbbbbbbbbbbbbbbb", embedding_size=4)
     first, second, third = api.add_samples(
@@ -103,7 +103,8 @@ def test_project_embeddings_come_back_together_by_sample(
     put(second, vectors(2, size, 1.0))
     put(third, floats(1, 2, 3, 4), "bbbbbbbbbbbbbbbb")
 
-    body = client.get(f"/api/projects/{project['id']}/embeddings?backbone={backbone.id}").json
+    url = f"/api/projects/{project['id']}/embeddings?backbone={backbone.id}"
+    body = api.get(project, url).json
     assert body["backbone_id"] == backbone.id
     assert body["dim"] == size
     decoded = {sid: base64.b64decode(b64) for sid, b64 in body["embeddings"].items()}
@@ -119,5 +120,5 @@ def test_embeddings_go_with_their_sample(client, api, project, backbone, sample,
 
 
 @pytest.mark.parametrize("query, status", [("", 400), ("?backbone=", 400), ("?backbone=nope", 404)])
-def test_project_embeddings_need_a_known_backbone(client, project, problem, query, status):
-    problem(client.get(f"/api/projects/{project['id']}/embeddings{query}"), status)
+def test_project_embeddings_need_a_known_backbone(api, project, problem, query, status):
+    problem(api.get(project, f"/api/projects/{project['id']}/embeddings{query}"), status)

@@ -41,6 +41,7 @@ NO_PROJECT = {"project_id": "missing"}
 NO_SAMPLE = {"sample_id": "missing"}
 NO_CLASS = {"class_id": "999"}
 NO_BACKBONE = {"backbone_id": "nope"}
+FORGED_SIGNATURE = "?expires=9999999999&sig=" + "A" * 43
 TEXT = "text/plain"
 
 # (method, rule, status, request options); options: auth (OWNER/STRANGER/NOBODY, default
@@ -50,6 +51,8 @@ CASES = [
     ("POST", PROJECTS, 400, {"data": "{not json", "content_type": "application/json"}),
     ("POST", PROJECTS, 400, {"json": ["a list"]}),
     ("POST", PROJECTS, 415, {"data": "title=x", "content_type": TEXT}),
+    ("GET", PROJECT, 401, {"auth": NOBODY}),
+    ("GET", PROJECT, 403, {"auth": STRANGER}),
     ("GET", PROJECT, 404, {"ids": NO_PROJECT}),
     ("PATCH", PROJECT, 400, {"json": {"title": 3}}),
     ("PATCH", PROJECT, 401, {"auth": NOBODY, "json": {"title": "x"}}),
@@ -77,6 +80,8 @@ CASES = [
     ("POST", SAMPLES, 401, {"auth": NOBODY, "files": []}),
     ("POST", SAMPLES, 403, {"auth": STRANGER, "files": []}),
     ("GET", SAMPLES, 400, {"query": "?per_page=1000"}),
+    ("GET", SAMPLES, 401, {"auth": NOBODY}),
+    ("GET", SAMPLES, 403, {"auth": STRANGER}),
     ("GET", SAMPLES, 404, {"ids": NO_PROJECT}),
     ("PATCH", SAMPLES, 400, {"json": {"ids": [], "class_id": None}}),
     ("PATCH", SAMPLES, 415, {"data": "ids=1", "content_type": TEXT}),
@@ -86,6 +91,9 @@ CASES = [
     ("PATCH", SAMPLE, 403, {"auth": STRANGER, "json": {"class_id": None}}),
     ("DELETE", SAMPLE, 404, {"ids": NO_SAMPLE}),
     ("DELETE", SAMPLE, 401, {"auth": NOBODY}),
+    ("GET", IMAGE, 401, {"auth": NOBODY}),  # neither the signed URL nor the owner token
+    ("GET", IMAGE, 401, {"auth": NOBODY, "query": FORGED_SIGNATURE}),
+    ("GET", IMAGE, 403, {"auth": STRANGER}),
     ("GET", IMAGE, 404, {"ids": NO_SAMPLE}),
     ("PUT", EMBEDDING, 400, {"data": b"\0\0\0"}),
     ("PUT", EMBEDDING, 404, {"ids": NO_BACKBONE, "data": b"\0"}),
@@ -94,14 +102,20 @@ CASES = [
     ("PUT", EMBEDDING, 403, {"auth": STRANGER, "data": b"\0"}),
     ("GET", EMBEDDING, 404, {"ids": NO_BACKBONE}),
     ("GET", EMBEDDING, 404, {"ids": NO_SAMPLE}),
+    ("GET", EMBEDDING, 401, {"auth": NOBODY}),
+    ("GET", EMBEDDING, 403, {"auth": STRANGER}),
     ("GET", EMBEDDINGS, 400, {}),
     ("GET", EMBEDDINGS, 404, {"query": "?backbone=nope"}),
+    ("GET", EMBEDDINGS, 401, {"auth": NOBODY, "query": "?backbone=nope"}),
+    ("GET", EMBEDDINGS, 403, {"auth": STRANGER, "query": "?backbone=nope"}),
     ("GET", EMBEDDINGS, 404, {"ids": NO_PROJECT}),
     ("POST", MODELS, 400, {"json": {"head": {}, "labels": [], "backbone_id": "nope"}}),
     ("POST", MODELS, 415, {"data": "head=x", "content_type": TEXT}),
     ("POST", MODELS, 401, {"auth": NOBODY, "json": {}}),
     ("POST", MODELS, 403, {"auth": STRANGER, "json": {}}),
     ("POST", MODELS, 404, {"ids": NO_PROJECT, "json": {}}),
+    ("GET", MODELS, 401, {"auth": NOBODY}),
+    ("GET", MODELS, 403, {"auth": STRANGER}),
     ("GET", MODELS, 404, {"ids": NO_PROJECT}),
     ("GET", MODEL, 401, {"auth": NOBODY}),
     ("GET", MODEL, 403, {"auth": STRANGER}),
@@ -142,8 +156,14 @@ CASES = [
     ("POST", FINETUNE, 401, {"auth": NOBODY}),
     ("POST", FINETUNE, 403, {"auth": STRANGER}),
     ("POST", FINETUNE, 404, {"ids": NO_PROJECT}),
+    ("GET", JOBS, 401, {"auth": NOBODY}),
+    ("GET", JOBS, 403, {"auth": STRANGER}),
     ("GET", JOBS, 404, {"ids": NO_PROJECT}),
+    ("GET", JOB, 401, {"auth": NOBODY}),
+    ("GET", JOB, 403, {"auth": STRANGER}),
     ("GET", JOB, 404, {"ids": NO_JOB}),
+    ("DELETE", JOB, 401, {"auth": NOBODY}),
+    ("DELETE", JOB, 403, {"auth": STRANGER}),
     ("DELETE", JOB, 404, {"ids": NO_JOB}),
     ("GET", MODEL_FILE, 404, {"ids": MODEL_JSON}),  # a browser-tier version has no TF.js files
     ("GET", MODEL_FILE, 401, {"auth": NOBODY, "ids": MODEL_JSON}),

@@ -145,7 +145,7 @@ def test_tiny_job_runs_on_a_celery_worker_through_redis(
         )
         assert response.status_code == 202, response.json
         job = wait_for_job(
-            lambda job_id: api.client.get(f"/api/jobs/{job_id}").json,
+            lambda job_id: api.get(project, f"/api/jobs/{job_id}").json,
             response.json["id"],
             lambda job: job["state"] not in ("queued", "running"),
         )
@@ -201,7 +201,7 @@ def test_a_job_interrupted_by_a_server_restart_fails_and_changes_nothing_else(
 
     try:
         wait_for_port(port, server)
-        long_job = {**TINY_JOB, "epochs": 200, "batch_size": 4}
+        long_job = {**TINY_JOB, "epochs": 100, "batch_size": 4}  # the most allowed
         job = call("POST", f"/projects/{project['id']}/finetune", long_job)
         wait_for_job(
             lambda job_id: call("GET", f"/jobs/{job_id}"),
@@ -215,7 +215,7 @@ def test_a_job_interrupted_by_a_server_restart_fails_and_changes_nothing_else(
         {"TESTING": True, "DATA_DIR": data_dir, "BACKBONE_DIR": str(built_backbones)}
     )
     client = restarted.test_client()
-    after = client.get(f"/api/jobs/{job['id']}").json
+    after = Api(client).get(project, f"/api/jobs/{job['id']}").json
     assert after["state"] == "failed" and after["error"] == RESTART_REASON
     assert after["finished"] and after["model"] is None
     assert snapshot(restarted) == before

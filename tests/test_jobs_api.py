@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from server import create_app
 from server.db import db
-from server.finetune.job import RESTART_REASON, run_job
+from server.finetune.job import QUEUED_RESTART_REASON, run_job
 from server.finetune.runner import EXTENSION, EmbeddedRunner
 from server.models import Job, ModelVersion, Project
 from server.storage import blob_store
@@ -60,7 +60,7 @@ def start(client, project, **body):
     return client.post(f"/api/projects/{project['id']}/finetune", json=body, headers=headers)
 
 
-def test_owner_starts_a_job_and_anyone_with_the_project_follows_it(client, trainable, runner):
+def test_owner_starts_a_job_and_only_the_owner_follows_it(api, client, trainable, runner, problem):
     response = start(client, trainable)
     assert response.status_code == 202, response.json
     job = response.json
@@ -69,9 +69,14 @@ def test_owner_starts_a_job_and_anyone_with_the_project_follows_it(client, train
     assert job["settings"]["epochs"] == 15 and job["settings"]["input_size"] == 224
     assert job["starts_from"] == "class means" and job["progress"] == {"phase": "queued"}
     assert runner.submitted == [job["id"]]
-    assert client.get(f"/api/jobs/{job['id']}").json == job
-    listing = client.get(f"/api/projects/{trainable['id']}/jobs").json["jobs"]
+    job_url, jobs_url = f"/api/jobs/{job['id']}", f"/api/projects/{trainable['id']}/jobs"
+    assert api.get(trainable, job_url).json == job
+    listing = api.get(trainable, jobs_url).json["jobs"]
     assert [j["id"] for j in listing] == [job["id"]]
+    stranger = api.auth(api.create_project(title="Other"))
+    for url in (job_url, jobs_url):
+        problem(client.get(url), 401)
+        problem(client.get(url, headers=stranger), 403)
 
 
 def test_a_post_without_a_body_uses_the_defaults(client, trainable, runner):
@@ -182,7 +187,7 @@ def test_an_unreachable_broker_fails_the_job_with_a_reason(make_app, image, prob
         api.add_samples(project, *pictures, class_id=cls["id"])
     body = problem(start(client, project), 503)
     assert "job queue" in body["detail"]
-    (job,) = client.get(f"/api/projects/{project['id']}/jobs").json["jobs"]
+    (job,) = api.get(project, f"/api/projects/{project['id']}/jobs").json["jobs"]
     assert job["state"] == "failed" and job["error"] == "the job queue could not be reached"
 
 
@@ -190,7 +195,7 @@ def app_on(data_dir: str, backbone_dir: str):
     return create_app({"TESTING": True, "DATA_DIR": data_dir, "BACKBONE_DIR": backbone_dir})
 
 
-def test_start_up_fails_jobs_of_a_dead_process_but_not_of_a_live_one(app, client, trainable):
+def test_start_up_fails_jobs_of_a_dead_process_but_not_of_a_live_one(app, api, client, trainable):
     """A second app on the same data (another process, a CLI command) keeps a live app's jobs."""
     runner = app.extensions[EXTENSION]
     assert isinstance(runner, EmbeddedRunner)
@@ -199,12 +204,12 @@ def test_start_up_fails_jobs_of_a_dead_process_but_not_of_a_live_one(app, client
     config = (app.config["DATA_DIR"], app.config["BACKBONE_DIR"])
 
     app_on(*config)  # starts while the first app still holds the job
-    assert client.get(f"/api/jobs/{job['id']}").json["state"] == "queued"
+    assert api.get(trainable, f"/api/jobs/{job['id']}").json["state"] == "queued"
 
     runner.release(job["id"])  # what the operating system does when a process dies
     app_on(*config)
-    after = client.get(f"/api/jobs/{job['id']}").json
-    assert after["state"] == "failed" and after["error"] == RESTART_REASON
+    after = api.get(trainable, f"/api/jobs/{job['id']}").json
+    assert after["state"] == "failed" and after["error"] == QUEUED_RESTART_REASON
     assert after["finished"] and not list(Path(config[0], "jobs").iterdir())
     assert start(client, trainable).status_code == 202  # and it can be started again
 
@@ -243,11 +248,11 @@ def test_a_failing_job_ends_failed_with_its_reason_and_changes_nothing(
     before = stored()
     with app.app_context():
         run_job(job["id"])  # the test backbone's weights cannot be found: it must fail
-    after = client.get(f"/api/jobs/{job['id']}").json
+    after = api.get(trainable, f"/api/jobs/{job['id']}").json
     assert after["state"] == "failed" and after["model"] is None and after["finished"]
     assert "weights" in after["error"]
     assert stored() == before
-    listing = client.get(f"/api/projects/{trainable['id']}/models").json["models"]
+    listing = api.get(trainable, f"/api/projects/{trainable['id']}/models").json["models"]
     assert [m["id"] for m in listing] == [model["id"]]
 
 
@@ -256,5 +261,5 @@ def test_a_job_cancelled_before_it_starts_never_runs(app, api, client, trainable
     client.delete(f"/api/jobs/{job['id']}", headers=api.auth(trainable))
     with app.app_context():
         run_job(job["id"])
-    after = client.get(f"/api/jobs/{job['id']}").json
+    after = api.get(trainable, f"/api/jobs/{job['id']}").json
     assert after["state"] == "cancelled" and after["started"] is None and after["error"] is None

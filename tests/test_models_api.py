@@ -22,7 +22,7 @@ def test_student_saves_versions_and_the_first_is_published(api, project, client)
     assert first["tier"] == "browser" and first["backbone_id"] == BACKBONE_ID
     assert first["labels"] == [{"class_id": c["id"], "name": c["name"]} for c in project["classes"]]
     assert first["settings"] == {"epochs": 40} and first["metrics"] == {"valAccuracy": 0.9}
-    listing = client.get(f"/api/projects/{project['id']}/models").json["models"]
+    listing = api.get(project, f"/api/projects/{project['id']}/models").json["models"]
     assert [m["number"] for m in listing] == [2, 1]
     assert "owner_token" not in str(listing)
 
@@ -31,7 +31,7 @@ def test_publishing_moves_the_published_flag(api, project, client):
     first, second = api.save_model(project), api.save_model(project)
     response = client.post(f"/api/models/{second['id']}/publish", headers=api.auth(project))
     assert response.status_code == 200 and response.json["published"]
-    listing = client.get(f"/api/projects/{project['id']}/models").json["models"]
+    listing = api.get(project, f"/api/projects/{project['id']}/models").json["models"]
     assert {m["id"]: m["published"] for m in listing} == {first["id"]: False, second["id"]: True}
 
 
@@ -103,6 +103,9 @@ def test_a_version_is_read_by_its_owner_or_through_its_share_link(api, project, 
     shared = client.get(f"/api/models/{model['id']}?share={link['token']}")
     assert shared.status_code == 200
     assert all(link["token"] in e["url"] for e in shared.json["exports"])
+    # A link holder sees what the model says, not the project's class ids or training settings.
+    assert shared.json["labels"] == [{"name": c["name"]} for c in project["classes"]]
+    assert "settings" not in shared.json
     other = api.save_model(project)
     problem(client.get(f"/api/models/{other['id']}?share={link['token']}"), 403)
 

@@ -84,3 +84,19 @@ def test_write_operations_name_the_owner_token(document):
             if method != "get" and path not in ("/api/projects", "/api/projects/import"):
                 assert operation.get("security") == [{"ownerToken": []}], f"{method} {path}"
                 assert "401" in operation["responses"] and "403" in operation["responses"]
+
+
+def test_reads_name_the_credentials_that_open_them(document):
+    # Only the backbones and this document are public; a project is read with its owner token,
+    # a model version also through a share link, a picture also through its signed URL.
+    also = {"/api/models/{model_id}": "shareToken", "/api/samples/{sample_id}/image": "signedUrl"}
+    for path, operations in document["paths"].items():
+        operation = operations.get("get")
+        if operation is None or path in ("/api/backbones", "/api/openapi.json"):
+            continue
+        schemes = {name for requirement in operation["security"] for name in requirement}
+        expected = {"ownerToken"} | {
+            scheme for prefix, scheme in also.items() if path.startswith(prefix)
+        }
+        assert schemes == expected, f"GET {path}"
+        assert "401" in operation["responses"] and "403" in operation["responses"]

@@ -17,7 +17,7 @@ def test_teacher_creates_project_and_gets_owner_token_once(client, api):
         ("Pear", 1, 0),
     ]
     assert body["created"].endswith("Z")
-    again = client.get(f"/api/projects/{body['id']}")
+    again = api.get(body, f"/api/projects/{body['id']}")
     assert again.status_code == 200
     assert "owner_token" not in again.json
     assert {k: v for k, v in body.items() if k != "owner_token"} == again.json
@@ -92,7 +92,7 @@ def test_deleting_project_removes_its_rows_and_blobs(app, client, api, project, 
 
     response = client.delete(f"/api/projects/{project['id']}", headers=api.auth(project))
     assert response.status_code == 204
-    assert client.get(f"/api/projects/{project['id']}").status_code == 404
+    assert api.get(project, f"/api/projects/{project['id']}").status_code == 404
     state = stored()
     assert state["rows"] == {"Project": 1, "ProjectClass": 2, "Sample": 1, "Embedding": 0}
     assert len(state["blob_files"]) == 1

@@ -2,6 +2,8 @@
 
 import pytest
 
+from server.signed_urls import ROUNDING_SECONDS
+
 
 def samples_url(project: dict, sample_id: str | None = None) -> str:
     url = f"/api/projects/{project['id']}/samples"
@@ -20,9 +22,10 @@ def five_samples(api, project, image) -> list[dict]:
     return samples
 
 
-def test_samples_come_back_in_upload_order_page_by_page(client, project, five_samples):
+def test_samples_come_back_in_upload_order_page_by_page(api, project, five_samples):
     pages = [
-        client.get(samples_url(project) + f"?page={page}&per_page=2").json for page in (1, 2, 3, 4)
+        api.get(project, samples_url(project) + f"?page={page}&per_page=2").json
+        for page in (1, 2, 3, 4)
     ]
     assert [[s["id"] for s in p["samples"]] for p in pages] == [
         [s["id"] for s in five_samples[0:2]],
@@ -34,18 +37,18 @@ def test_samples_come_back_in_upload_order_page_by_page(client, project, five_sa
     assert [p["page"] for p in pages] == [1, 2, 3, 4]
 
 
-def test_samples_default_to_first_page_of_100(client, project, five_samples):
-    body = client.get(samples_url(project)).json
+def test_samples_default_to_first_page_of_100(api, project, five_samples):
+    body = api.get(project, samples_url(project)).json
     assert (body["page"], body["per_page"], body["total"]) == (1, 100, 5)
     assert body["samples"] == five_samples
 
 
-def test_samples_of_one_class_or_unlabelled(client, project, five_samples):
+def test_samples_of_one_class_or_unlabelled(api, project, five_samples):
     apple = project["classes"][0]["id"]
-    apples = client.get(samples_url(project) + f"?class_id={apple}").json
+    apples = api.get(project, samples_url(project) + f"?class_id={apple}").json
     assert [s["id"] for s in apples["samples"]] == [five_samples[0]["id"], five_samples[3]["id"]]
     assert apples["total"] == 2
-    unlabelled = client.get(samples_url(project) + "?class_id=unlabelled").json
+    unlabelled = api.get(project, samples_url(project) + "?class_id=unlabelled").json
     assert [s["id"] for s in unlabelled["samples"]] == [
         five_samples[1]["id"],
         five_samples[4]["id"],
@@ -65,13 +68,13 @@ def test_samples_of_one_class_or_unlabelled(client, project, five_samples):
         ("class_id=424242", "class_id"),
     ],
 )
-def test_invalid_sample_query_is_refused(client, project, problem, query, field):
-    body = problem(client.get(samples_url(project) + "?" + query), 400)
+def test_invalid_sample_query_is_refused(api, project, problem, query, field):
+    body = problem(api.get(project, samples_url(project) + "?" + query), 400)
     assert body["errors"][0]["field"] == field
 
 
-def test_largest_page_is_500(client, project, five_samples):
-    assert client.get(samples_url(project) + "?per_page=500").json["per_page"] == 500
+def test_largest_page_is_500(api, project, five_samples):
+    assert api.get(project, samples_url(project) + "?per_page=500").json["per_page"] == 500
 
 
 def test_student_relabels_one_sample(client, api, project, five_samples):
@@ -138,7 +141,7 @@ def test_bulk_relabel_changes_nothing_when_anything_is_wrong(
     body = make_body([s["id"] for s in five_samples])
     response = client.patch(samples_url(project), json=body, headers=api.auth(project))
     assert problem(response, 400)["errors"][0]["field"] == field
-    assert client.get(samples_url(project)).json["samples"] == five_samples
+    assert api.get(project, samples_url(project)).json["samples"] == five_samples
 
 
 def test_samples_of_another_project_cannot_be_touched(client, api, project, image, problem):
@@ -161,7 +164,8 @@ def test_student_deletes_a_sample_and_its_blob(client, api, project, five_sample
     response = client.delete(samples_url(project, sample["id"]), headers=api.auth(project))
     assert response.status_code == 204
     assert len(stored()["blob_files"]) == 4
-    assert sample["id"] not in [s["id"] for s in client.get(samples_url(project)).json["samples"]]
+    listed = api.get(project, samples_url(project)).json["samples"]
+    assert sample["id"] not in [s["id"] for s in listed]
     assert client.get(sample["image_url"]).status_code == 404
 
 
@@ -179,17 +183,30 @@ def test_deleting_a_shared_image_keeps_the_blob_for_the_other_project(
     assert stored()["blob_files"] == []
 
 
-def test_sample_image_is_cached_for_good(client, project, five_samples):
+def test_sample_image_is_kept_only_by_this_browser_while_its_url_works(client, five_samples):
     sample = five_samples[0]
+    lifetime = client.application.config["IMAGE_URL_SECONDS"]
     with client.get(sample["image_url"]) as response:
         assert response.status_code == 200
         assert response.mimetype == "image/png"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
         cache = response.cache_control
-        assert cache.public and cache.immutable and cache.max_age == 31536000
+        assert cache.private and not cache.public and not cache.immutable
+        assert 0 < cache.max_age <= lifetime + ROUNDING_SECONDS
         etag = response.headers["ETag"]
     assert sample["sha256"] in etag
     with client.get(sample["image_url"], headers={"If-None-Match": etag}) as again:
         assert again.status_code == 304
+
+
+def test_sample_image_needs_its_signed_url_or_the_owner_token(
+    client, api, project, five_samples, problem
+):
+    unsigned = five_samples[0]["image_url"].partition("?")[0]
+    problem(client.get(unsigned), 401)
+    with api.get(project, unsigned) as response:
+        assert response.status_code == 200
+        assert response.cache_control.private and response.cache_control.max_age == 0
 
 
 def test_unknown_sample_image_is_not_found(client, problem):

@@ -283,7 +283,7 @@ def test_failed_blob_write_leaves_no_row_blob_or_temp_file(make_app, image, prob
 
     blobs = Path(app.config["DATA_DIR"]) / "blobs"
     assert len([p for p in blobs.rglob("*") if p.is_file()]) == 1
-    assert client.get(f"/api/projects/{project['id']}").json["sample_count"] == 1
+    assert client.get(f"/api/projects/{project['id']}", headers=auth).json["sample_count"] == 1
 
 
 def race_lost(times: int, real):
