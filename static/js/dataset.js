@@ -116,10 +116,12 @@ export function validationCount(n, options = {}) {
 
 /**
  * Stratified train/validation split of the labelled samples that have embeddings.
- * Deterministic per seed and independent of the samples' order: each sample is ranked by a hash of
- * (seed, sample id) and the first validationCount(n) of each class are held out, so adding a
- * picture moves at most one other between train and validation instead of reshuffling the class.
- * Returns {train, validation} as arrays of samples, grouped in label order.
+ * Deterministic per seed and independent of the samples' order and ids: each sample is ranked by
+ * a hash of (seed, its embedding's numbers) and the first validationCount(n) of each class are
+ * held out, so the same pictures imported again (new ids, any order) split the same way, and
+ * adding a picture moves at most one other between train and validation instead of reshuffling
+ * the class. Returns {train, validation} as arrays of samples, grouped in label order, each class
+ * in rank order.
  */
 export function splitSamples(classes, samples, options = {}) {
   const { seed } = { ...DEFAULT_SPLIT, ...options };
@@ -130,8 +132,9 @@ export function splitSamples(classes, samples, options = {}) {
   const train = [];
   const validation = [];
   for (const members of byClass.values()) {
+    // Equal ranks mean equal embeddings, whose rows are the same whichever comes first.
     const ranked = members
-      .map((sample) => ({ sample, rank: hashString(`${seed}:${sample.id}`) }))
+      .map((sample) => ({ sample, rank: hashFloats(seed, sample.embedding) }))
       .sort((a, b) => a.rank - b.rank || compareIds(a.sample.id, b.sample.id))
       .map(({ sample }) => sample);
     const held = validationCount(ranked.length, options);
@@ -193,6 +196,15 @@ export function buildTrainingSet(classes, samples, options = {}) {
 }
 
 /**
+ * The rows of the head the studio ships: every labelled picture that has an embedding (with its
+ * mirror image, unless useMirrored is false), in the same content-ranked order as splitSamples,
+ * so the same pictures always give the same rows in the same order.
+ */
+export function buildFinalTrainingSet(classes, samples, options = {}) {
+  return buildTrainingSet(classes, samples, { ...options, validationFraction: 0 });
+}
+
+/**
  * Confusion matrix whose cells keep the sample ids behind them, so the page can show which
  * pictures were mistaken for which class. counts[actual][predicted], ids[actual][predicted].
  */
@@ -249,11 +261,13 @@ export function shuffleInPlace(array, random) {
   return array;
 }
 
-// FNV-1a then murmur3's finaliser: cheap, and well mixed enough that nearby ids rank unrelatedly.
-function hashString(text) {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i += 1) {
-    hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+// FNV-1a over the seed and the numbers' bits, then murmur3's finaliser: cheap, and well mixed
+// enough that similar embeddings rank unrelatedly.
+function hashFloats(seed, floats) {
+  const words = new Uint32Array(floats.buffer, floats.byteOffset, floats.length);
+  let hash = Math.imul(0x811c9dc5 ^ (seed >>> 0), 0x01000193);
+  for (let i = 0; i < words.length; i += 1) {
+    hash = Math.imul(hash ^ words[i], 0x01000193);
   }
   hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
   hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
