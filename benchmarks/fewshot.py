@@ -17,13 +17,13 @@ embeddings, in the same Chromium page (benchmarks/pages/bench.js, the studio's o
   its default settings on the support photos, uploaded to a project of a live app (the job makes
   its own hold-out); its Keras export then scores the test photos in Python.
 
-Training time is the wall time of the trainer call, validation scoring included (both apps
-score their hold-out every epoch), and for snapclass-head both of its runs. Accuracy is the mean over seeds, with the paired difference
-to tm-head on the same draws. `--split none` trains both heads on all k photos instead (no
-hold-out), which compares the recipes alone. Embeddings come from the Keras backbone in Python,
-once per photo (cached in build/embeddings/), after a check in this run that the page's own
-backbone (the studio's default export, run by backbone.js) gives the same vectors for a sample
-of the photos.
+Training time is the wall time of the trainer call, validation scoring included (both apps score
+their hold-out every epoch), and for snapclass-head both of its runs. Accuracy is the mean over
+seeds, with the paired difference to tm-head on the same draws. `--split none` trains both heads
+on all k photos instead (no hold-out), which compares the recipes alone. Embeddings come from
+the Keras backbone in Python, once per photo (cached in build/embeddings/), after a check in
+this run that the page's own backbone (the studio's default export, run by backbone.js) gives
+the same vectors for a sample of the photos.
 """
 
 from __future__ import annotations

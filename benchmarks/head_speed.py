@@ -1,7 +1,7 @@
 """Head training time: Snapclass's trainer against Teachable Machine's recipe, same browser.
 
     python -m benchmarks.head_speed --data ../shared/data/clothing-dev [--samples 10 50 200]
-        [--repeats 3] [--pictures 5000] [--backend wasm|webgl|cpu] [--isolated] [--json FILE]
+        [--repeats 3] [--pictures 5000] [--backend wasm|webgl|cpu] [--not-isolated] [--json FILE]
 
 For 10 classes x n samples each, both trainers (static/js/trainer.js: trainHead with the studio's
 DEFAULT_SETTINGS, trainTeachableMachineHead with Teachable Machine's) train in one Chromium page
@@ -14,8 +14,8 @@ median of the per-repeat ratios. Sizes past a class's photo count repeat --repea
 Then Snapclass's trainer alone on a large project: --pictures pictures (default 5,000) over the
 classes, each with its mirror image as the studio trains them (so twice as many rows), the
 photos reused in turn once a class runs out; --repeats times, against an absolute target.
---isolated serves the page cross-origin isolated, as the app serves the studio, so TF.js's WASM
-backend runs on threads.
+The page is cross-origin isolated as the app serves the studio (TF.js's WASM backend on
+threads); --not-isolated serves it without, as the app did before.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def main() -> None:
     parser.add_argument("--repeats-large", type=int, default=1)
     parser.add_argument("--pictures", type=int, default=5000, help="0 to skip the large run")
     parser.add_argument("--backend", choices=("wasm", "webgl", "cpu"), default=None)
-    parser.add_argument("--isolated", action="store_true")
+    parser.add_argument("--not-isolated", action="store_true")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
 
@@ -88,7 +88,8 @@ def main() -> None:
         embeddings = harness.cached_embeddings(args.data, backbone)
         if args.classes > len(embeddings.classes):
             raise SystemExit(f"{args.data} has only {len(embeddings.classes)} classes")
-        page = harness.open_bench_page(browser, server, args.backend, isolated=args.isolated)
+        isolated = not args.not_isolated
+        page = harness.open_bench_page(browser, server, args.backend, isolated=isolated)
         page.evaluate(
             "(args) => window.bench.setDataset(args)",
             {
@@ -201,7 +202,7 @@ def main() -> None:
             "chromium": chromium_version,
             "tfjs": tfjs,
             "backend": backend,
-            "cross_origin_isolated": args.isolated,
+            "cross_origin_isolated": not args.not_isolated,
             "wasm_threads": threads,
             "seconds": round(time.monotonic() - started, 1),
         },
