@@ -87,3 +87,35 @@ export async function loadBackbone(metadataUrlOrBase) {
     },
   };
 }
+
+/**
+ * Milliseconds per picture of a backbone on TF.js's current backend, for choosing a backend:
+ * loaded and warmed up, then the median of `runs` embeddings of one fixed picture (after one
+ * untimed, which sets up the batch-of-one shape the preview uses). Frees everything it loaded.
+ */
+export async function timeBackbone(metadataUrlOrBase, runs = 3) {
+  const backbone = await loadBackbone(metadataUrlOrBase);
+  try {
+    await backbone.warmUp();
+    const picture = fixedPicture(backbone.metadata.input_size);
+    await backbone.embed(picture);
+    const times = [];
+    for (let run = 0; run < runs; run += 1) {
+      const started = performance.now();
+      await backbone.embed(picture);
+      times.push(performance.now() - started);
+    }
+    return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  } finally {
+    backbone.dispose();
+  }
+}
+
+// A colour gradient: the same picture on every device, so timings compare.
+function fixedPicture(size) {
+  const pixels = new Uint8ClampedArray(size * size * 4);
+  for (let i = 0; i < size * size; i += 1) {
+    pixels.set([(i % size) & 255, Math.floor(i / size) & 255, (i * 7) & 255, 255], i * 4);
+  }
+  return new ImageData(pixels, size, size);
+}
