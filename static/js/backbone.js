@@ -15,10 +15,16 @@ export async function loadBackbone(metadataUrlOrBase) {
   const { tf } = globalThis;
   if (!tf) throw new Error('TF.js must be loaded (window.tf) before loadBackbone');
   const base = baseUrl(metadataUrlOrBase);
-  const response = await fetch(new URL('metadata.json', base));
-  if (!response.ok) throw new Error(`backbone metadata: HTTP ${response.status} for ${response.url}`);
-  const metadata = await response.json();
-  const model = await tf.loadGraphModel(new URL('model.json', base).href);
+  // Both at once: the model's weights are most of the wait and need nothing from the metadata.
+  const [metadata, model] = await Promise.all([
+    fetch(new URL('metadata.json', base)).then((response) => {
+      if (!response.ok) {
+        throw new Error(`backbone metadata: HTTP ${response.status} for ${response.url}`);
+      }
+      return response.json();
+    }),
+    tf.loadGraphModel(new URL('model.json', base).href),
+  ]);
   await tf.ready();
   const size = metadata.input_size;
   const dim = metadata.embedding_size;
@@ -75,10 +81,11 @@ export async function loadBackbone(metadataUrlOrBase) {
     },
 
     // First runs pay for kernel set-up (shader compiles on WebGL); do that before the user waits.
-    // A batch of two is the shape embedMirrored uses. Returns the milliseconds it took.
-    async warmUp() {
+    // A batch of two is the shape embedMirrored uses, one the shape of embed (what a page that
+    // only predicts needs). Returns the milliseconds it took.
+    async warmUp(batch = 2) {
       const started = performance.now();
-      await embedBatch(() => tf.zeros([2, size, size, 3]));
+      await embedBatch(() => tf.zeros([batch, size, size, 3]));
       return performance.now() - started;
     },
 

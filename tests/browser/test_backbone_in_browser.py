@@ -190,10 +190,10 @@ def test_embeddings_are_the_same_on_every_backend_here(live_server, page, photos
     """Whichever backend the page picks, a picture gets the same embedding: WASM (the default
     here), WebGL (SwiftShader on this machine) and TF.js's plain-JavaScript cpu backend."""
     metadata = default_backbone(live_server.url)
-    two_photos = dict(list(photos.items())[:2])  # software WebGL and cpu are slow
+    one_photo = dict(list(photos.items())[:1])  # software WebGL and cpu are slow
     vectors = {}
     for backend in ("wasm", "webgl", "cpu"):
-        started, results, _ = embed_in_browser(page, live_server, metadata, two_photos, backend)
+        started, results, _ = embed_in_browser(page, live_server, metadata, one_photo, backend)
         assert started["backend"] == backend
         vectors[backend] = [r["vector"] for r in results] + [r["pair"][1] for r in results]
     agreement = {
