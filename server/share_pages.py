@@ -46,13 +46,11 @@ def share_page(token: str):
 
 def share_preloads(token: str, version) -> dict[str, list[str]]:
     """What a live share page will load, for its <head>: its modules, and the files its scripts
-    fetch (the link's model.json, TF.js's threaded WASM binary, the backbone or graph model)."""
+    fetch (the link's model.json, the backbone or graph model). Not TF.js's WASM binary: which
+    build a device gets depends on its cores (static/js/backend.js), and a preload of the other
+    one would be half a megabyte for nothing."""
     modules = module_graph(current_app.static_folder, "js/share.js")
     fetches = [f"/s/{token}/model.json"]
-    wasm = current_app.config["VENDOR_URLS"].get("tfjs-backend-wasm")
-    if wasm:
-        # The pages are cross-origin isolated (server/isolation.py): TF.js loads this build.
-        fetches.append(f"{wasm}tfjs-backend-wasm-threaded-simd.wasm")
     if version is not None and version.tier == "server":
         graph_files = [name for name in sorted(version.artifacts) if name.startswith("tfjs/")]
         fetches += [f"/s/{token}/{name}" for name in graph_files]

@@ -1,9 +1,9 @@
 // Picks TF.js's backend for this device. `?backend=webgpu|webgl|wasm|cpu` forces one.
 //
 // Otherwise the candidates are WebGPU (when the browser has a WebGPU adapter: TF.js's WebGPU
-// backend is then loaded, see loadWebGpuBackend), WebGL when its renderer is a real GPU, and WASM. Software WebGL (SwiftShader,
-// llvmpipe) is left out without measuring: it is about 15-20x slower than WASM-SIMD here, and
-// compiling its shaders alone takes seconds. When more than one candidate remains, the studio
+// backend is then loaded, see loadWebGpuBackend), WebGL when its renderer is a real GPU, and
+// WASM. Software WebGL (SwiftShader, llvmpipe) is left out without measuring: it is about 15-20x
+// slower than WASM-SIMD here, and compiling its shaders alone takes seconds. When more than one candidate remains, the studio
 // measures each once (a few backbone runs on a fixed picture, `measure(name)`) and keeps the
 // fastest in localStorage per backbone and device, so later visits start at once. Without a
 // measurement (the share page, whose first prediction must come fast) a device uses its cached
@@ -80,9 +80,15 @@ export async function chooseBackend(tf, options = {}) {
     hasWebGpu = await loadWebGpuBackend(tf),
     userAgent = globalThis.navigator?.userAgent ?? '',
     search = globalThis.location?.search ?? '',
+    cores = globalThis.navigator?.hardwareConcurrency ?? 1,
   } = options;
   const wasmPath = globalThis.document?.getElementById('tfjs-wasm')?.dataset.wasmPath;
   if (wasmPath && tf.wasm) tf.wasm.setWasmPaths(wasmPath);
+  // TF.js's WASM backend runs on hardwareConcurrency / 2 threads (it assumes two per core), so
+  // below four logical cores it runs one, and its threaded build (which a cross-origin isolated
+  // page gets) only adds the start-up of its eight workers: measured on two cores, 265-480 ms to
+  // start against 40-120 ms, and slower per picture. Those devices get the plain SIMD build.
+  if (cores < 4) tf.env?.().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   const requested = requestedBackend(search);
   const describe = (how, timings = null) => ({
     backend: tf.getBackend(),

@@ -7,7 +7,10 @@ import { BACKENDS, candidateBackends, chooseBackend } from '../backend.js';
 // `factories` those whose package is loaded.
 function fakeTf({ working = ['webgpu', 'webgl', 'wasm', 'cpu'], factories = working } = {}) {
   let current = null;
+  const flags = {};
   return {
+    flags,
+    env: () => ({ set: (name, value) => (flags[name] = value) }),
     started: [],
     async setBackend(name) {
       if (!working.includes(name)) return false;
@@ -127,6 +130,14 @@ describe('choosing the backend', () => {
     await chooseBackend(fakeTf(), { ...device, measure: wasmFastest });
     const later = await chooseBackend(fakeTf(), device);
     assert.deepEqual([later.backend, later.how], ['wasm', 'cached']);
+  });
+
+  test('under four logical cores WASM gets the plain build, from four its threads', async () => {
+    for (const [cores, threaded] of [[2, false], [4, undefined], [16, undefined]]) {
+      const tf = fakeTf();
+      await chooseBackend(tf, { renderer: null, hasWebGpu: false, search: '', cores });
+      assert.equal(tf.flags.WASM_HAS_MULTITHREAD_SUPPORT, threaded, `${cores} cores`);
+    }
   });
 
   test('a refused or damaged localStorage only means measuring again', async () => {
