@@ -1,13 +1,13 @@
 // Picks TF.js's backend for this device. `?backend=webgpu|webgl|wasm|cpu` forces one.
 //
 // Otherwise the candidates are WebGPU (when the browser has a WebGPU adapter: TF.js's WebGPU
-// backend is then loaded, see loadWebGpuBackend), WebGL when its renderer is a real GPU, and
-// WASM. Software WebGL (SwiftShader, llvmpipe) is left out without measuring: it is about 15-20x
-// slower than WASM-SIMD here, and compiling its shaders alone takes seconds. When more than one candidate remains, the studio
-// measures each once (a few backbone runs on a fixed picture, `measure(name)`) and keeps the
-// fastest in localStorage per backbone and device, so later visits start at once. Without a
-// measurement (the share page, whose first prediction must come fast) a device uses its cached
-// choice if it has one, else the first candidate that starts.
+// backend is then loaded, see loadWebGpuBackend), WebGL when its renderer is a real GPU, and WASM.
+// Software WebGL (SwiftShader, llvmpipe) is left out without measuring: it is about 15-20x slower
+// than WASM-SIMD here, and compiling its shaders alone takes seconds. When more than one candidate
+// remains, the studio measures each once (a few backbone runs on a fixed picture, `measure(name)`)
+// and keeps the fastest in localStorage per backbone and device, so later visits start at once.
+// Without a measurement (the share page, whose first prediction must come fast) a device uses its
+// cached choice if it has one, else the first candidate that starts.
 const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render/i;
 export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'];
 const CHOICE_PREFIX = 'snapclass.backend.';
