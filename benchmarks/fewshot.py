@@ -7,9 +7,9 @@ For each shot count k and seed, k support photos per class are drawn (a seeded d
 5 photos are the first 5 of its 10) and every other photo is the test set. On the same
 embeddings, in the same Chromium page (benchmarks/pages/bench.js, the studio's own modules):
 
-- snapclass-head: what the studio's Train button runs: dataset.js buildTrainingSet (it holds out
-  about 15% of each class for its validation chart and trains on the rest plus their mirror
-  images), then trainer.js trainHead with DEFAULT_SETTINGS;
+- snapclass-head: what the studio's Train button runs: trainer.js trainProjectHead with
+  DEFAULT_SETTINGS (a check run that holds out about 15% of each class for its validation chart,
+  then the head it ships, trained on every support photo plus their mirror images);
 - tm-head: Teachable Machine's recipe (trainer.js trainTeachableMachineHead: Dense 100 relu,
   softmax without bias, Adam 0.001, 50 epochs, batch 16), after Teachable Machine's own hold-out
   of ceil(15%) per class. Both hold-outs leave 4, 8 and 42 training photos at k = 5, 10, 50.
@@ -17,13 +17,13 @@ embeddings, in the same Chromium page (benchmarks/pages/bench.js, the studio's o
   its default settings on the support photos, uploaded to a project of a live app (the job makes
   its own hold-out); its Keras export then scores the test photos in Python.
 
-Training time is the wall time of the trainer call, validation scoring included (both apps
-score their hold-out every epoch). Accuracy is the mean over seeds, with the paired difference
-to tm-head on the same draws. `--split none` trains both heads on all k photos instead (no
-hold-out), which compares the recipes alone. Embeddings come from the Keras backbone in Python,
-once per photo (cached in build/embeddings/), after a check in this run that the page's own
-backbone (the studio's default export, run by backbone.js) gives the same vectors for a sample
-of the photos.
+Training time is the wall time of the trainer call, validation scoring included (both apps score
+their hold-out every epoch), and for snapclass-head both of its runs. Accuracy is the mean over
+seeds, with the paired difference to tm-head on the same draws. `--split none` trains both heads
+on all k photos instead (no hold-out), which compares the recipes alone. Embeddings come from
+the Keras backbone in Python, once per photo (cached in build/embeddings/), after a check in
+this run that the page's own backbone (the studio's default export, run by backbone.js) gives
+the same vectors for a sample of the photos.
 """
 
 from __future__ import annotations

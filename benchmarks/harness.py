@@ -29,6 +29,7 @@ from werkzeug.utils import send_from_directory
 from werkzeug.wrappers import Response
 
 from benchmarks.embed_folder import embed_folder, list_images
+from server.isolation import cross_origin_isolation_headers
 from server.pages import CONTENT_SECURITY_POLICY
 from tests.browser.conftest import BUILT_BACKBONES, LiveServer, launch_chromium, wait_until
 
@@ -73,15 +74,10 @@ class BenchServer(LiveServer):
         response = self.bench_response(path.removeprefix("/bench/"), environ)
         response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         response.headers["X-Content-Type-Options"] = "nosniff"
-        if "isolated=1" in environ.get("QUERY_STRING", "").split("&"):
-            # A what-if the app's pages do not do: cross-origin isolation gives the page
-            # SharedArrayBuffer, so TF.js's WASM backend can run on threads, whose workers load
-            # TF.js's own script from a blob: URL (which the app's policy refuses).
-            response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-            response.headers["Cross-Origin-Embedder-Policy"] = "require-corp"
-            response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
-                "script-src 'self'", "script-src 'self' blob:"
-            )
+        if "isolated=0" not in environ.get("QUERY_STRING", "").split("&"):
+            # Cross-origin isolated like the app's pages (server/isolation.py), so TF.js's WASM
+            # backend runs on threads; isolated=0 shows what a page without it gets.
+            response.headers.update(cross_origin_isolation_headers())
         return response(environ, start_response)
 
     def bench_response(self, path: str, environ) -> Response:
@@ -117,19 +113,19 @@ def open_bench_page(
     browser: Browser,
     server: BenchServer,
     backend: str | None = None,
-    isolated: bool = False,
+    isolated: bool = True,
     timeout: float = 120,
 ) -> Page:
     """The benchmark page in a fresh profile, once TF.js has its backend (the studio's choice,
-    or `backend` forced as the studio's ?backend= does); `isolated` serves it cross-origin
-    isolated, which lets the WASM backend use threads."""
+    or `backend` forced as the studio's ?backend= does), served cross-origin isolated as the
+    app serves its pages (the WASM backend then uses threads) unless `isolated` is False."""
     page = browser.new_context().new_page()
     page.set_default_timeout(timeout * 1000)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     query = [f"backend={backend}"] if backend else []
-    query += ["isolated=1"] if isolated else []
+    query += [] if isolated else ["isolated=0"]
     page.goto(f"{server.url}/bench/?" + "&".join(query))
     try:
         wait_until(page, "window.bench?.ready === true || !!window.bench?.error", timeout=timeout)

@@ -14,6 +14,8 @@ mimetypes.add_type("application/wasm", ".wasm")
 PACKAGES = {
     "tfjs": "@tensorflow/tfjs",
     "tfjs-backend-wasm": "@tensorflow/tfjs-backend-wasm",
+    # Loaded by static/js/backend.js only where the browser has a WebGPU adapter.
+    "tfjs-backend-webgpu": "@tensorflow/tfjs-backend-webgpu",
 }
 FOREVER = 365 * 24 * 3600
 

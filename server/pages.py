@@ -2,14 +2,16 @@
 
 from flask import Flask, current_app, render_template
 
+from .isolation import ISOLATED_SCRIPT_SOURCES, cross_origin_isolation_headers
 from .policy import requires
 
-# Only what the pages need: own scripts and styles, WebAssembly for TF.js's WASM backend,
-# camera and image blobs, fetches to this origin.
+# Only what the pages need: own scripts and styles, WebAssembly and the threaded build's blob:
+# workers for TF.js's WASM backend (see server/isolation.py), camera and image blobs, fetches to
+# this origin.
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
-        "script-src 'self' 'wasm-unsafe-eval'",
+        f"script-src {ISOLATED_SCRIPT_SOURCES}",
         "style-src 'self'",
         "img-src 'self' blob: data:",
         "media-src 'self' blob: mediastream:",
@@ -24,12 +26,14 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def render_page(template: str, **context):
-    """Render a page with the TF.js URLs and the security headers every page carries."""
+    """Render a page with the TF.js URLs and the security headers every page carries, served
+    cross-origin isolated so TF.js's WASM backend can use threads."""
     html = render_template(template, vendor=current_app.config["VENDOR_URLS"], **context)
     return html, {
         "Content-Security-Policy": CONTENT_SECURITY_POLICY,
         "Referrer-Policy": "no-referrer",
         "X-Content-Type-Options": "nosniff",
+        **cross_origin_isolation_headers(),
     }
 
 

@@ -8,13 +8,15 @@ alike. Every answer is `Cache-Control: no-cache` with an ETag, so a browser asks
 import hashlib
 import json
 
-from flask import Blueprint, Flask, current_app, request
+from flask import Blueprint, Flask, current_app, request, url_for
 
+from .backbone_files import backbone_dir, load_backbone
 from .db import db
 from .exports import export_links
 from .models import Project
 from .pages import render_page
 from .policy import requires
+from .preload import backbone_files, module_graph
 from .problems import problem_response
 from .sharing import NO_SUCH_LINK, LinkState, public_metrics, resolve_link
 from .storage import blob_store
@@ -39,8 +41,28 @@ def share_page(token: str):
     state = resolve_link(token)
     name = "missing" if state is None else "withdrawn" if state.gone else "live"
     status = {"missing": 404, "withdrawn": 410, "live": 200}[name]
-    html, headers = render_page("share.html", state=name)
+    preload = share_preloads(token, state.version) if name == "live" else {}
+    html, headers = render_page("share.html", state=name, preload=preload)
     return html, status, {**headers, "Cache-Control": "no-cache"}
+
+
+def share_preloads(token: str, version) -> dict[str, list[str]]:
+    """What a live share page will load, for its <head>: its modules, and the files its scripts
+    fetch (the link's model.json, the backbone or graph model). Not TF.js's WASM binary: which
+    build a device gets depends on its cores (static/js/backend.js), and a preload of the other
+    one would be half a megabyte for nothing."""
+    modules = module_graph(current_app.static_folder, "js/share.js")
+    fetches = [f"/s/{token}/model.json"]
+    if version is not None and version.tier == "server":
+        graph_files = [name for name in sorted(version.artifacts) if name.startswith("tfjs/")]
+        fetches += [f"/s/{token}/{name}" for name in graph_files]
+    elif version is not None and load_backbone(version.backbone_id) is not None:
+        folder = str(backbone_dir() / version.backbone_id)
+        fetches += [f"/backbones/{version.backbone_id}/{name}" for name in backbone_files(folder)]
+    return {
+        "modules": [url_for("static", filename=path) for path in modules],
+        "fetches": fetches,
+    }
 
 
 def live_version(token: str):

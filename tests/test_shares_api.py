@@ -161,7 +161,9 @@ def test_a_share_token_cannot_write_anything(api, project, model, client, route_
 
 
 @pytest.mark.parametrize("path", ["/", "/p/some-project", "/s/{token}", "/s/{revoked}", "/s/nope"])
-def test_pages_send_a_strict_content_security_policy(api, project, model, client, path):
+def test_pages_are_cross_origin_isolated_under_a_strict_content_security_policy(
+    api, project, model, client, path
+):
     token = api.share(project, model)["token"]
     revoked = api.share(project, model)["token"]
     client.delete(f"/api/shares/{revoked}", headers=api.auth(project))
@@ -171,12 +173,16 @@ def test_pages_send_a_strict_content_security_policy(api, project, model, client
         for part in response.headers["Content-Security-Policy"].split(";")
     )
     assert policy["default-src"] == "'self'"
-    assert policy["script-src"] == "'self' 'wasm-unsafe-eval'"  # WebAssembly for TF.js, no eval
+    # WebAssembly for TF.js and its threaded build's blob: workers; no eval, nothing from outside.
+    assert policy["script-src"] == "'self' blob: 'wasm-unsafe-eval'"
     assert policy["style-src"] == "'self'" and policy["object-src"] == "'none'"
     assert policy["frame-ancestors"] == "'none'" and policy["base-uri"] == "'none'"
     for value in policy.values():
         assert "unsafe-inline" not in value and "http" not in value and "*" not in value
     assert response.headers["Referrer-Policy"] == "no-referrer"  # the token stays in the page
+    # Cross-origin isolated, so TF.js's WASM backend may run on threads.
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response.headers["Cross-Origin-Embedder-Policy"] == "require-corp"
 
 
 def test_class_names_stay_text_in_the_share_page_data(api, client):

@@ -5,7 +5,6 @@
 import { chooseBackend } from '/static/js/backend.js';
 import { loadBackbone } from '/static/js/backbone.js';
 import {
-  buildTrainingSet,
   labelIndex,
   seededRandom,
   shuffleInPlace,
@@ -15,6 +14,7 @@ import {
   argmaxRows,
   predictBatch,
   trainHead,
+  trainProjectHead,
   trainTeachableMachineHead,
 } from '/static/js/trainer.js';
 
@@ -116,8 +116,9 @@ const labelsOf = (rows) => Int32Array.from(rows, (row) => dataset.labels[row]);
 // draw n seeds trainers with n + 1 and every draw can be repeated exactly.
 const tfSeed = (seed) => seed + 1;
 
-// The studio's TrainPanel: buildTrainingSet (its validation hold-out, mirrored copies in the
-// training rows) then trainHead with DEFAULT_SETTINGS. Split 'none': every support picture trains.
+// The studio's TrainPanel: trainProjectHead with DEFAULT_SETTINGS (a check run on its split,
+// mirrored copies in the training rows, then the head it ships on every picture). Split 'none':
+// one run of trainHead on every support picture.
 async function trainSnapclass(support, split) {
   const { classes, dim } = dataset;
   const samples = support.map((row) => ({
@@ -126,23 +127,21 @@ async function trainSnapclass(support, split) {
     embedding: dataset.plain.subarray(row * dim, (row + 1) * dim),
     mirrored: dataset.mirrored.subarray(row * dim, (row + 1) * dim),
   }));
-  const set =
-    split === 'app'
-      ? buildTrainingSet(classes, samples)
-      : {
-          train: toMatrix(samples, labelIndex(classes), { includeMirrored: true }),
-          validation: { count: 0 },
-        };
   const began = performance.now();
+  if (split === 'app') {
+    const { head, metrics, validation } = await trainProjectHead({ classes, samples });
+    const trainMs = performance.now() - began;
+    const validationRows = validation?.rows.count ?? 0;
+    return { head, trainMs, trainRows: metrics.trainRows, validationRows };
+  }
+  const train = toMatrix(samples, labelIndex(classes), { includeMirrored: true });
   const { head } = await trainHead({
-    features: set.train.features,
-    labels: set.train.labels,
+    features: train.features,
+    labels: train.labels,
     numClasses: classes.length,
-    valFeatures: set.validation.count ? set.validation.features : null,
-    valLabels: set.validation.count ? set.validation.labels : null,
   });
   const trainMs = performance.now() - began;
-  return { head, trainMs, trainRows: set.train.count, validationRows: set.validation.count };
+  return { head, trainMs, trainRows: train.count, validationRows: 0 };
 }
 
 // Teachable Machine's app: shuffle each class, hold out ceil(0.15 n) for validation (split

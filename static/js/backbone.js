@@ -15,10 +15,16 @@ export async function loadBackbone(metadataUrlOrBase) {
   const { tf } = globalThis;
   if (!tf) throw new Error('TF.js must be loaded (window.tf) before loadBackbone');
   const base = baseUrl(metadataUrlOrBase);
-  const response = await fetch(new URL('metadata.json', base));
-  if (!response.ok) throw new Error(`backbone metadata: HTTP ${response.status} for ${response.url}`);
-  const metadata = await response.json();
-  const model = await tf.loadGraphModel(new URL('model.json', base).href);
+  // Both at once: the model's weights are most of the wait and need nothing from the metadata.
+  const [metadata, model] = await Promise.all([
+    fetch(new URL('metadata.json', base)).then((response) => {
+      if (!response.ok) {
+        throw new Error(`backbone metadata: HTTP ${response.status} for ${response.url}`);
+      }
+      return response.json();
+    }),
+    tf.loadGraphModel(new URL('model.json', base).href),
+  ]);
   await tf.ready();
   const size = metadata.input_size;
   const dim = metadata.embedding_size;
@@ -75,10 +81,11 @@ export async function loadBackbone(metadataUrlOrBase) {
     },
 
     // First runs pay for kernel set-up (shader compiles on WebGL); do that before the user waits.
-    // A batch of two is the shape embedMirrored uses. Returns the milliseconds it took.
-    async warmUp() {
+    // A batch of two is the shape embedMirrored uses, one the shape of embed (what a page that
+    // only predicts needs). Returns the milliseconds it took.
+    async warmUp(batch = 2) {
       const started = performance.now();
-      await embedBatch(() => tf.zeros([2, size, size, 3]));
+      await embedBatch(() => tf.zeros([batch, size, size, 3]));
       return performance.now() - started;
     },
 
@@ -86,4 +93,36 @@ export async function loadBackbone(metadataUrlOrBase) {
       model.dispose();
     },
   };
+}
+
+/**
+ * Milliseconds per picture of a backbone on TF.js's current backend, for choosing a backend:
+ * loaded and warmed up, then the median of `runs` embeddings of one fixed picture (after one
+ * untimed, which sets up the batch-of-one shape the preview uses). Frees everything it loaded.
+ */
+export async function timeBackbone(metadataUrlOrBase, runs = 3) {
+  const backbone = await loadBackbone(metadataUrlOrBase);
+  try {
+    await backbone.warmUp();
+    const picture = fixedPicture(backbone.metadata.input_size);
+    await backbone.embed(picture);
+    const times = [];
+    for (let run = 0; run < runs; run += 1) {
+      const started = performance.now();
+      await backbone.embed(picture);
+      times.push(performance.now() - started);
+    }
+    return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  } finally {
+    backbone.dispose();
+  }
+}
+
+// A colour gradient: the same picture on every device, so timings compare.
+function fixedPicture(size) {
+  const pixels = new Uint8ClampedArray(size * size * 4);
+  for (let i = 0; i < size * size; i += 1) {
+    pixels.set([(i % size) & 255, Math.floor(i / size) & 255, (i * 7) & 255, 255], i * 4);
+  }
+  return new ImageData(pixels, size, size);
 }

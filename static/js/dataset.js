@@ -119,17 +119,15 @@ export function validationCount(n, options = {}) {
  * Deterministic per seed and independent of the samples' order: each sample is ranked by a hash of
  * (seed, sample id) and the first validationCount(n) of each class are held out, so adding a
  * picture moves at most one other between train and validation instead of reshuffling the class.
- * Returns {train, validation} as arrays of samples, grouped in label order.
+ * The server's fine-tuning makes the same split (server/finetune/dataset.py), so both tiers are
+ * scored on the same pictures. Returns {train, validation} as arrays of samples, grouped in label
+ * order.
  */
 export function splitSamples(classes, samples, options = {}) {
   const { seed } = { ...DEFAULT_SPLIT, ...options };
-  const byClass = new Map(orderClasses(classes).map((cls) => [cls.id, []]));
-  for (const sample of samples) {
-    if (sample.embedding && byClass.has(sample.classId)) byClass.get(sample.classId).push(sample);
-  }
   const train = [];
   const validation = [];
-  for (const members of byClass.values()) {
+  for (const members of samplesByClass(classes, samples).values()) {
     const ranked = members
       .map((sample) => ({ sample, rank: hashString(`${seed}:${sample.id}`) }))
       .sort((a, b) => a.rank - b.rank || compareIds(a.sample.id, b.sample.id))
@@ -190,6 +188,39 @@ export function buildTrainingSet(classes, samples, options = {}) {
     train: toMatrix(train, labels, { includeMirrored: useMirrored }),
     validation: toMatrix(validation, labels),
   };
+}
+
+/**
+ * The rows of the head the studio ships: every labelled picture that has an embedding (with its
+ * mirror image, unless useMirrored is false), grouped in label order and, inside a class, ordered
+ * by a hash of the embedding's numbers: the same pictures give the same rows in the same order
+ * whatever their ids and the order they came in, so they train the same head.
+ * Returns {labels, train} like buildTrainingSet, without validation rows.
+ */
+export function buildFinalTrainingSet(classes, samples, options = {}) {
+  const { useMirrored = true } = options;
+  const rows = [];
+  for (const members of samplesByClass(classes, samples).values()) {
+    // Equal ranks mean equal embeddings, whose rows are the same whichever comes first.
+    const ranked = members
+      .map((sample) => ({ sample, rank: hashFloats(sample.embedding) }))
+      .sort((a, b) => a.rank - b.rank || compareIds(a.sample.id, b.sample.id))
+      .map(({ sample }) => sample);
+    rows.push(...ranked);
+  }
+  return {
+    labels: labelsOf(classes),
+    train: toMatrix(rows, labelIndex(classes), { includeMirrored: useMirrored }),
+  };
+}
+
+// Labelled samples that have embeddings, per class id, in label order.
+function samplesByClass(classes, samples) {
+  const byClass = new Map(orderClasses(classes).map((cls) => [cls.id, []]));
+  for (const sample of samples) {
+    if (sample.embedding && byClass.has(sample.classId)) byClass.get(sample.classId).push(sample);
+  }
+  return byClass;
 }
 
 /**
@@ -255,9 +286,23 @@ function hashString(text) {
   for (let i = 0; i < text.length; i += 1) {
     hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
   }
-  hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
-  hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
-  return (hash ^ (hash >>> 16)) >>> 0;
+  return finalize(hash);
+}
+
+// The same over the bits of an embedding's numbers (32-bit words instead of characters).
+function hashFloats(floats) {
+  const words = new Uint32Array(floats.buffer, floats.byteOffset, floats.length);
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < words.length; i += 1) {
+    hash = Math.imul(hash ^ words[i], 0x01000193);
+  }
+  return finalize(hash);
+}
+
+function finalize(hash) {
+  let mixed = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
+  mixed = Math.imul(mixed ^ (mixed >>> 13), 0xc2b2ae35);
+  return (mixed ^ (mixed >>> 16)) >>> 0;
 }
 
 function compareIds(a, b) {

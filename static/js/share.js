@@ -42,7 +42,12 @@ async function SharePage(el, state) {
     showMessage(el, state === 'withdrawn' ? 'shareWithdrawnTitle' : 'shareMissingTitle', state === 'withdrawn' ? 'shareWithdrawnText' : 'shareMissingText');
     return;
   }
-  const response = await fetch(`${location.pathname}/model.json`, { cache: 'no-cache' });
+  // TF.js's backend starts while the link's model.json arrives (both preloaded by the page's
+  // <head>). The model.json is served no-cache with an ETag, so the browser checks it each time.
+  const tf = window.tf;
+  const backendReady = chooseBackend(tf);
+  backendReady.catch(() => {}); // reported below, once there is a status line to say it in
+  const response = await fetch(`${location.pathname}/model.json`);
   if (response.status === 410) return showMessage(el, 'shareWithdrawnTitle', 'shareWithdrawnText');
   if (!response.ok) return showMessage(el, 'shareMissingTitle', 'shareNothingPublished');
   const shared = await response.json();
@@ -69,7 +74,6 @@ async function SharePage(el, state) {
   exportsEl.append(h('h2', {}, t('sharedDownloads')), h('p', { class: 'hint' }, t('exportHint')));
   ExportList(exportsEl).update({ exports: shared.exports });
 
-  const tf = window.tf;
   const frameCanvas = document.createElement('canvas');
   const camera = CameraPanel(cameraEl, { switchable: true });
   let run = null; // picture -> probabilities, once the model is loaded
@@ -85,13 +89,13 @@ async function SharePage(el, state) {
   el.addEventListener('camera-change', (e) => (e.detail.on ? preview.startLoop() : preview.stopLoop()));
 
   try {
-    const { backend } = await chooseBackend(tf);
+    const { backend } = await backendReady;
     if (shared.graph_model_url) {
       run = await loadGraphClassifier(tf, shared.graph_model_url);
     } else {
       const backbone = await loadBackbone(shared.backbone.url);
       size = backbone.metadata.input_size;
-      await backbone.warmUp();
+      await backbone.warmUp(1); // the page embeds one picture at a time
       const head = deserializeHead(shared.head);
       run = async (input) => Array.from(predict(head, await backbone.embed(input)));
     }

@@ -54,6 +54,7 @@ const EN = {
   backendLabel: 'Running on {backend}',
   train: 'Train model',
   training: 'Training…',
+  trainingAllPictures: 'Training the final model on every picture…',
   stopTraining: 'Stop',
   trainingDone: 'Trained in {seconds} s.',
   'dataset.needTwoClasses': 'Add pictures to at least two classes to train.',

@@ -2,7 +2,7 @@
 // update(); actions come up as events named by verbs.
 import { ApiError, createApi } from './api.js';
 import { chooseBackend } from './backend.js';
-import { loadBackbone } from './backbone.js';
+import { loadBackbone, timeBackbone } from './backbone.js';
 import { canvasToJpeg, grabSquare } from './camera.js';
 import { CameraPanel } from './components/CameraPanel.js';
 import { ClassCard } from './components/ClassCard.js';
@@ -130,11 +130,15 @@ async function Studio(el, projectId) {
   async function startModel() {
     status.textContent = t('loadingModel');
     try {
-      const chosen = await chooseBackend(tf);
-      state.backend = chosen.backend;
       const { backbones, default: defaultId } = await api.backbones();
       const entry = backbones.find((b) => b.id === defaultId) ?? backbones[0];
       if (!entry) throw new Error('the server has no image model; run `make install`');
+      // The fastest backend for this backbone on this device, measured once and remembered.
+      const chosen = await chooseBackend(tf, {
+        backboneId: entry.id,
+        measure: () => timeBackbone(entry.model_url),
+      });
+      state.backend = chosen.backend;
       backbone = await loadBackbone(entry.model_url);
       await backbone.warmUp();
       embedder = createEmbedder({

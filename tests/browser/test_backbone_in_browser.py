@@ -29,9 +29,9 @@ MIN_COSINE = {"float16": 0.999, "float32": 0.9999}
 PAGE = """<!doctype html><meta charset="utf-8"><title>check</title><link rel="icon" href="data:,">
 <script src="{tfjs}tf.min.js"></script><script src="{wasm}tf-backend-wasm.min.js"></script>"""
 
-START = """async ([wasmPath, modelBase]) => {
+START = """async ([wasmPath, modelBase, backend]) => {
   tf.wasm.setWasmPaths(wasmPath);
-  if (!(await tf.setBackend('wasm'))) throw new Error('the WASM backend did not start');
+  if (!(await tf.setBackend(backend))) throw new Error(`the ${backend} backend did not start`);
   const { loadBackbone } = await import('/static/js/backbone.js');
   const tensorsBefore = tf.memory().numTensors;
   window.backbone = await loadBackbone(modelBase);
@@ -135,8 +135,10 @@ def keras_embeddings(photos):
     return embeddings
 
 
-def embed_in_browser(page, server: LiveServer, metadata: dict, photos: dict) -> tuple:
-    """Load the backbone from the server in a page on the WASM backend and embed each photo."""
+def embed_in_browser(
+    page, server: LiveServer, metadata: dict, photos: dict, backend: str = "wasm"
+) -> tuple:
+    """Load the backbone from the server in a page on a TF.js backend and embed each photo."""
     vendor = server.app.config["VENDOR_URLS"]
     # A bare page of the app's own origin, so that scripts, modules and weights load as in the app.
     html = PAGE.format(tfjs=vendor["tfjs"], wasm=vendor["tfjs-backend-wasm"])
@@ -145,7 +147,8 @@ def embed_in_browser(page, server: LiveServer, metadata: dict, photos: dict) -> 
         lambda route: route.fulfill(body=html, content_type="text/html"),
     )
     page.goto(f"{server.url}/backbone-check")
-    started = page.evaluate(START, [vendor["tfjs-backend-wasm"], f"/backbones/{metadata['id']}/"])
+    backbone_url = f"/backbones/{metadata['id']}/"
+    started = page.evaluate(START, [vendor["tfjs-backend-wasm"], backbone_url, backend])
     results = [page.evaluate(EMBED, data_url(pixels)) for pixels in photos.values()]
     return started, results, page.evaluate(STOP)
 
@@ -181,3 +184,21 @@ def test_browser_embeddings_match_keras_on_real_photos(
     assert min(mirrored) >= MIN_COSINE[quantization], summary
     # An ImageBitmap (what the studio passes) and an <img> of the same picture embed alike.
     assert min(bitmap_vs_image) >= 0.99999, bitmap_vs_image
+
+
+def test_embeddings_are_the_same_on_every_backend_here(live_server, page, photos, record_property):
+    """Whichever backend the page picks, a picture gets the same embedding: WASM (the default
+    here), WebGL (SwiftShader on this machine) and TF.js's plain-JavaScript cpu backend."""
+    metadata = default_backbone(live_server.url)
+    one_photo = dict(list(photos.items())[:1])  # software WebGL and cpu are slow
+    vectors = {}
+    for backend in ("wasm", "webgl", "cpu"):
+        started, results, _ = embed_in_browser(page, live_server, metadata, one_photo, backend)
+        assert started["backend"] == backend
+        vectors[backend] = [r["vector"] for r in results] + [r["pair"][1] for r in results]
+    agreement = {
+        backend: min(cosine(a, b) for a, b in zip(vectors["wasm"], vectors[backend], strict=True))
+        for backend in ("webgl", "cpu")
+    }
+    record_property("backend_agreement", agreement)
+    assert all(value >= 0.9999 for value in agreement.values()), agreement

@@ -100,6 +100,7 @@ def test_student_shares_a_model_by_link_and_revokes_it(
     friend.goto(link)
     wait_until(friend, "document.body.dataset.backend !== undefined", timeout=120)
     expect(friend.locator(".shared-name")).to_have_text("Shapes")
+    assert friend.evaluate("crossOriginIsolated") is True
     expect(friend.locator(".shared-classes li")).to_have_text(list(KINDS))
     html = friend.content()
     assert project["owner_token"] not in html and project["id"] not in html

@@ -110,6 +110,9 @@ def build_and_try_classifier(page: Page, base_url: str, tmp_path: Path, flow: di
     """Create a project, record two classes, upload a third, train, classify, preview, reload."""
     start_project(page, base_url, flow["query"])
     assert page.evaluate("tf.getBackend()") == flow["backend"]
+    # Served cross-origin isolated: TF.js's WASM backend may load its threaded build (it does
+    # from four logical cores on; below, it would run one thread anyway).
+    assert page.evaluate("crossOriginIsolated && typeof SharedArrayBuffer === 'function'")
     expect(page.locator(".status-line")).to_contain_text(f"Running on {flow['backend']}")
 
     cards = page.locator(".class-card")

@@ -1,14 +1,14 @@
 // Training in the page: settings, live loss and accuracy curves, then per-class accuracy and a
 // confusion matrix whose cells lead to the pictures behind them.
-import { buildTrainingSet, checkTrainable, compareLabels, confusionMatrix, displayNames, perClassAccuracy, overallAccuracy } from '../dataset.js';
+import { checkTrainable, compareLabels, confusionMatrix, displayNames, perClassAccuracy, overallAccuracy } from '../dataset.js';
 import { h } from '../dom.js';
 import { t } from '../strings.js';
-import { DEFAULT_SETTINGS, argmaxRows, predict, predictBatch, trainHead } from '../trainer.js';
+import { DEFAULT_SETTINGS, argmaxRows, predict, predictBatch, trainProjectHead } from '../trainer.js';
 import { LineChart } from './LineChart.js';
 
 const SETTINGS = [
   { key: 'epochs', label: 'epochs', min: 1, max: 500, step: 1 },
-  { key: 'batchSize', label: 'batchSize', min: 1, max: 4096, step: 1 },
+  { key: 'batchSize', label: 'batchSize', min: 1, max: 65536, step: 1 },
   { key: 'learningRate', label: 'learningRate', min: 0.00001, max: 1, step: 'any' },
 ];
 
@@ -54,7 +54,6 @@ export function TrainPanel(el, { getTrainingData, showSamples, imageUrl, onTrain
     const data = getTrainingData();
     const check = checkTrainable(data.classes, data.samples);
     if (!check.trainable) return;
-    const set = buildTrainingSet(data.classes, data.samples);
     const history = [];
     abort = new AbortController();
     trainButton.disabled = true;
@@ -62,12 +61,11 @@ export function TrainPanel(el, { getTrainingData, showSamples, imageUrl, onTrain
     results.hidden = true;
     progress.textContent = t('training');
     try {
-      const { head, metrics } = await trainHead({
-        features: set.train.features,
-        labels: set.train.labels,
-        numClasses: set.labels.length,
-        valFeatures: set.validation.count ? set.validation.features : null,
-        valLabels: set.validation.count ? set.validation.labels : null,
+      // The check run draws the curves and scores the held-out pictures; the head kept is then
+      // trained on every picture (trainProjectHead).
+      const { head, labels, metrics, validation } = await trainProjectHead({
+        classes: data.classes,
+        samples: data.samples,
         settings: settings(),
         signal: abort.signal,
         onEpoch: (logs) => {
@@ -76,10 +74,13 @@ export function TrainPanel(el, { getTrainingData, showSamples, imageUrl, onTrain
           accuracyChart.update([history.map((l) => l.accuracy), history.map((l) => l.valAccuracy)], 1);
           progress.textContent = `${t('training')} ${logs.epoch + 1} / ${logs.epochs}`;
         },
+        onFinalRun: () => {
+          progress.textContent = t('trainingAllPictures');
+        },
       });
-      trained = { head, labels: set.labels, metrics, settings: settings() };
+      trained = { head, labels, metrics, settings: settings() };
       progress.textContent = t('trainingDone', { seconds: (metrics.trainMs / 1000).toFixed(1) });
-      drawResults(set);
+      drawResults(labels, validation);
       onTrained(trained);
     } catch (error) {
       progress.textContent = error.name === 'AbortError' ? '' : t('error', { reason: error.message });
@@ -91,15 +92,17 @@ export function TrainPanel(el, { getTrainingData, showSamples, imageUrl, onTrain
     }
   }
 
-  function drawResults(set) {
-    const names = displayNames(set.labels, classes);
+  // Scored with the check run's head: the head kept has seen the held-out pictures.
+  function drawResults(labels, validation) {
+    const names = displayNames(labels, classes);
     results.hidden = false;
-    if (!set.validation.count) {
+    if (!validation) {
       results.replaceChildren(h('p', { class: 'hint' }, t('noValidation')));
       return;
     }
-    const predicted = argmaxRows(predictBatch(trained.head, set.validation.features, set.validation.count), names.length);
-    const confusion = confusionMatrix(names.length, set.validation.labels, predicted, set.validation.ids);
+    const { head, rows } = validation;
+    const predicted = argmaxRows(predictBatch(head, rows.features, rows.count), names.length);
+    const confusion = confusionMatrix(names.length, rows.labels, predicted, rows.ids);
     const cellPictures = h('div', { class: 'cell-pictures' });
     const table = h(
       'table',

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import {
+  buildFinalTrainingSet,
   buildTrainingSet,
   checkTrainable,
   compareLabels,
@@ -22,17 +23,20 @@ function vector(value) {
   return new Float32Array(DIM).fill(value);
 }
 
-// `sizes` maps class id -> number of samples; each sample's embedding holds its class id and
-// its mirrored embedding holds the negated id, so a row tells where it came from.
-function makeSamples(sizes) {
+// `sizes` maps class id -> number of samples; each sample's embedding holds its class id (and
+// its number in the class last, so no two are alike) and its mirrored embedding the negated
+// numbers, so a row tells where it came from.
+function makeSamples(sizes, idPrefix = 's') {
   const samples = [];
   for (const [classId, size] of Object.entries(sizes)) {
     for (let i = 0; i < size; i += 1) {
+      const embedding = vector(Number(classId));
+      embedding[DIM - 1] = 1 + i;
       samples.push({
-        id: `s${classId}-${i}`,
+        id: `${idPrefix}${classId}-${i}`,
         classId: Number(classId),
-        embedding: vector(Number(classId)),
-        mirrored: vector(-Number(classId)),
+        embedding,
+        mirrored: embedding.map((value) => -value),
       });
     }
   }
@@ -123,6 +127,29 @@ describe('feature matrices', () => {
     assert.deepEqual([...matrix.labels], [1, 0]);
     assert.deepEqual([...matrix.features], [2, 2, 2, 2, 1, 1, 1, 1]);
     assert.deepEqual(matrix.ids, ['dog', 'cat']);
+  });
+
+  test('the final set holds every labelled picture with its mirror image, in a fixed order', () => {
+    const loose = { id: 'loose', classId: null, embedding: vector(9) };
+    const samples = [...makeSamples({ 1: 10, 2: 3 }), loose];
+    const split = buildTrainingSet(CLASSES.slice(0, 2), samples);
+    const final = buildFinalTrainingSet(CLASSES.slice(0, 2), samples);
+    assert.ok(split.validation.count > 0);
+    assert.equal(final.train.count, 2 * 13);
+    const everyId = new Set([...split.train.ids, ...split.validation.ids]);
+    assert.deepEqual(new Set(final.train.ids), everyId);
+    assert.deepEqual(final.labels, split.labels);
+    const shuffled = buildFinalTrainingSet(CLASSES.slice(0, 2), [...samples].reverse());
+    assert.deepEqual(shuffled.train.ids, final.train.ids);
+  });
+
+  test('the final set depends on the pictures, not on their ids or the order they came in', () => {
+    const first = buildFinalTrainingSet(CLASSES.slice(0, 2), makeSamples({ 1: 30, 2: 12 }));
+    const reimported = makeSamples({ 1: 30, 2: 12 }, 'again').reverse();
+    const again = buildFinalTrainingSet(CLASSES.slice(0, 2), reimported);
+    assert.deepEqual(again.train.features, first.train.features);
+    assert.deepEqual(again.train.labels, first.train.labels);
+    assert.notDeepEqual(again.train.ids, first.train.ids);
   });
 
   test('mirroring can be turned off', () => {

@@ -13,6 +13,7 @@ import {
   predictBatch,
   serializeHead,
   trainHead,
+  trainProjectHead,
   trainTeachableMachineHead,
 } from '../trainer.js';
 
@@ -135,10 +136,120 @@ describe('Snapclass head', () => {
     assert.equal(tf.memory().numTensors, tensorsBefore);
   });
 
+  test('trains any number of rows in whole batches, never gathering rows per step', async () => {
+    let steps = 0;
+    const counting = {
+      ...tf,
+      gather: () => assert.fail('trainHead gathered rows'),
+      train: {
+        ...tf.train,
+        adam: (rate) => {
+          const optimizer = tf.train.adam(rate);
+          const applyGradients = optimizer.applyGradients.bind(optimizer);
+          optimizer.applyGradients = (gradients) => {
+            steps += 1;
+            return applyGradients(gradients);
+          };
+          return optimizer;
+        },
+      },
+    };
+    const rows = train.labels.length;
+    await trainHead({ ...problem, tf: counting, settings: { epochs: 3 } });
+    assert.ok(DEFAULT_SETTINGS.batchSize >= 16384, 'the default takes any project whole');
+    assert.equal(steps, 3, 'one full-batch step per epoch');
+    steps = 0;
+    const { metrics } = await trainHead({ ...problem, tf: counting, settings: { batchSize: 16 } });
+    assert.equal(steps, DEFAULT_SETTINGS.epochs * Math.ceil(rows / 16));
+    assert.ok(metrics.valAccuracy > 0.95, `validation accuracy ${metrics.valAccuracy}`);
+  });
+
+  test('the same rows and settings give the same head', async () => {
+    for (const settings of [{ epochs: 5 }, { epochs: 5, batchSize: 16 }]) {
+      const first = await trainHead({ ...problem, settings });
+      const again = await trainHead({ ...problem, settings });
+      assert.deepEqual(again.head, first.head);
+    }
+  });
+
   test('refuses labels outside the classes', async () => {
     const labels = Int32Array.from(train.labels);
     labels[0] = CLASSES;
     await assert.rejects(trainHead({ ...problem, labels }), /label 3 out of range/);
+  });
+});
+
+// The studio's samples for blobs: ids from `prefix`, class ids 10, 11, 12, and a mirror image
+// that is a second draw of the same class.
+const PROJECT_CLASSES = [0, 1, 2].map((i) => ({ id: 10 + i, name: `class ${i}`, position: i }));
+function projectSamples(perClass, prefix) {
+  const pictures = blobs(perClass, 5);
+  const mirrors = blobs(perClass, 6);
+  return Array.from(pictures.labels, (label, row) => ({
+    id: `${prefix}${row}`,
+    classId: 10 + label,
+    embedding: pictures.features.subarray(row * DIM, (row + 1) * DIM),
+    mirrored: mirrors.features.subarray(row * DIM, (row + 1) * DIM),
+  }));
+}
+
+describe("the project's head", () => {
+  test('learns from every picture; the held-out ones are scored by the check run', async () => {
+    const samples = projectSamples(20, 'a');
+    const events = [];
+    const result = await trainProjectHead({
+      classes: PROJECT_CLASSES,
+      samples,
+      settings: { epochs: 5 },
+      tf,
+      onEpoch: ({ epoch }) => events.push(`epoch ${epoch}`),
+      onFinalRun: () => events.push('final'),
+    });
+    assert.deepEqual(events, ['epoch 0', 'epoch 1', 'epoch 2', 'epoch 3', 'epoch 4', 'final']);
+    assert.equal(result.metrics.trainRows, 2 * samples.length, 'every picture and its mirror');
+    const { head, rows } = result.validation;
+    assert.equal(rows.count, 3 * 3, '15% of 20 pictures in each class');
+    assert.notDeepEqual(result.head, head);
+    const predicted = argmaxRows(predictBatch(head, rows.features, rows.count), CLASSES);
+    const correct = predicted.filter((label, i) => label === rows.labels[i]).length;
+    assert.equal(correct / rows.count, result.history.at(-1).valAccuracy);
+    assert.deepEqual(
+      result.labels.map((label) => label.id),
+      [10, 11, 12],
+    );
+  });
+
+  test('the same pictures imported again, in another order, train the same head', async () => {
+    const first = await trainProjectHead({
+      classes: PROJECT_CLASSES,
+      samples: projectSamples(12, 'a'),
+      settings: { epochs: 5 },
+      tf,
+    });
+    const again = await trainProjectHead({
+      classes: PROJECT_CLASSES,
+      samples: projectSamples(12, 'b').reverse(),
+      settings: { epochs: 5 },
+      tf,
+    });
+    assert.deepEqual(again.head, first.head, 'the head it ships');
+  });
+
+  test('with too few pictures to hold any out, trains once on all of them', async () => {
+    let finalRuns = 0;
+    const result = await trainProjectHead({
+      classes: PROJECT_CLASSES,
+      samples: projectSamples(3, 'a'),
+      settings: { epochs: 3 },
+      tf,
+      onFinalRun: () => {
+        finalRuns += 1;
+      },
+    });
+    assert.equal(finalRuns, 0);
+    assert.equal(result.validation, null);
+    assert.equal(result.metrics.trainRows, 2 * 9);
+    assert.equal(result.history.length, 3);
   });
 });
 
