@@ -12,6 +12,7 @@ from .config import load_config
 from .db import init_db
 from .finetune import runner as finetune_runner
 from .pages import register_pages
+from .serve import register_serve_command
 from .share_pages import register_share_pages
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -35,4 +36,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_pages(app)
     register_share_pages(app)
     register_assets(app)
+    register_serve_command(app)
     return app

@@ -82,12 +82,31 @@ SETTINGS: tuple[Setting, ...] = (
         int,
     ),
     Setting(
+        "WORKERS",
+        None,
+        "Gunicorn worker processes of `make run`; default: 2 x CPU cores + 1, at most 8.",
+        int,
+    ),
+    Setting("THREADS", 4, "Threads per Gunicorn worker process (`make run`).", int),
+    Setting(
+        "TLS_CERT",
+        "",
+        "PEM certificate (chain) file for HTTPS; with TLS_KEY, `make run` serves HTTPS with it.",
+    ),
+    Setting("TLS_KEY", "", "PEM private key file of TLS_CERT."),
+    Setting(
         "SECRET_KEY",
         None,
         "Key that signs cookies; default: random at each start, so set it when running several "
         "processes.",
     ),
 )
+
+
+def default_workers() -> int:
+    """Gunicorn's rule of thumb (2 x cores + 1), capped so a big machine keeps memory for jobs."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return min(2 * (cores or 1) + 1, 8)
 
 
 def load_config(app: Flask, test_config: Mapping[str, Any] | None = None) -> None:
@@ -116,5 +135,7 @@ def _derive(app: Flask) -> None:
         config["DATABASE_URL"] or f"sqlite:///{data_dir / 'snapclass.sqlite3'}"
     )
     config["MAX_CONTENT_LENGTH"] = config["MAX_REQUEST_BYTES"]
+    if not config["WORKERS"]:
+        config["WORKERS"] = default_workers()
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = secrets.token_hex(32)
