@@ -72,7 +72,8 @@ def delete_unreferenced(sha256s: Iterable[str]) -> list[str]:
 
     Call it after deleting rows and before committing: inside the deleting transaction SQLite
     holds the write lock, so an upload cannot add a new reference between the check and the
-    unlink (uploads write their blobs after inserting their rows, under the same lock).
+    unlink (an upload writes its blobs first, then, holding the same lock after its insert,
+    writes again any that a deletion removed meanwhile).
     """
     wanted = set(sha256s)
     if not wanted:

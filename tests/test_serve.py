@@ -8,6 +8,8 @@ import ssl
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -68,46 +70,44 @@ def test_gunicorn_is_sized_by_the_settings_and_given_the_certificate(tmp_path):
     assert "certfile" not in gunicorn_options(config, "127.0.0.1", 5000, None)
 
 
-@pytest.fixture
-def served_https(tmp_path: Path):
-    """`flask db upgrade`, then `flask serve --tls self-signed` (Gunicorn) on a free port."""
+@contextmanager
+def gunicorn(data_dir: Path, *options: str, workers: int = 2) -> Iterator[int]:
+    """`flask db upgrade`, then `flask serve OPTIONS` (Gunicorn) on a free port; yields it."""
     env = {
         **os.environ,
-        "SNAPCLASS_DATA_DIR": str(tmp_path),
-        "SNAPCLASS_BACKBONE_DIR": str(tmp_path / "backbones"),
-        "SNAPCLASS_WORKERS": "2",
-        "SNAPCLASS_THREADS": "2",
+        "SNAPCLASS_DATA_DIR": str(data_dir),
+        "SNAPCLASS_BACKBONE_DIR": str(data_dir / "backbones"),
+        "SNAPCLASS_WORKERS": str(workers),
+        "SNAPCLASS_THREADS": "4",
     }
     flask = [sys.executable, "-m", "flask", "--app", "server"]
     subprocess.run([*flask, "db", "upgrade"], env=env, check=True, capture_output=True)
     port = free_port()
-    log = tmp_path / "server.log"
+    log = data_dir / "server.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [*flask, "serve", "--host", "127.0.0.1", "--port", str(port), "--tls", "self-signed"],
+            [*flask, "serve", "--host", "127.0.0.1", "--port", str(port), *options],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    context = ssl.create_default_context(cafile=None)
     try:
-        cert = tmp_path / "tls" / "self-signed-cert.pem"
         deadline = time.monotonic() + 60
-        while True:
+        while log.read_text().count("Booting worker") < workers:
             assert process.poll() is None, log.read_text()
             assert time.monotonic() < deadline, log.read_text()
-            if cert.is_file():
-                try:
-                    context = ssl.create_default_context(cafile=str(cert))
-                    with socket.create_connection(("127.0.0.1", port), timeout=2):
-                        break
-                except OSError:
-                    pass
             time.sleep(0.2)
-        yield port, context, log
+        yield port
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture
+def served_https(tmp_path: Path):
+    with gunicorn(tmp_path, "--tls", "self-signed") as port:
+        cert = tmp_path / "tls" / "self-signed-cert.pem"
+        yield port, ssl.create_default_context(cafile=str(cert)), tmp_path / "server.log"
 
 
 def test_gunicorn_serves_the_app_over_https_with_its_self_signed_certificate(served_https):
