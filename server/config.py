@@ -95,6 +95,17 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("TLS_KEY", "", "PEM private key file of TLS_CERT."),
     Setting(
+        "BLOB_STORE",
+        "",
+        "Where pictures and model files go: empty for <DATA_DIR>/blobs, or s3://bucket/prefix "
+        "for an S3-compatible object store (boto3; credentials from the usual AWS_* variables).",
+    ),
+    Setting(
+        "S3_ENDPOINT_URL",
+        "",
+        "Endpoint of an S3-compatible service (MinIO, Ceph, ...); empty: Amazon S3.",
+    ),
+    Setting(
         "SECRET_KEY",
         None,
         "Key that signs cookies; default: random at each start, so set it when running several "
@@ -107,6 +118,15 @@ def default_workers() -> int:
     """Gunicorn's rule of thumb (2 x cores + 1), capped so a big machine keeps memory for jobs."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return min(2 * (cores or 1) + 1, 8)
+
+
+def sqlalchemy_url(url: str) -> str:
+    """The URL with its driver: a plain postgresql:// one goes through psycopg 3 (SQLAlchemy's
+    own default for it is psycopg2, which Snapclass does not install)."""
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url.removeprefix(plain)
+    return url
 
 
 def load_config(app: Flask, test_config: Mapping[str, Any] | None = None) -> None:
@@ -131,10 +151,12 @@ def _derive(app: Flask) -> None:
     data_dir = Path(config["DATA_DIR"] or app.instance_path)
     data_dir.mkdir(parents=True, exist_ok=True)
     config["DATA_DIR"] = str(data_dir)
-    config["SQLALCHEMY_DATABASE_URI"] = (
+    config["SQLALCHEMY_DATABASE_URI"] = sqlalchemy_url(
         config["DATABASE_URL"] or f"sqlite:///{data_dir / 'snapclass.sqlite3'}"
     )
     config["MAX_CONTENT_LENGTH"] = config["MAX_REQUEST_BYTES"]
+    if config["BLOB_STORE"] and not config["BLOB_STORE"].startswith("s3://"):
+        raise ValueError(f"SNAPCLASS_BLOB_STORE={config['BLOB_STORE']!r} is not s3://bucket/prefix")
     if not config["WORKERS"]:
         config["WORKERS"] = default_workers()
     if not config["SECRET_KEY"]:

@@ -22,7 +22,7 @@ def model_file(model_id: str, name: str):
     if sha256 is None:
         abort_problem(404, f"Model {model_id} has no TF.js file {name!r}.")
     mimetype = "application/json" if name.endswith(".json") else "application/octet-stream"
-    response = send_file(blob_store().path(sha256), mimetype=mimetype, etag=sha256)
+    response = send_file(blob_store().sendable(sha256), mimetype=mimetype, etag=sha256)
     # The owner's token or a revocable link decides access: shared caches must not keep it.
     response.headers["Cache-Control"] = "private, no-cache"
     return response

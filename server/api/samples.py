@@ -117,10 +117,11 @@ def delete_sample(project_id: str, sample_id: str):
 def sample_image(sample_id: str):
     """The sample's stored image bytes; cached for good, since they never change."""
     sample = get_sample(sample_id)
-    path = blob_store().path(sample.sha256)
-    if not path.is_file():
+    store = blob_store()
+    if not store.exists(sample.sha256):
         abort_problem(404, "This sample's image is missing from the store.")
-    response = send_file(path, mimetype=sample.mime_type, etag=sample.sha256, max_age=FOREVER)
+    image = store.sendable(sample.sha256)
+    response = send_file(image, mimetype=sample.mime_type, etag=sample.sha256, max_age=FOREVER)
     response.cache_control.public = True
     response.cache_control.immutable = True
     return response

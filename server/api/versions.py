@@ -5,6 +5,7 @@ from typing import Any
 
 from flask import Blueprint, request, send_file
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from converters.head import HeadError, parse_head
 
@@ -128,16 +129,23 @@ def read_version(model_id: str):
 def publish_version(model_id: str):
     """Make this version the published one: links that follow the project show it from now on."""
     version = get_version(model_id, write=True)
-    for other in db.session.scalars(
-        select(ModelVersion).where(
-            ModelVersion.project_id == version.project_id, ModelVersion.published.is_(True)
-        )
-    ):
-        other.published = False
-    db.session.flush()
-    version.published = True
-    db.session.commit()
-    return version_json(version)
+    # A concurrent publish may commit between our unpublish and publish; the database's
+    # one-published index then refuses ours, and a second pass unpublishes the winner too.
+    for _attempt in range(3):
+        for other in db.session.scalars(
+            select(ModelVersion).where(
+                ModelVersion.project_id == version.project_id, ModelVersion.published.is_(True)
+            )
+        ):
+            other.published = False
+        db.session.flush()
+        version.published = True
+        try:
+            db.session.commit()
+            return version_json(version)
+        except IntegrityError:
+            db.session.rollback()
+    abort_problem(409, "Other versions of this project are being published; try again.")
 
 
 @bp.delete("/models/<model_id>")
@@ -161,7 +169,7 @@ def export_version(model_id: str):
     sha256 = export_blob(version, fmt)
     project = db.session.get(Project, version.project_id)
     response = send_file(
-        blob_store().path(sha256),
+        blob_store().sendable(sha256),
         mimetype=FORMATS[fmt].mimetype,
         as_attachment=True,
         download_name=export_filename(project, version, fmt),
