@@ -44,12 +44,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "database" not in metafunc.fixturenames:
-        return
-    wanted = metafunc.config.getoption("--databases").split(",")
-    if not metafunc.module.__name__.endswith(BOTH_DATABASES_MODULE_SUFFIX):
-        wanted = ["sqlite"]
-    metafunc.parametrize("database", wanted, indirect=True)
+    on_both = metafunc.module.__name__.endswith(BOTH_DATABASES_MODULE_SUFFIX)
+    if on_both and "database" in metafunc.fixturenames:
+        wanted = metafunc.config.getoption("--databases").split(",")
+        metafunc.parametrize("database", wanted, indirect=True)
 
 
 @pytest.fixture
