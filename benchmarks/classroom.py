@@ -63,6 +63,7 @@ LONGEST_SIDE = 512
 JPEG_QUALITY = 90
 DEFAULT_PHOTOS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "clothing-dev"
 SERVERS = ("gunicorn", "flask-dev")
+DEFAULT_JSON = Path("build/benchmarks/classroom.json")
 
 
 def studio_photos(folder: Path, count: int) -> list[bytes]:
@@ -337,6 +338,7 @@ def run_lesson(kind: str, students: int, photos: list[bytes], database: str) -> 
         ]
         for thread in threads:
             thread.start()
+        load_before = os.getloadavg()[0]
         start_line.wait()
         began = time.perf_counter()
         for thread in threads:
@@ -359,6 +361,7 @@ def run_lesson(kind: str, students: int, photos: list[bytes], database: str) -> 
         "seconds": round(seconds, 2),
         "requests_per_second": round(requests / seconds, 1),
         "server_exceptions": exceptions,
+        "load_average": {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)},
         "routes": {route: percentiles(values) for route, values in sorted(timings.items())},
     }
 
@@ -386,7 +389,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--photos", type=Path, default=DEFAULT_PHOTOS)
     parser.add_argument("--servers", default=",".join(SERVERS), help="which servers, in order")
-    parser.add_argument("--json", type=Path, help="write the results to this file")
+    parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where the results go")
     args = parser.parse_args(argv)
     photos = studio_photos(args.photos, args.students * BURSTS * PICTURES_PER_BURST)
     print(f"{len(photos)} pictures, median {int(np.median([len(p) for p in photos]))} bytes")
@@ -396,9 +399,8 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit(f"unknown server {kind!r}; choose from {', '.join(SERVERS)}")
         results.append(run_lesson(kind, args.students, photos, args.database))
         print_table(results[-1:])
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"results": results}, indent=2) + "\n")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({"results": results}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -60,7 +60,8 @@ class SQLiteWriteLock:
         self.fd: int | None = None
         self.fd_pid = 0
 
-    def acquire(self, timeout: float = WRITE_LOCK_TIMEOUT_S) -> None:
+    def acquire(self, timeout: float | None = None) -> None:
+        timeout = WRITE_LOCK_TIMEOUT_S if timeout is None else timeout
         deadline = time.monotonic() + timeout
         if not self.threads.acquire(timeout=timeout):
             raise WriteLockTimeout(f"no turn to write within {timeout} s")

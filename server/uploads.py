@@ -1,10 +1,12 @@
 """Turn a multipart upload into checked images, then into sample rows and stored blobs."""
 
+from contextlib import suppress
+
 from flask import current_app, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .db import db, write_turn
+from .db import WriteLockTimeout, db, write_turn
 from .images import CheckedImage, check_image
 from .models import Project, Sample
 from .problems import abort_problem, field_error
@@ -81,7 +83,9 @@ def _insert_samples(
         db.session.commit()
     except BaseException:
         db.session.rollback()
-        with write_turn():
+        # Our blobs may be another upload's by now: only unused ones go, checked in turn. With
+        # no turn to be had, they stay (unused blobs cost space, a wrong deletion a picture).
+        with suppress(WriteLockTimeout), write_turn():
             delete_unreferenced(written)
             db.session.commit()
         raise

@@ -162,3 +162,20 @@ def test_gunicorn_processes_on_one_sqlite_file_store_every_upload_once(
     store = BlobStore(tmp_path / "blobs")
     for _, _, sha256 in rows:
         assert hashlib.sha256(store.read(sha256)).hexdigest() == sha256
+
+
+def test_a_writer_that_never_gets_its_turn_hears_503_and_adds_no_row(
+    app, api, project, image, problem, stored, monkeypatch
+):
+    monkeypatch.setattr("server.db.WRITE_LOCK_TIMEOUT_S", 0.3)
+    before = stored()
+    other_process = SQLiteWriteLock(app.extensions[WRITE_LOCK].path)  # its own open file
+    other_process.acquire()
+    try:
+        body = problem(api.upload(project, image(color=(9, 9, 9))), 503)
+    finally:
+        other_process.release()
+    assert "busy" in body["detail"]
+    # Its blob may stay: deleting it without a turn could remove another upload's picture.
+    assert stored()["rows"] == before["rows"]
+    api.add_samples(project, image(color=(9, 9, 9)))  # and the next try gets through
