@@ -12,7 +12,7 @@ from playwright.sync_api import Page
 from skimage import data as skimage_data
 
 from .conftest import wait_until
-from .test_studio import start_project, wait_until_saved_and_prepared
+from .test_studio import start_project
 
 GPS_IFD = 0x8825
 EMBED_IN_PAGE = """async ([modelUrl, imageUrl]) => {
@@ -49,7 +49,7 @@ def test_an_uploaded_photo_is_shrunk_without_exif_and_embedded_as_stored(
     start_project(page, live_server.url)
     page.locator(".class-card").nth(0).locator("input[type=file]").set_input_files(str(original))
     wait_until(page, "document.querySelectorAll('.thumb[data-status=saved]').length === 1")
-    wait_until_saved_and_prepared(page)
+    wait_until(page, "document.body.dataset.pendingUploads === '0'")
     project_id, owner = re.search(r"/p/([^#/?]+).*owner=([^&]+)", page.url).groups()
 
     api = live_server.app.test_client()
