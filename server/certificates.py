@@ -26,8 +26,9 @@ VALID_DAYS = 825
 def self_signed_certificate(folder: Path, addresses: list[str]) -> tuple[Path, Path]:
     """The (certificate, key) files in `folder`, made on the first call and reused after.
 
-    `addresses` (the IPs students open) go into the certificate's names with localhost and this
-    computer's host name, so the browser's warning is only about who signed it.
+    `addresses` (the IPs or names students open) go into the certificate's names with
+    localhost and this computer's host name, so the browser's warning is only about who
+    signed it.
     """
     cert_path, key_path = folder / CERT_NAME, folder / KEY_NAME
     if cert_path.is_file() and key_path.is_file():
@@ -36,8 +37,10 @@ def self_signed_certificate(folder: Path, addresses: list[str]) -> tuple[Path, P
     key = ec.generate_private_key(ec.SECP256R1())
     hostname = socket.gethostname()
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"Snapclass on {hostname}")])
-    dns_names = sorted({"localhost", hostname})
-    ips = sorted({"127.0.0.1", *addresses}, key=ipaddress.ip_address)
+    ips, dns_names = {"127.0.0.1"}, {"localhost", hostname}
+    for address in addresses:
+        (ips if _is_ip(address) else dns_names).add(address)
+    ips, dns_names = sorted(ips, key=ipaddress.ip_address), sorted(dns_names)
     alt_names = [x509.DNSName(n) for n in dns_names] + [
         x509.IPAddress(ipaddress.ip_address(ip)) for ip in ips
     ]
@@ -65,3 +68,11 @@ def self_signed_certificate(folder: Path, addresses: list[str]) -> tuple[Path, P
         key_file.write(key_bytes)
     cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     return cert_path, key_path
+
+
+def _is_ip(address: str) -> bool:
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return True

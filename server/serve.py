@@ -24,7 +24,7 @@ from .certificates import self_signed_certificate
 from .db import db
 
 ANY_ADDRESS = "0.0.0.0"
-# A fine-tuning job or a first export can keep a request busy for a minute on a CPU.
+# A model's first export keeps its request busy for tens of seconds on a CPU.
 WORKER_TIMEOUT_S = 300
 
 
@@ -69,7 +69,10 @@ def gunicorn_options(config: dict, host: str, port: int, tls: tuple[Path, Path] 
 def student_addresses(host: str) -> list[str]:
     """The IPv4 addresses other computers can use to reach a server bound to `host`."""
     if host != ANY_ADDRESS:
-        return [] if ipaddress.ip_address(host).is_loopback else [host]
+        try:
+            return [] if ipaddress.ip_address(host).is_loopback else [host]
+        except ValueError:  # a host name
+            return [] if host == "localhost" else [host]
     found = []
     for addresses in psutil.net_if_addrs().values():
         for address in addresses:

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from server import create_app
 from server.db import db, upgrade_database
 from server.models import Embedding, Job, Project, ProjectClass, Sample
-from tests.postgres import PostgresCluster, server_binaries
+from tests.postgres import DatabasePool, PostgresCluster, server_binaries
 
 BACKBONE_ID = "0123456789abcdef"
 EMBEDDING_SIZE = 8
@@ -66,12 +66,12 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
 
 
 @pytest.fixture(scope="session")
-def migrated_postgres(postgres_cluster: PostgresCluster, tmp_path_factory) -> str:
-    """A PostgreSQL database built by the migrations once; each test gets a copy (its name)."""
+def postgres_databases(postgres_cluster: PostgresCluster, tmp_path_factory) -> DatabasePool:
+    """Copies of a PostgreSQL database built by the migrations once, emptied between tests."""
     url = postgres_cluster.create_database()
     data_dir = tmp_path_factory.mktemp("migrated-postgres")
     upgrade_database(create_app({"TESTING": True, "DATA_DIR": str(data_dir), "DATABASE_URL": url}))
-    return url.rsplit("/", 1)[1]
+    return DatabasePool(postgres_cluster, url.rsplit("/", 1)[1])
 
 
 @pytest.fixture(scope="session")
@@ -141,9 +141,7 @@ def make_app(
         data_dir.mkdir()
         config = {"TESTING": True, "DATA_DIR": str(data_dir), "BACKBONE_DIR": str(backbone_dir)}
         if database == "postgresql":
-            cluster = request.getfixturevalue("postgres_cluster")
-            template = request.getfixturevalue("migrated_postgres")
-            config["DATABASE_URL"] = cluster.create_database(template)
+            config["DATABASE_URL"] = request.getfixturevalue("postgres_databases").take()
         else:
             shutil.copy(migrated_database, data_dir / "snapclass.sqlite3")
         made.append(create_app({**config, **settings}))
@@ -153,6 +151,8 @@ def make_app(
     for app in made:
         with app.app_context():
             db.engine.dispose()
+        if database == "postgresql":
+            request.getfixturevalue("postgres_databases").give_back(app.config["DATABASE_URL"])
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ def free_port() -> int:
 
 
 def test_self_signed_certificate_is_made_once_and_reused(tmp_path):
-    cert, key = self_signed_certificate(tmp_path / "tls", ["192.168.1.20"])
+    cert, key = self_signed_certificate(tmp_path / "tls", ["192.168.1.20", "class.lan"])
     first = cert.read_bytes(), key.read_bytes()
     assert key.stat().st_mode & 0o077 == 0, "the private key must be readable by its owner only"
     again = self_signed_certificate(tmp_path / "tls", ["10.0.0.5"])
@@ -39,12 +39,14 @@ def test_self_signed_certificate_is_made_once_and_reused(tmp_path):
     )
     ips = {str(ip) for ip in names.get_values_for_type(x509.IPAddress)}
     assert ips == {"127.0.0.1", "192.168.1.20"}
-    assert "localhost" in names.get_values_for_type(x509.DNSName)
+    assert {"localhost", "class.lan"} <= set(names.get_values_for_type(x509.DNSName))
 
 
 def test_students_are_given_every_non_loopback_address_only_when_listening_on_all():
     assert student_addresses("127.0.0.1") == []
     assert student_addresses("192.168.4.7") == ["192.168.4.7"]
+    assert student_addresses("localhost") == []
+    assert student_addresses("snapclass.school.lan") == ["snapclass.school.lan"]
     everywhere = student_addresses("0.0.0.0")
     assert all(not address.startswith("127.") for address in everywhere)
 
