@@ -129,23 +129,23 @@ def read_version(model_id: str):
 def publish_version(model_id: str):
     """Make this version the published one: links that follow the project show it from now on."""
     version = get_version(model_id, write=True)
-    # A concurrent publish may commit between our unpublish and publish; the database's
-    # one-published index then refuses ours, and a second pass unpublishes the winner too.
-    for _attempt in range(3):
-        for other in db.session.scalars(
-            select(ModelVersion).where(
-                ModelVersion.project_id == version.project_id, ModelVersion.published.is_(True)
-            )
-        ):
-            other.published = False
-        db.session.flush()
-        version.published = True
-        try:
-            db.session.commit()
-            return version_json(version)
-        except IntegrityError:
-            db.session.rollback()
-    abort_problem(409, "Other versions of this project are being published; try again.")
+    # Publishes of one project take turns on its row (PostgreSQL; SQLite's writers take turns
+    # anyway): two at once would each wait for the other's new entry in the one-published index.
+    db.session.execute(select(Project.id).where(Project.id == version.project_id).with_for_update())
+    for other in db.session.scalars(
+        select(ModelVersion).where(
+            ModelVersion.project_id == version.project_id, ModelVersion.published.is_(True)
+        )
+    ):
+        other.published = False
+    db.session.flush()
+    version.published = True
+    try:
+        db.session.commit()
+    except IntegrityError:  # a first version saved at this very moment was published
+        db.session.rollback()
+        abort_problem(409, "Another version of this project was just published; try again.")
+    return version_json(version)
 
 
 @bp.delete("/models/<model_id>")
