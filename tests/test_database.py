@@ -98,4 +98,3 @@ def test_migrations_build_match_and_undo_a_postgresql_database(postgres_cluster,
         upgrade(directory=str(MIGRATIONS_DIR))
         assert "sample" in inspect(db.engine).get_table_names()
         db.engine.dispose()
-
