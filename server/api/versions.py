@@ -4,7 +4,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, request, send_file
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from converters.head import HeadError, parse_head
@@ -131,16 +131,18 @@ def publish_version(model_id: str):
     version = get_version(model_id, write=True)
     # Publishes of one project take turns on its row (PostgreSQL; SQLite's writers take turns
     # anyway): two at once would each wait for the other's new entry in the one-published index.
+    # The flags are set by statements, not through loaded objects, which may be stale by then.
+    others = (ModelVersion.project_id == version.project_id, ModelVersion.id != version.id)
     db.session.execute(select(Project.id).where(Project.id == version.project_id).with_for_update())
-    for other in db.session.scalars(
-        select(ModelVersion).where(
-            ModelVersion.project_id == version.project_id, ModelVersion.published.is_(True)
-        )
-    ):
-        other.published = False
-    db.session.flush()
-    version.published = True
     try:
+        db.session.execute(
+            update(ModelVersion)
+            .where(*others, ModelVersion.published.is_(True))
+            .values(published=False)
+        )
+        db.session.execute(
+            update(ModelVersion).where(ModelVersion.id == version.id).values(published=True)
+        )
         db.session.commit()
     except IntegrityError:  # a first version saved at this very moment was published
         db.session.rollback()
