@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 BACKBONE_DIR := build/backbones
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# TLS=self-signed serves HTTPS with a certificate made once in the data folder (for a classroom).
+TLS ?= none
 
 .PHONY: install run test lint
 
@@ -35,11 +37,16 @@ $(BACKBONE_DIR)/.built: $(VENV)/.installed $(wildcard converters/*.py)
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends redis-server
 
+# The API tests also run on PostgreSQL, in a cluster the tests start in a temporary folder.
+/usr/lib/postgresql:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql
+
 run: install
 	$(BIN)/flask --app server db upgrade
-	$(BIN)/flask --app server run --host $(HOST) --port $(PORT)
+	$(BIN)/flask --app server serve --host $(HOST) --port $(PORT) --tls $(TLS)
 
-test: install /usr/bin/chromium /usr/bin/redis-server
+test: install /usr/bin/chromium /usr/bin/redis-server /usr/lib/postgresql
 	node --test static/js/tests/
 	$(BIN)/pytest
 

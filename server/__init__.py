@@ -14,6 +14,7 @@ from .db import init_db
 from .finetune import runner as finetune_runner
 from .headers import register_security_headers
 from .pages import register_pages
+from .serve import register_serve_command
 from .share_pages import register_share_pages
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -43,4 +44,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_pages(app)
     register_share_pages(app)
     register_assets(app)
+    register_serve_command(app)
     return app

@@ -88,6 +88,30 @@ SETTINGS: tuple[Setting, ...] = (
         int,
     ),
     Setting(
+        "WORKERS",
+        None,
+        "Gunicorn worker processes of `make run`; default: 2 x CPU cores + 1, at most 8.",
+        int,
+    ),
+    Setting("THREADS", 4, "Threads per Gunicorn worker process (`make run`).", int),
+    Setting(
+        "TLS_CERT",
+        "",
+        "PEM certificate (chain) file for HTTPS; with TLS_KEY, `make run` serves HTTPS with it.",
+    ),
+    Setting("TLS_KEY", "", "PEM private key file of TLS_CERT."),
+    Setting(
+        "BLOB_STORE",
+        "",
+        "Where pictures and model files go: empty for <DATA_DIR>/blobs, or s3://bucket/prefix "
+        "for an S3-compatible object store (boto3; credentials from the usual AWS_* variables).",
+    ),
+    Setting(
+        "S3_ENDPOINT_URL",
+        "",
+        "Endpoint of an S3-compatible service (MinIO, Ceph, ...); empty: Amazon S3.",
+    ),
+    Setting(
         "SECRET_KEY",
         None,
         "Key that signs picture URLs and cookies; default: made once and kept in "
@@ -144,6 +168,21 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 
+def default_workers() -> int:
+    """Gunicorn's rule of thumb (2 x cores + 1), capped so a big machine keeps memory for jobs."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return min(2 * (cores or 1) + 1, 8)
+
+
+def sqlalchemy_url(url: str) -> str:
+    """The URL with its driver: a plain postgresql:// one goes through psycopg 3 (SQLAlchemy's
+    own default for it is psycopg2, which Snapclass does not install)."""
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url.removeprefix(plain)
+    return url
+
+
 def load_config(app: Flask, test_config: Mapping[str, Any] | None = None) -> None:
     """Fill app.config from defaults, instance/config.py, SNAPCLASS_* variables and test_config."""
     app.config.from_mapping({s.name: s.default for s in SETTINGS})
@@ -166,10 +205,14 @@ def _derive(app: Flask) -> None:
     data_dir = Path(config["DATA_DIR"] or app.instance_path)
     data_dir.mkdir(parents=True, exist_ok=True)
     config["DATA_DIR"] = str(data_dir)
-    config["SQLALCHEMY_DATABASE_URI"] = (
+    config["SQLALCHEMY_DATABASE_URI"] = sqlalchemy_url(
         config["DATABASE_URL"] or f"sqlite:///{data_dir / 'snapclass.sqlite3'}"
     )
     config["MAX_CONTENT_LENGTH"] = config["MAX_REQUEST_BYTES"]
+    if config["BLOB_STORE"] and not config["BLOB_STORE"].startswith("s3://"):
+        raise ValueError(f"SNAPCLASS_BLOB_STORE={config['BLOB_STORE']!r} is not s3://bucket/prefix")
+    if not config["WORKERS"]:
+        config["WORKERS"] = default_workers()
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _kept_secret_key(data_dir / "secret_key")
 

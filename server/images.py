@@ -11,8 +11,6 @@ from .problems import abort_problem
 
 # Pillow format -> MIME type; the only formats we accept.
 MIME_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
-EXIF_ORIENTATION = 0x0112
-ROTATED_ORIENTATIONS = range(2, 9)  # 1 is upright; other values are not orientations
 
 
 @dataclass(frozen=True)
@@ -65,8 +63,9 @@ def check_image(data: bytes, max_bytes: int, max_pixels: int, label: str = "file
 
 
 def _upright(image: Image.Image, data: bytes, fmt: str) -> CheckedImage:
-    """Keep the original bytes, unless EXIF says to rotate: then store the rotated pixels."""
-    if image.getexif().get(EXIF_ORIENTATION, 1) in ROTATED_ORIENTATIONS:
+    """Keep the original bytes, unless they carry metadata (EXIF: GPS position, camera, date,
+    orientation; XMP): then store the pixels, upright, re-encoded without it."""
+    if image.getexif() or image.info.get("xmp"):
         image = ImageOps.exif_transpose(image)
         data = _encode(image, fmt)
     return CheckedImage(

@@ -3,12 +3,30 @@
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import db
 
 SHA256_HEX_LENGTH = 64
+# The rows the "one per project" rules below count; the same SQL on SQLite and PostgreSQL.
+ACTIVE_JOB = text("state IN ('queued', 'running')")
+PUBLISHED_VERSION = text("published")
+
+
+def one_per_project(name: str, where) -> Index:
+    """A partial unique index: at most one row per project among those `where` selects, so the
+    database itself refuses a second one, whatever requests race (READ COMMITTED included)."""
+    return Index(name, "project_id", unique=True, sqlite_where=where, postgresql_where=where)
 
 
 def new_public_id() -> str:
@@ -97,7 +115,10 @@ class ModelVersion(db.Model):
     """A trained classifier (browser head or server fine-tune), with its labels and scores."""
 
     __tablename__ = "model_version"
-    __table_args__ = (UniqueConstraint("project_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("project_id", "number"),
+        one_per_project("uq_model_version_one_published", PUBLISHED_VERSION),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
@@ -137,7 +158,10 @@ class ShareLink(db.Model):
 class Job(db.Model):
     """A server job (fine-tuning), its state and progress, and the model it produced."""
 
-    __table_args__ = (Index("ix_job_project_state", "project_id", "state"),)
+    __table_args__ = (
+        Index("ix_job_project_state", "project_id", "state"),
+        one_per_project("uq_job_one_active", ACTIVE_JOB),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)

@@ -1,4 +1,5 @@
-"""Content-addressed blob store: each blob lives at <DATA_DIR>/blobs/<sha[:2]>/<sha[2:]>."""
+"""Content-addressed blob store: each blob lives at <DATA_DIR>/blobs/<sha[:2]>/<sha[2:]>, or in
+an S3-compatible object store under the same names (server/object_store.py)."""
 
 import hashlib
 import os
@@ -6,12 +7,16 @@ import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import select
 
 from .db import db
 from .models import ModelVersion, Sample
+
+if TYPE_CHECKING:
+    from .object_store import S3BlobStore
 
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 TEMP_PREFIX = ".tmp-"
@@ -58,6 +63,10 @@ class BlobStore:
     def read(self, sha256: str) -> bytes:
         return self.path(sha256).read_bytes()
 
+    def sendable(self, sha256: str) -> Path:
+        """The blob as something flask.send_file sends."""
+        return self.path(sha256)
+
     def delete(self, sha256: str) -> None:
         self.path(sha256).unlink(missing_ok=True)
 
@@ -87,9 +96,14 @@ def work_root() -> Path:
     return root
 
 
-def blob_store() -> BlobStore:
-    """The current app's blob store."""
-    return BlobStore(Path(current_app.config["DATA_DIR"]) / "blobs")
+def blob_store() -> "BlobStore | S3BlobStore":
+    """The current app's blob store: SNAPCLASS_BLOB_STORE's object store, else the data folder's."""
+    config = current_app.config
+    if config["BLOB_STORE"]:
+        from .object_store import s3_blob_store  # boto3 only where an object store is used
+
+        return s3_blob_store(config["BLOB_STORE"], config["S3_ENDPOINT_URL"])
+    return BlobStore(Path(config["DATA_DIR"]) / "blobs")
 
 
 def delete_unreferenced(sha256s: Iterable[str]) -> list[str]:
@@ -97,7 +111,8 @@ def delete_unreferenced(sha256s: Iterable[str]) -> list[str]:
 
     Call it after deleting rows and before committing: inside the deleting transaction SQLite
     holds the write lock, so an upload cannot add a new reference between the check and the
-    unlink (uploads write their blobs after inserting their rows, under the same lock).
+    unlink (an upload writes its blobs first, then, holding the same lock after its insert,
+    writes again any that a deletion removed meanwhile).
     """
     wanted = set(sha256s)
     if not wanted:

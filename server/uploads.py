@@ -1,16 +1,17 @@
 """Turn a multipart upload into checked images, then into sample rows and stored blobs."""
 
 import hashlib
+from contextlib import suppress
 
 from flask import current_app, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .db import db
+from .db import WriteLockTimeout, db, write_turn
 from .images import CheckedImage, check_image
 from .models import Project, Sample
 from .problems import abort_problem, field_error
-from .storage import blob_store
+from .storage import blob_store, delete_unreferenced
 
 
 def checked_uploads(project: Project) -> list[CheckedImage]:
@@ -64,7 +65,7 @@ def add_samples(
 def _insert_samples(
     project: Project, images: list[CheckedImage], class_id: int | None, source: str
 ) -> list[Sample]:
-    """Insert the rows, then write the blobs, then commit; on any failure undo both."""
+    """Write the blobs, then insert the rows and commit; on any failure undo both."""
     shas = {image.sha256 for image in images}
     found = db.session.scalars(
         select(Sample).where(Sample.project_id == project.id, Sample.sha256.in_(shas))
@@ -85,19 +86,25 @@ def _insert_samples(
             db.session.add(sample)
             by_sha[image.sha256] = sample
             new_images[image.sha256] = image
+    # Blobs first, outside any transaction, so the write transaction stays short.
     store, written = blob_store(), []
     try:
-        # Insert first: the write lock this takes keeps deletions from removing our blobs
-        # between writing them and committing (see storage.delete_unreferenced).
-        db.session.flush()
         for sha256, image in new_images.items():
             if not store.exists(sha256):
                 store.put(image.data)
                 written.append(sha256)
+        db.session.flush()  # the writers' turn (see db.SQLiteWriteLock) from here to the commit
+        for sha256, image in new_images.items():
+            # A deletion that ran between our write and our insert found the blob unused.
+            if not store.exists(sha256):
+                store.put(image.data)
         db.session.commit()
     except BaseException:
         db.session.rollback()
-        for sha256 in written:
-            store.delete(sha256)
+        # Our blobs may be another upload's by now: only unused ones go, checked in turn. With
+        # no turn to be had, they stay (unused blobs cost space, a wrong deletion a picture).
+        with suppress(WriteLockTimeout), write_turn():
+            delete_unreferenced(written)
+            db.session.commit()
         raise
     return [by_sha[image.sha256] for image in images]

@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import struct
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -22,10 +23,55 @@ from sqlalchemy import func, select
 from server import create_app
 from server.db import db, upgrade_database
 from server.models import Embedding, Job, Project, ProjectClass, Sample
+from tests.postgres import DatabasePool, PostgresCluster, server_binaries
 
 BACKBONE_ID = "0123456789abcdef"
 EMBEDDING_SIZE = 8
 EXIF_ORIENTATION = 0x0112
+
+
+# The API tests run on SQLite and on PostgreSQL (a cluster the tests start, see tests/postgres.py);
+# the rest on SQLite only, which keeps the suite quick. --databases=sqlite skips PostgreSQL.
+BOTH_DATABASES_MODULE_SUFFIX = "_api"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--databases",
+        default="sqlite,postgresql",
+        help="databases the API tests run on (comma-separated: sqlite, postgresql)",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    on_both = metafunc.module.__name__.endswith(BOTH_DATABASES_MODULE_SUFFIX)
+    if on_both and "database" in metafunc.fixturenames:
+        wanted = metafunc.config.getoption("--databases").split(",")
+        metafunc.parametrize("database", wanted, indirect=True)
+
+
+@pytest.fixture
+def database(request: pytest.FixtureRequest) -> str:
+    """The database the test's apps use: "sqlite" or "postgresql"."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    binaries = server_binaries()
+    if binaries is None:
+        pytest.skip("PostgreSQL's server is not installed (Debian: apt-get install postgresql)")
+    with PostgresCluster(binaries) as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="session")
+def postgres_databases(postgres_cluster: PostgresCluster, tmp_path_factory) -> DatabasePool:
+    """Copies of a PostgreSQL database built by the migrations once, emptied between tests."""
+    url = postgres_cluster.create_database()
+    data_dir = tmp_path_factory.mktemp("migrated-postgres")
+    upgrade_database(create_app({"TESTING": True, "DATA_DIR": str(data_dir), "DATABASE_URL": url}))
+    return DatabasePool(postgres_cluster, url.rsplit("/", 1)[1])
 
 
 @pytest.fixture(scope="session")
@@ -83,15 +129,21 @@ def add_backbone(backbone_dir: Path):
 
 
 @pytest.fixture
-def make_app(tmp_path: Path, backbone_dir: Path, migrated_database: Path) -> Iterator:
-    """make_app(**settings) -> an app with its own data folder and copy of the migrated database."""
+def make_app(
+    tmp_path: Path, backbone_dir: Path, migrated_database: Path, database: str, request
+) -> Iterator:
+    """make_app(**settings) -> an app with its own data folder and copy of the migrated database
+    (on PostgreSQL, a copy of the migrated PostgreSQL database)."""
     made: list[Flask] = []
 
     def make(**settings: Any) -> Flask:
         data_dir = tmp_path / ("data" if not made else f"data-{len(made) + 1}")
         data_dir.mkdir()
-        shutil.copy(migrated_database, data_dir / "snapclass.sqlite3")
         config = {"TESTING": True, "DATA_DIR": str(data_dir), "BACKBONE_DIR": str(backbone_dir)}
+        if database == "postgresql":
+            config["DATABASE_URL"] = request.getfixturevalue("postgres_databases").take()
+        else:
+            shutil.copy(migrated_database, data_dir / "snapclass.sqlite3")
         made.append(create_app({**config, **settings}))
         return made[-1]
 
@@ -99,6 +151,8 @@ def make_app(tmp_path: Path, backbone_dir: Path, migrated_database: Path) -> Ite
     for app in made:
         with app.app_context():
             db.engine.dispose()
+        if database == "postgresql":
+            request.getfixturevalue("postgres_databases").give_back(app.config["DATABASE_URL"])
 
 
 @pytest.fixture
@@ -335,3 +389,22 @@ def fill_rule(rule: str, values: dict[str, str]) -> str:
 def url_for_rule():
     """url_for_rule(rule, values) fills a rule's <variables> from a dict."""
     return fill_rule
+
+
+def concurrently(app: Flask, requests: list) -> list:
+    """Send requests at once, one thread and test client each: each request is a function of a
+    client; returns their responses in the same order."""
+    start = threading.Barrier(len(requests))
+    responses: list = [None] * len(requests)
+
+    def send(index: int) -> None:
+        client = app.test_client()
+        start.wait()
+        responses[index] = requests[index](client)
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(requests))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return responses

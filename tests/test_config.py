@@ -86,7 +86,7 @@ def test_environment_sets_folders_database_and_limits(bare_app, monkeypatch, tmp
     assert config["DATA_DIR"] == str(tmp_path / "data")
     assert (tmp_path / "data").is_dir()
     assert config["BACKBONE_DIR"] == str(tmp_path / "bb")
-    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql://db.example/snapclass"
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://db.example/snapclass"
     assert config["MAX_CONTENT_LENGTH"] == 12345
     assert config["MAX_PIXELS"] == 1000
 

@@ -81,3 +81,21 @@ def test_a_teachers_data_survives_every_migration(tmp_path, image):
         assert response.data == picture
     rename = client.patch(f"/api/projects/{made['id']}", json={"title": "Trees"}, headers=auth)
     assert rename.status_code == 200
+
+
+def test_migrations_build_match_and_undo_a_postgresql_database(postgres_cluster, tmp_path):
+    url = postgres_cluster.create_database()
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "DATABASE_URL": url})
+    upgrade_database(app)
+    with app.app_context():
+        assert db.engine.dialect.name == "postgresql"
+        with db.engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+            indexes = {i["name"]: i for i in inspect(connection).get_indexes("job")}
+        assert differences == []
+        assert indexes["uq_job_one_active"]["unique"]
+        downgrade(directory=str(MIGRATIONS_DIR), revision="base")
+        assert set(inspect(db.engine).get_table_names()) == {"alembic_version"}
+        upgrade(directory=str(MIGRATIONS_DIR))
+        assert "sample" in inspect(db.engine).get_table_names()
+        db.engine.dispose()

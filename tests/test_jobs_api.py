@@ -17,7 +17,7 @@ from server.finetune.runner import EXTENSION, EmbeddedRunner
 from server.models import Job, ModelVersion, Project
 from server.storage import blob_store
 
-from .conftest import EMBEDDING_SIZE, Api, serialized_head
+from .conftest import EMBEDDING_SIZE, Api, concurrently, serialized_head
 
 
 class RecordingRunner:
@@ -191,8 +191,12 @@ def test_an_unreachable_broker_fails_the_job_with_a_reason(make_app, image, prob
     assert job["state"] == "failed" and job["error"] == "the job queue could not be reached"
 
 
-def app_on(data_dir: str, backbone_dir: str):
-    return create_app({"TESTING": True, "DATA_DIR": data_dir, "BACKBONE_DIR": backbone_dir})
+def start_app_on(data_dir: str, backbone_dir: str, database_url: str | None) -> None:
+    """Start (and drop) another app on the same data, for what it does at start-up."""
+    config = {"DATA_DIR": data_dir, "BACKBONE_DIR": backbone_dir, "DATABASE_URL": database_url}
+    app = create_app({"TESTING": True, **config})
+    with app.app_context():
+        db.engine.dispose()
 
 
 def test_start_up_fails_jobs_of_a_dead_process_but_not_of_a_live_one(app, api, client, trainable):
@@ -201,13 +205,13 @@ def test_start_up_fails_jobs_of_a_dead_process_but_not_of_a_live_one(app, api, c
     assert isinstance(runner, EmbeddedRunner)
     runner.submit = lambda job_id: None  # queued and locked, never run
     job = start(client, trainable).json
-    config = (app.config["DATA_DIR"], app.config["BACKBONE_DIR"])
+    config = (app.config["DATA_DIR"], app.config["BACKBONE_DIR"], app.config["DATABASE_URL"])
 
-    app_on(*config)  # starts while the first app still holds the job
+    start_app_on(*config)  # starts while the first app still holds the job
     assert api.get(trainable, f"/api/jobs/{job['id']}").json["state"] == "queued"
 
     runner.release(job["id"])  # what the operating system does when a process dies
-    app_on(*config)
+    start_app_on(*config)
     after = api.get(trainable, f"/api/jobs/{job['id']}").json
     assert after["state"] == "failed" and after["error"] == QUEUED_RESTART_REASON
     assert after["finished"] and not list(Path(config[0], "jobs").iterdir())
@@ -263,3 +267,15 @@ def test_a_job_cancelled_before_it_starts_never_runs(app, api, client, trainable
         run_job(job["id"])
     after = api.get(trainable, f"/api/jobs/{job['id']}").json
     assert after["state"] == "cancelled" and after["started"] is None and after["error"] is None
+
+
+def test_the_database_keeps_one_active_job_when_starts_race(app, trainable, runner):
+    """Eight clicks at once: one job starts, the others hear 409 (a partial unique index, so
+    this holds on PostgreSQL's READ COMMITTED too, where each request misses the others' rows)."""
+    responses = concurrently(app, [lambda client: start(client, trainable)] * 8)
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [202] + [409] * 7, [r.json for r in responses]
+    with app.app_context():
+        active = db.session.scalars(select(Job).where(Job.state.in_(["queued", "running"])))
+        assert len(active.all()) == 1
+    assert len(runner.submitted) == 1

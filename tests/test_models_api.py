@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import BACKBONE_ID, EMBEDDING_SIZE, serialized_head
+from .conftest import BACKBONE_ID, EMBEDDING_SIZE, concurrently, serialized_head
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -140,3 +140,18 @@ def test_each_export_has_a_snippet_where_class_names_stay_text(api, client):
         assert "<img src=x" not in snippet and "</script> &" not in snippet
         if export["format"] != "tfjs":  # the TF.js page reads its labels from metadata.json
             assert "\\u003cimg src=x onerror=alert(1)\\u003e" in snippet
+
+
+def test_one_version_stays_published_when_publishes_race(app, api, project):
+    versions = [api.save_model(project) for _ in range(6)]
+    headers = api.auth(project)
+
+    def publish(version):
+        return lambda client: client.post(f"/api/models/{version['id']}/publish", headers=headers)
+
+    responses = concurrently(app, [publish(version) for version in versions])
+    assert {r.status_code for r in responses} <= {200, 409}
+    assert any(r.status_code == 200 for r in responses)
+    listing = api.client.get(f"/api/projects/{project['id']}/models", headers=headers).json
+    published = [m["id"] for m in listing["models"] if m["published"]]
+    assert len(published) == 1

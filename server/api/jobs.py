@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, request
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from converters.head import HeadError, parse_head
 
@@ -133,7 +134,11 @@ def start_finetune(project: Project):
     runner.claim(job.public_id)  # before the row exists, so no start-up takes it for orphaned
     try:
         db.session.add(job)
-        db.session.flush()
+        try:
+            db.session.flush()
+        except IntegrityError:  # the one-active-job index: a concurrent start won
+            db.session.rollback()
+            abort_problem(409, "A fine-tuning job of this project is already queued or running.")
         if busy_with_another(job):
             db.session.rollback()
             abort_problem(409, "A fine-tuning job of this project is already queued or running.")

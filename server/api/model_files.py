@@ -23,7 +23,7 @@ def model_file(version: ModelVersion, name: str):
     if sha256 is None:
         abort_problem(404, f"This model has no TF.js file {name[:100]!r}.")
     mimetype = "application/json" if name.endswith(".json") else "application/octet-stream"
-    response = send_file(blob_store().path(sha256), mimetype=mimetype, etag=sha256)
+    response = send_file(blob_store().sendable(sha256), mimetype=mimetype, etag=sha256)
     # The owner's token or a revocable link decides access: shared caches must not keep it.
     response.headers["Cache-Control"] = "private, no-cache"
     return response

@@ -119,10 +119,11 @@ def delete_sample(project: Project, sample_id: str):
 @requires("view_image", SAMPLE)
 def sample_image(sample: Sample):
     """The sample's picture, through its signed URL (or with the owner token)."""
-    path = blob_store().path(sample.sha256)
-    if not path.is_file():
+    store = blob_store()
+    if not store.exists(sample.sha256):
         abort_problem(404, "This sample's image is missing from the store.")
-    response = send_file(path, mimetype=sample.mime_type, etag=sample.sha256)
+    picture = store.sendable(sample.sha256)
+    response = send_file(picture, mimetype=sample.mime_type, etag=sample.sha256)
     # A child's photo: only this browser may keep it, and only while its URL is valid, so a
     # school proxy never holds a picture that was deleted.
     signed = current_credential().kind == "signed_image"

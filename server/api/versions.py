@@ -4,7 +4,8 @@ import json
 from typing import Any
 
 from flask import Blueprint, current_app, request, send_file
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from converters.head import HeadError, parse_head
 
@@ -153,15 +154,24 @@ def read_version(version: ModelVersion):
 @requires("edit_project", MODEL)
 def publish_version(version: ModelVersion):
     """Make this version the published one: links that follow the project show it from now on."""
-    for other in db.session.scalars(
-        select(ModelVersion).where(
-            ModelVersion.project_id == version.project_id, ModelVersion.published.is_(True)
+    # Publishes of one project take turns on its row (PostgreSQL; SQLite's writers take turns
+    # anyway): two at once would each wait for the other's new entry in the one-published index.
+    # The flags are set by statements, not through loaded objects, which may be stale by then.
+    others = (ModelVersion.project_id == version.project_id, ModelVersion.id != version.id)
+    db.session.execute(select(Project.id).where(Project.id == version.project_id).with_for_update())
+    try:
+        db.session.execute(
+            update(ModelVersion)
+            .where(*others, ModelVersion.published.is_(True))
+            .values(published=False)
         )
-    ):
-        other.published = False
-    db.session.flush()
-    version.published = True
-    db.session.commit()
+        db.session.execute(
+            update(ModelVersion).where(ModelVersion.id == version.id).values(published=True)
+        )
+        db.session.commit()
+    except IntegrityError:  # a first version saved at this very moment was published
+        db.session.rollback()
+        abort_problem(409, "Another version of this project was just published; try again.")
     return version_json(version)
 
 
@@ -186,7 +196,7 @@ def export_version(version: ModelVersion):
     sha256 = export_blob(version, fmt)
     project = db.session.get(Project, version.project_id)
     response = send_file(
-        blob_store().path(sha256),
+        blob_store().sendable(sha256),
         mimetype=FORMATS[fmt].mimetype,
         as_attachment=True,
         download_name=export_filename(project, version, fmt),

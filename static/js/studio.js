@@ -4,6 +4,7 @@ import { ApiError, createApi } from './api.js';
 import { chooseBackend } from './backend.js';
 import { loadBackbone, timeBackbone } from './backbone.js';
 import { canvasToJpeg, grabSquare } from './camera.js';
+import { downscaleForUpload } from './downscale.js';
 import { CameraPanel } from './components/CameraPanel.js';
 import { ClassCard } from './components/ClassCard.js';
 import { FinetunePanel } from './components/FinetunePanel.js';
@@ -225,8 +226,9 @@ async function Studio(el, projectId) {
     update();
   }
 
-  function uploadFiles(files, classId) {
-    for (const file of files) addLocalSample(file, classId, 'upload');
+  async function uploadFiles(files, classId) {
+    // Small and without EXIF before it leaves the page; the embedding comes from these bytes.
+    for (const file of files) addLocalSample(await downscaleForUpload(file), classId, 'upload');
   }
 
   async function uploadDrop(items, classId) {

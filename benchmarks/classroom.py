@@ -1,0 +1,407 @@
+"""A lesson as a benchmark: a class of students working at once against the real server.
+
+    python -m benchmarks.classroom --students 30 [--database sqlite|postgresql]
+        [--photos DIR] [--servers gunicorn,flask-dev] [--json FILE]
+
+Each server runs as its command starts it, in a child process on a fresh data folder:
+"gunicorn" is `make run` (`flask db upgrade`, then `flask serve`: Gunicorn with the settings'
+workers and threads), "flask-dev" is Flask's development server (`flask run`), the reference.
+--database postgresql starts a throw-away PostgreSQL cluster (as the tests do) for each run.
+
+Every student (a thread with its own keep-alive connection) goes through a lesson: create a
+project with two classes; record three bursts of 30 pictures, each burst uploaded in the
+studio's batches of 10 (static/js/uploader.js) and followed by one PUT of each picture's
+embedding; save a model version; make a share link and open the share page's files (the page,
+the model description, the backbone's model.json). Requests are retried as the studio does
+(network error, 408, 429, 5xx; three attempts). Pictures are real photos (--photos, default the
+clothing-dev set) downscaled as the studio does (longest side 512 px, JPEG quality 90: about
+35 KB), each made distinct with a JPEG comment.
+
+Afterwards every project's samples are listed through the API and each stored blob is re-hashed
+(sha256): a picture the server accepted but does not list is lost; one listed twice, or under
+another id than it answered, is duplicated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import http.client
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from benchmarks.ingest import (
+    ATTEMPTS,
+    IMAGE_SUFFIXES,
+    RETRIED,
+    call,
+    free_port,
+    logged_exceptions,
+    wait_for_server,
+    with_comment,
+)
+
+BURSTS = 3
+PICTURES_PER_BURST = 30
+UPLOAD_BATCH = 10  # static/js/uploader.js's BATCH
+LONGEST_SIDE = 512
+JPEG_QUALITY = 90
+DEFAULT_PHOTOS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "clothing-dev"
+SERVERS = ("gunicorn", "flask-dev")
+DEFAULT_JSON = Path("build/benchmarks/classroom.json")
+
+
+def studio_photos(folder: Path, count: int) -> list[bytes]:
+    """`count` distinct JPEGs from real photos, downscaled and re-encoded as the studio does."""
+    paths = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not paths:
+        raise SystemExit(f"no photos in {folder}")
+    encoded = []
+    for path in paths[: min(count, len(paths))]:
+        with Image.open(path) as image:
+            image = image.convert("RGB")
+            image.thumbnail((LONGEST_SIDE, LONGEST_SIDE), Image.Resampling.BILINEAR)
+            out = io.BytesIO()
+            image.save(out, format="JPEG", quality=JPEG_QUALITY)
+            encoded.append(out.getvalue())
+    return [with_comment(encoded[i % len(encoded)], f"lesson-{i}") for i in range(count)]
+
+
+def random_head(dim: int, classes: int, seed: int) -> dict:
+    """A head in the studio's serialized format (trainer.js serializeHead), random weights:
+    the benchmark measures the server, and no one ever opens this model."""
+    rng = np.random.default_rng(seed)
+
+    def floats(*shape: int) -> str:
+        return base64.b64encode(rng.normal(0, 0.1, shape).astype("<f4").tobytes()).decode()
+
+    return {
+        "format": "snapclass-head",
+        "version": 1,
+        "recipe": "benchmark",
+        "inputDim": dim,
+        "numClasses": classes,
+        "preprocess": "sqrt-l2",
+        "layers": [
+            {
+                "units": classes,
+                "activation": "softmax",
+                "kernelShape": [dim, classes],
+                "kernel": floats(dim, classes),
+                "bias": floats(classes),
+            }
+        ],
+    }
+
+
+def multipart(fields: dict[str, str], files: list[bytes]) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    for number, data in enumerate(files):
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="picture-{number}.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
+        )
+        parts.append(head.encode() + data + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+class Student(threading.Thread):
+    """One student's lesson over one keep-alive connection, every request timed by route."""
+
+    def __init__(self, number, port, photos, backbone, start_line, timings, outcome):
+        super().__init__(daemon=True)
+        self.number, self.port, self.photos, self.backbone = number, port, photos, backbone
+        self.start_line, self.timings, self.outcome = start_line, timings, outcome
+        self.connection: http.client.HTTPConnection | None = None
+        self.errors = 0
+        self.accepted: list[tuple[str, str]] = []  # (sample id, sha256) as the server answered
+
+    def request(self, route, method, path, body=None, headers=None, expect=(200,)):
+        """One API call with the studio's retries; returns the decoded answer or None."""
+        for attempt in range(1, ATTEMPTS + 1):
+            began = time.perf_counter()
+            try:
+                if self.connection is None:
+                    self.connection = http.client.HTTPConnection(
+                        "127.0.0.1", self.port, timeout=120
+                    )
+                status, answer = call(self.connection, method, path, body, headers)
+            except (OSError, http.client.HTTPException):
+                status, answer = None, b""
+                self.connection.close()
+                self.connection = None
+            self.timings[route].append(1000 * (time.perf_counter() - began))
+            if status in expect:
+                is_json = answer[:1] in (b"{", b"[")
+                return json.loads(answer) if is_json else answer
+            self.errors += 1
+            if not (status is None or status in RETRIED or status >= 500):
+                return None
+            time.sleep(0.5 * 2 ** (attempt - 1))
+        return None
+
+    def run(self) -> None:
+        self.start_line.wait()
+        try:
+            self.lesson()
+        finally:
+            if self.connection:
+                self.connection.close()
+            self.outcome[self.number] = {
+                "project": getattr(self, "project", None),
+                "accepted": self.accepted,
+                "errors": self.errors,
+            }
+
+    def lesson(self) -> None:
+        body = json.dumps({"title": f"Student {self.number + 1}", "classes": ["Shirts", "Shoes"]})
+        json_type = {"Content-Type": "application/json"}
+        project = self.request("create_project", "POST", "/api/projects", body, json_type, (201,))
+        if project is None:
+            return
+        self.project = project
+        auth = {"Authorization": f"Bearer {project['owner_token']}"}
+        classes = project["classes"]
+        dim = self.backbone["embedding_size"]
+        for burst in range(BURSTS):
+            class_id = classes[burst % len(classes)]["id"]
+            first = burst * PICTURES_PER_BURST
+            burst_photos = self.photos[first : first + PICTURES_PER_BURST]
+            samples = []
+            for start in range(0, len(burst_photos), UPLOAD_BATCH):
+                batch = burst_photos[start : start + UPLOAD_BATCH]
+                fields = {"class_id": str(class_id), "source": "webcam"}
+                form, content_type = multipart(fields, batch)
+                headers = {**auth, "Content-Type": content_type}
+                path = f"/api/projects/{project['id']}/samples"
+                answer = self.request("upload", "POST", path, form, headers, (201,))
+                if answer:
+                    samples += answer["samples"]
+                    self.accepted += [(s["id"], s["sha256"]) for s in answer["samples"]]
+            rng = np.random.default_rng(self.number * 1000 + burst)
+            octets = {**auth, "Content-Type": "application/octet-stream"}
+            for sample in samples:
+                vectors = rng.normal(0, 1, 2 * dim).astype("<f4").tobytes()  # picture, mirror
+                path = f"/api/samples/{sample['id']}/embeddings/{self.backbone['id']}"
+                self.request("put_embedding", "PUT", path, vectors, octets, (204,))
+        labels = [{"class_id": c["id"], "name": c["name"]} for c in classes]
+        body = json.dumps(
+            {
+                "head": random_head(dim, len(labels), self.number),
+                "labels": labels,
+                "backbone_id": self.backbone["id"],
+            }
+        )
+        path = f"/api/projects/{project['id']}/models"
+        model = self.request("save_model", "POST", path, body, {**auth, **json_type}, (201,))
+        if model is None:
+            return
+        path = f"/api/models/{model['id']}/shares"
+        link = self.request("create_share", "POST", path, "{}", {**auth, **json_type}, (201,))
+        if link is None:
+            return
+        token = link["token"]
+        self.request("share_page", "GET", f"/s/{token}")
+        self.request("share_model", "GET", f"/s/{token}/model.json")
+        self.request("backbone_model", "GET", f"/backbones/{self.backbone['id']}/model.json")
+
+
+@contextmanager
+def server(kind: str, data_dir: Path, database_url: str | None) -> Iterator[int]:
+    """The app served as `make run` (gunicorn) or `flask run` (flask-dev) would; yields its port."""
+    env = {**os.environ, "SNAPCLASS_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
+    if database_url:
+        env["SNAPCLASS_DATABASE_URL"] = database_url
+    flask = [sys.executable, "-m", "flask", "--app", "server"]
+    subprocess.run([*flask, "db", "upgrade"], env=env, check=True, capture_output=True)
+    port = free_port()
+    address = ["--host", "127.0.0.1", "--port", str(port)]
+    command = [*flask, "serve", *address] if kind == "gunicorn" else [*flask, "run", *address]
+    if kind == "flask-dev":
+        command.append("--no-reload")
+    log_path = data_dir / "server.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for_server("127.0.0.1", port, process, log_path)
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def get_json(port: int, path: str, headers: dict | None = None) -> dict:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        status, answer = call(connection, "GET", path, headers=headers)
+    finally:
+        connection.close()
+    if status != 200:
+        raise RuntimeError(f"GET {path}: HTTP {status} {answer[:200]!r}")
+    return json.loads(answer)
+
+
+def verify(port: int, data_dir: Path, outcome: dict) -> dict:
+    """Lost and duplicated pictures: the server's listing against what it accepted; blob bytes
+    re-hashed from the store."""
+    lost = duplicated = wrong_bytes = 0
+    for student in outcome.values():
+        project = student["project"]
+        if project is None:
+            continue
+        auth = {"Authorization": f"Bearer {project['owner_token']}"}
+        listed = get_json(port, f"/api/projects/{project['id']}/samples?per_page=500", auth)
+        rows = Counter((s["id"], s["sha256"]) for s in listed["samples"])
+        by_sha = Counter(s["sha256"] for s in listed["samples"])
+        for sample_id, sha256 in set(student["accepted"]):
+            if rows[(sample_id, sha256)] == 0:
+                lost += 1
+            elif by_sha[sha256] > 1:
+                duplicated += 1
+        for sha256 in by_sha:
+            blob = data_dir / "blobs" / sha256[:2] / sha256[2:]
+            if not blob.is_file() or hashlib.sha256(blob.read_bytes()).hexdigest() != sha256:
+                wrong_bytes += 1
+    return {"lost": lost, "duplicated": duplicated, "wrong_bytes": wrong_bytes}
+
+
+def percentiles(values: list[float]) -> dict:
+    array = np.array(values)
+    return {
+        "count": len(values),
+        "p50_ms": round(float(np.percentile(array, 50)), 1),
+        "p95_ms": round(float(np.percentile(array, 95)), 1),
+        "p99_ms": round(float(np.percentile(array, 99)), 1),
+    }
+
+
+def run_lesson(kind: str, students: int, photos: list[bytes], database: str) -> dict:
+    """One lesson against one server on fresh data; returns its result entry."""
+    per_student = BURSTS * PICTURES_PER_BURST
+    with ExitStack() as stack:
+        data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lesson-")))
+        database_url = None
+        if database == "postgresql":
+            from tests.postgres import PostgresCluster, server_binaries
+
+            binaries = server_binaries()
+            if binaries is None:
+                raise SystemExit("PostgreSQL is not installed (apt-get install postgresql)")
+            cluster = stack.enter_context(PostgresCluster(binaries))
+            database_url = cluster.create_database()
+        port = stack.enter_context(server(kind, data_dir, database_url))
+        backbones = get_json(port, "/api/backbones")["backbones"]
+        if not backbones:
+            raise SystemExit("the server has no backbone: run `make install` first")
+        backbone = {
+            "id": backbones[0]["id"],
+            "embedding_size": backbones[0]["metadata"]["embedding_size"],
+        }
+        timings: dict[str, list[float]] = defaultdict(list)
+        outcome: dict[int, dict] = {}
+        start_line = threading.Barrier(students + 1)
+        threads = [
+            Student(
+                n,
+                port,
+                photos[n * per_student : (n + 1) * per_student],
+                backbone,
+                start_line,
+                timings,
+                outcome,
+            )
+            for n in range(students)
+        ]
+        for thread in threads:
+            thread.start()
+        load_before = os.getloadavg()[0]
+        start_line.wait()
+        began = time.perf_counter()
+        for thread in threads:
+            thread.join()
+        seconds = time.perf_counter() - began
+        checked = verify(port, data_dir, outcome)
+        exceptions = logged_exceptions(data_dir / "server.log")
+    requests = sum(len(values) for values in timings.values())
+    return {
+        "server": kind,
+        "database": database,
+        "students": students,
+        "errors": sum(student["errors"] for student in outcome.values()),
+        "lost": checked["lost"],
+        "duplicated": checked["duplicated"],
+        "wrong_bytes": checked["wrong_bytes"],
+        "pictures_accepted": sum(len(set(s["accepted"])) for s in outcome.values()),
+        "pictures_expected": students * per_student,
+        "requests": requests,
+        "seconds": round(seconds, 2),
+        "requests_per_second": round(requests / seconds, 1),
+        "server_exceptions": exceptions,
+        "load_average": {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)},
+        "routes": {route: percentiles(values) for route, values in sorted(timings.items())},
+    }
+
+
+def print_table(results: list[dict]) -> None:
+    for result in results:
+        print(
+            f"\n{result['server']} on {result['database']}, {result['students']} students: "
+            f"{result['requests']} requests in {result['seconds']} s "
+            f"({result['requests_per_second']}/s), errors {result['errors']}, "
+            f"lost {result['lost']}, duplicated {result['duplicated']}, "
+            f"pictures {result['pictures_accepted']}/{result['pictures_expected']}"
+        )
+        print(f"  {'route':<16} {'count':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+        for route, stats in result["routes"].items():
+            print(
+                f"  {route:<16} {stats['count']:>6} {stats['p50_ms']:>8} "
+                f"{stats['p95_ms']:>8} {stats['p99_ms']:>8}"
+            )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=30)
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--photos", type=Path, default=DEFAULT_PHOTOS)
+    parser.add_argument("--servers", default=",".join(SERVERS), help="which servers, in order")
+    parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where the results go")
+    args = parser.parse_args(argv)
+    photos = studio_photos(args.photos, args.students * BURSTS * PICTURES_PER_BURST)
+    print(f"{len(photos)} pictures, median {int(np.median([len(p) for p in photos]))} bytes")
+    results = []
+    for kind in args.servers.split(","):
+        if kind not in SERVERS:
+            raise SystemExit(f"unknown server {kind!r}; choose from {', '.join(SERVERS)}")
+        results.append(run_lesson(kind, args.students, photos, args.database))
+        print_table(results[-1:])
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({"results": results}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
