@@ -87,3 +87,11 @@ export async function loadBackbone(metadataUrlOrBase) {
     },
   };
 }
+
+// One Float32Array of [picture's embedding, mirror image's embedding], as caches and the server keep it.
+export function joinPair([picture, mirrored]) {
+  const joined = new Float32Array(picture.length * 2);
+  joined.set(picture, 0);
+  joined.set(mirrored, picture.length);
+  return joined;
+}

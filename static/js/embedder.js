@@ -1,31 +1,36 @@
-// Embeds each picture once per backbone, in a queue that never blocks the page. A vector pair
-// (the picture and its mirror image) is looked up in memory, then IndexedDB, then the server's
-// copy, and only computed when none has it; a computed pair is saved to all three.
+// Embeds each picture once per backbone. A vector pair (the picture, then its mirror image) is
+// looked up in memory, then in the server's copies, then in this browser's IndexedDB, and only
+// computed when none has it; a computed pair is saved to IndexedDB and to the server.
+// Computing runs the backbone in a Web Worker (embedWorker.js), so the page stays responsive
+// and the queue keeps moving in a background tab (timers and animation frames stop there;
+// worker messages do not).
+import { joinPair } from './backbone.js';
 import { embeddingKey, getCachedEmbedding, putCachedEmbedding } from './idb.js';
+import { yieldToPage } from './trainer.js';
 
-export function createEmbedder({ backbone, api, canWrite, onProgress = () => {} }) {
-  const backboneId = backbone.metadata.id;
+const browserCache = { get: getCachedEmbedding, put: putCachedEmbedding };
+// Pairs found in a cache cost microseconds: hand the page a turn only this often.
+const SLICE_MS = 8;
+
+// compute(sample, image) -> Promise<Float32Array> of the joined pair; onReady(sha256) for each
+// picture whose pair is in memory.
+export function createEmbedder({ backboneId, compute, api, canWrite, cache = browserCache, onProgress = () => {}, onReady = () => {} }) {
   const vectors = new Map(); // sha256 -> Float32Array [embedding, mirrored embedding]
   const waiting = new Map(); // sha256 -> promise, so a picture is never queued twice
   const queue = [];
   let done = 0;
   let computed = 0; // pictures this page had to run through the backbone itself
   let running = false;
+  let serverCopies = null;
 
   const progress = () => onProgress({ done, total: done + queue.length, computed });
 
-  async function loadFromServer() {
-    try {
-      const { embeddings } = await api.projectEmbeddings(backboneId);
-      return embeddings;
-    } catch {
-      return {}; // The server copy is a shortcut only; computing again is always correct.
-    }
-  }
-
-  let serverCopies = null;
+  // The server's copies, fetched once; each is decoded when its picture comes up, then dropped.
   function prefetch() {
-    serverCopies = loadFromServer();
+    serverCopies = api
+      .projectEmbeddings(backboneId)
+      .then(({ embeddings }) => embeddings)
+      .catch(() => ({})); // a shortcut only: computing again is always correct
   }
 
   function request(sample, image) {
@@ -41,53 +46,97 @@ export function createEmbedder({ backbone, api, canWrite, onProgress = () => {} 
   async function pump() {
     if (running) return;
     running = true;
+    let sliceStart = performance.now();
     while (queue.length) {
-      progress();
       const job = queue.shift();
       try {
         const pair = await lookUpOrCompute(job);
         vectors.set(job.sample.sha256, pair);
         job.resolve(pair);
+        onReady(job.sample.sha256);
       } catch (error) {
         job.reject(error);
       } finally {
         waiting.delete(job.sample.sha256);
         done += 1;
       }
-      // Give the page a frame between pictures so capture and scrolling stay smooth.
-      await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+      progress();
+      if (performance.now() - sliceStart > SLICE_MS) {
+        await yieldToPage();
+        sliceStart = performance.now();
+      }
     }
     running = false;
     progress();
   }
 
   async function lookUpOrCompute({ sample, image }) {
-    const key = embeddingKey(backboneId, sample.sha256);
-    const cached = await getCachedEmbedding(key).catch(() => undefined);
-    if (cached) return cached;
-    const fromServer = (await serverCopies)?.[sample.id];
+    const copies = await serverCopies;
+    const fromServer = copies?.[sample.id];
     if (fromServer) {
-      const pair = decodeBase64Floats(fromServer);
-      await putCachedEmbedding(key, pair).catch(() => {});
-      return pair;
+      delete copies[sample.id];
+      return decodeBase64Floats(fromServer);
     }
-    const bitmap = await createImageBitmap(image ?? (await (await fetch(sample.image_url)).blob()));
-    let pair;
-    try {
-      pair = await backbone.embedMirrored(bitmap);
-    } finally {
-      bitmap.close();
+    const key = embeddingKey(backboneId, sample.sha256);
+    const cached = await cache.get(key).catch(() => undefined);
+    if (cached) {
+      if (canWrite && sample.id) api.putEmbedding(sample.id, backboneId, cached.buffer).catch(() => {});
+      return cached;
     }
+    const pair = await compute(sample, image);
     computed += 1;
-    const joined = new Float32Array(pair[0].length * 2);
-    joined.set(pair[0], 0);
-    joined.set(pair[1], pair[0].length);
-    await putCachedEmbedding(key, joined).catch(() => {});
-    if (canWrite) api.putEmbedding(sample.id, backboneId, joined.buffer).catch(() => {});
-    return joined;
+    await cache.put(key, pair).catch(() => {});
+    if (canWrite && sample.id) api.putEmbedding(sample.id, backboneId, pair.buffer).catch(() => {});
+    return pair;
   }
 
   return { request, prefetch, get: (sha256) => vectors.get(sha256), progress, backboneId };
+}
+
+// The backbone in a Web Worker. Resolves to {compute, backend} once it is loaded and warm.
+// `tfScripts` are the URLs of TF.js and its WASM backend as the page loads them.
+export function startEmbedWorker({ tfScripts, wasmPath, backboneUrl, backend, headers = {} }) {
+  const worker = new Worker(new URL('./embedWorker.js', import.meta.url), { type: 'module' });
+  const pending = new Map(); // message id -> {resolve, reject}
+  let nextId = 0;
+  return new Promise((resolveStart, rejectStart) => {
+    worker.onerror = (event) => rejectStart(new Error(event.message || 'the embedding worker failed to start'));
+    worker.onmessage = ({ data }) => {
+      if (data.type === 'ready') {
+        resolveStart({ compute, backend: data.backend, terminate: () => worker.terminate() });
+      } else if (data.type === 'failed') {
+        worker.terminate();
+        rejectStart(new Error(data.error));
+      } else {
+        const job = pending.get(data.id);
+        pending.delete(data.id);
+        if (data.error) job?.reject(new Error(data.error));
+        else job?.resolve(data.vectors);
+      }
+    };
+    worker.postMessage({ type: 'start', tfScripts, wasmPath, backboneUrl, backend });
+
+    function compute(sample, image) {
+      const id = ++nextId;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        worker.postMessage({ type: 'embed', id, image: image ?? null, url: image ? null : sample.image_url, headers });
+      });
+    }
+  });
+}
+
+// The same on the page's own thread, for browsers whose workers cannot run the backbone.
+export function computeOnPage(backbone) {
+  return async (sample, image) => {
+    const blob = image ?? (await (await fetch(sample.image_url)).blob());
+    const bitmap = await createImageBitmap(blob);
+    try {
+      return joinPair(await backbone.embedMirrored(bitmap));
+    } finally {
+      bitmap.close();
+    }
+  };
 }
 
 function decodeBase64Floats(text) {
