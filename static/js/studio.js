@@ -17,7 +17,8 @@ import { TrainPanel } from './components/TrainPanel.js';
 import { buildTrainingSet, checkTrainable } from './dataset.js';
 import { h } from './dom.js';
 import { filesFromDrop, filesFromFolderPicker } from './drop.js';
-import { computeOnPage, createEmbedder, startEmbedWorker } from './embedder.js';
+import { computeOnPage, createEmbedder } from './embedder.js';
+import { startWorker } from './offThread.js';
 import { editLink, ownerTokenFor, rememberProject } from './projects.js';
 import { loadServerModel } from './serverModel.js';
 import { t } from './strings.js';
@@ -54,6 +55,7 @@ async function Studio(el, projectId) {
   // What is not the project's state: live objects and messages of the moment.
   let embedder = null;
   let backbone = null;
+  let worker = null; // embeds and trains off the page's thread, where it could start
   let serverPredictor = null; // the chosen fine-tuned model, loaded
   let trainingAbort = null;
   const localImages = new Map(); // sample key -> Blob, until the picture is prepared
@@ -158,12 +160,13 @@ async function Studio(el, projectId) {
       const { backbones, default: defaultId } = await api.backbones();
       const entry = backbones.find((b) => b.id === defaultId) ?? backbones[0];
       if (!entry) throw new Error('the server has no image model; run `make install`');
-      const [pageBackbone, compute] = await Promise.all([loadBackbone(entry.model_url), startComputing(entry.model_url, backend)]);
+      const [pageBackbone, started] = await Promise.all([loadBackbone(entry.model_url), startOffThread(entry.model_url, backend)]);
       backbone = pageBackbone;
+      worker = started;
       await backbone.warmUp();
       embedder = createEmbedder({
         backboneId: backbone.metadata.id,
-        compute: compute ?? computeOnPage(backbone),
+        compute: worker?.compute ?? computeOnPage(backbone),
         api,
         canWrite: state.canWrite,
         onProgress: (progress) => dispatch('embeddingProgress', progress),
@@ -181,22 +184,22 @@ async function Studio(el, projectId) {
     }
   }
 
-  // Pictures are prepared in a Web Worker; where one cannot run the backbone, on this page.
-  async function startComputing(backboneUrl, backend) {
+  // Pictures are prepared and heads trained in a Web Worker; where one cannot run TF.js, here.
+  async function startOffThread(backboneUrl, backend) {
     const wasm = document.getElementById('tfjs-wasm');
     try {
-      const worker = await startEmbedWorker({
+      const started = await startWorker({
         tfScripts: [document.getElementById('tfjs').src, wasm.src],
         wasmPath: new URL(wasm.dataset.wasmPath, location.href).href,
         backboneUrl: new URL(backboneUrl, location.href).href,
         backend,
         headers: api.authHeaders(),
       });
-      document.body.dataset.embeddingBackend = `worker:${worker.backend}`;
-      return worker.compute;
+      document.body.dataset.embeddingBackend = `worker:${started.backend}`;
+      return started;
     } catch (error) {
       document.body.dataset.embeddingBackend = 'page';
-      console.warn(`Preparing pictures on the page: ${error.message}`);
+      console.warn(`Preparing pictures and training on the page: ${error.message}`);
       return null;
     }
   }
@@ -350,7 +353,7 @@ async function Studio(el, projectId) {
     trainingAbort = new AbortController();
     dispatch('trainingStarted', { settings });
     try {
-      const { head, metrics } = await trainHead({
+      const { head, metrics } = await (worker?.train ?? trainHead)({
         features: set.train.features,
         labels: set.train.labels,
         numClasses: set.labels.length,

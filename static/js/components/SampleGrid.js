@@ -40,13 +40,19 @@ export function SampleGrid(el, { onToggle }) {
     return thumb;
   }
 
+  // The box's size and scroll position, read when they change (ResizeObserver, scroll), never
+  // while drawing: reading layout right after another grid wrote to the page would force a
+  // layout per grid per redraw.
+  let width = 0;
+  let height = FALLBACK_HEIGHT_PX;
+  let scrollTop = 0;
+
   function draw() {
-    const columns = Math.max(1, Math.floor((el.clientWidth + 4) / CELL_PX));
+    const columns = Math.max(1, Math.floor((width + 4) / CELL_PX));
     const total = samples.length;
     rows.style.height = `${Math.ceil(total / columns) * CELL_PX}px`; // CSSOM, which the CSP allows
-    const height = el.clientHeight || FALLBACK_HEIGHT_PX;
-    const firstRow = Math.max(0, Math.floor(el.scrollTop / CELL_PX) - OVERSCAN_ROWS);
-    const lastRow = Math.ceil((el.scrollTop + height) / CELL_PX) + OVERSCAN_ROWS;
+    const firstRow = Math.max(0, Math.floor(scrollTop / CELL_PX) - OVERSCAN_ROWS);
+    const lastRow = Math.ceil((scrollTop + height) / CELL_PX) + OVERSCAN_ROWS;
     const first = firstRow * columns;
     const last = Math.min(total, lastRow * columns);
     const inView = [];
@@ -73,10 +79,23 @@ export function SampleGrid(el, { onToggle }) {
     el.dataset.count = String(total);
   }
 
-  el.addEventListener('scroll', draw, { passive: true });
-  new ResizeObserver(draw).observe(el);
+  el.addEventListener(
+    'scroll',
+    () => {
+      scrollTop = el.scrollTop;
+      draw();
+    },
+    { passive: true },
+  );
+  new ResizeObserver(([entry]) => {
+    width = entry.contentRect.width;
+    height = entry.contentRect.height || FALLBACK_HEIGHT_PX;
+    draw();
+  }).observe(el);
 
+  // Samples are replaced, never changed in place, so the same objects mean nothing to redraw.
   function update(next) {
+    if (next.length === samples.length && next.every((sample, i) => sample === samples[i])) return;
     samples = next;
     draw();
   }
