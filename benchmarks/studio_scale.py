@@ -86,7 +86,8 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "studio_scale.json").write_text(json.dumps(rows, indent=2))
     print(
-        "| pictures | embeddings | classes drawn | all ready | computed here | JS heap | DOM nodes | <img> |"
+        "| pictures | embeddings | classes drawn | all ready | computed here "
+        "| JS heap | DOM nodes | <img> |"
     )
     print("|---:|---|---:|---:|---:|---:|---:|---:|")
     for r in rows:

@@ -11,13 +11,6 @@ HEAP_LIMIT_BYTES = 500 * 2**20
 MAX_IMAGES = 1000
 CLICK_LIMIT_MS = 200
 
-# Every long task (> 50 ms on the main thread) since the page started, for the record.
-WATCH_LONG_TASKS = """
-window.__longTasks = [];
-new PerformanceObserver((list) => window.__longTasks.push(...list.getEntries().map((e) => e.duration)))
-  .observe({ type: 'longtask', buffered: true });
-"""
-
 # Milliseconds from a click on a thumbnail until the page shows it selected (or unselected).
 CLICK_A_THUMB = """async () => {
   const thumb = document.querySelector('.class-card .thumb[data-status=saved]');
@@ -58,7 +51,6 @@ def heap_bytes(page: Page) -> int:
 
 def open_studio(page: Page, url: str) -> None:
     page.set_viewport_size({"width": 1400, "height": 1000})
-    page.add_init_script(WATCH_LONG_TASKS)
     page.goto(url)
 
 
