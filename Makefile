@@ -40,7 +40,7 @@ run: install
 	$(BIN)/flask --app server run --host $(HOST) --port $(PORT)
 
 test: install /usr/bin/chromium /usr/bin/redis-server
-	node --test static/js/tests/
+	node --test static/js/tests/ benchmarks/
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed

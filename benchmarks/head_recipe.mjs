@@ -29,12 +29,8 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 
 import { seededRandom, shuffleInPlace } from '../static/js/dataset.js';
-import {
-  argmaxRows,
-  predictBatch,
-  trainHead,
-  trainTeachableMachineHead,
-} from '../static/js/trainer.js';
+import { argmaxRows, predictBatch, trainHead } from '../static/js/trainer.js';
+import { trainTeachableMachineHead } from './pages/teachableMachineHead.js';
 
 // Each variant: which trainer, its settings, and whether mirrored embeddings join the training
 // rows. 'snapclass' is DEFAULT_SETTINGS; the others take one idea away (or add one).

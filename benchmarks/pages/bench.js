@@ -11,12 +11,8 @@ import {
   shuffleInPlace,
   toMatrix,
 } from '/static/js/dataset.js';
-import {
-  argmaxRows,
-  predictBatch,
-  trainHead,
-  trainTeachableMachineHead,
-} from '/static/js/trainer.js';
+import { argmaxRows, predictBatch, trainHead } from '/static/js/trainer.js';
+import { trainTeachableMachineHead } from './teachableMachineHead.js';
 
 const { tf } = globalThis;
 // Teachable Machine's image library holds out ceil(0.15 n) pictures of each class for validation
