@@ -40,7 +40,7 @@ TF_BATCH = 32
 ACCURACY_SHOTS = 10
 # Browser configurations: name -> (TF.js backend, cross-origin isolated page).
 PAGE_SETTINGS = {"wasm": ("wasm", False), "webgl": ("webgl", False), "wasm-threads": ("wasm", True)}
-THROUGHPUT_TARGET = 0.5  # browser WASM at least half of TensorFlow-on-CPU (issue 6)
+THROUGHPUT_TARGET = 0.5  # browser WASM at least half of TensorFlow-on-CPU
 
 
 def tensorflow_embedder(backbone: dict):

@@ -101,9 +101,5 @@ def get_readable_version(public_id: str) -> ModelVersion:
     return state.version
 
 
-def label_names(version: ModelVersion) -> list[str]:
-    return [label["name"] for label in version.labels]
-
-
 def version_summary(version: ModelVersion) -> dict[str, Any]:
     return {"id": version.public_id, "number": version.number}
