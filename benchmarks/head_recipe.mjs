@@ -110,7 +110,9 @@ function supportSplit(labels, numClasses, k, seed) {
   const test = [];
   for (let c = 0; c < numClasses; c += 1) {
     const rows = [];
-    labels.forEach((label, row) => label === c && rows.push(row));
+    labels.forEach((label, row) => {
+      if (label === c) rows.push(row);
+    });
     shuffleInPlace(rows, random);
     support.push(...rows.slice(0, k));
     test.push(...rows.slice(k));
@@ -120,7 +122,9 @@ function supportSplit(labels, numClasses, k, seed) {
 
 function gatherRows(data, dim, rows) {
   const out = new Float32Array(rows.length * dim);
-  rows.forEach((row, i) => out.set(data.subarray(row * dim, (row + 1) * dim), i * dim));
+  rows.forEach((row, i) => {
+    out.set(data.subarray(row * dim, (row + 1) * dim), i * dim);
+  });
   return out;
 }
 

@@ -59,7 +59,7 @@ async function answer(id, work) {
   }
 }
 
-onmessage = async ({ data }) => {
+addEventListener('message', async ({ data }) => {
   if (data.type === 'start') {
     started = start(data);
     try {
@@ -75,4 +75,4 @@ onmessage = async ({ data }) => {
   } else if (data.type === 'stop') {
     training?.abort();
   }
-};
+});

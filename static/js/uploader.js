@@ -39,7 +39,9 @@ export function createUploader(api, { onChange = () => {}, onRejected = () => {}
     onChange(state());
     try {
       const { samples } = await api.uploadSamples(batch.map((item) => item.blob), first.classId, first.source);
-      batch.forEach((item, i) => item.resolve(samples[i]));
+      batch.forEach((item, i) => {
+        item.resolve(samples[i]);
+      });
       failures = 0;
     } catch (error) {
       if (first.classId != null && deletedClasses.has(first.classId)) {

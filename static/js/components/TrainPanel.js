@@ -63,7 +63,7 @@ export function TrainPanel(el) {
     if (trained === shownResults && names.join('\n') === shownNames) return;
     shownResults = trained;
     shownNames = names.join('\n');
-    results.hidden = !trained || !trained.history.length;
+    results.hidden = !trained?.history.length;
     if (results.hidden) return;
     const { validation } = trained;
     if (!validation?.labels.length) {

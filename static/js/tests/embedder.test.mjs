@@ -12,7 +12,7 @@ function fakeApi(copies = {}) {
   return {
     puts,
     projectEmbeddings: async () => ({ embeddings: copies }),
-    putEmbedding: async (id, backboneId, buffer) => puts.push([id, new Float32Array(buffer)[0]]),
+    putEmbedding: async (id, _backboneId, buffer) => puts.push([id, new Float32Array(buffer)[0]]),
   };
 }
 
