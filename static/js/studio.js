@@ -25,6 +25,7 @@ import { t } from './strings.js';
 import {
   actions,
   classById,
+  classNamed,
   draggedIds,
   droppedUrls,
   headReady,
@@ -37,7 +38,9 @@ import {
   selectedSamples,
   statusParts,
   trainingSamples,
+  undoPlan,
   validationAccuracy,
+  versionLabels,
   versionToPreview,
 } from './studioState.js';
 import { argmaxRows, deserializeHead, predict, predictBatch, serializeHead, trainHead } from './trainer.js';
@@ -265,7 +268,7 @@ async function Studio(el, projectId) {
   async function uploadFolders(folders) {
     const byName = [...folders].sort(([a], [b]) => a.localeCompare(b));
     for (const [name, files] of byName) {
-      let cls = state.classes.find((c) => c.name === name);
+      let cls = classNamed(state, name);
       if (!cls) {
         cls = await run(() => api.addClass(name));
         if (!cls) continue;
@@ -313,14 +316,12 @@ async function Studio(el, projectId) {
   }
 
   async function undoDelete() {
-    const { deleted } = state;
-    if (!deleted) return;
-    const cls = await run(() => api.addClass(deleted.cls.name));
+    const plan = undoPlan(state);
+    if (!plan) return;
+    const cls = await run(() => api.addClass(plan.name));
     if (!cls) return;
-    const position = Math.min(deleted.cls.position, state.classes.length);
-    const placed = position === cls.position ? cls : ((await run(() => api.updateClass(cls.id, { position }))) ?? cls);
-    const ids = deleted.sampleIds.filter((id) => [...state.samples.values()].some((s) => s.id === id && s.classId === null));
-    if (ids.length) await run(() => api.relabelSamples(ids, cls.id));
+    const placed = plan.position === cls.position ? cls : ((await run(() => api.updateClass(cls.id, { position: plan.position }))) ?? cls);
+    if (plan.sampleIds.length) await run(() => api.relabelSamples(plan.sampleIds, cls.id));
     dispatch('classRestored', { cls: placed });
     await reloadClasses();
   }
@@ -406,11 +407,10 @@ async function Studio(el, projectId) {
     ui.saving = true;
     ui.saveMessage = t('savingModel');
     scheduleRender();
-    const names = previewModel(state).labels;
     try {
       const saved = await api.saveModel({
         head: serializeHead(trained.head),
-        labels: trained.labels.map((label, i) => ({ class_id: label.id, name: names[i] })),
+        labels: versionLabels(state),
         backbone_id: backbone.metadata.id,
         settings: trained.settings ?? {},
         metrics: metricsForVersion(trained.metrics),

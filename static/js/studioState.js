@@ -290,6 +290,27 @@ export function nextClassName(state, nameFor) {
   return nameFor(n);
 }
 
+// The class that a folder of this name fills: the existing class of that name, if any.
+export function classNamed(state, name) {
+  return state.classes.find((c) => c.name === name) ?? null;
+}
+
+// What undoing the last deletion asks of the server: a class of the old name at its old place,
+// holding the old pictures that are still unlabelled (one moved since keeps its new class).
+export function undoPlan(state) {
+  if (!state.deleted) return null;
+  const { cls, sampleIds } = state.deleted;
+  const ids = new Set(sampleIds);
+  const stillUnlabelled = [...state.samples.values()].filter((s) => ids.has(s.id) && s.classId === null).map((s) => s.id);
+  return { name: cls.name, position: Math.min(cls.position, state.classes.length), sampleIds: stillUnlabelled };
+}
+
+// The labels a saved version records for the trained head: class ids with today's names.
+export function versionLabels(state) {
+  const names = displayNames(state.trained.labels, state.classes);
+  return state.trained.labels.map((label, i) => ({ class_id: label.id, name: names[i] }));
+}
+
 // The position to send the server for a move of `by`, or null when the class cannot move.
 export function movePosition(state, classId, by) {
   const from = state.classes.findIndex((c) => c.id === classId);

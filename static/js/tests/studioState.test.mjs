@@ -6,6 +6,7 @@ import {
   draggedIds,
   droppedUrls,
   headReady,
+  classNamed,
   initialState,
   metricsForVersion,
   movePosition,
@@ -16,7 +17,9 @@ import {
   statusParts,
   thumbnailUrl,
   trainingSamples,
+  undoPlan,
   validationAccuracy,
+  versionLabels,
   versionToPreview,
 } from '../studioState.js';
 
@@ -106,6 +109,20 @@ describe('classes', () => {
     assert.equal(state.recordingClassId, 2);
     state = actions.classDeleted(state, { classId: 2 });
     assert.equal(state.recordingClassId, null);
+  });
+
+  test('undo asks for the old name, place and the pictures still unlabelled', () => {
+    assert.equal(undoPlan(loaded()), null);
+    let state = actions.classDeleted(loaded(), { classId: 2 });
+    state = actions.samplesMoved(state, { ids: ['c'], classId: 1 });
+    assert.deepEqual(undoPlan(state), { name: 'Dogs', position: 1, sampleIds: [] });
+    state = actions.classDeleted(loaded(), { classId: 1 });
+    assert.deepEqual(undoPlan(state), { name: 'Cats', position: 0, sampleIds: ['a', 'b'] });
+  });
+
+  test('a folder fills the class of its name, if there is one', () => {
+    assert.equal(classNamed(loaded(), 'Dogs').id, 2);
+    assert.equal(classNamed(loaded(), 'dogs'), null);
   });
 
   test('undo brings the class back with its pictures, except those moved since', () => {
@@ -250,6 +267,8 @@ describe('embeddings and training', () => {
     assert.deepEqual(state.trained.history, [{ epoch: 0, loss: 1 }]);
     assert.equal(headReady(state), true);
     assert.deepEqual(previewModel(state), { kind: 'quick', labels: ['Cats', 'Dogs', 'Birds'] });
+    state = actions.classRenamed(state, { classId: 2, name: 'Puppies' });
+    assert.deepEqual(versionLabels(state), [{ class_id: 1, name: 'Cats' }, { class_id: 2, name: 'Puppies' }, { class_id: 3, name: 'Birds' }]);
   });
 
   test('a head goes stale when a class is added, moved or deleted, not when renamed', () => {
