@@ -22,6 +22,7 @@ export function createEmbedder({ backboneId, compute, api, canWrite, cache = bro
   let computed = 0; // pictures this page had to run through the backbone itself
   let running = false;
   let serverCopies = null;
+  const deleted = new Set(); // ids of pictures deleted meanwhile: nothing more is done for them
 
   const progress = () => onProgress({ done, total: done + queue.length, computed });
 
@@ -70,6 +71,19 @@ export function createEmbedder({ backboneId, compute, api, canWrite, cache = bro
     progress();
   }
 
+  // Pictures deleted before their turn leave the queue; one being computed is not sent back.
+  function forget(ids) {
+    for (const id of ids) deleted.add(id);
+    for (let i = queue.length - 1; i >= 0; i -= 1) {
+      const job = queue[i];
+      if (!deleted.has(job.sample.id)) continue;
+      queue.splice(i, 1);
+      waiting.delete(job.sample.sha256);
+      job.reject(new DOMException('the picture was deleted', 'AbortError'));
+    }
+    progress();
+  }
+
   async function lookUpOrCompute({ sample, image }) {
     const copies = await serverCopies;
     const fromServer = copies?.[sample.id];
@@ -86,11 +100,12 @@ export function createEmbedder({ backboneId, compute, api, canWrite, cache = bro
     const pair = await compute(sample, image);
     computed += 1;
     await cache.put(key, pair).catch(() => {});
+    if (deleted.has(sample.id)) throw new DOMException('the picture was deleted', 'AbortError');
     if (canWrite && sample.id) api.putEmbedding(sample.id, backboneId, pair.buffer).catch(() => {});
     return pair;
   }
 
-  return { request, prefetch, get: (sha256) => vectors.get(sha256), progress, backboneId };
+  return { request, prefetch, forget, get: (sha256) => vectors.get(sha256), progress, backboneId };
 }
 
 // The same on the page's own thread, for browsers whose workers cannot run the backbone.

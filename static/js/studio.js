@@ -211,7 +211,7 @@ async function Studio(el, projectId) {
     const image = localImages.get(sample.key);
     embedder
       ?.request({ id: sample.id, sha256: sample.sha256, image_url: `/api/samples/${encodeURIComponent(sample.id)}/image` }, image)
-      .catch((error) => showNotice(t('error', { reason: error.message })))
+      .catch((error) => error.name === 'AbortError' || showNotice(t('error', { reason: error.message })))
       .finally(() => localImages.delete(sample.key));
   }
 
@@ -341,6 +341,7 @@ async function Studio(el, projectId) {
 
   async function deleteSamples(ids) {
     const gone = [];
+    embedder?.forget(ids);
     for (const id of ids) if (await run(() => api.deleteSample(id).then(() => true))) gone.push(id);
     dispatch('samplesDeleted', { ids: gone });
   }

@@ -84,3 +84,30 @@ test('a picture that cannot be prepared is reported, and the queue goes on', asy
   await assert.rejects(bad, /not an image/);
   assert.equal((await good)[0], 5);
 });
+
+test('a picture deleted before its turn is neither computed nor sent to the server', async () => {
+  const api = fakeApi();
+  const computed = [];
+  let release;
+  const gate = new Promise((resolve) => (release = resolve));
+  const embedder = createEmbedder({
+    backboneId: 'bb',
+    api,
+    canWrite: true,
+    cache: memoryCache(),
+    compute: async (sample) => {
+      computed.push(sample.id);
+      await gate;
+      return pairOf(1);
+    },
+  });
+  const first = embedder.request({ id: 'a', sha256: 'ha' });
+  const second = embedder.request({ id: 'b', sha256: 'hb' });
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  embedder.forget(['a', 'b']);
+  release();
+  await assert.rejects(first, { name: 'AbortError' });
+  await assert.rejects(second, { name: 'AbortError' });
+  assert.deepEqual(computed, ['a']);
+  assert.deepEqual(api.puts, []);
+});
