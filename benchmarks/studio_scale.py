@@ -59,6 +59,7 @@ def measure(browser, server: LiveServer, pictures: int, classes: int, stored: bo
         "drawn_s": round(opened, 1),
         "ready_s": round(ready, 1),
         "computed": int(page.locator("body").get_attribute("data-embeddings-computed")),
+        "prepared_by": page.locator("body").get_attribute("data-embedding-backend"),
         **page_metrics(page),
     }
     context.close()
