@@ -47,9 +47,11 @@ run: install
 	$(BIN)/flask --app server serve --host $(HOST) --port $(PORT) --tls $(TLS)
 
 test: install /usr/bin/chromium /usr/bin/redis-server /usr/lib/postgresql
-	node --test static/js/tests/
+	node --test static/js/tests/ benchmarks/
 	$(BIN)/pytest
 
-lint: $(VENV)/.installed
+# Biome lints the pages' JavaScript (biome.json); its formatter is configured but not yet enforced.
+lint: $(VENV)/.installed node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	node_modules/.bin/biome lint

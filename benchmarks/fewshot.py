@@ -41,10 +41,11 @@ from benchmarks import harness
 from benchmarks.harness import BenchServer, Embeddings
 
 METHODS = ("snapclass-head", "tm-head")
-# float16 weights against Keras's float32 give cosines of 0.9998 on real photos (DESIGN.md); the
-# browser's JPEG decoder may differ from Pillow's by a grey level here and there.
+# float16 weights against Keras's float32 give cosines of 0.9998 on real photos
+# (docs/architecture.md); the browser's JPEG decoder may differ from Pillow's by a grey level here
+# and there.
 MIN_COSINE = 0.995
-PIPELINE_TARGET = 0.72  # the default pipeline at 10 shots on clothing-dev (issue 6)
+PIPELINE_TARGET = 0.72  # the default pipeline at 10 shots on clothing-dev
 SPEED_TARGET = 5.0
 
 

@@ -29,12 +29,8 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 
 import { seededRandom, shuffleInPlace } from '../static/js/dataset.js';
-import {
-  argmaxRows,
-  predictBatch,
-  trainHead,
-  trainTeachableMachineHead,
-} from '../static/js/trainer.js';
+import { argmaxRows, predictBatch, trainHead } from '../static/js/trainer.js';
+import { trainTeachableMachineHead } from './pages/teachableMachineHead.js';
 
 // Each variant: which trainer, its settings, and whether mirrored embeddings join the training
 // rows. 'snapclass' is DEFAULT_SETTINGS; the others take one idea away (or add one).
@@ -114,7 +110,9 @@ function supportSplit(labels, numClasses, k, seed) {
   const test = [];
   for (let c = 0; c < numClasses; c += 1) {
     const rows = [];
-    labels.forEach((label, row) => label === c && rows.push(row));
+    labels.forEach((label, row) => {
+      if (label === c) rows.push(row);
+    });
     shuffleInPlace(rows, random);
     support.push(...rows.slice(0, k));
     test.push(...rows.slice(k));
@@ -124,7 +122,9 @@ function supportSplit(labels, numClasses, k, seed) {
 
 function gatherRows(data, dim, rows) {
   const out = new Float32Array(rows.length * dim);
-  rows.forEach((row, i) => out.set(data.subarray(row * dim, (row + 1) * dim), i * dim));
+  rows.forEach((row, i) => {
+    out.set(data.subarray(row * dim, (row + 1) * dim), i * dim);
+  });
   return out;
 }
 

@@ -25,7 +25,8 @@ from converters.weights import WeightsInfo, WeightsUnavailable, load_into, resol
 
 EMBEDDING_SIZE = 1280
 # uint8 is left out on purpose: the converter's per-tensor uint8 ruins this network's embeddings
-# (mean cosine 0.53 against Keras; DESIGN.md), while float16 matches to 0.9998 at half the size.
+# (mean cosine 0.53 against Keras; docs/architecture.md), while float16 matches to 0.9998 at
+# half the size.
 QUANTIZATIONS = ("float16", "float32")
 
 

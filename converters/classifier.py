@@ -34,7 +34,6 @@ INPUT_NAME = "image"
 OUTPUT_NAME = "probabilities"
 # Like the backbone: half the size of float32, and the same numbers the studio's backbone gives.
 TFJS_QUANTIZATION = "float16"
-CALIBRATION_LIMIT = 200
 
 
 class ExportUnavailable(RuntimeError):
@@ -178,18 +177,3 @@ def tflite_from_savedmodel(saved: Path, calibration: Iterable[np.ndarray] | None
 
 def json_bytes(value: Any) -> bytes:
     return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode()
-
-
-def tflite_probabilities(tflite: bytes, images: np.ndarray) -> np.ndarray:
-    """Run a TFLite classifier on [n, size, size, 3] float images, one at a time."""
-    import tensorflow as tf
-
-    interpreter = tf.lite.Interpreter(model_content=tflite)
-    interpreter.allocate_tensors()
-    (source,), (target,) = interpreter.get_input_details(), interpreter.get_output_details()
-    rows = []
-    for image in images:
-        interpreter.set_tensor(source["index"], image[None].astype(np.float32))
-        interpreter.invoke()
-        rows.append(interpreter.get_tensor(target["index"])[0])
-    return np.stack(rows)

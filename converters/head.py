@@ -17,7 +17,6 @@ import numpy as np
 
 HEAD_FORMAT = "snapclass-head"
 PREPROCESSING = ("none", "l2", "sqrt-l2")
-ACTIVATIONS = ("relu", "softmax")
 MAX_LAYERS = 4
 MAX_UNITS = 4096
 

@@ -1,7 +1,8 @@
 """Export a Keras 3 model as a TF.js graph model: SavedModel, then the tensorflowjs converter.
 
-Keras 3 models saved as TF.js *layers* models do not load in TF.js 4.22 (DESIGN.md), so every
-model Snapclass serves (the backbone, fine-tuned classifiers, exports) goes through a SavedModel.
+Keras 3 models saved as TF.js *layers* models do not load in TF.js 4.22 (docs/architecture.md),
+so every model Snapclass serves (the backbone, fine-tuned classifiers, exports) goes through a
+SavedModel.
 """
 
 from __future__ import annotations

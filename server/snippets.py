@@ -33,12 +33,19 @@ TFJS = Template("""\
 </script>
 """)
 
+# The picture as the model was trained on it: centre square, then a bilinear resize with half
+# pixel centres and no antialiasing (Pillow's BILINEAR smooths when shrinking, which the model
+# never saw), RGB 0..255. tests/test_snippets.py runs these lines as shown.
 PICTURE = """\
-image = Image.open("photo.jpg").convert("RGB")  # centre square, resized, RGB 0..255
-side = min(image.size)
-left, top = (image.width - side) // 2, (image.height - side) // 2
-image = image.crop((left, top, left + side, top + side)).resize(($size, $size), Image.BILINEAR)
-batch = np.asarray(image, dtype="float32")[None]
+pixels = np.asarray(Image.open("photo.jpg").convert("RGB"), dtype="float32")
+side = min(pixels.shape[:2])
+top, left = (pixels.shape[0] - side) // 2, (pixels.shape[1] - side) // 2
+square = pixels[top : top + side, left : left + side]
+centres = np.clip((np.arange($size) + 0.5) * side / $size - 0.5, 0, side - 1)
+low = np.floor(centres).astype(int)
+high, weight = np.minimum(low + 1, side - 1), (centres - low)[:, None, None]
+rows = square[low] * (1 - weight) + square[high] * weight
+batch = (rows[:, low] * (1 - weight[:, 0]) + rows[:, high] * weight[:, 0])[None]
 """
 
 KERAS = Template(

@@ -27,6 +27,17 @@ def test_student_saves_versions_and_the_first_is_published(api, project, client)
     assert "owner_token" not in str(listing)
 
 
+def test_a_reopened_project_reads_back_its_saved_head(api, project, client):
+    head = serialized_head(EMBEDDING_SIZE, len(project["classes"]))
+    version = api.save_model(project, head=head)
+    url = f"/api/models/{version['id']}/files/head.json"
+    with client.get(url, headers=api.auth(project)) as response:
+        assert response.status_code == 200 and response.json == head
+        assert response.headers["Cache-Control"] == "private, no-cache"
+    assert client.get(url).status_code == 401
+    assert client.get(f"/api/models/{version['id']}/files/model.json").status_code in (401, 404)
+
+
 def test_publishing_moves_the_published_flag(api, project, client):
     first, second = api.save_model(project), api.save_model(project)
     response = client.post(f"/api/models/{second['id']}/publish", headers=api.auth(project))

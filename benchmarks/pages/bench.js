@@ -10,13 +10,8 @@ import {
   shuffleInPlace,
   toMatrix,
 } from '/static/js/dataset.js';
-import {
-  argmaxRows,
-  predictBatch,
-  trainHead,
-  trainProjectHead,
-  trainTeachableMachineHead,
-} from '/static/js/trainer.js';
+import { argmaxRows, predictBatch, trainHead, trainProjectHead } from '/static/js/trainer.js';
+import { trainTeachableMachineHead } from './teachableMachineHead.js';
 
 const { tf } = globalThis;
 // Teachable Machine's image library holds out ceil(0.15 n) pictures of each class for validation
@@ -106,7 +101,9 @@ async function embed({ backboneUrl, urls, mirrored = false, keep = true, warm = 
 function gather(matrix, rows) {
   const { dim } = dataset;
   const out = new Float32Array(rows.length * dim);
-  rows.forEach((row, i) => out.set(matrix.subarray(row * dim, (row + 1) * dim), i * dim));
+  rows.forEach((row, i) => {
+    out.set(matrix.subarray(row * dim, (row + 1) * dim), i * dim);
+  });
   return out;
 }
 
@@ -216,7 +213,9 @@ async function headSpeed({ plainRows, mirroredRows, method, seed = 0 }) {
 function floatsToBase64(vectors) {
   const dim = vectors[0]?.length ?? 0;
   const all = new Float32Array(vectors.length * dim);
-  vectors.forEach((vector, i) => all.set(vector, i * dim));
+  vectors.forEach((vector, i) => {
+    all.set(vector, i * dim);
+  });
   const bytes = new Uint8Array(all.buffer);
   let text = '';
   for (let i = 0; i < bytes.length; i += 0x8000) {

@@ -29,18 +29,9 @@ export async function loadBackbone(metadataUrlOrBase) {
   const size = metadata.input_size;
   const dim = metadata.embedding_size;
 
-  // One picture as a [1, size, size, 3] float tensor; only call inside tf.tidy, which frees the
-  // intermediates (pixels, square, resized).
+  // One picture as a [1, size, size, 3] float tensor scaled to [-1, 1]; only call inside tf.tidy.
   function preprocess(source) {
-    const pixels = tf.browser.fromPixels(source); // int32 [height, width, 3], RGB
-    const [height, width] = pixels.shape;
-    const side = Math.min(height, width);
-    const top = Math.floor((height - side) / 2);
-    const left = Math.floor((width - side) / 2);
-    const square = pixels.slice([top, left, 0], [side, side, 3]);
-    // halfPixelCenters matches Python's tf.image.resize, which the server's fine-tuning uses.
-    const resized = tf.image.resizeBilinear(square, [size, size], false, true);
-    return resized.div(127.5).sub(1).expandDims(0);
+    return squarePixels(tf, source, size).div(127.5).sub(1).expandDims(0);
   }
 
   // Runs a batch through the model and returns one Float32Array per row.
@@ -125,4 +116,27 @@ function fixedPicture(size) {
     pixels.set([(i % size) & 255, Math.floor(i / size) & 255, (i * 7) & 255, 255], i * 4);
   }
   return new ImageData(pixels, size, size);
+}
+
+// One Float32Array of [picture's embedding, mirror image's embedding], as caches and the server keep it.
+export function joinPair([picture, mirrored]) {
+  const joined = new Float32Array(picture.length * 2);
+  joined.set(picture, 0);
+  joined.set(mirrored, picture.length);
+  return joined;
+}
+
+// The project's one crop and resize, for the backbone here and for fine-tuned graph models
+// (serverModel.js), which scale the pixels themselves: the centre square of a picture, resized
+// bilinearly to size x size, as float RGB 0..255 [size, size, 3]. Only call inside tf.tidy,
+// which frees the intermediates (pixels, square).
+export function squarePixels(tf, source, size) {
+  const pixels = tf.browser.fromPixels(source); // int32 [height, width, 3], RGB
+  const [height, width] = pixels.shape;
+  const side = Math.min(height, width);
+  const top = Math.floor((height - side) / 2);
+  const left = Math.floor((width - side) / 2);
+  const square = pixels.slice([top, left, 0], [side, side, 3]);
+  // halfPixelCenters matches Python's tf.image.resize, which the server's fine-tuning uses.
+  return tf.image.resizeBilinear(square, [size, size], false, true);
 }

@@ -8,33 +8,13 @@ import { CameraPanel } from './components/CameraPanel.js';
 import { ExportList } from './components/ExportList.js';
 import { PreviewPanel } from './components/PreviewPanel.js';
 import { h } from './dom.js';
+import { loadServerModel } from './serverModel.js';
 import { t } from './strings.js';
 import { deserializeHead, predict } from './trainer.js';
 
 function showMessage(el, titleKey, textKey) {
   document.title = `${t(titleKey)} · ${t('appName')}`;
   el.replaceChildren(h('div', { class: 'share-message' }, h('h1', {}, t(titleKey)), h('p', {}, t(textKey))));
-}
-
-// A fine-tuned (server tier) model: one TF.js graph model from RGB 0..255 pictures to probabilities.
-async function loadGraphClassifier(tf, url) {
-  const model = await tf.loadGraphModel(url);
-  const size = model.inputs[0].shape?.[1] > 0 ? model.inputs[0].shape[1] : 224;
-  return async (input) => {
-    const output = tf.tidy(() => {
-      const pixels = tf.browser.fromPixels(input);
-      const [height, width] = pixels.shape;
-      const side = Math.min(height, width);
-      const square = pixels.slice([Math.floor((height - side) / 2), Math.floor((width - side) / 2), 0], [side, side, 3]);
-      const resized = tf.image.resizeBilinear(square, [size, size], false, true);
-      return model.predict(resized.expandDims(0));
-    });
-    try {
-      return Array.from(await output.data());
-    } finally {
-      output.dispose();
-    }
-  };
 }
 
 async function SharePage(el, state) {
@@ -91,7 +71,8 @@ async function SharePage(el, state) {
   try {
     const { backend } = await backendReady;
     if (shared.graph_model_url) {
-      run = await loadGraphClassifier(tf, shared.graph_model_url);
+      const model = await loadServerModel(shared.graph_model_url);
+      run = (input) => model.predict(input);
     } else {
       const backbone = await loadBackbone(shared.backbone.url);
       size = backbone.metadata.input_size;

@@ -1,10 +1,12 @@
-// The studio: mounts the components and owns the project's state. Data comes down through
-// update(); actions come up as events named by verbs.
+// The studio's controller: it mounts the components, does the I/O (API, camera, embedding,
+// training) and runs every change of state through studioState.js's pure actions:
+//   dispatch('classDeleted', {classId}) -> state = actions.classDeleted(state, detail) -> render.
+// Components get their data through update(props) and send events up; drawing is batched to
+// one render per frame, so a burst of pictures costs one redraw, not one per picture.
 import { ApiError, createApi } from './api.js';
 import { chooseBackend } from './backend.js';
 import { loadBackbone, timeBackbone } from './backbone.js';
 import { canvasToJpeg, grabSquare } from './camera.js';
-import { downscaleForUpload } from './downscale.js';
 import { CameraPanel } from './components/CameraPanel.js';
 import { ClassCard } from './components/ClassCard.js';
 import { FinetunePanel } from './components/FinetunePanel.js';
@@ -12,35 +14,73 @@ import { ModelPanel } from './components/ModelPanel.js';
 import { PreviewPanel } from './components/PreviewPanel.js';
 import { SampleGrid } from './components/SampleGrid.js';
 import { TrainPanel } from './components/TrainPanel.js';
+import { checkTrainable } from './dataset.js';
+import { downscaleForUpload } from './downscale.js';
 import { h } from './dom.js';
-import { createEmbedder } from './embedder.js';
-import { editLink, ownerTokenFor, rememberProject } from './projects.js';
-import { t } from './strings.js';
-import { createUploader } from './uploader.js';
 import { filesFromDrop, filesFromFolderPicker } from './drop.js';
+import { computeOnPage, createEmbedder } from './embedder.js';
+import { startWorker } from './offThread.js';
+import { editLink, ownerTokenFor, rememberProject } from './projects.js';
+import { loadServerModel } from './serverModel.js';
+import { t } from './strings.js';
+import {
+  actions,
+  classById,
+  classNamed,
+  draggedIds,
+  droppedUrls,
+  headReady,
+  initialState,
+  metricsForVersion,
+  movePosition,
+  nextClassName,
+  previewModel,
+  samplesOf,
+  selectedSamples,
+  statusParts,
+  trainingSamples,
+  undoPlan,
+  validationAccuracy,
+  versionLabels,
+  versionToPreview,
+} from './studioState.js';
+import { argmaxRows, deserializeHead, predict, predictBatch, serializeHead, trainProjectHead } from './trainer.js';
+import { createUploader } from './uploader.js';
 
 const FRAMES_PER_SECOND = 10;
 const CAPTURE_SIZE = 224;
+const JOB_POLL_MS = 1500;
+const ACTIVE_JOB = new Set(['queued', 'running']);
 
 async function Studio(el, projectId) {
-  const tf = window.tf;
   const ownerToken = ownerTokenFor(projectId);
   const api = createApi(projectId, ownerToken);
-  const state = {
-    project: null,
-    classes: [],
-    samples: new Map(), // key -> {key, id, classId, sha256, url, status, selected, error}
-    recordingClassId: null,
-    canWrite: Boolean(ownerToken),
-    backend: null,
-    embedding: { done: 0, total: 0, computed: 0 },
-    uploads: { pending: 0, failing: false },
-  };
-  let nextLocalKey = 0;
+  let state = initialState({ canWrite: Boolean(ownerToken) });
+  // What is not the project's state: live objects and messages of the moment.
   let embedder = null;
   let backbone = null;
+  let worker = null; // embeds and trains off the page's thread, where it could start
+  let serverPredictor = null; // the chosen fine-tuned model, loaded
+  let trainingAbort = null;
+  const localImages = new Map(); // sample key -> Blob, until the picture is prepared
+  const arrived = []; // sha256s whose embeddings came since the last render
+  const ui = { trainError: null, saving: false, saveMessage: null, exportMessage: null, finetuneError: null, loadingServerModel: false };
+  let nextLocalKey = 0;
+
+  function dispatch(name, detail) {
+    apply(name, detail);
+    scheduleRender();
+  }
+
+  // The one place state changes; the pictures it lets go of are freed.
+  function apply(name, detail) {
+    const before = state;
+    state = actions[name](state, detail);
+    for (const url of droppedUrls(before, state)) URL.revokeObjectURL(url);
+  }
 
   // Skeleton, drawn once.
+  const heading = h('h1', { class: 'visually-hidden' });
   const title = h('input', { class: 'project-title', 'aria-label': t('newProjectLabel'), maxlength: '120' });
   const status = h('p', { class: 'status-line', role: 'status' });
   const notice = h('div', { class: 'notice', role: 'alert' });
@@ -73,6 +113,7 @@ async function Studio(el, projectId) {
   const finetuneEl = h('section');
   const previewEl = h('section');
   el.append(
+    heading,
     h('div', { class: 'studio-head' }, title, status, h('details', { class: 'share-edit' }, h('summary', {}, t('editLink')), h('div', { class: 'row' }, linkBox, copyLink))),
     notice,
     h(
@@ -85,45 +126,33 @@ async function Studio(el, projectId) {
   );
 
   const camera = CameraPanel(cameraEl);
-  const trayGrid = SampleGrid(trayGridEl, { onToggle: toggleSample });
+  const trayGrid = SampleGrid(trayGridEl, { onToggle: (key) => dispatch('sampleToggled', { key }) });
   const cards = new Map(); // class id -> {el, component}
   const frameCanvas = document.createElement('canvas');
-  const trainer = TrainPanel(trainEl, {
-    getTrainingData: () => ({ classes: state.classes, samples: trainingSamples() }),
-    showSamples: (ids) => selectOnly(ids),
-    imageUrl: (id) => [...state.samples.values()].find((s) => s.id === id)?.url ?? '',
-    onTrained: () => {
-      preview.update(previewState());
-      models.update();
-      finetune.update();
-    },
-  });
-  const models = ModelPanel(modelEl, {
-    api,
-    canWrite: state.canWrite,
-    getTrained: () => (trainer.ready() && backbone ? { ...trainer.trained(), names: trainer.labels(), backboneId: backbone.metadata.id } : null),
-  });
+  const trainPanel = TrainPanel(trainEl);
+  const modelPanel = ModelPanel(modelEl);
+  const finetunePanel = FinetunePanel(finetuneEl);
   const preview = PreviewPanel(previewEl, { classify, camera });
-  const finetune = FinetunePanel(finetuneEl, {
-    api,
-    canWrite: state.canWrite,
-    getQuick: () => (trainer.ready() ? trainer.trained() : null),
-    onChange: () => preview.update(previewState()),
-  });
   const uploader = createUploader(api, {
-    onChange: (uploads) => {
-      state.uploads = uploads;
-      drawStatus();
-    },
+    onChange: (uploads) => dispatch('uploadsChanged', uploads),
     onRejected: (error) => showNotice(error.message),
   });
 
+  async function run(action) {
+    try {
+      return await action();
+    } catch (error) {
+      showNotice(t('error', { reason: error.message }));
+      return null;
+    }
+  }
+
+  // Loading: the project, then its pictures a page at a time, drawn as they come.
   async function loadProject() {
-    state.project = await api.getProject();
-    state.classes = state.project.classes;
+    dispatch('projectLoaded', { project: await api.getProject() });
     for (let page = 1; ; page++) {
       const listing = await api.listSamples(page);
-      for (const sample of listing.samples) addServerSample(sample);
+      dispatch('samplesListed', { samples: listing.samples });
       if (page * listing.per_page >= listing.total) break;
     }
   }
@@ -135,99 +164,102 @@ async function Studio(el, projectId) {
       const entry = backbones.find((b) => b.id === defaultId) ?? backbones[0];
       if (!entry) throw new Error('the server has no image model; run `make install`');
       // The fastest backend for this backbone on this device, measured once and remembered.
-      const chosen = await chooseBackend(tf, {
+      const { backend } = await chooseBackend(window.tf, {
         backboneId: entry.id,
         measure: () => timeBackbone(entry.model_url),
       });
-      state.backend = chosen.backend;
-      backbone = await loadBackbone(entry.model_url);
+      const [pageBackbone, started] = await Promise.all([loadBackbone(entry.model_url), startOffThread(entry.model_url, backend)]);
+      backbone = pageBackbone;
+      worker = started;
       await backbone.warmUp();
       embedder = createEmbedder({
-        backbone,
+        backboneId: backbone.metadata.id,
+        compute: worker?.compute ?? computeOnPage(backbone),
         api,
         canWrite: state.canWrite,
-        onProgress: (progress) => {
-          state.embedding = progress;
-          drawStatus();
-          trainer.update(trainingState());
+        onProgress: (progress) => dispatch('embeddingProgress', progress),
+        onReady: (sha256) => {
+          arrived.push(sha256);
+          scheduleRender();
         },
       });
       embedder.prefetch();
       for (const sample of state.samples.values()) if (sample.id) embedSample(sample);
-      document.body.dataset.backend = state.backend;
-      drawStatus();
+      document.body.dataset.backend = backend;
+      dispatch('modelLoaded', { backend });
     } catch (error) {
       showNotice(t('modelFailed', { reason: error.message }));
     }
   }
 
-  function addServerSample(sample, key = sample.id) {
-    const existing = state.samples.get(key);
-    state.samples.set(key, {
-      ...existing,
-      key,
-      id: sample.id,
-      classId: sample.class_id,
-      sha256: sample.sha256,
-      url: existing?.url ?? sample.image_url,
-      // The picture's signed URL, valid for a while: the embedder fetches it when it must.
-      imageUrl: sample.image_url,
-      status: 'saved',
-    });
-    return state.samples.get(key);
+  // Pictures are prepared and heads trained in a Web Worker; where one cannot run TF.js, here.
+  async function startOffThread(backboneUrl, backend) {
+    const wasm = document.getElementById('tfjs-wasm');
+    try {
+      const started = await startWorker({
+        tfScripts: [document.getElementById('tfjs').src, wasm.src],
+        wasmPath: new URL(wasm.dataset.wasmPath, location.href).href,
+        backboneUrl: new URL(backboneUrl, location.href).href,
+        backend,
+        headers: api.authHeaders(),
+      });
+      document.body.dataset.embeddingBackend = `worker:${started.backend}`;
+      return started;
+    } catch (error) {
+      document.body.dataset.embeddingBackend = 'page';
+      console.warn(`Preparing pictures and training on the page: ${error.message}`);
+      return null;
+    }
   }
 
-  function embedSample(sample, image) {
+  function embedSample(sample) {
+    const image = localImages.get(sample.key);
     embedder
       ?.request({ id: sample.id, sha256: sample.sha256, image_url: sample.imageUrl }, image)
-      .then(() => trainer.update(trainingState()))
-      .catch((error) => showNotice(t('error', { reason: error.message })));
+      .catch((error) => error.name === 'AbortError' || showNotice(t('error', { reason: error.message })))
+      .finally(() => localImages.delete(sample.key));
   }
 
-  // Capture and upload.
+  // Capture and upload: a picture shows at once, uploads in the background, then is prepared.
   async function addLocalSample(blob, classId, source) {
     const key = `local-${++nextLocalKey}`;
-    state.samples.set(key, { key, id: null, classId, url: URL.createObjectURL(blob), status: 'pending' });
-    update();
+    localImages.set(key, blob);
+    dispatch('sampleCaptured', { key, classId, url: URL.createObjectURL(blob) });
     try {
       const saved = await uploader.add(blob, classId, source);
-      const duplicate = [...state.samples.values()].find((s) => s.id === saved.id && s.key !== key);
-      if (duplicate) {
-        URL.revokeObjectURL(state.samples.get(key).url);
-        state.samples.delete(key);
-      } else {
-        embedSample(addServerSample(saved, key), blob);
-      }
+      dispatch('uploadAccepted', { key, sample: saved });
+      const sample = state.samples.get(key);
+      if (sample) embedSample(sample);
+      else localImages.delete(key);
     } catch (error) {
-      Object.assign(state.samples.get(key), { status: 'rejected', error: error.message });
+      localImages.delete(key);
+      dispatch('uploadRefused', { key, error: error.message });
     }
-    update();
   }
 
+  // One frame: grabbed on this tick, encoded and queued without waiting for anything else.
   async function snap(classId) {
     if (!(await camera.ensure())) return;
-    const frame = grabSquare(camera.video, CAPTURE_SIZE, { mirrored: true, canvas: frameCanvas });
-    await addLocalSample(await canvasToJpeg(frame), classId, 'webcam');
+    const frame = grabSquare(camera.video, CAPTURE_SIZE, { mirrored: true, canvas: document.createElement('canvas') });
+    addLocalSample(await canvasToJpeg(frame), classId, 'webcam');
   }
 
   let recordTimer = null;
   async function startRecording(classId) {
     if (!state.canWrite || !(await camera.ensure())) return;
     stopRecording();
-    state.recordingClassId = classId;
+    dispatch('recordingStarted', { classId });
+    snap(classId);
     recordTimer = setInterval(() => snap(classId), 1000 / FRAMES_PER_SECOND);
-    update();
   }
 
   function stopRecording() {
     clearInterval(recordTimer);
     recordTimer = null;
-    state.recordingClassId = null;
-    update();
+    if (state.recordingClassId !== null) dispatch('recordingStopped');
   }
 
   async function uploadFiles(files, classId) {
-    // Small and without EXIF before it leaves the page; the embedding comes from these bytes.
     for (const file of files) addLocalSample(await downscaleForUpload(file), classId, 'upload');
   }
 
@@ -241,147 +273,273 @@ async function Studio(el, projectId) {
   async function uploadFolders(folders) {
     const byName = [...folders].sort(([a], [b]) => a.localeCompare(b));
     for (const [name, files] of byName) {
-      const cls = state.classes.find((c) => c.name === name) ?? (await run(() => api.addClass(name)));
-      if (!cls) continue;
-      if (!state.classes.includes(cls)) state.classes.push(cls);
+      let cls = classNamed(state, name);
+      if (!cls) {
+        cls = await run(() => api.addClass(name));
+        if (!cls) continue;
+        dispatch('classAdded', { cls });
+      }
       uploadFiles(files, cls.id);
     }
   }
 
   // Classes.
-  async function run(action) {
-    try {
-      return await action();
-    } catch (error) {
-      showNotice(t('error', { reason: error.message }));
-      return null;
-    }
-  }
-
   async function addNewClass() {
-    const names = new Set(state.classes.map((c) => c.name));
-    let n = state.classes.length + 1;
-    while (names.has(t('defaultClassName', { n }))) n++;
-    const cls = await run(() => api.addClass(t('defaultClassName', { n })));
-    if (cls) state.classes.push(cls);
-    update();
-    cards.get(cls?.id)?.el.querySelector('.class-name').focus();
+    const cls = await run(() => api.addClass(nextClassName(state, (n) => t('defaultClassName', { n }))));
+    if (!cls) return;
+    dispatch('classAdded', { cls });
+    render();
+    cards.get(cls.id)?.el.querySelector('.class-name').focus();
   }
 
   async function renameClass(classId, name) {
     const updated = name && (await run(() => api.updateClass(classId, { name })));
-    if (updated) Object.assign(classById(classId), updated);
-    update();
+    if (updated) dispatch('classRenamed', { classId, name: updated.name });
+    else scheduleRender(); // puts the old name back in the field
   }
 
   async function moveClass(classId, by) {
-    const cls = classById(classId);
-    const updated = await run(() => api.updateClass(classId, { position: cls.position + by }));
-    if (updated) state.classes = (await run(() => api.getProject()))?.classes ?? state.classes;
-    update();
+    const position = movePosition(state, classId, by);
+    if (position === null) return;
+    dispatch('classMoved', { classId, by });
+    const moved = await run(() => api.updateClass(classId, { position }));
+    if (!moved) await reloadClasses();
+  }
+
+  async function reloadClasses() {
+    const project = await run(() => api.getProject());
+    if (project) dispatch('classesLoaded', { classes: project.classes });
   }
 
   async function deleteClass(classId) {
-    const cls = classById(classId);
-    const sampleIds = samplesOf(classId).map((s) => s.id).filter(Boolean);
-    try {
-      await api.deleteClass(classId);
-    } catch (error) {
-      showNotice(t('error', { reason: error.message }));
-      return;
-    }
-    state.classes = state.classes.filter((c) => c.id !== classId);
-    for (const sample of state.samples.values()) if (sample.classId === classId) sample.classId = null;
-    update();
-    showNotice(t('classDeleted', { name: cls.name }), {
-      label: t('undo'),
-      action: async () => {
-        const restored = await run(() => api.addClass(cls.name));
-        if (!restored) return;
-        state.classes.push(restored);
-        if (restored.position !== cls.position) await run(() => api.updateClass(restored.id, { position: cls.position }));
-        if (sampleIds.length) await relabel(sampleIds, restored.id);
-        state.classes = (await run(() => api.getProject()))?.classes ?? state.classes;
-        update();
-      },
-    });
+    const cls = classById(state, classId);
+    if (!(await run(() => api.deleteClass(classId).then(() => true)))) return;
+    uploader.forgetClass(classId);
+    if (state.recordingClassId === classId) stopRecording();
+    dispatch('classDeleted', { classId });
+    showNotice(t('classDeleted', { name: cls.name }), { label: t('undo'), action: undoDelete });
+  }
+
+  async function undoDelete() {
+    const plan = undoPlan(state);
+    if (!plan) return;
+    const cls = await run(() => api.addClass(plan.name));
+    if (!cls) return;
+    const placed = plan.position === cls.position ? cls : ((await run(() => api.updateClass(cls.id, { position: plan.position }))) ?? cls);
+    if (plan.sampleIds.length) await run(() => api.relabelSamples(plan.sampleIds, cls.id));
+    dispatch('classRestored', { cls: placed });
+    await reloadClasses();
   }
 
   // Selection and labelling.
-  function toggleSample(key) {
-    const sample = state.samples.get(key);
-    if (sample.status === 'rejected') {
-      URL.revokeObjectURL(sample.url);
-      state.samples.delete(key);
-    } else if (sample.id) {
-      sample.selected = !sample.selected;
-    }
-    update();
-  }
-
   function selectOnly(ids) {
-    const wanted = new Set(ids);
-    for (const sample of state.samples.values()) sample.selected = wanted.has(sample.id);
-    update();
+    dispatch('selectionSet', { ids });
+    render();
     el.querySelector('.thumb[aria-pressed="true"]')?.scrollIntoView({ block: 'nearest' });
   }
 
-  function selectedSamples() {
-    return [...state.samples.values()].filter((s) => s.selected);
-  }
-
   async function relabel(ids, classId) {
+    if (!ids.length) return;
     const result = await run(() => api.relabelSamples(ids, classId));
-    for (const saved of result?.samples ?? []) {
-      const sample = [...state.samples.values()].find((s) => s.id === saved.id);
-      if (sample) Object.assign(sample, { classId: saved.class_id, selected: false });
-    }
-    update();
+    if (result) dispatch('samplesMoved', { ids: result.samples.map((s) => s.id), classId });
   }
 
-  async function deleteSamples(samples) {
-    for (const sample of samples) {
-      if (await run(() => api.deleteSample(sample.id).then(() => true))) state.samples.delete(sample.key);
+  async function deleteSamples(ids) {
+    const gone = [];
+    embedder?.forget(ids);
+    for (const id of ids) if (await run(() => api.deleteSample(id).then(() => true))) gone.push(id);
+    dispatch('samplesDeleted', { ids: gone });
+  }
+
+  // Training in the page: the settings come with the event, read once by the panel.
+  async function train(settings) {
+    const samples = currentTrainingSamples();
+    if (state.training || !checkTrainable(state.classes, samples).trainable) return;
+    ui.trainError = null;
+    trainingAbort = new AbortController();
+    dispatch('trainingStarted', { settings });
+    try {
+      // A check run on the split draws the charts; the head shipped learns from every picture.
+      const { head, labels, metrics, validation } = await trainProjectHead({
+        classes: state.classes,
+        samples,
+        settings,
+        signal: trainingAbort.signal,
+        onEpoch: (logs) => dispatch('trainingEpoch', { logs }),
+        onFinalRun: () => showNotice(t('trainingAllPictures')),
+        train: worker?.train,
+      });
+      const rows = validation?.rows;
+      const predicted = rows ? argmaxRows(predictBatch(validation.head, rows.features, rows.count), labels.length) : [];
+      dispatch('trained', { head, labels, metrics, validation: { labels: rows ? [...rows.labels] : [], predicted: [...predicted], ids: rows?.ids ?? [] } });
+      ui.saveMessage = null;
+    } catch (error) {
+      if (error.name !== 'AbortError') ui.trainError = error.message;
+      dispatch('trainingEnded');
+    } finally {
+      trainingAbort = null;
     }
-    update();
+  }
+
+  function currentTrainingSamples() {
+    const dim = backbone?.metadata.embedding_size;
+    return trainingSamples(state, (sha256) => embedder?.get(sha256), dim);
+  }
+
+  // Saved versions and share links.
+  async function refreshVersions() {
+    const versions = await run(() => api.listModels());
+    const shares = state.canWrite ? await run(() => api.listShares()) : null;
+    if (versions) dispatch('versionsLoaded', { versions: versions.models, shares: shares?.shares ?? state.shares });
+  }
+
+  // A reopened project previews its saved model until a head is trained here.
+  async function loadSavedHead() {
+    const version = versionToPreview(state);
+    if (!version) return;
+    try {
+      const response = await fetch(`/api/models/${encodeURIComponent(version.id)}/files/head.json`, { headers: api.authHeaders() });
+      if (!response.ok) return;
+      dispatch('savedModelLoaded', { version, head: deserializeHead(await response.json()) });
+    } catch (error) {
+      showNotice(t('error', { reason: error.message }));
+    }
+  }
+
+  async function saveModel() {
+    const { trained } = state;
+    if (!trained || !headReady(state) || ui.saving || !backbone) return;
+    ui.saving = true;
+    ui.saveMessage = t('savingModel');
+    scheduleRender();
+    try {
+      const saved = await api.saveModel({
+        head: serializeHead(trained.head),
+        labels: versionLabels(state),
+        backbone_id: backbone.metadata.id,
+        settings: trained.settings ?? {},
+        metrics: metricsForVersion(trained.metrics),
+      });
+      ui.saveMessage = t('modelSaved', { number: saved.number });
+      dispatch('versionSaved', { version: saved });
+      modelEl.dataset.savedModel = saved.id;
+      modelPanel.select(saved.id);
+    } catch (error) {
+      ui.saveMessage = t('error', { reason: error.message });
+    }
+    ui.saving = false;
+    await refreshVersions();
+  }
+
+  async function download(url, filename, { export: isExport = false } = {}) {
+    if (isExport) ui.exportMessage = t('preparingExport', { name: filename });
+    scheduleRender();
+    try {
+      saveBlob(await api.downloadBlob(url), filename);
+      if (isExport) ui.exportMessage = t('exportReady', { name: filename });
+    } catch (error) {
+      if (isExport) ui.exportMessage = t('error', { reason: error.message });
+      else showNotice(t('error', { reason: error.message }));
+    }
+    scheduleRender();
+  }
+
+  // Fine-tuning on the server: start, follow, cancel, and use its model for the preview.
+  let jobTimer = null;
+  function followJob() {
+    clearTimeout(jobTimer);
+    if (!state.job || !ACTIVE_JOB.has(state.job.state)) return;
+    jobTimer = setTimeout(async () => {
+      try {
+        dispatch('jobUpdated', { job: await api.getJob(state.job.id) });
+      } catch {
+        // A network hiccup: try again at the next tick.
+      }
+      followJob();
+    }, JOB_POLL_MS);
+  }
+
+  async function jobAction(action) {
+    try {
+      ui.finetuneError = null;
+      dispatch('jobUpdated', { job: await action() });
+      followJob();
+    } catch (error) {
+      ui.finetuneError = error.message;
+      scheduleRender();
+    }
+  }
+
+  function startFinetune() {
+    const quick = headReady(state) ? state.trained : null;
+    const body = quick ? { head: serializeHead(quick.head), head_labels: quick.labels.map((l) => l.id) } : {};
+    return jobAction(() => api.startFinetune(body));
+  }
+
+  async function useServerModel(use) {
+    const model = state.job?.model;
+    if (!use || !model) {
+      dispatch('serverModelChosen', { model: null });
+      return;
+    }
+    ui.loadingServerModel = true;
+    scheduleRender();
+    try {
+      if (serverPredictor?.id !== model.id) {
+        serverPredictor?.predictor.dispose();
+        serverPredictor = { id: model.id, predictor: await loadServerModel(model.model_url, { headers: api.authHeaders() }) };
+      }
+      dispatch('serverModelChosen', { model });
+    } catch (error) {
+      ui.finetuneError = error.message;
+    }
+    ui.loadingServerModel = false;
+    scheduleRender();
   }
 
   // Prediction, shared by the live preview and "try an image".
   async function classify(source, { mirrored }) {
-    const server = finetune.predictor();
-    if (!server && (!backbone || !trainer.ready())) return null;
+    const model = previewModel(state);
+    if (!model || (model.kind === 'quick' && !backbone)) return null;
     const input = source instanceof HTMLVideoElement ? grabSquare(source, CAPTURE_SIZE, { mirrored, canvas: frameCanvas }) : source;
-    return server ? server.predict(input) : trainer.predict(await backbone.embed(input));
-  }
-
-  // The preview shows the server's fine-tuned model when the teacher chose it, else the quick one.
-  function previewState() {
-    const server = finetune.predictor();
-    if (server) return { labels: server.labels.map((l) => classById(l.class_id)?.name ?? l.name), ready: true };
-    return { labels: trainer.labels(), ready: trainer.ready() };
+    if (model.kind === 'server') return serverPredictor.predictor.predict(input);
+    const { head } = state.trained;
+    return Array.from(predict(head, await backbone.embed(input)));
   }
 
   // Events from components.
-  el.addEventListener('record-start', (e) => startRecording(e.detail.classId));
-  el.addEventListener('record-stop', stopRecording);
-  el.addEventListener('snap', (e) => snap(e.detail.classId));
-  el.addEventListener('upload-files', (e) => uploadFiles(e.detail.files, e.detail.classId));
-  el.addEventListener('drop-files', (e) => uploadDrop(e.detail.items, e.detail.classId));
-  el.addEventListener('drop-samples', (e) => {
-    const dragged = state.samples.get(e.detail.key);
-    const ids = dragged?.selected ? selectedSamples().map((s) => s.id) : [dragged?.id].filter(Boolean);
-    relabel(ids, e.detail.classId);
+  const on = (name, handler) => el.addEventListener(name, (e) => handler(e.detail ?? {}));
+  on('record-start', ({ classId }) => startRecording(classId));
+  on('record-stop', stopRecording);
+  on('snap', ({ classId }) => snap(classId));
+  on('upload-files', ({ files, classId }) => uploadFiles(files, classId));
+  on('drop-files', ({ items, classId }) => uploadDrop(items, classId));
+  on('drop-samples', ({ key, classId }) => relabel(draggedIds(state, key), classId));
+  on('rename-class', ({ classId, name }) => renameClass(classId, name));
+  on('move-class', ({ classId, by }) => moveClass(classId, by));
+  on('delete-class', ({ classId }) => deleteClass(classId));
+  on('toggle-sample', ({ key }) => dispatch('sampleToggled', { key }));
+  on('camera-change', ({ on: cameraOn }) => (cameraOn ? preview.startLoop() : preview.stopLoop()));
+  on('train', ({ settings }) => train(settings));
+  on('stop-training', () => trainingAbort?.abort());
+  on('show-samples', ({ ids }) => selectOnly(ids));
+  on('save-model', saveModel);
+  on('publish-model', ({ id }) => run(() => api.publishModel(id)).then(refreshVersions));
+  on('delete-model', ({ id, number }) => {
+    if (confirm(t('confirmDeleteVersion', { number }))) run(() => api.deleteModel(id)).then(refreshVersions);
   });
-  el.addEventListener('rename-class', (e) => renameClass(e.detail.classId, e.detail.name));
-  el.addEventListener('move-class', (e) => moveClass(e.detail.classId, e.detail.by));
-  el.addEventListener('delete-class', (e) => deleteClass(e.detail.classId));
-  el.addEventListener('toggle-sample', (e) => toggleSample(e.detail.key));
-  el.addEventListener('camera-change', (e) => (e.detail.on ? preview.startLoop() : preview.stopLoop()));
+  on('create-share', ({ modelId, follow, days }) => run(() => api.createShare(modelId, { follow_published: follow, expires_in_days: days })).then(refreshVersions));
+  on('revoke-share', ({ token }) => run(() => api.revokeShare(token)).then(refreshVersions));
+  on('download-export', ({ entry }) => download(entry.url, entry.filename, { export: true }));
+  on('download-project', () => download(api.archiveUrl(), 'project.zip'));
+  on('start-finetune', startFinetune);
+  on('cancel-finetune', () => jobAction(() => api.cancelJob(state.job.id)));
+  on('use-server-model', ({ use }) => useServerModel(use));
   tray.addEventListener('dragover', (e) => e.preventDefault());
   tray.addEventListener('drop', (e) => {
     e.preventDefault();
     const key = e.dataTransfer.getData('application/x-snapclass-sample');
-    if (key) relabel([state.samples.get(key)?.id].filter(Boolean), null);
+    if (key) relabel(draggedIds(state, key), null);
     else uploadDrop(e.dataTransfer.items, null);
   });
   addClass.addEventListener('click', addNewClass);
@@ -395,78 +553,84 @@ async function Studio(el, projectId) {
   });
   moveTo.addEventListener('change', () => {
     if (moveTo.value === '') return;
-    relabel(selectedSamples().map((s) => s.id), moveTo.value === 'none' ? null : Number(moveTo.value));
+    relabel(selectedSamples(state).map((s) => s.id), moveTo.value === 'none' ? null : Number(moveTo.value));
     moveTo.value = '';
   });
-  deleteSelected.addEventListener('click', () => deleteSamples(selectedSamples()));
+  deleteSelected.addEventListener('click', () => deleteSamples(selectedSamples(state).map((s) => s.id)));
   clearSelection.addEventListener('click', () => selectOnly([]));
   title.addEventListener('change', async () => {
     const project = await run(() => api.renameProject(title.value.trim() || t('defaultProjectTitle')));
-    if (project) state.project.title = project.title;
+    if (project) dispatch('projectRenamed', { title: project.title });
     if (ownerToken) rememberProject({ id: projectId, title: state.project.title, ownerToken });
-    update();
   });
   copyLink.addEventListener('click', async () => {
     await navigator.clipboard?.writeText(linkBox.value).catch(() => linkBox.select());
     copyLink.textContent = t('copied');
   });
 
-  // Drawing.
-  function classById(id) {
-    return state.classes.find((c) => c.id === id);
-  }
-
-  function samplesOf(classId) {
-    return [...state.samples.values()].filter((s) => s.classId === classId);
-  }
-
-  function trainingSamples() {
-    return [...state.samples.values()]
-      .filter((s) => s.status === 'saved')
-      .map((s) => {
-        const pair = embedder?.get(s.sha256);
-        const dim = backbone?.metadata.embedding_size;
-        return {
-          id: s.id,
-          classId: s.classId,
-          embedding: pair ? pair.subarray(0, dim) : null,
-          mirrored: pair && pair.length >= 2 * dim ? pair.subarray(dim, 2 * dim) : undefined,
-        };
-      });
-  }
-
-  function trainingState() {
-    return { classes: state.classes, samples: trainingSamples(), embedding: state.embedding, modelReady: Boolean(backbone) };
-  }
-
-  function drawStatus() {
-    const parts = [];
-    if (state.backend) parts.push(t('backendLabel', { backend: state.backend }));
-    if (state.uploads.pending) parts.push(t(state.uploads.failing ? 'failedUploads' : 'pendingUploads', { count: state.uploads.pending }));
-    else parts.push(t('allSaved'));
-    const { done, total } = state.embedding;
-    if (total && done < total) parts.push(t('embeddingProgress', { done, total }));
-    status.textContent = parts.join(' · ');
-    // For tests and curious teachers: what is still in flight, and what had to be computed here.
-    Object.assign(document.body.dataset, {
-      pendingUploads: String(state.uploads.pending),
-      embeddingsReady: String(Boolean(embedder) && done === total),
-      embeddingsComputed: String(state.embedding.computed ?? 0),
-    });
-  }
-
   function showNotice(text, action) {
     notice.replaceChildren(h('span', {}, text));
-    if (action) notice.append(h('button', { type: 'button', onclick: () => { notice.replaceChildren(); action.action(); } }, action.label));
+    if (action) {
+      const button = h('button', { type: 'button' }, action.label);
+      button.addEventListener('click', () => {
+        notice.replaceChildren();
+        action.action();
+      });
+      notice.append(button);
+    }
   }
 
-  function update() {
-    state.classes.sort((a, b) => a.position - b.position);
+  // Drawing: at most once per frame, and in a hidden tab (no frames) within a quarter second.
+  let renderQueued = false;
+  function scheduleRender() {
+    if (renderQueued) return;
+    renderQueued = true;
+    const once = () => {
+      if (renderQueued) render();
+    };
+    requestAnimationFrame(once);
+    setTimeout(once, 250);
+  }
+
+  function render() {
+    renderQueued = false;
+    if (arrived.length) apply('embeddingsArrived', { sha256s: arrived.splice(0) });
+    if (!state.project) return;
+    const { canWrite } = state;
+    heading.textContent = state.project.title;
     if (document.activeElement !== title) title.value = state.project.title;
-    title.disabled = !state.canWrite;
-    addClass.disabled = !state.canWrite;
+    title.disabled = !canWrite;
+    addClass.disabled = !canWrite;
+    drawCards();
+    trayGrid.update(samplesOf(state, null));
+    trayUpload.disabled = folderUpload.disabled = !canWrite;
+    const selected = selectedSamples(state);
+    toolbar.hidden = selected.length === 0 || !canWrite;
+    selectedCount.textContent = t('selectedCount', { count: selected.length });
+    const options = [['', t('moveSelectedTo')], ...state.classes.map((c) => [String(c.id), c.name]), ['none', t('unlabelled')]];
+    if (moveTo.options.length !== options.length || options.some(([value, label], i) => moveTo.options[i].value !== value || moveTo.options[i].text !== label)) {
+      moveTo.replaceChildren(...options.map(([value, label]) => h('option', { value }, label)));
+    }
+    drawStatus();
+    const samples = currentTrainingSamples();
+    trainPanel.update({ classes: state.classes, samples, training: state.training, trained: state.trained, error: ui.trainError });
+    const ready = headReady(state);
+    modelPanel.update({ versions: state.versions, shares: state.shares, canWrite, canSave: ready && Boolean(backbone), saving: ui.saving, saveMessage: ui.saveMessage, exportMessage: ui.exportMessage });
+    finetunePanel.update({
+      job: state.job,
+      canWrite,
+      quickAccuracy: ready ? validationAccuracy(state.trained.metrics) : null,
+      usingServerModel: Boolean(state.serverModel),
+      loadingServerModel: ui.loadingServerModel,
+      error: ui.finetuneError,
+    });
+    const model = previewModel(state);
+    preview.update({ labels: model?.labels ?? [], ready: Boolean(model) && (model.kind === 'server' || Boolean(backbone)) });
+  }
+
+  function drawCards() {
     for (const [id, card] of cards) {
-      if (!classById(id)) {
+      if (!classById(state, id)) {
         card.el.remove();
         cards.delete(id);
       }
@@ -480,54 +644,57 @@ async function Studio(el, projectId) {
       if (cardsEl.children[index] !== card.el) cardsEl.insertBefore(card.el, cardsEl.children[index] ?? null);
       card.component.update({
         cls,
-        samples: samplesOf(cls.id),
+        samples: samplesOf(state, cls.id),
         isRecording: state.recordingClassId === cls.id,
         canWrite: state.canWrite,
         isFirst: index === 0,
         isLast: index === state.classes.length - 1,
       });
     });
-    const unlabelled = samplesOf(null);
-    trayGrid.update(unlabelled);
-    trayUpload.disabled = !state.canWrite;
-    folderUpload.disabled = !state.canWrite;
-    const selected = selectedSamples();
-    toolbar.hidden = selected.length === 0 || !state.canWrite;
-    selectedCount.textContent = t('selectedCount', { count: selected.length });
-    moveTo.replaceChildren(
-      h('option', { value: '' }, t('moveSelectedTo')),
-      ...state.classes.map((c) => h('option', { value: String(c.id) }, c.name)),
-      h('option', { value: 'none' }, t('unlabelled')),
-    );
-    drawStatus();
-    trainer.update(trainingState());
-    preview.update(previewState());
-    models.update();
-    finetune.update();
   }
 
-  // Loading, once every listener is in place.
-  async function load() {
-    // Pictures are private: without the owner link there is nothing to ask the server for.
-    if (!ownerToken) {
-      showNotice(t('needOwnerLink'));
-      return;
-    }
-    try {
-      await loadProject();
-    } catch (error) {
-      const key = { 404: 'projectNotFound', 401: 'needOwnerLink', 403: 'wrongOwnerLink' }[error instanceof ApiError && error.status];
-      showNotice(key ? t(key) : t('error', { reason: error.message }));
-      return;
-    }
-    rememberProject({ id: projectId, title: state.project.title, ownerToken });
-    linkBox.value = editLink(projectId, ownerToken);
-    models.refresh();
-    finetune.load();
-    update();
-    await startModel();
+  function drawStatus() {
+    status.textContent = statusParts(state).map((part) => t(part.key, part.params)).join(' · ');
+    const { done, total, computed } = state.embedding;
+    // For tests and curious teachers: what is still in flight, and what had to be computed here.
+    Object.assign(document.body.dataset, {
+      pendingUploads: String(state.uploads.pending),
+      embeddingsReady: String(state.modelReady && done === total),
+      embeddingsComputed: String(computed ?? 0),
+    });
   }
-  await load();
+
+  // Loading, once every listener is in place. Pictures are private: without the owner link
+  // there is nothing to ask the server for.
+  if (!ownerToken) {
+    showNotice(t('needOwnerLink'));
+    return;
+  }
+  try {
+    await loadProject();
+  } catch (error) {
+    const key = { 404: 'projectNotFound', 401: 'needOwnerLink', 403: 'wrongOwnerLink' }[error instanceof ApiError && error.status];
+    showNotice(key ? t(key) : t('error', { reason: error.message }));
+    return;
+  }
+  rememberProject({ id: projectId, title: state.project.title, ownerToken });
+  linkBox.value = editLink(projectId, ownerToken);
+  render();
+  refreshVersions().then(loadSavedHead);
+  run(() => api.listJobs()).then((jobs) => {
+    if (jobs?.jobs[0]) dispatch('jobUpdated', { job: jobs.jobs[0] });
+    followJob();
+  });
+  await startModel();
+}
+
+function saveBlob(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const link = h('a', { href: url, download: filename, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 const root = document.querySelector('[data-mount="studio"]');

@@ -8,7 +8,7 @@
 //              kernel: Float32Array (row-major [in][out]), bias: Float32Array | null}]}
 // `preprocess` is what happens to an embedding before the first layer (see PREPROCESSING).
 //
-// Tensor ownership: every tensor is made inside trainHead/trainTeachableMachineHead and disposed
+// Tensor ownership: every tensor is made inside trainHead and disposed
 // before they return or throw; nothing the caller passes in or gets back is a tensor.
 
 import {
@@ -44,15 +44,6 @@ export const DEFAULT_SETTINGS = Object.freeze({
   // costs nothing and gives 0.5-1 point when a student picks fewer epochs; at 40 it washes out.
   prototypeScale: 10,
   preprocess: 'sqrt-l2',
-  seed: 0,
-});
-
-// Teachable Machine's image library (teachable-mobilenet.ts) defaults.
-export const TEACHABLE_MACHINE_SETTINGS = Object.freeze({
-  epochs: 50,
-  batchSize: 16,
-  learningRate: 0.001,
-  denseUnits: 100,
   seed: 0,
 });
 
@@ -167,7 +158,8 @@ export async function trainHead({
  * metrics, validation}: head is the final head and labels its label list; history and metrics
  * are the check run's (metrics.trainMs counts both runs, metrics.trainRows the final rows);
  * validation is {head, rows} (the check run's head and the held-out matrix it never trained on,
- * to score) or null when nothing was held out.
+ * to score) or null when nothing was held out. `train` runs each run: trainHead here, or the same
+ * function in a worker (offThread.js).
  */
 export async function trainProjectHead({
   classes,
@@ -177,10 +169,11 @@ export async function trainProjectHead({
   onFinalRun = () => {},
   signal = null,
   tf = null,
+  train = trainHead,
 }) {
   const set = buildTrainingSet(classes, samples);
   const numClasses = set.labels.length;
-  const check = await trainHead({
+  const check = await train({
     features: set.train.features,
     labels: set.train.labels,
     numClasses,
@@ -203,7 +196,7 @@ export async function trainProjectHead({
   }
   await onFinalRun();
   const all = buildFinalTrainingSet(classes, samples);
-  const final = await trainHead({
+  const final = await train({
     features: all.train.features,
     labels: all.train.labels,
     numClasses,
@@ -222,129 +215,6 @@ export async function trainProjectHead({
     },
     validation: { head: check.head, rows: set.validation },
   };
-}
-
-/**
- * Teachable Machine's head and training, as in its image library: Dense(denseUnits, relu, bias)
- * -> Dense(numClasses, softmax, no bias), variance-scaling initialisers, Adam, categorical
- * cross-entropy, training rows shuffled once (seeded) and then batched in that order every epoch.
- * Same arguments and result as trainHead; the head's preprocess is 'none'.
- */
-export async function trainTeachableMachineHead({
-  features,
-  labels,
-  numClasses,
-  valFeatures = null,
-  valLabels = null,
-  settings = {},
-  onEpoch = () => {},
-  signal = null,
-  tf: tfArgument = null,
-}) {
-  const tf = resolveTf(tfArgument);
-  const options = { ...TEACHABLE_MACHINE_SETTINGS, ...settings };
-  const { count, dim } = checkInputs(features, labels, numClasses);
-  throwIfAborted(signal);
-  const started = now();
-  const history = [];
-  // Teachable Machine shuffles its arrays once before making the tf.data datasets and never
-  // reshuffles them, so every epoch sees the same batches.
-  const order = shuffleInPlace(
-    Array.from({ length: count }, (_, i) => i),
-    seededRandom(options.seed),
-  );
-  const shuffledFeatures = new Float32Array(count * dim);
-  const shuffledLabels = new Int32Array(count);
-  order.forEach((from, to) => {
-    shuffledFeatures.set(features.subarray(from * dim, (from + 1) * dim), to * dim);
-    shuffledLabels[to] = labels[from];
-  });
-  const initializer = () => tf.initializers.varianceScaling({ seed: options.seed });
-  const model = tf.sequential({
-    layers: [
-      tf.layers.dense({
-        inputShape: [dim],
-        units: options.denseUnits,
-        activation: 'relu',
-        kernelInitializer: initializer(),
-        useBias: true,
-      }),
-      tf.layers.dense({
-        units: numClasses,
-        activation: 'softmax',
-        kernelInitializer: initializer(),
-        useBias: false,
-      }),
-    ],
-  });
-  const optimizer = tf.train.adam(options.learningRate);
-  model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-  // Owned here until the finally block, with the model's weights and the optimizer's slots.
-  const owned = [
-    tf.tensor2d(shuffledFeatures, [count, dim]),
-    oneHotFloat(tf, shuffledLabels, numClasses),
-  ];
-  try {
-    if (valLabels?.length) {
-      owned.push(tf.tensor2d(valFeatures, [valLabels.length, dim]));
-      owned.push(oneHotFloat(tf, valLabels, numClasses));
-    }
-    const [x, y, valX, valY] = owned;
-    await model.fit(x, y, {
-      batchSize: options.batchSize,
-      epochs: options.epochs,
-      shuffle: false,
-      validationData: valX ? [valX, valY] : undefined,
-      callbacks: {
-        onEpochEnd: async (epoch, logs) => {
-          const entry = {
-            epoch,
-            epochs: options.epochs,
-            loss: logs.loss,
-            accuracy: logs.acc,
-            valLoss: logs.val_loss ?? null,
-            valAccuracy: logs.val_acc ?? null,
-          };
-          history.push(entry);
-          await onEpoch(entry);
-          if (signal?.aborted) model.stopTraining = true;
-          await yieldToPage();
-        },
-      },
-    });
-    throwIfAborted(signal);
-    const [hiddenKernel, hiddenBias] = model.layers[0].getWeights();
-    const [outputKernel] = model.layers[1].getWeights();
-    const head = {
-      format: HEAD_FORMAT,
-      version: 1,
-      recipe: 'teachable-machine',
-      inputDim: dim,
-      numClasses,
-      preprocess: 'none',
-      layers: [
-        {
-          units: options.denseUnits,
-          activation: 'relu',
-          kernelShape: [dim, options.denseUnits],
-          kernel: await hiddenKernel.data(),
-          bias: await hiddenBias.data(),
-        },
-        {
-          units: numClasses,
-          activation: 'softmax',
-          kernelShape: [options.denseUnits, numClasses],
-          kernel: await outputKernel.data(),
-          bias: null,
-        },
-      ],
-    };
-    return { head, history, metrics: summarize(history, started, tf) };
-  } finally {
-    optimizer.dispose();
-    model.dispose();
-    tf.dispose(owned);
-  }
 }
 
 /** Class probabilities (Float32Array(numClasses), summing to 1) for one embedding. */
@@ -439,13 +309,13 @@ export function yieldToPage() {
   });
 }
 
-function resolveTf(tf) {
+export function resolveTf(tf) {
   const lib = tf ?? globalThis.tf;
   if (!lib) throw new Error('TensorFlow.js is not loaded: pass `tf` or load tf.min.js first');
   return lib;
 }
 
-function checkInputs(features, labels, numClasses) {
+export function checkInputs(features, labels, numClasses) {
   const count = labels.length;
   if (count === 0) throw new Error('no training rows');
   if (!(numClasses >= 2)) throw new Error('a head needs at least two classes');
@@ -472,7 +342,7 @@ function rowsTensors(tf, features, labels, numClasses, { preprocess, labelSmooth
   });
 }
 
-function oneHotFloat(tf, labels, numClasses) {
+export function oneHotFloat(tf, labels, numClasses) {
   return tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses).toFloat());
 }
 
@@ -555,7 +425,7 @@ function batchScores(tf, logits, y, labels) {
   return tf.stack([loss, correct]);
 }
 
-function summarize(history, started, tf) {
+export function summarize(history, started, tf) {
   const last = history.at(-1) ?? {};
   return {
     epochs: history.length,
@@ -568,7 +438,7 @@ function summarize(history, started, tf) {
   };
 }
 
-function throwIfAborted(signal) {
+export function throwIfAborted(signal) {
   if (signal?.aborted) {
     throw signal.reason ?? new DOMException('Training was cancelled', 'AbortError');
   }
@@ -642,6 +512,6 @@ function base64ToFloats(text) {
   return new Float32Array(bytes.buffer);
 }
 
-function now() {
+export function now() {
   return globalThis.performance?.now() ?? Date.now();
 }

@@ -1,5 +1,7 @@
 // Uploads samples in the background, a few per request, and retries until the server has
 // them. Nothing is dropped silently: a picture the server refuses is reported with its reason.
+// A picture queued for a class that is deleted meanwhile goes to the unlabelled pictures, as the
+// class's stored pictures do.
 const BATCH = 10;
 const MAX_DELAY_MS = 15_000;
 
@@ -8,6 +10,7 @@ export function createUploader(api, { onChange = () => {}, onRejected = () => {}
   let inFlight = 0;
   let failures = 0;
   let timer = null;
+  const deletedClasses = new Set();
 
   const state = () => ({ pending: queue.length + inFlight, failing: failures > 0 });
 
@@ -36,10 +39,15 @@ export function createUploader(api, { onChange = () => {}, onRejected = () => {}
     onChange(state());
     try {
       const { samples } = await api.uploadSamples(batch.map((item) => item.blob), first.classId, first.source);
-      batch.forEach((item, i) => item.resolve(samples[i]));
+      batch.forEach((item, i) => {
+        item.resolve(samples[i]);
+      });
       failures = 0;
     } catch (error) {
-      if (error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 429) {
+      if (first.classId != null && deletedClasses.has(first.classId)) {
+        // The class went while the request was in flight: send them again, unlabelled.
+        queue.unshift(...batch.map((item) => ({ ...item, classId: null })));
+      } else if (error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 429) {
         settleRefused(batch, error);
       } else {
         failures += 1;
@@ -62,9 +70,15 @@ export function createUploader(api, { onChange = () => {}, onRejected = () => {}
     for (const item of batch.reverse()) queue.unshift({ ...item, single: true });
   }
 
-  addEventListener('beforeunload', (event) => {
+  // Pictures still queued for this class are sent unlabelled.
+  function forgetClass(classId) {
+    deletedClasses.add(classId);
+    for (const item of queue) if (item.classId === classId) item.classId = null;
+  }
+
+  globalThis.addEventListener?.('beforeunload', (event) => {
     if (state().pending) event.preventDefault();
   });
 
-  return { add, state };
+  return { add, state, forgetClass };
 }

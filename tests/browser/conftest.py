@@ -78,7 +78,7 @@ def playwright_instance():
 
 
 def launch_chromium(playwright, extra_args: list[str] = ()) -> Browser:
-    """Start headless Chromium with the flags this machine needs (see DESIGN.md)."""
+    """Start headless Chromium with the flags this machine needs (docs/architecture.md)."""
     return playwright.chromium.launch(
         executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, *extra_args]
     )

@@ -30,7 +30,7 @@ export function ImportProject(el) {
       status.replaceChildren(
         h('p', {}, t('importSkipped', { samples, classes, count })),
         h('ul', { class: 'skipped-files' }, ...skipped.map((s) => h('li', {}, `${s.file}: ${s.reason}`))),
-        h('a', { href: link }, t('openProject2')),
+        h('a', { href: link }, t('openImportedProject')),
       );
     } catch (error) {
       status.replaceChildren(h('p', { class: 'form-error' }, t('error', { reason: error.message })));

@@ -1,6 +1,7 @@
 // Live predictions: one bar per class with its percentage, from the webcam every frame or from
 // an uploaded picture. The top class is announced politely to screen readers when it changes.
 import { h } from '../dom.js';
+import { createFrameLoop } from '../frameLoop.js';
 import { t } from '../strings.js';
 
 export function PreviewPanel(el, { classify, camera }) {
@@ -16,7 +17,6 @@ export function PreviewPanel(el, { classify, camera }) {
 
   let names = [];
   let lastTop = null;
-  let looping = false;
   let frames = 0;
 
   tryButton.addEventListener('click', () => files.click());
@@ -62,27 +62,23 @@ export function PreviewPanel(el, { classify, camera }) {
     }
   }
 
-  async function loop() {
-    while (looping && camera.isOn()) {
+  const live = createFrameLoop(
+    async () => {
       show(await classify(camera.video, { mirrored: camera.mirrored?.() ?? true }));
       frames += 1;
       el.dataset.frames = String(frames);
-      await new Promise((resolve) => requestAnimationFrame(resolve));
-    }
-    looping = false;
-  }
+    },
+    { canRun: () => camera.isOn() && names.length > 0 },
+  );
 
   function startLoop() {
-    if (looping || !names.length || !camera.isOn()) return;
-    looping = true;
+    if (!names.length || !camera.isOn()) return;
     tried.hidden = true;
     source.textContent = t('previewFromWebcam');
-    loop();
+    live.start();
   }
 
-  function stopLoop() {
-    looping = false;
-  }
+  const stopLoop = () => live.stop();
 
   // The live loop starts when a model becomes ready or the camera comes on, not on every redraw,
   // so a picture being tried keeps its bars.

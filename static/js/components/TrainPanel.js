@@ -1,18 +1,19 @@
 // Training in the page: settings, live loss and accuracy curves, then per-class accuracy and a
-// confusion matrix whose cells lead to the pictures behind them.
-import { checkTrainable, compareLabels, confusionMatrix, displayNames, perClassAccuracy, overallAccuracy } from '../dataset.js';
-import { h } from '../dom.js';
+// confusion matrix whose cells lead to the pictures behind them. The studio trains; this panel
+// asks for it ('train' with the settings, read once; 'stop-training') and shows the state.
+import { checkTrainable, confusionMatrix, displayNames, overallAccuracy, perClassAccuracy } from '../dataset.js';
+import { emit, h } from '../dom.js';
 import { t } from '../strings.js';
-import { DEFAULT_SETTINGS, argmaxRows, predict, predictBatch, trainProjectHead } from '../trainer.js';
+import { DEFAULT_SETTINGS } from '../trainer.js';
 import { LineChart } from './LineChart.js';
 
 const SETTINGS = [
   { key: 'epochs', label: 'epochs', min: 1, max: 500, step: 1 },
-  { key: 'batchSize', label: 'batchSize', min: 1, max: 65536, step: 1 },
+  { key: 'batchSize', label: 'batchSize', min: 1, max: 4096, step: 1 },
   { key: 'learningRate', label: 'learningRate', min: 0.00001, max: 1, step: 'any' },
 ];
 
-export function TrainPanel(el, { getTrainingData, showSamples, imageUrl, onTrained }) {
+export function TrainPanel(el) {
   el.classList.add('train-panel');
   const trainButton = h('button', { type: 'button', class: 'primary train' }, t('train'));
   const stopButton = h('button', { type: 'button', hidden: true }, t('stopTraining'));
@@ -31,143 +32,93 @@ export function TrainPanel(el, { getTrainingData, showSamples, imageUrl, onTrain
   const progress = h('p', { class: 'train-status', role: 'status' });
   const lossEl = h('figure');
   const accuracyEl = h('figure');
-  const lossChart = LineChart(lossEl, { title: t('lossChart'), series: [{ label: t('trainLegend'), className: 'train' }, { label: t('valLegend'), className: 'val' }] });
-  const accuracyChart = LineChart(accuracyEl, { title: t('accuracyChart'), series: [{ label: t('trainLegend'), className: 'train' }, { label: t('valLegend'), className: 'val' }] });
+  const series = [{ label: t('trainLegend'), className: 'train' }, { label: t('valLegend'), className: 'val' }];
+  const lossChart = LineChart(lossEl, { title: t('lossChart'), series });
+  const accuracyChart = LineChart(accuracyEl, { title: t('accuracyChart'), series });
   const results = h('div', { class: 'results', hidden: true });
   el.append(h('h2', {}, t('train')), h('div', { class: 'row' }, trainButton, stopButton), reasons, advanced, progress, h('div', { class: 'charts' }, lossEl, accuracyEl), results);
 
-  let trained = null; // {head, labels, metrics, settings}
-  let classes = [];
-  let abort = null;
+  let shownHistory = null;
+  let shownResults = null;
+  let shownNames = '';
 
   reset.addEventListener('click', () => {
     for (const s of SETTINGS) inputs[s.key].value = String(DEFAULT_SETTINGS[s.key]);
   });
-  stopButton.addEventListener('click', () => abort?.abort());
-  trainButton.addEventListener('click', train);
+  stopButton.addEventListener('click', () => emit(el, 'stop-training'));
+  trainButton.addEventListener('click', () => {
+    const settings = Object.fromEntries(SETTINGS.map((s) => [s.key, Number(inputs[s.key].value) || DEFAULT_SETTINGS[s.key]]));
+    emit(el, 'train', { settings });
+  });
 
-  function settings() {
-    return Object.fromEntries(SETTINGS.map((s) => [s.key, Number(inputs[s.key].value) || DEFAULT_SETTINGS[s.key]]));
+  function drawCharts(history) {
+    if (history === shownHistory) return;
+    shownHistory = history;
+    lossChart.update([history.map((l) => l.loss), history.map((l) => l.valLoss)]);
+    accuracyChart.update([history.map((l) => l.accuracy), history.map((l) => l.valAccuracy)], 1);
   }
 
-  async function train() {
-    const data = getTrainingData();
-    const check = checkTrainable(data.classes, data.samples);
-    if (!check.trainable) return;
-    const history = [];
-    abort = new AbortController();
-    trainButton.disabled = true;
-    stopButton.hidden = false;
-    results.hidden = true;
-    progress.textContent = t('training');
-    try {
-      // The check run draws the curves and scores the held-out pictures; the head kept is then
-      // trained on every picture (trainProjectHead).
-      const { head, labels, metrics, validation } = await trainProjectHead({
-        classes: data.classes,
-        samples: data.samples,
-        settings: settings(),
-        signal: abort.signal,
-        onEpoch: (logs) => {
-          history.push(logs);
-          lossChart.update([history.map((l) => l.loss), history.map((l) => l.valLoss)]);
-          accuracyChart.update([history.map((l) => l.accuracy), history.map((l) => l.valAccuracy)], 1);
-          progress.textContent = `${t('training')} ${logs.epoch + 1} / ${logs.epochs}`;
-        },
-        onFinalRun: () => {
-          progress.textContent = t('trainingAllPictures');
-        },
-      });
-      trained = { head, labels, metrics, settings: settings() };
-      progress.textContent = t('trainingDone', { seconds: (metrics.trainMs / 1000).toFixed(1) });
-      drawResults(labels, validation);
-      onTrained(trained);
-    } catch (error) {
-      progress.textContent = error.name === 'AbortError' ? '' : t('error', { reason: error.message });
-    } finally {
-      abort = null;
-      trainButton.disabled = false;
-      stopButton.hidden = true;
-      update({ classes, samples: getTrainingData().samples });
-    }
-  }
-
-  // Scored with the check run's head: the head kept has seen the held-out pictures.
-  function drawResults(labels, validation) {
-    const names = displayNames(labels, classes);
-    results.hidden = false;
-    if (!validation) {
+  function drawResults(trained, classes) {
+    const names = trained ? displayNames(trained.labels, classes) : [];
+    if (trained === shownResults && names.join('\n') === shownNames) return;
+    shownResults = trained;
+    shownNames = names.join('\n');
+    results.hidden = !trained?.history.length;
+    if (results.hidden) return;
+    const { validation } = trained;
+    if (!validation?.labels.length) {
       results.replaceChildren(h('p', { class: 'hint' }, t('noValidation')));
       return;
     }
-    const { head, rows } = validation;
-    const predicted = argmaxRows(predictBatch(head, rows.features, rows.count), names.length);
-    const confusion = confusionMatrix(names.length, rows.labels, predicted, rows.ids);
+    const confusion = confusionMatrix(names.length, validation.labels, validation.predicted, validation.ids);
     const cellPictures = h('div', { class: 'cell-pictures' });
+    const cell = (actual, guess, count) => {
+      const label = t('cellSamples', { count, actual: names[actual], predicted: names[guess] });
+      const show = () => {
+        const ids = confusion.ids[actual][guess];
+        cellPictures.replaceChildren(h('p', {}, label), ...ids.map((id) => h('img', { src: `/api/samples/${encodeURIComponent(id)}/image`, alt: '', dataset: { sampleId: id } })));
+        emit(el, 'show-samples', { ids });
+      };
+      return h('td', { class: actual === guess ? 'diagonal' : count ? 'mistake' : '' }, h('button', { type: 'button', disabled: count === 0, 'aria-label': label, onclick: show }, String(count)));
+    };
     const table = h(
       'table',
       { class: 'confusion' },
       h('caption', {}, t('confusionMatrix')),
-      h('thead', {}, h('tr', {}, h('th', {}), ...names.map((n) => h('th', { scope: 'col' }, n)))),
-      h(
-        'tbody',
-        {},
-        ...confusion.counts.map((row, actual) =>
-          h(
-            'tr',
-            {},
-            h('th', { scope: 'row' }, names[actual]),
-            ...row.map((count, guess) =>
-              h(
-                'td',
-                { class: actual === guess ? 'diagonal' : count ? 'mistake' : '' },
-                h(
-                  'button',
-                  {
-                    type: 'button',
-                    disabled: count === 0,
-                    'aria-label': t('cellSamples', { count, actual: names[actual], predicted: names[guess] }),
-                    onclick: () => {
-                      const ids = confusion.ids[actual][guess];
-                      cellPictures.replaceChildren(
-                        h('p', {}, t('cellSamples', { count, actual: names[actual], predicted: names[guess] })),
-                        ...ids.map((id) => h('img', { src: imageUrl(id), alt: '', dataset: { sampleId: id } })),
-                      );
-                      showSamples(ids);
-                    },
-                  },
-                  String(count),
-                ),
-              ),
-            ),
-          ),
-        ),
-      ),
+      h('thead', {}, h('tr', {}, h('th', {}), ...names.map((n) => h('th', { scope: 'col', title: n }, n)))),
+      h('tbody', {}, ...confusion.counts.map((row, actual) => h('tr', {}, h('th', { scope: 'row', title: names[actual] }, names[actual]), ...row.map((count, guess) => cell(actual, guess, count))))),
     );
-    const accuracy = overallAccuracy(confusion);
     results.replaceChildren(
-      h('p', { class: 'val-accuracy' }, t('validationAccuracy', { percent: Math.round(accuracy * 100) })),
+      h('p', { class: 'val-accuracy' }, t('validationAccuracy', { percent: Math.round(overallAccuracy(confusion) * 100) })),
       h('h3', {}, t('perClassAccuracy')),
       h('ul', { class: 'per-class' }, ...perClassAccuracy(confusion).map((c, i) => h('li', {}, h('span', {}, names[i]), h('span', {}, c.accuracy == null ? '–' : `${Math.round(c.accuracy * 100)}%`)))),
       h('p', { class: 'hint' }, t('confusionHint')),
-      table,
+      // Ten classes make a table wider than the column: it scrolls inside its own box.
+      h('div', { class: 'confusion-scroll' }, table),
       cellPictures,
     );
   }
 
-  function update({ classes: nextClasses, samples }) {
-    classes = nextClasses;
+  // props: {classes, samples (dataset.js's shape), training, trained, error}.
+  function update({ classes, samples, training, trained, error }) {
     const check = checkTrainable(classes, samples);
     reasons.replaceChildren(...check.reasons.map((r) => h('li', {}, t(r.key, r.params))));
-    trainButton.disabled = Boolean(abort) || !check.trainable;
+    trainButton.disabled = Boolean(training) || !check.trainable;
+    stopButton.hidden = !training;
+    if (training) {
+      const last = training.history.at(-1);
+      progress.textContent = last ? `${t('training')} ${last.epoch + 1} / ${last.epochs}` : t('training');
+      drawCharts(training.history);
+      results.hidden = true;
+      shownResults = null;
+      return;
+    }
+    if (error) progress.textContent = t('error', { reason: error });
+    else if (trained?.metrics?.trainMs != null && trained.history.length) progress.textContent = t('trainingDone', { seconds: (trained.metrics.trainMs / 1000).toFixed(1) });
+    else progress.textContent = '';
+    if (trained?.history.length) drawCharts(trained.history);
+    drawResults(trained, classes);
   }
 
-  const ready = () => Boolean(trained) && compareLabels(trained.labels, classes).upToDate;
-  return {
-    update,
-    ready,
-    labels: () => (trained ? displayNames(trained.labels, classes) : []),
-    predict: (embedding) => Array.from(predict(trained.head, embedding)),
-    trained: () => trained,
-  };
+  return { update };
 }

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+
+import * as tf from '@tensorflow/tfjs';
+
+import { seededRandom } from '../static/js/dataset.js';
+import { predict } from '../static/js/trainer.js';
+import { TEACHABLE_MACHINE_SETTINGS, trainTeachableMachineHead } from './pages/teachableMachineHead.js';
+
+const DIM = 32;
+const CLASSES = 3;
+
+// Gaussian blobs around well separated class centres: any working head gets them right.
+function blobs(perClass, seed, noise = 0.5) {
+  const random = seededRandom(seed);
+  const centres = seededRandom(99);
+  const centre = Array.from({ length: CLASSES }, () =>
+    Float32Array.from({ length: DIM }, () => 4 * (centres() - 0.5)),
+  );
+  const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const count = perClass * CLASSES;
+  const features = new Float32Array(count * DIM);
+  const labels = new Int32Array(count);
+  for (let row = 0; row < count; row += 1) {
+    labels[row] = row % CLASSES;
+    for (let d = 0; d < DIM; d += 1) {
+      features[row * DIM + d] = centre[labels[row]][d] + noise * gaussian();
+    }
+  }
+  return { features, labels };
+}
+
+const training = blobs(40, 1);
+const validation = blobs(20, 2);
+const problem = {
+  features: training.features,
+  labels: training.labels,
+  numClasses: CLASSES,
+  valFeatures: validation.features,
+  valLabels: validation.labels,
+  tf,
+};
+
+before(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+});
+
+describe('Teachable Machine recipe', () => {
+  test("uses Teachable Machine's defaults", () => {
+    assert.deepEqual(
+      { ...TEACHABLE_MACHINE_SETTINGS, seed: undefined },
+      { epochs: 50, batchSize: 16, learningRate: 0.001, denseUnits: 100, seed: undefined },
+    );
+  });
+
+  test('is Dense 100 relu then softmax without bias, and leaves no tensors behind', async () => {
+    const tensorsBefore = tf.memory().numTensors;
+    const epochs = [];
+    const { head } = await trainTeachableMachineHead({
+      ...problem,
+      settings: { epochs: 3 },
+      onEpoch: (logs) => epochs.push(logs),
+    });
+    assert.equal(tf.memory().numTensors, tensorsBefore);
+    assert.equal(epochs.length, 3);
+    assert.ok(Number.isFinite(epochs[2].valAccuracy));
+    const [hidden, output] = head.layers;
+    assert.deepEqual(
+      { units: hidden.units, activation: hidden.activation, shape: hidden.kernelShape },
+      { units: 100, activation: 'relu', shape: [DIM, 100] },
+    );
+    assert.equal(hidden.bias.length, 100);
+    assert.deepEqual(
+      { units: output.units, activation: output.activation, shape: output.kernelShape },
+      { units: CLASSES, activation: 'softmax', shape: [100, CLASSES] },
+    );
+    assert.equal(output.bias, null);
+    assert.equal(head.preprocess, 'none');
+    const probabilities = predict(head, validation.features.subarray(0, DIM));
+    assert.ok(Math.abs(probabilities.reduce((s, p) => s + p, 0) - 1) < 1e-5);
+  });
+
+  test('can be cancelled, and leaves no tensors behind', async () => {
+    const tensorsBefore = tf.memory().numTensors;
+    const controller = new AbortController();
+    const seen = [];
+    await assert.rejects(
+      trainTeachableMachineHead({
+        ...problem,
+        signal: controller.signal,
+        onEpoch: ({ epoch }) => {
+          seen.push(epoch);
+          controller.abort();
+        },
+      }),
+      { name: 'AbortError' },
+    );
+    assert.deepEqual(seen, [0]);
+    assert.equal(tf.memory().numTensors, tensorsBefore);
+  });
+});

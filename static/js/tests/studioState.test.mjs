@@ -1,0 +1,353 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+
+import {
+  actions,
+  draggedIds,
+  droppedUrls,
+  headReady,
+  classNamed,
+  initialState,
+  metricsForVersion,
+  movePosition,
+  nextClassName,
+  previewModel,
+  samplesOf,
+  selectedSamples,
+  statusParts,
+  thumbnailUrl,
+  trainingSamples,
+  undoPlan,
+  validationAccuracy,
+  versionLabels,
+  versionToPreview,
+} from '../studioState.js';
+
+const serverSample = (id, classId, sha256 = `sha-${id}`) => ({ id, class_id: classId, sha256, image_url: `/api/samples/${id}/image` });
+
+// A project with classes Cats (1), Dogs (2), Birds (3) and pictures a, b in Cats, c in Dogs.
+function loaded() {
+  let state = initialState({ canWrite: true });
+  state = actions.projectLoaded(state, {
+    project: { id: 'p1', title: 'Pets', classes: [{ id: 2, name: 'Dogs', position: 1 }, { id: 1, name: 'Cats', position: 0 }, { id: 3, name: 'Birds', position: 2 }] },
+  });
+  return actions.samplesListed(state, { samples: [serverSample('a', 1), serverSample('b', 1), serverSample('c', 2)] });
+}
+
+const names = (state) => state.classes.map((c) => c.name);
+const classOf = (state, key) => state.samples.get(key).classId;
+
+function frozen(state) {
+  // Actions never change the state they are given.
+  return structuredClone({ ...state, samples: [...state.samples] });
+}
+
+function applyUnchanged(name, state, detail) {
+  const before = frozen(state);
+  const after = actions[name](state, detail);
+  assert.deepEqual(frozen(state), before, `${name} changed its input`);
+  return after;
+}
+
+describe('classes', () => {
+  test('a loaded project keeps its classes in position order and its pictures by id', () => {
+    const state = loaded();
+    assert.deepEqual(names(state), ['Cats', 'Dogs', 'Birds']);
+    assert.equal(samplesOf(state, 1).length, 2);
+    assert.equal(state.samples.get('c').status, 'saved');
+    assert.equal(thumbnailUrl(state.samples.get('c')), '/api/samples/c/image');
+  });
+
+  test('adding a class puts it last, once', () => {
+    let state = applyUnchanged('classAdded', loaded(), { cls: { id: 4, name: 'Fish', position: 3 } });
+    state = actions.classAdded(state, { cls: { id: 4, name: 'Fish', position: 3 } });
+    assert.deepEqual(names(state), ['Cats', 'Dogs', 'Birds', 'Fish']);
+  });
+
+  test('the next class name skips names already taken', () => {
+    let state = actions.classAdded(loaded(), { cls: { id: 4, name: 'Class 4', position: 3 } });
+    assert.equal(nextClassName(state, (n) => `Class ${n}`), 'Class 5');
+    state = actions.classDeleted(state, { classId: 3 });
+    assert.equal(nextClassName(state, (n) => `Class ${n}`), 'Class 5');
+    state = actions.classRenamed(state, { classId: 4, name: 'Fish' });
+    assert.equal(nextClassName(state, (n) => `Class ${n}`), 'Class 4');
+  });
+
+  test('renaming keeps the order and the pictures', () => {
+    const state = applyUnchanged('classRenamed', loaded(), { classId: 2, name: 'Puppies' });
+    assert.deepEqual(names(state), ['Cats', 'Puppies', 'Birds']);
+    assert.equal(classOf(state, 'c'), 2);
+  });
+
+  test('moving a class renumbers positions and stops at either end', () => {
+    let state = applyUnchanged('classMoved', loaded(), { classId: 1, by: 1 });
+    assert.deepEqual(names(state), ['Dogs', 'Cats', 'Birds']);
+    assert.deepEqual(state.classes.map((c) => c.position), [0, 1, 2]);
+    state = actions.classMoved(state, { classId: 3, by: 5 });
+    assert.deepEqual(names(state), ['Dogs', 'Cats', 'Birds']);
+    assert.equal(movePosition(state, 3, 1), null);
+    assert.equal(movePosition(state, 3, -1), 1);
+    assert.equal(movePosition(state, 2, -1), null);
+  });
+
+  test('the server order wins after a move', () => {
+    const state = actions.classesLoaded(loaded(), { classes: [{ id: 3, name: 'Birds', position: 0 }, { id: 1, name: 'Cats', position: 1 }, { id: 2, name: 'Dogs', position: 2 }] });
+    assert.deepEqual(names(state), ['Birds', 'Cats', 'Dogs']);
+  });
+
+  test('deleting a class unlabels its pictures and remembers them for undo', () => {
+    const state = applyUnchanged('classDeleted', loaded(), { classId: 1 });
+    assert.deepEqual(names(state), ['Dogs', 'Birds']);
+    assert.deepEqual(state.classes.map((c) => c.position), [0, 1]);
+    assert.equal(classOf(state, 'a'), null);
+    assert.equal(classOf(state, 'b'), null);
+    assert.deepEqual(state.deleted, { cls: { id: 1, name: 'Cats', position: 0 }, sampleIds: ['a', 'b'] });
+  });
+
+  test('deleting the class being recorded stops the recording', () => {
+    let state = actions.recordingStarted(loaded(), { classId: 2 });
+    assert.equal(state.recordingClassId, 2);
+    state = actions.classDeleted(state, { classId: 2 });
+    assert.equal(state.recordingClassId, null);
+  });
+
+  test('undo asks for the old name, place and the pictures still unlabelled', () => {
+    assert.equal(undoPlan(loaded()), null);
+    let state = actions.classDeleted(loaded(), { classId: 2 });
+    state = actions.samplesMoved(state, { ids: ['c'], classId: 1 });
+    assert.deepEqual(undoPlan(state), { name: 'Dogs', position: 1, sampleIds: [] });
+    state = actions.classDeleted(loaded(), { classId: 1 });
+    assert.deepEqual(undoPlan(state), { name: 'Cats', position: 0, sampleIds: ['a', 'b'] });
+  });
+
+  test('a folder fills the class of its name, if there is one', () => {
+    assert.equal(classNamed(loaded(), 'Dogs').id, 2);
+    assert.equal(classNamed(loaded(), 'dogs'), null);
+  });
+
+  test('undo brings the class back with its pictures, except those moved since', () => {
+    let state = actions.classDeleted(loaded(), { classId: 1 });
+    state = actions.samplesMoved(state, { ids: ['b'], classId: 3 });
+    state = applyUnchanged('classRestored', state, { cls: { id: 9, name: 'Cats', position: 0 } });
+    assert.deepEqual(names(state), ['Cats', 'Dogs', 'Birds']);
+    assert.equal(classOf(state, 'a'), 9);
+    assert.equal(classOf(state, 'b'), 3);
+    assert.equal(state.deleted, null);
+    assert.equal(actions.classRestored(state, { cls: { id: 10, name: 'x', position: 0 } }), state);
+  });
+});
+
+describe('pictures', () => {
+  test('moving pictures relabels them and clears their selection', () => {
+    let state = actions.sampleToggled(loaded(), { key: 'a' });
+    state = applyUnchanged('samplesMoved', state, { ids: ['a', 'c'], classId: null });
+    assert.equal(classOf(state, 'a'), null);
+    assert.equal(classOf(state, 'c'), null);
+    assert.equal(state.samples.get('a').selected, false);
+  });
+
+  test('deleting pictures removes them', () => {
+    const state = applyUnchanged('samplesDeleted', loaded(), { ids: ['a'] });
+    assert.deepEqual([...state.samples.keys()], ['b', 'c']);
+  });
+
+  test('selection: toggle, select only some, drag the selection', () => {
+    let state = applyUnchanged('sampleToggled', loaded(), { key: 'a' });
+    state = actions.sampleToggled(state, { key: 'b' });
+    assert.deepEqual(selectedSamples(state).map((s) => s.id), ['a', 'b']);
+    assert.deepEqual(draggedIds(state, 'a'), ['a', 'b']);
+    assert.deepEqual(draggedIds(state, 'c'), ['c']);
+    state = actions.sampleToggled(state, { key: 'a' });
+    assert.deepEqual(selectedSamples(state).map((s) => s.id), ['b']);
+    state = applyUnchanged('selectionSet', state, { ids: ['c'] });
+    assert.deepEqual(selectedSamples(state).map((s) => s.id), ['c']);
+  });
+
+  test('a page listed again keeps local flags', () => {
+    let state = actions.sampleToggled(loaded(), { key: 'a' });
+    state = actions.embeddingsArrived(state, { sha256s: ['sha-a'] });
+    state = actions.samplesListed(state, { samples: [serverSample('a', 2)] });
+    assert.deepEqual([state.samples.get('a').selected, state.samples.get('a').embedded, classOf(state, 'a')], [true, true, 2]);
+  });
+});
+
+describe('uploads', () => {
+  const captured = () => actions.sampleCaptured(loaded(), { key: 'local-1', classId: 3, url: 'blob:1' });
+
+  test('a captured picture waits, unselectable, with its local picture', () => {
+    const state = applyUnchanged('sampleCaptured', loaded(), { key: 'local-1', classId: 3, url: 'blob:1' });
+    const sample = state.samples.get('local-1');
+    assert.equal(sample.status, 'pending');
+    assert.equal(thumbnailUrl(sample), 'blob:1');
+    assert.equal(actions.sampleToggled(state, { key: 'local-1' }).samples.get('local-1').selected, false);
+  });
+
+  test('accepted: the same key becomes the saved sample; the server says which class', () => {
+    const state = applyUnchanged('uploadAccepted', captured(), { key: 'local-1', sample: serverSample('d', null) });
+    const sample = state.samples.get('local-1');
+    assert.deepEqual([sample.id, sample.status, sample.classId, sample.url], ['d', 'saved', null, 'blob:1']);
+  });
+
+  test('accepted as a picture the project already has: the local copy goes', () => {
+    const state = actions.uploadAccepted(captured(), { key: 'local-1', sample: serverSample('a', 1) });
+    assert.equal(state.samples.has('local-1'), false);
+    assert.deepEqual(droppedUrls(captured(), state), ['blob:1']);
+  });
+
+  test('refused: shown with its reason until dismissed', () => {
+    let state = applyUnchanged('uploadRefused', captured(), { key: 'local-1', error: 'not an image' });
+    assert.deepEqual([state.samples.get('local-1').status, state.samples.get('local-1').error], ['rejected', 'not an image']);
+    const dismissed = actions.sampleToggled(state, { key: 'local-1' });
+    assert.equal(dismissed.samples.has('local-1'), false);
+    assert.deepEqual(droppedUrls(state, dismissed), ['blob:1']);
+    state = actions.uploadRefused(state, { key: 'gone', error: 'x' });
+    assert.equal(state.samples.has('gone'), false);
+  });
+
+  test('retried: the status line says so while the uploader backs off', () => {
+    let state = applyUnchanged('uploadsChanged', captured(), { pending: 3, failing: true });
+    assert.deepEqual(statusParts(state)[0], { key: 'failedUploads', params: { count: 3 } });
+    state = actions.uploadsChanged(state, { pending: 2, failing: false });
+    assert.deepEqual(statusParts(state)[0], { key: 'pendingUploads', params: { count: 2 } });
+    state = actions.uploadsChanged(state, { pending: 0, failing: false });
+    assert.deepEqual(statusParts(state)[0], { key: 'allSaved', params: {} });
+  });
+
+  test('a saved picture that is prepared lets go of its local copy', () => {
+    let state = actions.uploadAccepted(captured(), { key: 'local-1', sample: serverSample('d', 3) });
+    const before = state;
+    state = applyUnchanged('embeddingsArrived', state, { sha256s: ['sha-d'] });
+    assert.equal(state.samples.get('local-1').embedded, true);
+    assert.equal(thumbnailUrl(state.samples.get('local-1')), '/api/samples/d/image');
+    assert.deepEqual(droppedUrls(before, state), ['blob:1']);
+  });
+
+  test('droppedUrls is empty when the pictures did not change', () => {
+    const state = captured();
+    assert.deepEqual(droppedUrls(state, actions.recordingStarted(state, { classId: 1 })), []);
+  });
+});
+
+describe('embeddings and training', () => {
+  const dim = 2;
+  const vectors = new Map([
+    ['sha-a', Float32Array.of(1, 0, -1, 0)],
+    ['sha-b', Float32Array.of(1, 1, -1, -1)],
+    ['sha-c', Float32Array.of(0, 1)],
+  ]);
+
+  test('pictures count for training once their embeddings arrive', () => {
+    let state = loaded();
+    assert.deepEqual(trainingSamples(state, (sha) => vectors.get(sha), dim).map((s) => s.embedding), [null, null, null]);
+    state = actions.embeddingsArrived(state, { sha256s: ['sha-a', 'sha-c'] });
+    const samples = trainingSamples(state, (sha) => vectors.get(sha), dim);
+    assert.deepEqual(samples.map((s) => s.id), ['a', 'b', 'c']);
+    assert.deepEqual([...samples[0].embedding], [1, 0]);
+    assert.deepEqual([...samples[0].mirrored], [-1, 0]);
+    assert.equal(samples[1].embedding, null);
+    assert.equal(samples[2].mirrored, undefined);
+  });
+
+  test('"ready for training" shows once every picture is prepared and the model is loaded', () => {
+    let state = actions.modelLoaded(loaded(), { backend: 'wasm' });
+    state = applyUnchanged('embeddingProgress', state, { done: 1, total: 3, computed: 1 });
+    assert.deepEqual(statusParts(state).map((p) => p.key), ['backendLabel', 'allSaved', 'embeddingProgress']);
+    state = actions.embeddingProgress(state, { done: 3, total: 3, computed: 1 });
+    assert.deepEqual(statusParts(state).map((p) => p.key), ['backendLabel', 'allSaved', 'embeddingDone']);
+  });
+
+  test('a trained head records the settings read when training started', () => {
+    const settings = { epochs: 5, batchSize: 8, learningRate: 0.01 };
+    let state = applyUnchanged('trainingStarted', loaded(), { settings });
+    state = applyUnchanged('trainingEpoch', state, { logs: { epoch: 0, loss: 1 } });
+    const labels = [{ id: 1, name: 'Cats' }, { id: 2, name: 'Dogs' }, { id: 3, name: 'Birds' }];
+    state = applyUnchanged('trained', state, { head: { h: 1 }, labels, metrics: { valAccuracy: 0.5 } });
+    assert.equal(state.training, null);
+    assert.deepEqual(state.trained.settings, settings);
+    assert.deepEqual(state.trained.history, [{ epoch: 0, loss: 1 }]);
+    assert.equal(headReady(state), true);
+    assert.deepEqual(previewModel(state), { kind: 'quick', labels: ['Cats', 'Dogs', 'Birds'] });
+    state = actions.classRenamed(state, { classId: 2, name: 'Puppies' });
+    assert.deepEqual(versionLabels(state), [{ class_id: 1, name: 'Cats' }, { class_id: 2, name: 'Puppies' }, { class_id: 3, name: 'Birds' }]);
+  });
+
+  test('a head goes stale when a class is added, moved or deleted, not when renamed', () => {
+    let state = actions.trainingStarted(loaded(), { settings: {} });
+    state = actions.trained(state, { head: {}, labels: [{ id: 1, name: 'Cats' }, { id: 2, name: 'Dogs' }, { id: 3, name: 'Birds' }], metrics: {} });
+    assert.deepEqual(previewModel(actions.classRenamed(state, { classId: 1, name: 'Kittens' })).labels, ['Kittens', 'Dogs', 'Birds']);
+    assert.equal(headReady(actions.classMoved(state, { classId: 1, by: 1 })), false);
+    assert.equal(headReady(actions.classDeleted(state, { classId: 3 })), false);
+    assert.equal(previewModel(actions.classAdded(state, { cls: { id: 4, name: 'Fish', position: 3 } })), null);
+  });
+
+  test('training stopped or failed keeps the previous head', () => {
+    let state = actions.trainingStarted(loaded(), { settings: {} });
+    state = actions.trained(state, { head: { old: true }, labels: [], metrics: {} });
+    state = actions.trainingStarted(state, { settings: {} });
+    state = applyUnchanged('trainingEnded', state);
+    assert.deepEqual(state.trained.head, { old: true });
+    assert.equal(actions.trained(state, { head: {}, labels: [], metrics: {} }), state);
+  });
+});
+
+describe('saved versions and server jobs', () => {
+  const version = (id, extra = {}) => ({ id, number: 1, tier: 'browser', published: false, labels: [{ class_id: 1, name: 'Cats' }, { class_id: 2, name: 'Dogs' }, { class_id: 3, name: 'Birds' }], metrics: {}, settings: {}, ...extra });
+
+  test('a reopened project previews its published version, else the newest one trained here', () => {
+    let state = applyUnchanged('versionsLoaded', loaded(), { versions: [version('v3', { tier: 'server' }), version('v2'), version('v1', { published: true })] });
+    assert.equal(versionToPreview(state).id, 'v1');
+    state = applyUnchanged('savedModelLoaded', state, { version: versionToPreview(state), head: { saved: true } });
+    assert.equal(state.trained.versionId, 'v1');
+    assert.deepEqual(state.trained.labels.map((l) => l.id), [1, 2, 3]);
+    assert.deepEqual(previewModel(state).labels, ['Cats', 'Dogs', 'Birds']);
+    assert.equal(versionToPreview(actions.versionsLoaded(state, { versions: [version('v2')] })).id, 'v2');
+    assert.equal(versionToPreview(actions.versionsLoaded(state, { versions: [version('v3', { tier: 'server' })] })), null);
+  });
+
+  test('a saved model does not replace a head trained in this session', () => {
+    let state = actions.trainingStarted(loaded(), { settings: {} });
+    state = actions.trained(state, { head: { fresh: true }, labels: [], metrics: {} });
+    state = actions.savedModelLoaded(state, { version: version('v1'), head: { saved: true } });
+    assert.deepEqual(state.trained.head, { fresh: true });
+  });
+
+  test('saving puts the version first and marks the head as saved', () => {
+    let state = actions.trainingStarted(loaded(), { settings: {} });
+    state = actions.trained(state, { head: {}, labels: [], metrics: {} });
+    state = actions.versionsLoaded(state, { versions: [version('v1')], shares: [{ token: 't' }] });
+    state = applyUnchanged('versionSaved', state, { version: version('v2', { number: 2 }) });
+    assert.deepEqual(state.versions.map((v) => v.id), ['v2', 'v1']);
+    assert.equal(state.trained.versionId, 'v2');
+    assert.equal(state.savedVersionId, 'v2');
+    assert.deepEqual(state.shares, [{ token: 't' }]);
+  });
+
+  test('accuracy reads the server name and the old page name; saved metrics use the server name', () => {
+    assert.equal(validationAccuracy({ val_accuracy: 0.8 }), 0.8);
+    assert.equal(validationAccuracy({ valAccuracy: 0.7 }), 0.7);
+    assert.equal(validationAccuracy({}), null);
+    assert.deepEqual(metricsForVersion({ valAccuracy: 0.7, trainMs: 12, backend: 'wasm' }), { val_accuracy: 0.7, train_ms: 12, backend: 'wasm' });
+  });
+
+  test('server job progress, and choosing its model for the preview', () => {
+    let state = applyUnchanged('jobUpdated', loaded(), { job: { id: 'j', state: 'running', progress: { phase: 'training', epoch: 1 } } });
+    assert.equal(state.job.progress.epoch, 1);
+    const model = { id: 'm', labels: [{ class_id: 2, name: 'Dogs' }, { class_id: 1, name: 'old cats' }] };
+    state = actions.jobUpdated(state, { job: { id: 'j', state: 'succeeded', model } });
+    state = applyUnchanged('serverModelChosen', state, { model });
+    assert.deepEqual(previewModel(state), { kind: 'server', labels: ['Dogs', 'Cats'] });
+    state = actions.serverModelChosen(state, { model: null });
+    assert.equal(previewModel(state), null);
+  });
+
+  test('recording only into an existing class, and only with the owner link', () => {
+    assert.equal(actions.recordingStarted(loaded(), { classId: 99 }).recordingClassId, null);
+    const readOnly = actions.projectLoaded(initialState({ canWrite: false }), { project: { id: 'p', title: 't', classes: [{ id: 1, name: 'A', position: 0 }] } });
+    assert.equal(actions.recordingStarted(readOnly, { classId: 1 }).recordingClassId, null);
+    assert.equal(actions.recordingStopped(actions.recordingStarted(loaded(), { classId: 1 })).recordingClassId, null);
+  });
+
+  test('renaming the project', () => {
+    assert.equal(applyUnchanged('projectRenamed', loaded(), { title: 'Animals' }).project.title, 'Animals');
+  });
+});
