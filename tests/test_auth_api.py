@@ -39,6 +39,7 @@ GUARDED_READS = {
     "versions.export_version",
     "shares.list_shares",
     "archives.download_archive",
+    "archives.download_notebook",
     "model_files.model_file",
 }
 
