@@ -488,7 +488,8 @@ function throwIfAborted(signal) {
   }
 }
 
-function preprocessRows(features, count, dim, preprocess) {
+/** An embedding matrix as the head sees it (see PREPROCESSING): a new Float32Array. */
+export function preprocessRows(features, count, dim, preprocess) {
   if (preprocess === 'none') return features;
   const out = new Float32Array(features.length);
   for (let row = 0; row < count; row += 1) {
