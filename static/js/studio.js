@@ -7,6 +7,7 @@ import { canvasToJpeg, grabSquare } from './camera.js';
 import { CameraPanel } from './components/CameraPanel.js';
 import { ClassCard } from './components/ClassCard.js';
 import { FinetunePanel } from './components/FinetunePanel.js';
+import { LearnPanel } from './components/LearnPanel.js';
 import { ModelPanel } from './components/ModelPanel.js';
 import { PreviewPanel } from './components/PreviewPanel.js';
 import { SampleGrid } from './components/SampleGrid.js';
@@ -71,6 +72,7 @@ async function Studio(el, projectId) {
   const modelEl = h('section');
   const finetuneEl = h('section');
   const previewEl = h('section');
+  const learnEl = h('section');
   el.append(
     h('div', { class: 'studio-head' }, title, status, h('details', { class: 'share-edit' }, h('summary', {}, t('editLink')), h('div', { class: 'row' }, linkBox, copyLink))),
     notice,
@@ -81,6 +83,7 @@ async function Studio(el, projectId) {
       h('div', { class: 'column train-column' }, trainEl, modelEl, finetuneEl),
       h('div', { class: 'column preview-column' }, previewEl),
     ),
+    learnEl,
   );
 
   const camera = CameraPanel(cameraEl);
@@ -91,6 +94,7 @@ async function Studio(el, projectId) {
     getTrainingData: () => ({ classes: state.classes, samples: trainingSamples() }),
     showSamples: (ids) => selectOnly(ids),
     onTrained: () => {
+      learn.update(learnState());
       preview.update(previewState());
       models.update();
       finetune.update();
@@ -102,6 +106,15 @@ async function Studio(el, projectId) {
     getTrained: () => (trainer.ready() && backbone ? { ...trainer.trained(), names: trainer.labels(), backboneId: backbone.metadata.id } : null),
   });
   const preview = PreviewPanel(previewEl, { classify, camera });
+  const learn = LearnPanel(learnEl, { api });
+  // The lesson sees what training sees, plus each picture's address and the trained head.
+  const learnState = () => ({
+    classes: state.classes,
+    samples: trainingSamples().map((s) => ({ ...s, url: `/api/samples/${s.id}/image` })),
+    trained: trainer.ready() ? trainer.trained() : null,
+    backbone,
+    canWrite: state.canWrite,
+  });
   const finetune = FinetunePanel(finetuneEl, {
     api,
     canWrite: state.canWrite,
@@ -172,7 +185,10 @@ async function Studio(el, projectId) {
   function embedSample(sample, image) {
     embedder
       ?.request({ id: sample.id, sha256: sample.sha256, image_url: `/api/samples/${sample.id}/image` }, image)
-      .then(() => trainer.update(trainingState()))
+      .then(() => {
+        trainer.update(trainingState());
+        learn.update(learnState());
+      })
       .catch((error) => showNotice(t('error', { reason: error.message })));
   }
 
@@ -367,6 +383,8 @@ async function Studio(el, projectId) {
   el.addEventListener('move-class', (e) => moveClass(e.detail.classId, e.detail.by));
   el.addEventListener('delete-class', (e) => deleteClass(e.detail.classId));
   el.addEventListener('toggle-sample', (e) => toggleSample(e.detail.key));
+  el.addEventListener('move-samples', (e) => relabel(e.detail.ids, e.detail.classId));
+  el.addEventListener('delete-samples', (e) => deleteSamples([...state.samples.values()].filter((s) => e.detail.ids.includes(s.id))));
   el.addEventListener('camera-change', (e) => (e.detail.on ? preview.startLoop() : preview.stopLoop()));
   tray.addEventListener('dragover', (e) => e.preventDefault());
   tray.addEventListener('drop', (e) => {
@@ -495,6 +513,7 @@ async function Studio(el, projectId) {
     preview.update(previewState());
     models.update();
     finetune.update();
+    learn.update(learnState());
   }
 
   // Loading, once every listener is in place.
