@@ -169,3 +169,31 @@ export function neighbourInDirection(points, from, dx, dy) {
   }
   return best;
 }
+
+/**
+ * The two classes the model is likeliest to mix up: the pair with the most pictures nearer the
+ * other's centre (labelsToCheck), else the pair whose centres are closest. {pair: [a, b] (a < b),
+ * mixed: how many pictures}, or null with fewer than two classes of pictures.
+ */
+export function mostConfusedPair(rows, labels, numClasses, dim) {
+  const { sums, counts } = classMeans(rows, labels, numClasses, dim);
+  const present = [...counts.keys()].filter((c) => counts[c] > 0);
+  if (present.length < 2) return null;
+  const key = (a, b) => (a < b ? `${a},${b}` : `${b},${a}`);
+  const mixed = new Map();
+  for (const { row, nearest } of labelsToCheck(rows, labels, numClasses, dim)) {
+    const k = key(labels[row], nearest);
+    mixed.set(k, (mixed.get(k) ?? 0) + 1);
+  }
+  let best = null;
+  for (let i = 0; i < present.length; i += 1) {
+    for (let j = i + 1; j < present.length; j += 1) {
+      const [a, b] = [present[i], present[j]];
+      let distance = 0;
+      for (let d = 0; d < dim; d += 1) distance += (sums[a * dim + d] / counts[a] - sums[b * dim + d] / counts[b]) ** 2;
+      const candidate = { pair: [a, b], mixed: mixed.get(key(a, b)) ?? 0, distance };
+      if (!best || candidate.mixed > best.mixed || (candidate.mixed === best.mixed && distance < best.distance)) best = candidate;
+    }
+  }
+  return { pair: best.pair, mixed: best.mixed };
+}

@@ -27,6 +27,10 @@ def test_student_walks_through_how_their_model_works(page: Page, live_server, tm
     # One picture of stripes put in the discs' class by mistake.
     first.locator("input[type=file]").set_input_files([str(p) for p in [*discs, stripes[0]]])
     second.locator("input[type=file]").set_input_files([str(p) for p in stripes[1:]])
+    page.get_by_role("button", name="Add a class").click()
+    third = page.locator(".class-card").nth(2)
+    checks = write_pictures(tmp_path / "checks", "checks", 4, first_seed=1)
+    third.locator("input[type=file]").set_input_files([str(p) for p in checks])
     wait_until(page, "document.body.dataset.pendingUploads === '0'")
     wait_until(page, "document.body.dataset.embeddingsReady === 'true'", timeout=180)
     page.get_by_role("button", name="Train model").click()
@@ -38,7 +42,7 @@ def test_student_walks_through_how_their_model_works(page: Page, live_server, tm
     expect(steps.locator(".feature-map")).to_have_count(16, timeout=60_000)
     expect(steps.locator(".inside-input")).to_be_visible()
     expect(steps.locator(".embedding-strip")).to_be_visible()
-    expect(steps.locator(".head-view li")).to_have_count(2)
+    expect(steps.locator(".head-view li")).to_have_count(3)
     a_disc = feature_maps(page)
     page.get_by_label("Picture to look inside").select_option(label="Class 2 – picture 1")
     page.get_by_role("button", name="Look inside").click()
@@ -48,7 +52,7 @@ def test_student_walks_through_how_their_model_works(page: Page, live_server, tm
 
     # The map: every picture placed; the stray stripes picture flagged, and moved with a click.
     page.get_by_role("tab", name="Map of your pictures").click()
-    expect(page.locator(".map .dot")).to_have_count(9, timeout=30_000)
+    expect(page.locator(".map .dot")).to_have_count(13, timeout=30_000)
     expect(page.locator(".map-check")).to_have_count(1)
     expect(page.locator(".map .dot.flagged")).to_have_count(1)
     page.locator(".map .dot[tabindex='0']").focus()
@@ -69,14 +73,15 @@ def test_student_walks_through_how_their_model_works(page: Page, live_server, tm
     )
     assert means == sorted(means) and means[-1] > 0.9, means
 
-    # The quiz: each answer is explained.
+    # The quiz: a question on this very project first, then ten; each answer is explained.
     page.get_by_role("tab", name="Quiz").click()
-    questions = page.locator(".quiz-question")
-    expect(questions).to_have_count(10)
-    for index in range(10):
+    questions = page.locator(".quiz-question:not([hidden])")
+    expect(questions).to_have_count(11)
+    expect(questions.nth(0)).to_contain_text("Your project")
+    for index in range(11):
         questions.nth(index).locator(".quiz-option[data-right=true]").click()
         expect(questions.nth(index).locator(".quiz-why")).to_contain_text("Right!")
-    expect(page.locator(".quiz-score")).to_have_text("You answered 10 of 10 right the first time.")
+    expect(page.locator(".quiz-score")).to_have_text("You answered 11 of 11 right the first time.")
 
     # Train it in Python: the zip of pictures and programs.
     page.get_by_role("tab", name="Train it in Python").click()
@@ -85,4 +90,4 @@ def test_student_walks_through_how_their_model_works(page: Page, live_server, tm
     with zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes())) as archive:
         names = archive.namelist()
     assert {"train.py", "train.ipynb", "lesson.json"} <= set(names)
-    assert sum(name.startswith("pictures/") for name in names) == 9
+    assert sum(name.startswith("pictures/") for name in names) == 13

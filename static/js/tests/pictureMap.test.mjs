@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { seededRandom } from '../dataset.js';
-import { labelsToCheck, neighbourInDirection, pca2d } from '../pictureMap.js';
+import { labelsToCheck, mostConfusedPair, neighbourInDirection, pca2d } from '../pictureMap.js';
 
 // Gaussian-ish noise from the seeded generator (sum of uniforms).
 function noise(random) {
@@ -82,5 +82,21 @@ describe('neighbourInDirection', () => {
     assert.equal(neighbourInDirection(points, 0, 1, 0), 1);
     assert.equal(neighbourInDirection(points, 0, 0, 1), 3);
     assert.equal(neighbourInDirection(points, 0, -1, 0), -1);
+  });
+});
+
+describe('mostConfusedPair', () => {
+  test('names the two classes whose pictures sit in each other\'s place', () => {
+    const dim = 8;
+    const { rows, labels } = clusters(4, 10, dim);
+    for (const r of [3, 4]) for (let i = 0; i < dim; i += 1) rows[r * dim + i] = i === 3 ? 3 : 0;
+    assert.deepEqual(mostConfusedPair(rows, labels, 4, dim), { pair: [0, 3], mixed: 2 });
+  });
+
+  test('falls back to the closest classes, and needs two classes', () => {
+    const dim = 4;
+    const rows = new Float32Array([0, 0, 0, 0, 0.1, 0, 0, 0, 1, 1, 1, 1, 5, 5, 5, 5]);
+    assert.deepEqual(mostConfusedPair(rows, [0, 1, 2, 3], 4, dim), { pair: [0, 1], mixed: 0 });
+    assert.equal(mostConfusedPair(rows, [0, 0, 0, 0], 4, dim), null);
   });
 });
