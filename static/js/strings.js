@@ -205,6 +205,7 @@ const EN = {
   curveNeedsMore: 'Each class needs at least 2 ready pictures to draw a curve.',
   curvePoint: '{n} per class: {percent}% (± {spread})',
   curveAxisX: 'pictures per class',
+  curveFinetune: 'Fine-tuning on the server: your quick model scored {quick}% on its validation pictures, the fine-tuned model {server}% ({points} points).',
   curveAxisY: 'accuracy',
   quizIntro: 'Questions about how your model works. Nothing is saved.',
   'quizYours.question': 'Your project: which two of your classes is your model likeliest to mix up?',

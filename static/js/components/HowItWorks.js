@@ -43,6 +43,7 @@ export function HowItWorks(el, { api }) {
     const { lesson, backbone, trained, classes } = props;
     const sample = lesson.ready.find((s) => String(s.id) === picker.value);
     if (!sample || !backbone) return;
+    shownFor = sample.id; // before the first await, so that updates meanwhile start no second run
     status.textContent = t('insideWorking');
     show.disabled = true;
     try {
@@ -68,7 +69,6 @@ export function HowItWorks(el, { api }) {
         step(t('insideStep4'), t('insideStep4Caption'), canvasOf(embedding.length, 1, stripPixels(embedding), { class: 'strip embedding-strip' })),
         step(t('insideStep5'), t('insideStep5Caption'), headView(trained, classes, embedding)),
       );
-      shownFor = sample.id;
       status.textContent = '';
     } catch (error) {
       status.textContent = t('error', { reason: error.message });

@@ -38,7 +38,7 @@ export function LearnPanel(el, { api }) {
   const parts = {
     inside: HowItWorks(bodies.inside, { api }),
     map: PictureMap(bodies.map),
-    curve: LearningCurvePanel(bodies.curve),
+    curve: LearningCurvePanel(bodies.curve, { api }),
     quiz: Quiz(bodies.quiz),
     python: PythonDownload(bodies.python, { api }),
   };

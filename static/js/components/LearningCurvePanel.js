@@ -16,13 +16,15 @@ function svg(tag, attrs = {}) {
   return el;
 }
 
-export function LearningCurvePanel(el) {
+export function LearningCurvePanel(el, { api }) {
   const button = h('button', { type: 'button', class: 'curve-draw' }, t('curveDraw'));
   const status = h('p', { class: 'hint', role: 'status' });
   const figure = svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, class: 'curve', role: 'img', 'aria-label': t('learnTab.curve') });
   const list = h('ul', { class: 'curve-points' });
-  el.append(h('p', { class: 'caption' }, t('curveCaption', { repeats: CURVE_REPEATS })), button, status, figure, list);
+  const finetune = h('p', { class: 'curve-finetune', hidden: true });
+  el.append(h('p', { class: 'caption' }, t('curveCaption', { repeats: CURVE_REPEATS })), button, status, figure, list, finetune);
   let props = null;
+  let askedFor; // the trained head the fine-tune comparison was last fetched for
 
   async function draw() {
     const { lesson, classes } = props;
@@ -75,10 +77,27 @@ export function LearningCurvePanel(el) {
       t('curvePoint', { n: p.perClass, percent: (100 * p.mean).toFixed(0), spread: (100 * p.spread).toFixed(0) }))));
   }
 
+  // What the server's fine-tune added: its newest version's validation accuracy beside the quick
+  // model's (each scored on its own validation pictures, the same split when both came from it).
+  async function showFinetune() {
+    const quick = props.trained?.metrics?.valAccuracy;
+    const server = (await api.listModels().catch(() => null))?.models?.find((m) => m.tier === 'server');
+    const tuned = server?.metrics?.val_accuracy;
+    finetune.hidden = quick == null || tuned == null;
+    if (!finetune.hidden) {
+      const points = Math.round(100 * (tuned - quick));
+      finetune.textContent = t('curveFinetune', { quick: Math.round(100 * quick), server: Math.round(100 * tuned), points: points >= 0 ? `+${points}` : String(points) });
+    }
+  }
+
   button.addEventListener('click', draw);
   return {
     update(next) {
       props = next;
+      if (askedFor !== props.trained) {
+        askedFor = props.trained;
+        showFinetune();
+      }
     },
   };
 }
