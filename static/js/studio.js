@@ -81,9 +81,8 @@ async function Studio(el, projectId) {
       { class: 'studio-body' },
       h('div', { class: 'column classes-column' }, cameraEl, toolbar, cardsEl, addClass, tray),
       h('div', { class: 'column train-column' }, trainEl, modelEl, finetuneEl),
-      h('div', { class: 'column preview-column' }, previewEl),
+      h('div', { class: 'column preview-column' }, previewEl, learnEl),
     ),
-    learnEl,
   );
 
   const camera = CameraPanel(cameraEl);
