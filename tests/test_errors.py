@@ -136,7 +136,7 @@ CASES = [
     ("GET", NOTEBOOK, 401, {"auth": NOBODY}),
     ("GET", NOTEBOOK, 403, {"auth": STRANGER}),
     ("GET", NOTEBOOK, 404, {"ids": NO_PROJECT}),
-    ("GET", NOTEBOOK, 409, {}),
+    ("GET", NOTEBOOK, 422, {}),
     ("POST", IMPORT, 400, {"files": []}),
     ("POST", IMPORT, 415, {"files": [b"PK not a zip"]}),
     ("POST", FINETUNE, 400, {"json": {"epochs": 0}}),

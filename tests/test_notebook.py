@@ -102,7 +102,7 @@ def test_a_project_without_two_classes_of_pictures_gets_a_clear_error(api, image
         project, image(), image(color=(1, 200, 3)), class_id=project["classes"][0]["id"]
     )
     url = f"/api/projects/{project['id']}/notebook"
-    body = problem(api.client.get(url, headers=api.auth(project)), 409)
+    body = problem(api.client.get(url, headers=api.auth(project)), 422)
     assert "at least 2 classes" in body["detail"]
 
 

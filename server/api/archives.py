@@ -46,7 +46,7 @@ def download_notebook(project_id: str):
         write_notebook_zip(project, project_backbone(project), out)
     except NotebookUnavailable as error:
         out.close()
-        abort_problem(409, str(error))
+        abort_problem(422, str(error))
     out.seek(0)
     response = send_file(
         out,

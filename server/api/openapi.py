@@ -192,7 +192,7 @@ PATHS |= {
     "/api/projects/{project_id}/notebook": {
         "get": op("The project's pictures with train.py and train.ipynb that rebuild its model in "
                   "Keras.", (200, "application/zip", ZIP), (PROJECT_ID,), write=True,
-                  errors=(409,)),
+                  errors=(422,)),
     },
     "/api/projects/import": {
         "post": op("Create a project from a zip of class folders (all or nothing).",
