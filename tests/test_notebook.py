@@ -184,11 +184,11 @@ def test_train_py_and_the_notebook_train_evaluate_and_save_a_model(unpacked, tmp
     script_output, script_errors = out.read_text(), err.read_text()
 
     assert "validation accuracy after fine-tuning" in output
-    assert re.search(r"the mistake costs -?\d+\.\d points", output)
+    assert re.search(r"scaling by 1/255 changed accuracy by [+-]\d+\.\d points", output)
     check_trained(unpacked / "my_model", output)
     assert (unpacked / "my_model" / "tfjs" / "model.json").is_file()
 
     assert script.returncode == 0, script_errors[-3000:]
     assert "validation accuracy with the backbone frozen" in script_output
-    assert "fine-tuning" not in script_output and "mistake" not in script_output
+    assert "fine-tuning" not in script_output and "1/255" not in script_output
     check_trained(script_folder / "my_model", script_output)

@@ -314,8 +314,12 @@ for row, name in enumerate(CLASS_NAMES):
 # ## A common mistake: scaling by 1/255
 #
 # Many tutorials scale pictures with `x / 255`, to numbers from 0 to 1. That is right for some
-# networks, but MobileNetV2 learned on -1 to 1: every picture then looks washed-out to it, and
-# its features are worse. Here the same model is trained the same way, only scaled by 1/255.
+# networks, but MobileNetV2 learned on numbers from -1 to 1: with 0 to 1, every picture looks
+# washed-out to it, and it makes other features than the ones it learned. Does that cost
+# accuracy? Here the same model is trained the same way, only scaled by 1/255, and both are
+# scored on the same validation pictures. (On 10 photos per class of clothing, we measured no
+# clear difference for the new layer alone: the numbers are different, but still tell the
+# classes apart. Try it on yours, with more epochs, and with fine-tuning.)
 
 # %%
 if not args.skip_mistake:
@@ -324,7 +328,8 @@ if not args.skip_mistake:
     wrong_accuracy = wrong.evaluate(validation_pictures, verbose=0)[1]
     print(f"backbone frozen, scaled x / 127.5 - 1: {frozen_accuracy:.3f}")
     print(f"backbone frozen, scaled x / 255:       {wrong_accuracy:.3f}")
-    print(f"the mistake costs {100 * (frozen_accuracy - wrong_accuracy):.1f} points")
+    change = 100 * (wrong_accuracy - frozen_accuracy)
+    print(f"scaling by 1/255 changed accuracy by {change:+.1f} points")
 
 # %% [markdown]
 # ## Saving the model, and exporting it for the web

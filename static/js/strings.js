@@ -268,7 +268,7 @@ const EN = {
   'quiz.10.option0': 'The network learned on numbers in that range, so it must get the same',
   'quiz.10.option1': 'It makes the pictures prettier',
   'quiz.10.option2': 'It saves memory',
-  'quiz.10.why': 'A network only works on inputs like the ones it learned from. The Python notebook measures it: scaling to 0…1 instead costs accuracy.',
+  'quiz.10.why': 'A network only works on inputs like the ones it learned from. The Python notebook trains the same model with 0…1 instead, on your pictures, to see what it changes.',
 };
 
 // How many quiz questions strings.js holds (quiz.1 … quiz.N); the right answer is option0.
