@@ -57,6 +57,12 @@ def all_backbones() -> dict[str, dict[str, Any]]:
     return {backbone_id: meta for backbone_id, meta in found.items() if meta is not None}
 
 
+def default_backbone_id(backbones: dict[str, dict[str, Any]]) -> str | None:
+    """The backbone the studio uses by default: the newest one."""
+    newest = sorted(backbones, key=lambda i: (str(backbones[i].get("created", "")), i))
+    return newest[-1] if newest else None
+
+
 @bp.get("/backbones/<backbone_id>/<path:filename>")
 @requires("public")
 def backbone_file(backbone_id: str, filename: str):

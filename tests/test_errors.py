@@ -28,6 +28,7 @@ SHARES = MODEL + "/shares"
 PROJECT_SHARES = PROJECT + "/shares"
 SHARE = "/api/shares/<token>"
 ARCHIVE = PROJECT + "/archive"
+NOTEBOOK = PROJECT + "/notebook"
 IMPORT = "/api/projects/import"
 NO_MODEL = {"model_id": "missing"}
 FINETUNE = PROJECT + "/finetune"
@@ -146,6 +147,10 @@ CASES = [
     ("GET", ARCHIVE, 401, {"auth": NOBODY}),
     ("GET", ARCHIVE, 403, {"auth": STRANGER}),
     ("GET", ARCHIVE, 404, {"ids": NO_PROJECT}),
+    ("GET", NOTEBOOK, 401, {"auth": NOBODY}),
+    ("GET", NOTEBOOK, 403, {"auth": STRANGER}),
+    ("GET", NOTEBOOK, 404, {"ids": NO_PROJECT}),
+    ("GET", NOTEBOOK, 422, {}),
     ("POST", IMPORT, 400, {"files": []}),
     ("POST", IMPORT, 415, {"files": [b"PK not a zip"]}),
     ("POST", FINETUNE, 400, {"json": {"epochs": 0}}),

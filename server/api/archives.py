@@ -4,11 +4,15 @@ import tempfile
 import zipfile
 
 from flask import Blueprint, request, send_file
+from sqlalchemy import select
 
 from ..archive import create_project, plan_import, write_project_zip
+from ..backbone_files import all_backbones, default_backbone_id, load_backbone
 from ..credentials import hash_token, new_token
+from ..db import db
 from ..exports import slug
-from ..models import Project
+from ..models import ModelVersion, Project
+from ..notebook import NotebookUnavailable, write_notebook_zip
 from ..policy import PROJECT, requires
 from ..problems import abort_problem, field_error
 from .projects import project_json
@@ -32,6 +36,41 @@ def download_archive(project: Project):
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.get("/<project_id>/notebook")
+@requires("read_project", PROJECT)
+def download_notebook(project: Project):
+    """The project's pictures with train.py and train.ipynb, which rebuild its model in Keras."""
+    out = tempfile.TemporaryFile()
+    try:
+        write_notebook_zip(project, project_backbone(project), out)
+    except NotebookUnavailable as error:
+        out.close()
+        abort_problem(422, str(error))
+    out.seek(0)
+    response = send_file(
+        out,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"{slug(project.title)}-train-it-yourself.zip",
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def project_backbone(project) -> dict:
+    """The backbone of the project's newest model version, else the studio's default one."""
+    newest = db.session.scalars(
+        select(ModelVersion.backbone_id)
+        .where(ModelVersion.project_id == project.id)
+        .order_by(ModelVersion.number.desc())
+    ).first()
+    metadata = load_backbone(newest) if newest else None
+    if metadata is None:
+        backbones = all_backbones()
+        metadata = backbones.get(default_backbone_id(backbones), {})
+    return metadata
 
 
 @bp.post("/import")

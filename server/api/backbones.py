@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from ..backbone_files import all_backbones
+from ..backbone_files import all_backbones, default_backbone_id
 from ..policy import requires
 
 bp = Blueprint("backbones", __name__, url_prefix="/api")
@@ -13,9 +13,8 @@ bp = Blueprint("backbones", __name__, url_prefix="/api")
 def list_backbones():
     """Every exported backbone, and the one the studio should use by default (the newest)."""
     backbones = all_backbones()
-    newest = sorted(backbones, key=lambda i: (str(backbones[i].get("created", "")), i))
     return {
-        "default": newest[-1] if newest else None,
+        "default": default_backbone_id(backbones),
         "backbones": [
             {
                 "id": backbone_id,

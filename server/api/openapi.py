@@ -192,6 +192,11 @@ PATHS |= {
         "get": op("The project as a zip: a folder of pictures per class, and project.json.",
                   (200, "application/zip", ZIP), (PROJECT_ID,)),
     },
+    "/api/projects/{project_id}/notebook": {
+        "get": op("The project's pictures with train.py and train.ipynb that rebuild its model in "
+                  "Keras.", (200, "application/zip", ZIP), (PROJECT_ID,), write=True,
+                  errors=(422,)),
+    },
     "/api/projects/import": {
         "post": op("Create a project from a zip of class folders (all or nothing).",
                    (201, JSON, ref("ImportedProject")),

@@ -77,6 +77,7 @@ export function createApi(projectId, ownerToken) {
     // A file (export or project zip) as a Blob, fetched with the owner token.
     downloadBlob: (url) => call('GET', url, { blob: true }),
     archiveUrl: () => `${base}/archive`,
+    notebookUrl: () => `${base}/notebook`,
     // Fine-tuning on the server, and the headers that load a fine-tuned model's files.
     startFinetune: (settings) => call('POST', `${base}/finetune`, { json: settings }),
     listJobs: () => call('GET', `${base}/jobs`),

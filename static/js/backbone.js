@@ -71,6 +71,25 @@ export async function loadBackbone(metadataUrlOrBase) {
       });
     },
 
+    // What the network computes inside, for the lesson that shows it: the picture as the
+    // network sees it (input: Float32Array size*size*3, scaled -1..1) and the outputs of the
+    // named graph nodes ([{shape: [h, w, channels], values: Float32Array}]), all the caller's.
+    async inside(source, nodeNames) {
+      const outputs = tf.tidy(() => {
+        const image = preprocess(source);
+        return [image, ...model.execute({ [metadata.input_name ?? 'image']: image }, nodeNames)];
+      });
+      try {
+        const values = await Promise.all(outputs.map((tensor) => tensor.data()));
+        return {
+          input: values[0],
+          maps: outputs.slice(1).map((tensor, i) => ({ shape: tensor.shape.slice(1), values: values[i + 1] })),
+        };
+      } finally {
+        outputs.forEach((tensor) => tensor.dispose());
+      }
+    },
+
     // First runs pay for kernel set-up (shader compiles on WebGL); do that before the user waits.
     // A batch of two is the shape embedMirrored uses, one the shape of embed (what a page that
     // only predicts needs). Returns the milliseconds it took.

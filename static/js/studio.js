@@ -10,6 +10,7 @@ import { canvasToJpeg, grabSquare } from './camera.js';
 import { CameraPanel } from './components/CameraPanel.js';
 import { ClassCard } from './components/ClassCard.js';
 import { FinetunePanel } from './components/FinetunePanel.js';
+import { LearnPanel } from './components/LearnPanel.js';
 import { ModelPanel } from './components/ModelPanel.js';
 import { PreviewPanel } from './components/PreviewPanel.js';
 import { SampleGrid } from './components/SampleGrid.js';
@@ -112,6 +113,7 @@ async function Studio(el, projectId) {
   const modelEl = h('section');
   const finetuneEl = h('section');
   const previewEl = h('section');
+  const learnEl = h('section');
   el.append(
     heading,
     h('div', { class: 'studio-head' }, title, status, h('details', { class: 'share-edit' }, h('summary', {}, t('editLink')), h('div', { class: 'row' }, linkBox, copyLink))),
@@ -121,7 +123,7 @@ async function Studio(el, projectId) {
       { class: 'studio-body' },
       h('div', { class: 'column classes-column' }, cameraEl, toolbar, cardsEl, addClass, tray),
       h('div', { class: 'column train-column' }, trainEl, modelEl, finetuneEl),
-      h('div', { class: 'column preview-column' }, previewEl),
+      h('div', { class: 'column preview-column' }, previewEl, learnEl),
     ),
   );
 
@@ -133,6 +135,7 @@ async function Studio(el, projectId) {
   const modelPanel = ModelPanel(modelEl);
   const finetunePanel = FinetunePanel(finetuneEl);
   const preview = PreviewPanel(previewEl, { classify, camera });
+  const learn = LearnPanel(learnEl, { api });
   const uploader = createUploader(api, {
     onChange: (uploads) => dispatch('uploadsChanged', uploads),
     onRejected: (error) => showNotice(error.message),
@@ -507,6 +510,18 @@ async function Studio(el, projectId) {
     return Array.from(predict(head, await backbone.embed(input)));
   }
 
+  // The lesson sees what training sees, plus each picture's signed address and the trained head.
+  function learnState(samples) {
+    const urls = new Map([...state.samples.values()].map((s) => [s.id, s.imageUrl]));
+    return {
+      classes: state.classes,
+      samples: samples.map((s) => ({ ...s, url: urls.get(s.id) })),
+      trained: headReady(state) ? state.trained : null,
+      backbone,
+      canWrite: state.canWrite,
+    };
+  }
+
   // Events from components.
   const on = (name, handler) => el.addEventListener(name, (e) => handler(e.detail ?? {}));
   on('record-start', ({ classId }) => startRecording(classId));
@@ -515,6 +530,8 @@ async function Studio(el, projectId) {
   on('upload-files', ({ files, classId }) => uploadFiles(files, classId));
   on('drop-files', ({ items, classId }) => uploadDrop(items, classId));
   on('drop-samples', ({ key, classId }) => relabel(draggedIds(state, key), classId));
+  on('move-samples', ({ ids, classId }) => relabel(ids, classId));
+  on('delete-samples', ({ ids }) => deleteSamples(ids));
   on('rename-class', ({ classId, name }) => renameClass(classId, name));
   on('move-class', ({ classId, by }) => moveClass(classId, by));
   on('delete-class', ({ classId }) => deleteClass(classId));
@@ -626,6 +643,7 @@ async function Studio(el, projectId) {
     });
     const model = previewModel(state);
     preview.update({ labels: model?.labels ?? [], ready: Boolean(model) && (model.kind === 'server' || Boolean(backbone)) });
+    learn.update(learnState(samples));
   }
 
   function drawCards() {

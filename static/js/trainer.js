@@ -445,8 +445,9 @@ export function throwIfAborted(signal) {
 }
 
 // sqrt-l2 uses that the squared length of the rooted vector is the sum of |value|: one square
-// root per number, none for the length.
-function preprocessRows(features, count, dim, preprocess) {
+// root per number, none for the length. An embedding matrix as the head sees it (see
+// PREPROCESSING): a new Float32Array.
+export function preprocessRows(features, count, dim, preprocess) {
   if (preprocess === 'none') return features;
   const out = new Float32Array(features.length);
   for (let row = 0; row < count; row += 1) {

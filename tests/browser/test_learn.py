@@ -1,0 +1,93 @@
+"""A student learns how the model works: inside the network, the map, the curve, the quiz."""
+
+import io
+import zipfile
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from .conftest import wait_until
+from .media import write_pictures
+
+MAP_DATA = "[...document.querySelectorAll('.feature-maps[data-layer=\"{}\"] canvas')]" \
+    ".map((c) => c.toDataURL())"  # fmt: skip
+
+
+def feature_maps(page: Page) -> dict[str, list[str]]:
+    return {layer: page.evaluate(MAP_DATA.format(layer)) for layer in ("early", "late")}
+
+
+def test_student_walks_through_how_their_model_works(page: Page, live_server, tmp_path: Path):
+    page.goto(live_server.url + "/")
+    page.get_by_role("button", name="Start a new project").click()
+    page.wait_for_url("**/p/**")
+    first, second = page.locator(".class-card").nth(0), page.locator(".class-card").nth(1)
+    discs = write_pictures(tmp_path / "discs", "disc", 4, first_seed=1)
+    stripes = write_pictures(tmp_path / "stripes", "stripes", 5, first_seed=1)
+    # One picture of stripes put in the discs' class by mistake.
+    first.locator("input[type=file]").set_input_files([str(p) for p in [*discs, stripes[0]]])
+    second.locator("input[type=file]").set_input_files([str(p) for p in stripes[1:]])
+    page.get_by_role("button", name="Add a class").click()
+    third = page.locator(".class-card").nth(2)
+    checks = write_pictures(tmp_path / "checks", "checks", 4, first_seed=1)
+    third.locator("input[type=file]").set_input_files([str(p) for p in checks])
+    wait_until(page, "document.body.dataset.pendingUploads === '0'")
+    wait_until(page, "document.body.dataset.embeddingsReady === 'true'", timeout=180)
+    page.get_by_role("button", name="Train model").click()
+    expect(page.locator(".train-status")).to_contain_text("Trained in", timeout=120_000)
+
+    # How it works: the first picture goes through the real backbone.
+    page.locator(".learn-panel summary").click()
+    steps = page.locator(".inside-steps")
+    expect(steps.locator(".feature-map")).to_have_count(16, timeout=60_000)
+    expect(steps.locator(".inside-input")).to_be_visible()
+    expect(steps.locator(".embedding-strip")).to_be_visible()
+    expect(steps.locator(".head-view li")).to_have_count(3)
+    a_disc = feature_maps(page)
+    page.get_by_label("Picture to look inside").select_option(label="Class 2 – picture 1")
+    page.get_by_role("button", name="Look inside").click()
+    wait_until(page, f"({MAP_DATA.format('early')})[0] !== {a_disc['early'][0]!r}")
+    stripes_maps = feature_maps(page)
+    assert stripes_maps["early"] != a_disc["early"] and stripes_maps["late"] != a_disc["late"]
+
+    # The map: every picture placed; the stray stripes picture flagged, and moved with a click.
+    page.get_by_role("tab", name="Map of your pictures").click()
+    expect(page.locator(".map .dot")).to_have_count(13, timeout=30_000)
+    expect(page.locator(".map-check")).to_have_count(1)
+    expect(page.locator(".map .dot.flagged")).to_have_count(1)
+    page.locator(".map .dot[tabindex='0']").focus()
+    expect(page.locator(".map-tip")).to_be_visible()
+    for key in ("ArrowRight", "ArrowLeft", "ArrowDown", "ArrowUp"):
+        page.keyboard.press(key)
+    assert page.evaluate("document.activeElement.classList.contains('dot')")
+    page.get_by_role("button", name="Move to Class 2").click()
+    expect(second.locator(".thumb[data-status=saved]")).to_have_count(5)
+    expect(page.locator(".map-checks")).to_contain_text("Nothing to check", timeout=30_000)
+
+    # How many pictures: the curve never falls on these well-separated pictures.
+    page.get_by_role("tab", name="How many pictures?").click()
+    page.get_by_role("button", name="Draw the curve").click()
+    expect(page.locator(".curve-points li")).to_have_count(2, timeout=30_000)  # 1 and 2 of 4
+    means = page.evaluate(
+        "[...document.querySelectorAll('.curve-points li')].map((li) => +li.dataset.mean)"
+    )
+    assert means == sorted(means) and means[-1] > 0.9, means
+
+    # The quiz: a question on this very project first, then ten; each answer is explained.
+    page.get_by_role("tab", name="Quiz").click()
+    questions = page.locator(".quiz-question:not([hidden])")
+    expect(questions).to_have_count(11)
+    expect(questions.nth(0)).to_contain_text("Your project")
+    for index in range(11):
+        questions.nth(index).locator(".quiz-option[data-right=true]").click()
+        expect(questions.nth(index).locator(".quiz-why")).to_contain_text("Right!")
+    expect(page.locator(".quiz-score")).to_have_text("You answered 11 of 11 right the first time.")
+
+    # Train it in Python: the zip of pictures and programs.
+    page.get_by_role("tab", name="Train it in Python").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the Python notebook").click()
+    with zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes())) as archive:
+        names = archive.namelist()
+    assert {"train.py", "train.ipynb", "lesson.json"} <= set(names)
+    assert sum(name.startswith("pictures/") for name in names) == 13
