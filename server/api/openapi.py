@@ -194,7 +194,7 @@ PATHS |= {
     },
     "/api/projects/{project_id}/notebook": {
         "get": op("The project's pictures with train.py and train.ipynb that rebuild its model in "
-                  "Keras.", (200, "application/zip", ZIP), (PROJECT_ID,), write=True,
+                  "Keras.", (200, "application/zip", ZIP), (PROJECT_ID,),
                   errors=(422,)),
     },
     "/api/projects/import": {
