@@ -86,7 +86,7 @@ export async function loadBackbone(metadataUrlOrBase) {
           maps: outputs.slice(1).map((tensor, i) => ({ shape: tensor.shape.slice(1), values: values[i + 1] })),
         };
       } finally {
-        outputs.forEach((tensor) => tensor.dispose());
+        for (const tensor of outputs) tensor.dispose();
       }
     },
 

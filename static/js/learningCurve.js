@@ -28,7 +28,9 @@ export function learningCurve(rows, labels, numClasses, dim, options = {}) {
 /** learningCurve as a generator that yields after each run, so the page stays responsive. */
 export function* learningCurveSteps(rows, labels, numClasses, dim, { sizes, repeats = CURVE_REPEATS, seed = 0 } = {}) {
   const byClass = Array.from({ length: numClasses }, () => []);
-  labels.forEach((label, row) => byClass[label].push(row));
+  labels.forEach((label, row) => {
+    byClass[label].push(row);
+  });
   const present = byClass.filter((list) => list.length > 0);
   const smallest = Math.min(...present.map((list) => list.length));
   const chosen = sizes ?? curveSizes(smallest);

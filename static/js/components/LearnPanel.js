@@ -80,7 +80,9 @@ function lessonData({ classes, samples, trained }) {
   const dim = ready[0]?.embedding.length ?? 0;
   const index = new Map(classes.map((c, i) => [c.id, i]));
   const raw = new Float32Array(ready.length * dim);
-  ready.forEach((s, r) => raw.set(s.embedding, r * dim));
+  ready.forEach((s, r) => {
+    raw.set(s.embedding, r * dim);
+  });
   const rows = preprocessRows(raw, ready.length, dim, trained?.head.preprocess ?? 'sqrt-l2');
   return { ready, dim, rows, labels: ready.map((s) => index.get(s.classId) ?? -1) };
 }

@@ -31,7 +31,9 @@ export function LearningCurvePanel(el, { api }) {
     const labelled = lesson.labels.map((label, r) => (label >= 0 ? r : -1)).filter((r) => r >= 0);
     const dim = lesson.dim;
     const rows = new Float32Array(labelled.length * dim);
-    labelled.forEach((r, i) => rows.set(lesson.rows.subarray(r * dim, (r + 1) * dim), i * dim));
+    labelled.forEach((r, i) => {
+      rows.set(lesson.rows.subarray(r * dim, (r + 1) * dim), i * dim);
+    });
     const labels = labelled.map((r) => lesson.labels[r]);
     const counts = classes.map((_, c) => labels.filter((l) => l === c).length).filter((n) => n > 0);
     const sizes = counts.length >= 2 ? curveSizes(Math.min(...counts)) : [];

@@ -51,7 +51,9 @@ export function PictureMap(el) {
     // Only labelled pictures are checked; unlabelled ones have no label to be wrong.
     const labelled = labels.map((label, r) => (label >= 0 ? r : -1)).filter((r) => r >= 0);
     const labelledRows = new Float32Array(labelled.length * dim);
-    labelled.forEach((r, i) => labelledRows.set(rows.subarray(r * dim, (r + 1) * dim), i * dim));
+    labelled.forEach((r, i) => {
+      labelledRows.set(rows.subarray(r * dim, (r + 1) * dim), i * dim);
+    });
     const found = labelsToCheck(labelledRows, labelled.map((r) => labels[r]), classes.length, dim);
     const flagged = new Map(found.map(({ row, nearest }) => [labelled[row], nearest]));
     placed = { points: scaled(points), samples: ready, labels, flagged };
@@ -145,7 +147,7 @@ export function PictureMap(el) {
         status.textContent = t('learnNeedsPictures');
         return;
       }
-      const now = ready.map((s, r) => `${s.id}:${labels[r]}`).join('|') + `#${props.canWrite}`;
+      const now = `${ready.map((s, r) => `${s.id}:${labels[r]}`).join('|')}#${props.canWrite}`;
       if (now === key) return;
       key = now;
       focused = 0;

@@ -46,7 +46,9 @@ export function Quiz(el) {
     const labelled = lesson.labels.map((label, r) => (label >= 0 ? r : -1)).filter((r) => r >= 0);
     const { dim } = lesson;
     const rows = new Float32Array(labelled.length * dim);
-    labelled.forEach((r, i) => rows.set(lesson.rows.subarray(r * dim, (r + 1) * dim), i * dim));
+    labelled.forEach((r, i) => {
+      rows.set(lesson.rows.subarray(r * dim, (r + 1) * dim), i * dim);
+    });
     const labels = labelled.map((r) => lesson.labels[r]);
     const present = classes.map((_, c) => c).filter((c) => labels.includes(c));
     const found = present.length >= 3 ? mostConfusedPair(rows, labels, classes.length, dim) : null;
