@@ -77,10 +77,19 @@ def test_every_schema_reference_resolves(document):
     assert names <= document["components"]["schemas"].keys()
 
 
-def test_write_operations_name_the_owner_token(document):
+# The writes that need no token: a new project (empty or from a zip), a new classroom, a join.
+OPEN_WRITES = ("/api/projects", "/api/projects/import", "/api/classrooms", "/api/classrooms/join")
+
+
+def test_write_operations_name_a_bearer_token(document):
+    schemes = document["components"]["securitySchemes"]
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
-            # Creating a project (empty, or from a zip) is the one write that needs no token.
-            if method != "get" and path not in ("/api/projects", "/api/projects/import"):
-                assert operation.get("security") == [{"ownerToken": []}], f"{method} {path}"
+            if method != "get" and path not in OPEN_WRITES:
+                security = operation.get("security")
+                assert security, f"{method} {path}"
+                names = [name for requirement in security for name in requirement]
+                assert all(schemes[name].get("scheme") == "bearer" for name in names), path
                 assert "401" in operation["responses"] and "403" in operation["responses"]
+            elif method != "get":
+                assert operation.get("security") == [], f"{method} {path}"
