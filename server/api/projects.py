@@ -25,9 +25,14 @@ bp = Blueprint("projects", __name__, url_prefix="/api/projects")
 TITLE_MAX = 200
 
 
-def project_json(project: Project) -> dict[str, Any]:
+LOOK_UP = object()  # project_json reads the project's classroom membership itself
+
+
+def project_json(project: Project, place: Any = LOOK_UP) -> dict[str, Any]:
+    """The project with its classes and counts; `place`, when the caller knows it, is its
+    classroom membership (None: no classroom's)."""
     counts = class_sample_counts(project)
-    place = membership(project.id)
+    place = membership(project.id) if place is LOOK_UP else place
     return {
         "id": project.public_id,
         "title": project.title,
@@ -87,19 +92,20 @@ def create_project():
     project = Project(title=title, owner_token_sha256=hash_token(token))
     project.classes = [ProjectClass(name=name, position=i) for i, name in enumerate(names)]
     db.session.add(project)
+    place = None
     if credential.kind == "student":
         db.session.flush()
-        db.session.add(
-            ClassroomProject(
-                project_id=project.id,
-                classroom_id=credential.classroom_id,
-                student_id=credential.student_id,
-                assignment_id=assignment.id if assignment else None,
-            )
+        place = ClassroomProject(
+            project_id=project.id,
+            classroom_id=credential.classroom_id,
+            student_id=credential.student_id,
+            assignment_id=assignment.id if assignment else None,
+            published_to_class=False,
         )
+        db.session.add(place)
     db.session.commit()
     location = f"/api/projects/{project.public_id}"
-    reply = project_json(project)
+    reply = project_json(project, place)
     if credential.kind != "student":
         reply["owner_token"] = token
     return reply, 201, {"Location": location}
