@@ -40,8 +40,17 @@ def row_counts(app) -> dict[str, int]:
     with app.app_context():
         return {
             model.__name__: db.session.scalar(select(func.count()).select_from(model))
-            for model in (Classroom, Student, Assignment, ClassroomProject, Pairing, Project,
-                          Sample, ModelVersion, ShareLink)  # fmt: skip
+            for model in (
+                Classroom,
+                Student,
+                Assignment,
+                ClassroomProject,
+                Pairing,
+                Project,
+                Sample,
+                ModelVersion,
+                ShareLink,
+            )  # fmt: skip
         }
 
 
@@ -82,16 +91,25 @@ def test_joining_needs_an_open_code_and_a_nickname_free_in_the_class(api, client
     typed = client.post("/api/classrooms/join", json={"code": f"{code[:3]} {code[3:]}",
                                                       "nickname": "Kim"})  # fmt: skip
     assert typed.status_code == 201
-    taken = problem(client.post("/api/classrooms/join",
-                                json={"code": classroom["join_code"], "nickname": "sAM"}), 409)
+    taken = problem(
+        client.post(
+            "/api/classrooms/join", json={"code": classroom["join_code"], "nickname": "sAM"}
+        ),
+        409,
+    )
     assert "nickname" in taken["detail"]
-    wrong = problem(client.post("/api/classrooms/join",
-                                json={"code": "ZZZZZZ", "nickname": "Ali"}), 404)
+    wrong = problem(
+        client.post("/api/classrooms/join", json={"code": "ZZZZZZ", "nickname": "Ali"}), 404
+    )
     closed = client.patch(f"/api/classrooms/{classroom['id']}", json={"join_open": False},
                           headers=api.teacher(classroom))  # fmt: skip
     assert closed.json["join_open"] is False
-    refused = problem(client.post("/api/classrooms/join",
-                                  json={"code": classroom["join_code"], "nickname": "Ali"}), 404)
+    refused = problem(
+        client.post(
+            "/api/classrooms/join", json={"code": classroom["join_code"], "nickname": "Ali"}
+        ),
+        404,
+    )
     assert refused["detail"] == wrong["detail"]
     problem(client.post("/api/classrooms/join", json={"code": classroom["join_code"]}), 400)
 
@@ -103,8 +121,10 @@ def test_guessing_join_codes_from_one_address_gets_429(make_app, problem):
     for guess in range(5):
         problem(client.post("/api/classrooms/join",
                             json={"code": f"ABCDE{guess + 2}", "nickname": "x"}), 404)  # fmt: skip
-    refused = problem(client.post("/api/classrooms/join",
-                                  json={"code": classroom["join_code"], "nickname": "x"}), 429)
+    refused = problem(
+        client.post("/api/classrooms/join", json={"code": classroom["join_code"], "nickname": "x"}),
+        429,
+    )
     assert "join codes" in refused["detail"]
     # Another address still joins.
     other = client.post("/api/classrooms/join", environ_base={"REMOTE_ADDR": "10.1.2.3"},
