@@ -13,6 +13,7 @@ from . import (
     openapi,
     pairings,
     projects,
+    qr,
     samples,
     shares,
     versions,
@@ -24,7 +25,7 @@ BLUEPRINTS += (versions.bp, shares.bp, archives.bp)
 # Fine-tuning jobs and fine-tuned models' files (issue 5).
 BLUEPRINTS += (jobs.bp, model_files.bp)
 # Classrooms, their students and phone pairings.
-BLUEPRINTS += (classrooms.bp, pairings.bp)
+BLUEPRINTS += (classrooms.bp, pairings.bp, qr.bp)
 
 
 def register_api(app: Flask) -> None:

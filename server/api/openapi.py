@@ -300,6 +300,11 @@ PATHS |= {
         "get": op("With a pairing token: the project and class the phone adds pictures to.",
                   (200, JSON, ref("PairingTarget")), errors=()),
     },
+    "/api/qr": {
+        "post": op("The QR code of a text (a URL) as SVG; the text is sent in the body, so a "
+                   "secret link never appears in a URL.", (200, "image/svg+xml", IMAGE),
+                   body=(JSON, ref("QrText")), errors=()),
+    },
     "/api/pairing/samples": {
         "post": op("With a pairing token: add pictures to the paired class.",
                    (201, JSON, SAMPLE_LIST), body=("multipart/form-data", ref("SampleUpload")),

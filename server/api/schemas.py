@@ -391,6 +391,7 @@ SCHEMAS |= {
         classroom=obj(("id", "name", "expires_at"), id=STRING, name=STRING, expires_at=TIMESTAMP),
         assignments={"type": "array", "items": ref("Assignment")},
     ),
+    "QrText": obj(("text",), text={"type": "string", "minLength": 1, "maxLength": 500}),
     "Pairing": obj(("url", "expires_at"), url=STRING, expires_at=TIMESTAMP),
     "PairingTarget": obj(
         ("project", "class"),
