@@ -1,6 +1,8 @@
 """Retention: a classroom whose data has expired is deleted whole, by the periodic clean-up and
 by `flask --app server purge`; a classroom still in use is kept."""
 
+import importlib
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -120,3 +122,20 @@ def test_an_expired_classroom_grants_nothing_before_it_is_purged(app, api, clien
     # Joining an expired classroom looks like a wrong code.
     problem(client.post("/api/classrooms/join",
                         json={"code": old["join_code"], "nickname": "Late"}), 404)  # fmt: skip
+
+
+def test_celery_beat_sends_the_purge_when_a_broker_is_configured(app, monkeypatch, two_classrooms):
+    # The worker builds its own app from the environment: on this test's data folder.
+    monkeypatch.setenv("SNAPCLASS_DATA_DIR", app.config["DATA_DIR"])
+    monkeypatch.setenv("SNAPCLASS_BACKBONE_DIR", app.config["BACKBONE_DIR"])
+    monkeypatch.setenv("SNAPCLASS_JOB_BROKER", "memory://")
+    monkeypatch.delitem(sys.modules, "server.finetune.worker", raising=False)
+    worker = importlib.import_module("server.finetune.worker")
+    try:
+        age(app, two_classrooms["old"], 31)
+        (entry,) = worker.celery.conf.beat_schedule.values()
+        assert entry["task"] == worker.PURGE_TASK and entry["schedule"] == 3600
+        assert worker.purge_expired_classrooms.run() == 1
+        assert_only_the_new_classroom_is_left(app, two_classrooms)
+    finally:
+        sys.modules.pop("server.finetune.worker", None)
