@@ -380,3 +380,11 @@ def test_deleting_a_classroom_deletes_everything_in_it(app, api, client, image, 
     assert blob_files(app) == {kept["sha256"]}
     problem(client.get(f"/api/classrooms/{classroom['id']}", headers=api.teacher(classroom)), 404)
     problem(client.get(f"/api/models/{lesson['model']['id']}?share={link['token']}"), 404)
+
+
+def test_a_qr_code_is_drawn_from_a_text_in_the_body(client, problem):
+    response = client.post("/api/qr", json={"text": "http://127.0.0.1:5000/join#code=ABCDEF"})
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert response.data.startswith(b"<svg") and b"<path" in response.data
+    problem(client.post("/api/qr", json={"text": "x" * 501}), 400)
+    problem(client.post("/api/qr", json={}), 400)

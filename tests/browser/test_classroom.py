@@ -90,15 +90,12 @@ def test_a_lesson_with_a_teacher_two_students_and_a_phone(browser: Browser, live
     paper, plastic = (c["id"] for c in project["classes"])
     upload_pictures(sam, project_id, paper, ["#c00", "#0c0", "#00c"])
 
-    # Sam pairs a phone with "plastic"; the phone's back camera (a fake one) adds two pictures.
-    pairing = sam.evaluate(
-        """async ([id, classId]) => {
-        const token = new URLSearchParams(location.hash.slice(1)).get('student');
-        return (await fetch(`/api/projects/${id}/classes/${classId}/pairings`,
-            { method: 'POST', headers: { Authorization: `Bearer ${token}` } })).json();
-    }""",
-        [project_id, plastic],
-    )
+    # Sam pairs a phone with "plastic" from its card; the phone's back camera (a fake one) adds
+    # two pictures, and the card counts them as they arrive.
+    card = sam.locator(f'.class-card[data-class-id="{plastic}"]')
+    card.get_by_role("button", name="Phone camera").click()
+    expect(card.locator("img.qr")).to_be_visible()
+    pairing = {"url": card.get_by_test_id("phone-link").inner_text().removeprefix(base)}
     phone = new_page(browser, console_errors, camera=True)
     phone.goto(base + pairing["url"])
     expect(phone.get_by_role("heading")).to_contain_text('"plastic" of Recycling')
@@ -106,6 +103,8 @@ def test_a_lesson_with_a_teacher_two_students_and_a_phone(browser: Browser, live
     for sent in (1, 2):
         phone.get_by_role("button", name="Take a picture").click()
         expect(phone.get_by_test_id("phone-sent")).to_have_text(f"{sent} pictures sent")
+    expect(card.get_by_test_id("phone-received")).to_have_text("2 pictures from the phone")
+    card.get_by_role("button", name="End the phone link").click()
 
     # The dashboard refreshes by itself: Sam's counts, Kim with no project yet.
     row = teacher.locator('[data-nickname="Sam"]')
