@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, send_file
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from .. import classrooms, ratelimits
 from ..archive import folder_name, write_project_zip
@@ -36,6 +37,7 @@ NAME_MAX = 200
 NICKNAME_MAX = 30
 INSTRUCTIONS_MAX = 4000
 NO_OPEN_CLASSROOM = "No open classroom has this code."
+NICKNAME_TAKEN = "Someone in this class already has this nickname; pick another."
 
 
 def classroom_json(classroom: Classroom) -> dict[str, Any]:
@@ -223,7 +225,7 @@ def join_classroom():
         select(Student.id).where(Student.classroom_id == classroom.id, Student.nickname_key == key)
     )
     if taken is not None:
-        abort_problem(409, "Someone in this class already has this nickname; pick another.")
+        abort_problem(409, NICKNAME_TAKEN)
     token = new_token()
     student = Student(
         classroom_id=classroom.id,
@@ -233,7 +235,11 @@ def join_classroom():
     )
     db.session.add(student)
     classroom.last_activity = student.last_seen = student.created = utcnow()
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same nickname joined at the same moment
+        db.session.rollback()
+        abort_problem(409, NICKNAME_TAKEN)
     return {
         "student_token": token,
         "student_url": student_link(token),
