@@ -5,9 +5,19 @@ import io
 import zipfile
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from .conftest import wait_until
+from .test_studio import screenshot
+
+
+@pytest.fixture(autouse=True)
+def patient_expect():
+    """Four browsers share two loaded cores: give each expectation 20 s instead of 5."""
+    expect.set_options(timeout=20_000)
+    yield
+    expect.set_options(timeout=5_000)
 
 
 def new_page(browser: Browser, console_errors, camera: bool = False) -> Page:
@@ -73,6 +83,7 @@ def test_a_lesson_with_a_teacher_two_students_and_a_phone(browser: Browser, live
     sam, kim = new_page(browser, console_errors), new_page(browser, console_errors)
     join(sam, base, code, "Sam")
     kim_link = join(kim, base, code, "Kim")
+    screenshot(kim, "classroom-joined")
     # Sam starts the assignment and lands in the studio, which opens with the student link.
     sam.get_by_role("link", name="Go to my projects").click()
     sam.get_by_role("button", name='Start "Recycling"').click()
@@ -104,18 +115,18 @@ def test_a_lesson_with_a_teacher_two_students_and_a_phone(browser: Browser, live
         phone.get_by_role("button", name="Take a picture").click()
         expect(phone.get_by_test_id("phone-sent")).to_have_text(f"{sent} pictures sent")
     expect(card.get_by_test_id("phone-received")).to_have_text("2 pictures from the phone")
+    screenshot(phone, "classroom-phone")
     card.get_by_role("button", name="End the phone link").click()
 
     # The dashboard refreshes by itself: Sam's counts, Kim with no project yet.
     row = teacher.locator('[data-nickname="Sam"]')
-    expect(row.locator(".counts")).to_have_text(
-        "5 pictures, 0 saved models, 0 share links", timeout=20_000
-    )
+    expect(row.locator(".counts")).to_have_text("5 pictures, 0 saved models, 0 share links")
     expect(teacher.locator('[data-nickname="Kim"]')).to_be_visible()
     # The teacher opens Sam's project and deletes a picture.
     row.get_by_role("button", name="Open").click()
     pictures = teacher.locator(".moderated-picture")
     expect(pictures).to_have_count(5)
+    screenshot(teacher, "classroom-dashboard")
     pictures.first.get_by_role("button", name="Delete this picture").click()
     expect(pictures).to_have_count(4)
     expect(row.locator(".counts")).to_have_text("4 pictures, 0 saved models, 0 share links")
