@@ -81,7 +81,7 @@ def test_a_lesson_with_a_teacher_two_students_and_a_phone(browser: Browser, live
     expect(teacher.get_by_text("Recycling: paper, plastic")).to_be_visible()
 
     sam, kim = new_page(browser, console_errors), new_page(browser, console_errors)
-    join(sam, base, code, "Sam")
+    sam_link = join(sam, base, code, "Sam")
     kim_link = join(kim, base, code, "Kim")
     screenshot(kim, "classroom-joined")
     # Sam starts the assignment and lands in the studio, which opens with the student link.
@@ -117,6 +117,10 @@ def test_a_lesson_with_a_teacher_two_students_and_a_phone(browser: Browser, live
     expect(card.get_by_test_id("phone-received")).to_have_text("2 pictures from the phone")
     screenshot(phone, "classroom-phone")
     card.get_by_role("button", name="End the phone link").click()
+    # Back home, Sam shows the project in the class gallery.
+    sam.goto(sam_link)
+    sam.get_by_role("button", name="Show in the class gallery").click()
+    expect(sam.get_by_role("button", name="Hide from the class gallery")).to_be_visible()
 
     # The dashboard refreshes by itself: Sam's counts, Kim with no project yet.
     row = teacher.locator('[data-nickname="Sam"]')
@@ -147,7 +151,7 @@ def test_a_lesson_with_a_teacher_two_students_and_a_phone(browser: Browser, live
     expect(teacher.get_by_role("status")).to_have_text(
         "The classroom and everything in it was deleted."
     )
-    sam.goto(f"{base}/student{sam.url[sam.url.index('#') :]}")
+    sam.reload()  # Sam's home page, opened with the student link
     expect(sam.locator(".form-error")).to_contain_text("not valid")
     # The 401s of the removed student's and the deleted classroom's links were expected.
     unexpected = [e for e in console_errors if "401" not in e or "/api/student" not in e]
