@@ -26,7 +26,8 @@ export function ClassCard(el, cls) {
     h('div', { class: 'capture-buttons' }, record, snap, upload, files),
     gridEl,
   );
-  PhonePairing(el.querySelector('.capture-buttons'), cls.id);
+  // In the head row, so the card keeps its height until a phone is paired.
+  PhonePairing(el.querySelector('.class-card-head'), el, cls.id);
 
   const classId = () => Number(el.dataset.classId);
   let recording = false;

@@ -8,13 +8,14 @@ import { t } from '../strings.js';
 
 const POLL_MS = 2000;
 
-export function PhonePairing(el, classId) {
+export function PhonePairing(buttonParent, panelParent, classId) {
   const projectId = decodeURIComponent(location.pathname.split('/')[2] || '');
   const base = `/api/projects/${encodeURIComponent(projectId)}/classes/${classId}/pairings`;
   const samples = `/api/projects/${encodeURIComponent(projectId)}/samples?per_page=1&class_id=${classId}`;
-  const start = h('button', { type: 'button', class: 'quiet' }, t('phoneCamera'));
+  const start = h('button', { type: 'button', class: 'quiet', 'aria-label': t('phoneCamera'), title: t('phoneCamera') }, '📱');
   const panel = h('div', { class: 'phone-pairing', hidden: true });
-  el.append(start, panel);
+  buttonParent.append(start);
+  panelParent.append(panel);
   let timer = null;
 
   const api = (method, url) => call(method, url, { token: ownerTokenFor(projectId) });
