@@ -12,7 +12,10 @@ answer is no. The declaration stays on the view (`view.access`), so the OpenAPI 
 `security` and the tests' route lists are read from it instead of being kept by hand.
 
 Credentials are bearer secrets, stored only as sha256 (server/credentials.py reads them from a
-request). Adding a kind of credential means adding it there and a rule here.
+request): a project's owner token, a share link, a signed picture URL, and in classrooms a
+student's token (their own projects), a teacher's (the whole classroom) and a phone's pairing
+token (adding pictures to one class). Adding a kind of credential means adding it there and a
+rule here.
 """
 
 from collections.abc import Callable
@@ -33,7 +36,10 @@ from .sharing import NO_SUCH_LINK, find_link
 
 # RFC 6750: a 401 names the scheme the client should use.
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="snapclass"'}
-SEND_TOKEN = "Send the project's owner token as 'Authorization: Bearer <token>'."
+SEND_TOKEN = (
+    "Send the project's owner token (or a student's or teacher's token) as "
+    "'Authorization: Bearer <token>'."
+)
 
 
 @dataclass(frozen=True)
@@ -192,7 +198,7 @@ def refuse(credential: Credential, access: Access) -> NoReturn:
     if kind == "invalid":
         abort_problem(401, credential.problem or "The token is not valid.", CHALLENGE)
     if credential.expired:
-        abort_problem(410, "This classroom has expired: its data is deleted.")
+        abort_problem(410, "This classroom has expired; its data is being deleted.")
     if kind in GRANTS[access.action]:
         # The right kind of credential, but unknown, no longer valid, or for something else.
         if kind == "share" and credential.gone:
