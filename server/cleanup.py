@@ -1,4 +1,6 @@
-"""Clean up after crashes: half-written blobs, blobs no row uses, stale work folders.
+"""Clean up after crashes: half-written blobs, blobs no row uses, stale work folders; and delete
+the classrooms whose data has expired (server/classrooms.py), every time the sweep runs and by
+`flask --app server purge` for cron.
 
 A process killed in the middle of a write leaves a `.tmp-*` file beside the blobs; one killed
 between writing a blob and committing its row leaves a blob that nothing references; one killed
@@ -18,8 +20,9 @@ import click
 from flask import Flask
 from sqlalchemy import inspect, select
 
+from . import classrooms
 from .db import db
-from .models import ModelVersion, Sample
+from .models import Classroom, ModelVersion, Sample
 from .storage import blob_store, work_root
 
 BLOB_GRACE_SECONDS = 3600
@@ -69,19 +72,31 @@ def sweep(now: float | None = None) -> SweepReport:
     return report
 
 
+def purge() -> int:
+    """Delete the expired classrooms whole; how many there were."""
+    if not inspect(db.engine).has_table(Classroom.__tablename__):
+        return 0  # a database not yet migrated
+    count = classrooms.purge_expired()
+    db.session.remove()
+    return count
+
+
 def _sweep_forever(app: Flask, interval: int) -> None:
     while True:
         time.sleep(interval)
         try:
             with app.app_context():
+                purge()
                 sweep()
         except Exception:  # the thread must outlive a failed sweep
             log.exception("clean-up sweep failed")
 
 
 def init_app(app: Flask) -> None:
-    """Sweep once now, then every CLEANUP_INTERVAL_SECONDS in a daemon thread (0: never)."""
+    """Purge and sweep once now, then every CLEANUP_INTERVAL_SECONDS in a daemon thread (0:
+    never)."""
     with app.app_context():
+        purge()
         sweep()
     interval = app.config["CLEANUP_INTERVAL_SECONDS"]
     if interval > 0 and not app.testing:
@@ -97,3 +112,8 @@ def init_app(app: Flask) -> None:
             f"removed {report.temporary_files} temporary files, {report.orphan_blobs} "
             f"unreferenced blobs, {report.work_folders} stale work folders"
         )
+
+    @app.cli.command("purge")
+    def purge_command():
+        """Delete the classrooms whose data has expired, with all their pictures and models."""
+        click.echo(f"deleted {purge()} expired classrooms")

@@ -143,6 +143,25 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("RATE_LIMIT_FINETUNE", "10/hour", "Fine-tuning jobs started per project."),
     Setting(
+        "RATE_LIMIT_JOIN",
+        "10/minute;100/hour",
+        "Failed classroom joins (a wrong or closed code) per client address before it is "
+        "refused (429) for the rest of the window; a guesser cannot try many codes.",
+    ),
+    Setting(
+        "CLASSROOM_RETENTION_DAYS",
+        30,
+        "Days a new classroom keeps its data after its last activity before everything of it "
+        "is deleted; its teacher may change it, up to 365.",
+        int,
+    ),
+    Setting(
+        "PAIRING_MINUTES",
+        10,
+        "How long a phone paired with a class by its QR code may add pictures to it.",
+        int,
+    ),
+    Setting(
         "FINETUNE_QUEUE_MAX",
         8,
         "Most fine-tuning jobs waiting in the queue; more are refused (503, Retry-After).",

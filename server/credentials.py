@@ -1,7 +1,9 @@
 """The credential a request carries, read once per request.
 
-A credential is one of: an owner token (`Authorization: Bearer <token>`), a share link's token
-(`?share=<token>`, for a model's files and exports), or a signed picture URL (`?expires=&sig=`).
+A credential is one of: a bearer token (`Authorization: Bearer <token>`) of a project's owner, of a
+classroom's student (all their projects) or teacher (the whole classroom), or of a phone paired
+with one class of a project; a share link's token (`?share=<token>`, for a model's files and
+exports); or a signed picture URL (`?expires=&sig=`).
 Tokens are compared by their sha256, the only form the database keeps. A request that carries a
 credential which matches nothing counts as a failed attempt for its client address; too many of
 those and the address is refused for a while (server/ratelimits.py).
@@ -14,18 +16,23 @@ from dataclasses import dataclass
 from flask import g, request
 from sqlalchemy import select
 
-from . import ratelimits, signed_urls
+from . import classrooms, ratelimits, signed_urls
 from .db import db
-from .models import ModelVersion, Project, ShareLink
-from .sharing import resolve_link
+from .models import Classroom, ModelVersion, Pairing, Project, ShareLink, Student, utcnow
+from .sharing import resolve_link, was_deleted
 
 
 @dataclass(frozen=True)
 class Credential:
-    """What a request proved: `kind` is none, invalid, owner, share or signed_image."""
+    """What a request proved: `kind` is none, invalid, owner, share, signed_image, student,
+    teacher or pairing."""
 
     kind: str
     project_id: int | None = None
+    classroom_id: int | None = None
+    student_id: int | None = None
+    class_id: int | None = None  # a pairing's class
+    expired: bool = False  # a student or teacher of a classroom whose data has expired
     link: ShareLink | None = None
     gone: bool = False
     shown_version: ModelVersion | None = None
@@ -74,7 +81,8 @@ def _read_credential() -> Credential:
         credential = _share_credential(share)
     else:
         credential = _signed_credential(signature)
-    if credential.kind == "invalid" or (credential.kind == "share" and credential.link is None):
+    unknown_link = credential.kind == "share" and credential.link is None and not credential.gone
+    if credential.kind == "invalid" or unknown_link:
         ratelimits.hit("failed_credentials")
     return credential
 
@@ -88,13 +96,41 @@ def _bearer_credential() -> Credential:
     )
     if project_id is not None:
         return Credential("owner", project_id=project_id)
+    return _classroom_credential(hash_token(token))
+
+
+def _classroom_credential(sha256: str) -> Credential:
+    student = db.session.scalar(select(Student).where(Student.token_sha256 == sha256))
+    if student is not None:
+        classroom = db.session.get(Classroom, student.classroom_id)
+        return _member("student", classroom, student)
+    classroom = db.session.scalar(select(Classroom).where(Classroom.teacher_token_sha256 == sha256))
+    if classroom is not None:
+        return _member("teacher", classroom, None)
+    pairing = db.session.scalar(select(Pairing).where(Pairing.token_sha256 == sha256))
+    if pairing is not None and pairing.expires > utcnow():
+        return Credential("pairing", project_id=pairing.project_id, class_id=pairing.class_id)
+    if pairing is not None:
+        return Credential("invalid", problem="This phone link has expired; show a new QR code.")
     return Credential("invalid", problem="The token is not valid.")
+
+
+def _member(kind: str, classroom: Classroom, student: Student | None) -> Credential:
+    expired = classrooms.is_expired(classroom)
+    if not expired:
+        classrooms.touch(classroom, student)
+    return Credential(
+        kind,
+        classroom_id=classroom.id,
+        student_id=student.id if student else None,
+        expired=expired,
+    )
 
 
 def _share_credential(token: str) -> Credential:
     state = resolve_link(token)
     if state is None:
-        return Credential("share")
+        return Credential("share", gone=was_deleted(token))
     return Credential(
         "share",
         project_id=state.link.project_id,

@@ -1,4 +1,5 @@
-"""The tables: projects, their classes, samples (images) and the samples' embeddings."""
+"""The tables: projects, their classes, samples (images) and the samples' embeddings; model
+versions, share links and jobs; classrooms, their students, assignments and phone pairings."""
 
 import secrets
 from datetime import UTC, datetime
@@ -153,6 +154,8 @@ class ShareLink(db.Model):
     created: Mapped[datetime] = mapped_column(default=utcnow)
     expires: Mapped[datetime | None]
     revoked: Mapped[datetime | None]
+    # None: needs no approval; False: waits for the classroom's teacher; True: approved.
+    approved: Mapped[bool | None]
 
 
 class Job(db.Model):
@@ -178,3 +181,94 @@ class Job(db.Model):
     created: Mapped[datetime] = mapped_column(default=utcnow)
     started: Mapped[datetime | None]
     finished: Mapped[datetime | None]
+
+
+class Classroom(db.Model):
+    """A teacher's class: a join code for students, a teacher token, and how long data is kept."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    name: Mapped[str] = mapped_column(String(200))
+    teacher_token_sha256: Mapped[str] = mapped_column(String(SHA256_HEX_LENGTH), unique=True)
+    join_code: Mapped[str] = mapped_column(String(16), unique=True)
+    join_open: Mapped[bool] = mapped_column(default=True)
+    # Everything of the classroom is deleted this many days after its last activity.
+    retention_days: Mapped[int] = mapped_column(default=30)
+    # {"share_approval": bool}: whether a student's share link waits for the teacher.
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    created: Mapped[datetime] = mapped_column(default=utcnow)
+    last_activity: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Student(db.Model):
+    """A member of a classroom, known by a nickname and holding one token for all their work."""
+
+    __table_args__ = (UniqueConstraint("classroom_id", "nickname_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    classroom_id: Mapped[int] = mapped_column(ForeignKey("classroom.id", ondelete="CASCADE"))
+    nickname: Mapped[str] = mapped_column(String(40))
+    # The nickname case-folded: "Sam" and "sam" are the same student name in a class.
+    nickname_key: Mapped[str] = mapped_column(String(40))
+    token_sha256: Mapped[str] = mapped_column(String(SHA256_HEX_LENGTH), unique=True)
+    created: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Assignment(db.Model):
+    """A project template a teacher prepares: students start from it in one click."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    classroom_id: Mapped[int] = mapped_column(ForeignKey("classroom.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    instructions: Mapped[str] = mapped_column(Text, default="")
+    class_names: Mapped[list] = mapped_column(JSON, default=list)
+    created: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ClassroomProject(db.Model):
+    """A project's place in a classroom: whose it is, its assignment, shown in the gallery.
+
+    A table of its own rather than columns on project: adding foreign keys to project would
+    make SQLite rebuild that table on upgrade, and a rebuild with foreign keys on deletes the
+    rows that cascade from it.
+    """
+
+    __tablename__ = "classroom_project"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), primary_key=True
+    )
+    classroom_id: Mapped[int] = mapped_column(
+        ForeignKey("classroom.id", ondelete="CASCADE"), index=True
+    )
+    student_id: Mapped[int] = mapped_column(
+        ForeignKey("student.id", ondelete="CASCADE"), index=True
+    )
+    assignment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assignment.id", ondelete="SET NULL")
+    )
+    published_to_class: Mapped[bool] = mapped_column(default=False)
+
+
+class Pairing(db.Model):
+    """A phone's short-lived right to add pictures to one class of one project."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(SHA256_HEX_LENGTH), unique=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    class_id: Mapped[int] = mapped_column(ForeignKey("project_class.id", ondelete="CASCADE"))
+    created: Mapped[datetime] = mapped_column(default=utcnow)
+    expires: Mapped[datetime]
+
+
+class GoneShareLink(db.Model):
+    """The hash of a share link deleted with its student or classroom, so it answers 410 Gone
+    instead of 404 to whoever still holds it. Nothing else of the link is kept."""
+
+    __tablename__ = "gone_share_link"
+
+    token_sha256: Mapped[str] = mapped_column(String(SHA256_HEX_LENGTH), primary_key=True)
+    gone: Mapped[datetime] = mapped_column(default=utcnow)

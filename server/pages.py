@@ -1,4 +1,5 @@
-"""HTML pages: home and the project studio. Their text lives in static/js/strings.js."""
+"""HTML pages: home, the project studio and the classroom pages. Their text lives in
+static/js/strings.js."""
 
 from flask import Flask, current_app, render_template
 
@@ -54,3 +55,30 @@ def register_pages(app: Flask) -> None:
         """The studio's page, which holds no data: the page asks the API for the project with
         the owner token from the URL fragment (never sent to the server in the URL)."""
         return render_page("studio.html", project_id=project_id)
+
+    # Classroom pages. Like the studio they hold no data: the teacher's, student's and phone's
+    # tokens stay in the URL fragment and the page sends them to the API.
+    @app.get("/classroom")
+    @app.get("/classroom/<classroom_id>")
+    @requires("public")
+    def classroom_page(classroom_id: str | None = None):
+        """Start a classroom; with an id, the teacher's dashboard."""
+        return render_page("classroom_page.html", script="classroom.js", page="classroom")
+
+    @app.get("/join")
+    @requires("public")
+    def join_page():
+        """Join a classroom with its code and a nickname."""
+        return render_page("classroom_page.html", script="join.js", page="join")
+
+    @app.get("/student")
+    @requires("public")
+    def student_page():
+        """A student's home: their projects and the class's assignments and gallery."""
+        return render_page("classroom_page.html", script="student.js", page="student")
+
+    @app.get("/phone")
+    @requires("public")
+    def phone_page():
+        """A paired phone's camera, adding pictures to one class."""
+        return render_page("classroom_page.html", script="phone.js", page="phone")

@@ -12,7 +12,10 @@ answer is no. The declaration stays on the view (`view.access`), so the OpenAPI 
 `security` and the tests' route lists are read from it instead of being kept by hand.
 
 Credentials are bearer secrets, stored only as sha256 (server/credentials.py reads them from a
-request). Adding a kind of credential means adding it there and a rule here.
+request): a project's owner token, a share link, a signed picture URL, and in classrooms a
+student's token (their own projects), a teacher's (the whole classroom) and a phone's pairing
+token (adding pictures to one class). Adding a kind of credential means adding it there and a
+rule here.
 """
 
 from collections.abc import Callable
@@ -24,15 +27,19 @@ from flask import current_app
 from sqlalchemy import select
 
 from . import ratelimits
+from .classrooms import membership
 from .credentials import Credential, current_credential
 from .db import db
-from .models import Job, ModelVersion, Project, Sample
+from .models import Classroom, Job, ModelVersion, Project, Sample
 from .problems import abort_problem
 from .sharing import NO_SUCH_LINK, find_link
 
 # RFC 6750: a 401 names the scheme the client should use.
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="snapclass"'}
-SEND_TOKEN = "Send the project's owner token as 'Authorization: Bearer <token>'."
+SEND_TOKEN = (
+    "Send the project's owner token (or a student's or teacher's token) as "
+    "'Authorization: Bearer <token>'."
+)
 
 
 @dataclass(frozen=True)
@@ -54,7 +61,9 @@ SAMPLE = ResourceKind("sample", "sample_id", "sample", _by_public_id(Sample))
 MODEL = ResourceKind("model", "model_id", "version", _by_public_id(ModelVersion))
 JOB = ResourceKind("job", "job_id", "job", _by_public_id(Job))
 SHARE_LINK = ResourceKind("share link", "token", "link", find_link)
+CLASSROOM = ResourceKind("classroom", "classroom_id", "classroom", _by_public_id(Classroom))
 NOT_FOUND = {
+    "classroom": "No classroom with this id.",
     "project": "No project with this id.",
     "sample": "No sample with this id.",
     "model": "No model with this id.",
@@ -81,15 +90,35 @@ ACTIONS = {
     "edit_project": "change a project or anything in it",
     "read_model": "read one model version: its description, files and exports",
     "view_image": "read one picture's bytes",
+    "moderate": "delete a picture or withdraw a share link: the project's own credential, or "
+    "its classroom's teacher",
+    "start_classroom": "anyone, a limited number of times per client address",
+    "join_classroom": "anyone with a join code; failed joins are limited per client address",
+    "manage_classroom": "a classroom's teacher: its settings, students, assignments, zip, "
+    "deletion, and approving its students' share links",
+    "read_gallery": "a classroom's students and teacher: its assignments and gallery",
+    "student_home": "a student: their classroom, its assignments and their projects",
+    "add_pictures": "a paired phone: add pictures to its one class until the pairing ends",
 }
+# Every kind of credential (server/credentials.py).
+EVERYONE = {"none", "owner", "share", "signed_image", "invalid", "student", "teacher", "pairing"}
+# Actions open to every credential, bar a student's or teacher's of an expired classroom.
+ANYONE = ("create_project", "start_classroom", "join_classroom")
 # The credentials that `allowed` may grant each action to.
 GRANTS = {
-    "public": {"none", "owner", "share", "signed_image", "invalid"},
-    "create_project": {"none", "owner", "share", "signed_image", "invalid"},
-    "read_project": {"owner"},
-    "edit_project": {"owner"},
-    "read_model": {"owner", "share"},
-    "view_image": {"owner", "signed_image"},
+    "public": EVERYONE,
+    "create_project": EVERYONE,
+    "start_classroom": EVERYONE,
+    "join_classroom": EVERYONE,
+    "read_project": {"owner", "student", "teacher"},
+    "edit_project": {"owner", "student"},
+    "moderate": {"owner", "student", "teacher"},
+    "read_model": {"owner", "share", "student", "teacher"},
+    "view_image": {"owner", "signed_image", "student", "teacher"},
+    "manage_classroom": {"teacher"},
+    "read_gallery": {"student", "teacher"},
+    "student_home": {"student"},
+    "add_pictures": {"pairing"},
 }
 
 
@@ -102,14 +131,33 @@ def project_of(resource: Any) -> int | None:
     return resource.project_id
 
 
+def classroom_of(resource: Any) -> int | None:
+    """The database id of the classroom a resource belongs to (None: no classroom's)."""
+    if isinstance(resource, Classroom):
+        return resource.id
+    place = membership(project_of(resource)) if resource is not None else None
+    return place.classroom_id if place else None
+
+
 def allowed(credential: Credential, action: str, resource: Any) -> bool:
     """Whether `credential` may perform `action` on `resource` (a loaded row, or None)."""
     if action not in GRANTS:
         raise ValueError(f"unknown action {action!r}")
     if credential.kind not in GRANTS[action]:
         return False
-    if action in ("public", "create_project"):
+    if action == "public":
         return True
+    if credential.expired:
+        return False  # an expired classroom grants nothing
+    if action in ANYONE:
+        return True
+    if credential.kind == "student":
+        return _student_may(credential, action, resource)
+    if credential.kind == "teacher":
+        # Every project of the classroom, to read and moderate; its settings and gallery.
+        return classroom_of(resource) == credential.classroom_id
+    if credential.kind == "pairing":
+        return action == "add_pictures"
     if credential.kind == "owner":
         return credential.project_id == project_of(resource)
     if credential.kind == "share":
@@ -128,6 +176,20 @@ def allowed(credential: Credential, action: str, resource: Any) -> bool:
     return False
 
 
+def _student_may(credential: Credential, action: str, resource: Any) -> bool:
+    if action == "student_home":
+        return True
+    if action == "read_gallery":
+        return classroom_of(resource) == credential.classroom_id
+    place = membership(project_of(resource))
+    if place is None or place.classroom_id != credential.classroom_id:
+        return False
+    if place.student_id == credential.student_id:
+        return True  # all of their own projects, as an owner token does one
+    # A classmate's model once it is published to the class gallery, never its pictures.
+    return action == "read_model" and place.published_to_class
+
+
 def refuse(credential: Credential, access: Access) -> NoReturn:
     """Stop a request that `allowed` refused, with the answer its credential calls for."""
     kind = credential.kind
@@ -135,12 +197,14 @@ def refuse(credential: Credential, access: Access) -> NoReturn:
         abort_problem(401, SEND_TOKEN, CHALLENGE)
     if kind == "invalid":
         abort_problem(401, credential.problem or "The token is not valid.", CHALLENGE)
+    if credential.expired:
+        abort_problem(410, "This classroom has expired; its data is being deleted.")
     if kind in GRANTS[access.action]:
         # The right kind of credential, but unknown, no longer valid, or for something else.
+        if kind == "share" and credential.gone:
+            abort_problem(410, "This share link was withdrawn, has expired, or waits for approval.")
         if kind == "share" and credential.link is None:
             abort_problem(404, NO_SUCH_LINK)
-        if kind == "share" and credential.gone:
-            abort_problem(410, "This share link was withdrawn by its owner or has expired.")
         if kind == "signed_image" and credential.problem:
             abort_problem(403, credential.problem)
     if access.hidden:

@@ -25,6 +25,7 @@ LIMITS = {
         "Too many wrong tokens or links from this address",
     ),
     "finetune": ("RATE_LIMIT_FINETUNE", "Too many fine-tuning jobs for this project"),
+    "join": ("RATE_LIMIT_JOIN", "Too many wrong or closed join codes from this address"),
 }
 
 

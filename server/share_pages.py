@@ -18,7 +18,7 @@ from .pages import render_page
 from .policy import requires
 from .preload import backbone_files, module_graph
 from .problems import problem_response
-from .sharing import NO_SUCH_LINK, LinkState, public_metrics, resolve_link
+from .sharing import NO_SUCH_LINK, LinkState, public_metrics, resolve_link, was_deleted
 from .storage import blob_store
 
 bp = Blueprint("share_pages", __name__)
@@ -39,7 +39,8 @@ def no_cache(response):
 def share_page(token: str):
     """The shared model: live webcam predictions and 'try an image', for anyone with the link."""
     state = resolve_link(token)
-    name = "missing" if state is None else "withdrawn" if state.gone else "live"
+    gone = state.gone if state is not None else was_deleted(token)
+    name = "missing" if state is None and not gone else "withdrawn" if gone else "live"
     status = {"missing": 404, "withdrawn": 410, "live": 200}[name]
     preload = share_preloads(token, state.version) if name == "live" else {}
     html, headers = render_page("share.html", state=name, preload=preload)
@@ -68,6 +69,8 @@ def share_preloads(token: str, version) -> dict[str, list[str]]:
 def live_version(token: str):
     """The link's state, or the problem response that answers for a missing or gone link."""
     state = resolve_link(token)
+    if state is None and was_deleted(token):
+        return no_cache(problem_response(410, GONE))
     if state is None:
         return no_cache(problem_response(404, NO_SUCH_LINK))
     if state.gone:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from .db import db
-from .models import ModelVersion, ShareLink, utcnow
+from .models import GoneShareLink, ModelVersion, ShareLink, utcnow
 
 # 32 random bytes: 256 bits, written in 43 URL-safe characters.
 SHARE_TOKEN_BYTES = 32
@@ -31,12 +31,23 @@ class LinkState:
 
 
 def link_state(link: ShareLink) -> str:
-    """'revoked', 'expired' or 'active'."""
+    """'revoked', 'expired', 'pending' (waiting for a teacher's approval) or 'active'."""
     if link.revoked is not None:
         return "revoked"
     if link.expires is not None and link.expires <= utcnow():
         return "expired"
+    if link.approved is False:
+        return "pending"
     return "active"
+
+
+def was_deleted(token: str) -> bool:
+    """Whether the token is of a link deleted with its student or classroom (410, not 404)."""
+    from .credentials import hash_token  # credentials reads links through this module
+
+    if not SHARE_TOKEN.fullmatch(token):
+        return False
+    return db.session.get(GoneShareLink, hash_token(token)) is not None
 
 
 def find_link(token: str) -> ShareLink | None:

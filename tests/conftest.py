@@ -285,6 +285,34 @@ class Api:
         assert response.status_code == 201, response.json
         return response.json
 
+    def start_classroom(self, name: str = "Year 7 Science") -> dict:
+        """A new classroom; the reply holds its teacher_token and join_code."""
+        response = self.client.post("/api/classrooms", json={"name": name})
+        assert response.status_code == 201, response.json
+        return response.json
+
+    @staticmethod
+    def teacher(classroom: dict) -> dict[str, str]:
+        return {"Authorization": f"Bearer {classroom['teacher_token']}"}
+
+    def join(self, classroom: dict, nickname: str) -> dict:
+        """Join a classroom by its code; the reply holds the student_token."""
+        response = self.client.post(
+            "/api/classrooms/join", json={"code": classroom["join_code"], "nickname": nickname}
+        )
+        assert response.status_code == 201, response.json
+        return response.json
+
+    def student_project(self, student: dict, **body: Any) -> dict:
+        """A project of a student. Its "owner_token" is the student token, so the helpers
+        above (auth, upload, save_model, share) act as that student."""
+        body = {"title": "Fruit", "classes": ["Apple", "Banana"]} | body
+        headers = {"Authorization": f"Bearer {student['student_token']}"}
+        response = self.client.post("/api/projects", json=body, headers=headers)
+        assert response.status_code == 201, response.json
+        assert "owner_token" not in response.json
+        return response.json | {"owner_token": student["student_token"]}
+
     def image_data(self, sample: dict) -> bytes:
         """The stored bytes of a sample's image (closing the streamed file)."""
         with self.client.get(sample["image_url"]) as response:

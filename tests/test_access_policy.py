@@ -9,13 +9,14 @@ list of routes is read from the app, so a new route cannot escape.
 import re
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 from sqlalchemy import select
 
 from server.db import db
-from server.models import Job, ModelVersion
+from server.models import Classroom, Job, ModelVersion, utcnow
 from server.policy import access_of
 from server.signed_urls import EXPIRED, image_url
 from server.signed_urls import check as check_signature
@@ -24,82 +25,197 @@ from .conftest import Api, assert_problem, queued_job
 
 OK = "ok"
 # action -> credential kind -> the answer: OK (the policy let it through) or a status.
+# The first eight kinds act on a project of no classroom (the URL names it); the others on a
+# project of a classroom's student: that student, a classmate, a student of another classroom,
+# the classroom's teacher, another classroom's teacher, a phone paired with one of the project's
+# classes, and a student and a teacher of an expired classroom (the URL names their project).
 RULES = {
     "public": {
         "none": OK, "owner": OK, "other_owner": OK, "share": OK, "other_share": OK,
         "revoked_share": OK, "unknown_share": OK, "bad_token": OK,
+        "student": OK, "classmate": OK, "other_class_student": OK, "teacher": OK,
+        "other_teacher": OK, "pairing": OK, "expired_student": OK, "expired_teacher": OK,
     },
     "create_project": {
         "none": OK, "owner": OK, "other_owner": OK, "share": OK, "other_share": OK,
         "revoked_share": OK, "unknown_share": OK, "bad_token": OK,
+        "student": OK, "classmate": OK, "other_class_student": OK, "teacher": OK,
+        "other_teacher": OK, "pairing": OK, "expired_student": 410, "expired_teacher": 410,
     },
     "read_project": {
         "none": 401, "owner": OK, "other_owner": 403, "share": 403, "other_share": 403,
         "revoked_share": 403, "unknown_share": 403, "bad_token": 401,
+        "student": OK, "classmate": 403, "other_class_student": 403, "teacher": OK,
+        "other_teacher": 403, "pairing": 403, "expired_student": 410, "expired_teacher": 410,
     },
     "edit_project": {
         "none": 401, "owner": OK, "other_owner": 403, "share": 403, "other_share": 403,
         "revoked_share": 403, "unknown_share": 403, "bad_token": 401,
+        "student": OK, "classmate": 403, "other_class_student": 403, "teacher": 403,
+        "other_teacher": 403, "pairing": 403, "expired_student": 410, "expired_teacher": 410,
+    },
+    "moderate": {
+        "none": 401, "owner": OK, "other_owner": 403, "share": 403, "other_share": 403,
+        "revoked_share": 403, "unknown_share": 403, "bad_token": 401,
+        "student": OK, "classmate": 403, "other_class_student": 403, "teacher": OK,
+        "other_teacher": 403, "pairing": 403, "expired_student": 410, "expired_teacher": 410,
     },
     "read_model": {
         "none": 401, "owner": OK, "other_owner": 403, "share": OK, "other_share": 403,
         "revoked_share": 410, "unknown_share": 404, "bad_token": 401,
+        # The classmate reads it because the project is published to the class gallery.
+        "student": OK, "classmate": OK, "other_class_student": 403, "teacher": OK,
+        "other_teacher": 403, "pairing": 403, "expired_student": 410, "expired_teacher": 410,
     },
     "view_image": {
         "none": 401, "owner": OK, "other_owner": 403, "share": 403, "other_share": 403,
         "revoked_share": 403, "unknown_share": 403, "bad_token": 401,
+        "student": OK, "classmate": 403, "other_class_student": 403, "teacher": OK,
+        "other_teacher": 403, "pairing": 403, "expired_student": 410, "expired_teacher": 410,
+    },
+    "start_classroom": {
+        "none": OK, "owner": OK, "other_owner": OK, "share": OK, "other_share": OK,
+        "revoked_share": OK, "unknown_share": OK, "bad_token": OK,
+        "student": OK, "classmate": OK, "other_class_student": OK, "teacher": OK,
+        "other_teacher": OK, "pairing": OK, "expired_student": 410, "expired_teacher": 410,
+    },
+    "join_classroom": {
+        "none": OK, "owner": OK, "other_owner": OK, "share": OK, "other_share": OK,
+        "revoked_share": OK, "unknown_share": OK, "bad_token": OK,
+        "student": OK, "classmate": OK, "other_class_student": OK, "teacher": OK,
+        "other_teacher": OK, "pairing": OK, "expired_student": 410, "expired_teacher": 410,
+    },
+    "manage_classroom": {
+        "none": 401, "owner": 403, "other_owner": 403, "share": 403, "other_share": 403,
+        "revoked_share": 403, "unknown_share": 403, "bad_token": 401,
+        "student": 403, "classmate": 403, "other_class_student": 403, "teacher": OK,
+        "other_teacher": 403, "pairing": 403, "expired_student": 410, "expired_teacher": 410,
+    },
+    "read_gallery": {
+        "none": 401, "owner": 403, "other_owner": 403, "share": 403, "other_share": 403,
+        "revoked_share": 403, "unknown_share": 403, "bad_token": 401,
+        "student": OK, "classmate": OK, "other_class_student": 403, "teacher": OK,
+        "other_teacher": 403, "pairing": 403, "expired_student": 410, "expired_teacher": 410,
+    },
+    "student_home": {
+        "none": 401, "owner": 403, "other_owner": 403, "share": 403, "other_share": 403,
+        "revoked_share": 403, "unknown_share": 403, "bad_token": 401,
+        "student": OK, "classmate": OK, "other_class_student": OK, "teacher": 403,
+        "other_teacher": 403, "pairing": 403, "expired_student": 410, "expired_teacher": 410,
+    },
+    "add_pictures": {
+        "none": 401, "owner": 403, "other_owner": 403, "share": 403, "other_share": 403,
+        "revoked_share": 403, "unknown_share": 403, "bad_token": 401,
+        "student": 403, "classmate": 403, "other_class_student": 403, "teacher": 403,
+        "other_teacher": 403, "pairing": OK, "expired_student": 410, "expired_teacher": 410,
     },
 }  # fmt: skip
 # Routes that tell a refused credential "no such thing" (404) rather than 403.
-HIDDEN = {"shares.revoke_share"}
+HIDDEN = {"shares.revoke_share", "classrooms.approve_share"}
 # What the policy says when it refuses; a view's own 404 ("no such TF.js file") is not a refusal.
 REFUSAL_DETAILS = re.compile(r"^(No \w+ with this id\.|No share link here\.)$")
+# The kinds that act on a classroom student's project, and on an expired classroom's.
+CLASS_KINDS = {"student", "classmate", "other_class_student", "teacher", "other_teacher",
+               "pairing"}  # fmt: skip
+EXPIRED_KINDS = {"expired_student", "expired_teacher"}
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 @dataclass
 class World:
-    """Two projects, each with a class, a picture, a saved model, live links, and a job."""
+    """Two projects, each with a class, a picture, a saved model, live links, and a job; a
+    classroom whose student has such a project too, published to the class, with a classmate
+    and a paired phone; another classroom; and an expired classroom with such a project."""
 
     ids: dict[str, str]
+    class_ids: dict[str, str]
+    expired_ids: dict[str, str]
     headers: dict[str, dict[str, str]]
     query: dict[str, dict[str, str]]
-    image_url: str
+
+    def ids_for(self, kind: str) -> dict[str, str]:
+        if kind in CLASS_KINDS:
+            return self.class_ids
+        return self.expired_ids if kind in EXPIRED_KINDS else self.ids
 
 
-def make_world(api, client, image) -> World:
-    mine, theirs = api.create_project(), api.create_project(title="Someone else's")
-    (sample,) = api.add_samples(mine, image(), class_id=mine["classes"][0]["id"])
-    model = api.save_model(mine)
-    link = api.share(project=mine, model=model)
-    revoked = api.share(project=mine, model=model)
-    client.delete(f"/api/shares/{revoked['token']}", headers=api.auth(mine))
-    other_link = api.share(theirs, api.save_model(theirs))
-    ids = {
-        "project_id": mine["id"],
-        "class_id": str(mine["classes"][0]["id"]),
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def project_ids(api, client, project, image) -> dict[str, str]:
+    """A class, a picture, a saved model, a share link and a job in the project; their ids."""
+    (sample,) = api.add_samples(project, image(), class_id=project["classes"][0]["id"])
+    model = api.save_model(project)
+    link = api.share(project=project, model=model)
+    return {
+        "project_id": project["id"],
+        "class_id": str(project["classes"][0]["id"]),
         "sample_id": sample["id"],
         "backbone_id": "0123456789abcdef",
         "model_id": model["id"],
         "token": link["token"],
-        "job_id": queued_job(client.application, mine["id"]),
+        "job_id": queued_job(client.application, project["id"]),
         "name": "model.json",
         "filename": "model.json",
         "version": "0",
         "path": "",
     }
+
+
+def make_world(api, client, image) -> World:
+    mine, theirs = api.create_project(), api.create_project(title="Someone else's")
+    ids = project_ids(api, client, mine, image)
+    model = {"id": ids["model_id"]}
+    revoked = api.share(project=mine, model=model)
+    client.delete(f"/api/shares/{revoked['token']}", headers=api.auth(mine))
+    other_link = api.share(theirs, api.save_model(theirs))
+
+    classroom, other_classroom, expired = (api.start_classroom(name) for name in "ABC")
+    student, classmate = api.join(classroom, "Sam"), api.join(classroom, "Kim")
+    work = api.student_project(student)
+    class_ids = project_ids(api, client, work, image)
+    published = client.post(f"/api/projects/{work['id']}/gallery", json={"published": True},
+                            headers=api.auth(work))  # fmt: skip
+    assert published.status_code == 200, published.json
+    pairing = client.post(
+        f"/api/projects/{work['id']}/classes/{class_ids['class_id']}/pairings",
+        headers=api.auth(work),
+    ).json
+    expired_student = api.join(expired, "Old")
+    expired_ids = project_ids(api, client, api.student_project(expired_student), image)
+    # Share links of a classroom work once its teacher approves them.
+    for room, links in ((classroom, class_ids), (expired, expired_ids)):
+        approve = client.post(f"/api/shares/{links['token']}/approve", headers=api.teacher(room))
+        assert approve.status_code == 204
+    with client.application.app_context():
+        gone = db.session.scalar(select(Classroom).where(Classroom.public_id == expired["id"]))
+        gone.last_activity = utcnow() - timedelta(days=gone.retention_days + 1)
+        db.session.commit()
+    classmate_id = classmate["student"]["id"]
+    ids |= {"classroom_id": classroom["id"], "student_id": classmate_id}
+    class_ids |= {"classroom_id": classroom["id"], "student_id": classmate_id}
+    expired_ids |= {"classroom_id": expired["id"], "student_id": expired_student["student"]["id"]}
     headers = {
         "owner": api.auth(mine),
         "other_owner": api.auth(theirs),
         "bad_token": {"Authorization": "Bearer not-a-token-of-anything"},
+        "student": bearer(student["student_token"]),
+        "classmate": bearer(classmate["student_token"]),
+        "other_class_student": bearer(api.join(other_classroom, "Ali")["student_token"]),
+        "teacher": api.teacher(classroom),
+        "other_teacher": api.teacher(other_classroom),
+        "pairing": bearer(pairing["url"].split("#pair=")[1]),
+        "expired_student": bearer(expired_student["student_token"]),
+        "expired_teacher": api.teacher(expired),
     }
     query = {
-        "share": {"share": link["token"]},
+        "share": {"share": ids["token"]},
         "other_share": {"share": other_link["token"]},
         "revoked_share": {"share": revoked["token"]},
         "unknown_share": {"share": "A" * 43},
     }
-    return World(ids, headers, query, sample["image_url"])
+    return World(ids, class_ids, expired_ids, headers, query)
 
 
 def fill(rule: str, ids: dict[str, str]) -> str:
@@ -166,8 +282,8 @@ def test_every_route_answers_every_credential_as_the_rules_say(roomy_app, image,
         # Refusals first: the credentials allowed last, as they may delete what they touch.
         kinds = sorted(expected, key=lambda kind: expected[kind] == OK)
         world = make_world(api, client, image)
-        url = fill(rule, world.ids)
         for kind in kinds:
+            url = fill(rule, world.ids_for(kind))
             with subtests.test(f"{method} {rule} as {kind}"):
                 headers, query = world.headers.get(kind, {}), world.query.get(kind, {})
                 with ask(client, method, url, headers, query) as response:

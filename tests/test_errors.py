@@ -38,6 +38,11 @@ MODEL_FILE = MODEL + "/files/<name>"
 NO_JOB = {"job_id": "missing"}
 MODEL_JSON = {"name": "model.json"}
 UNKNOWN_LINK = "?share=" + "A" * 43
+CLASSROOMS = "/api/classrooms"
+CLASSROOM = CLASSROOMS + "/<classroom_id>"
+CLASSROOM_STUDENT = CLASSROOM + "/students/<student_id>"
+PAIRINGS = CLASS + "/pairings"
+NO_CLASSROOM = {"classroom_id": "missing", "student_id": "missing"}
 NO_PROJECT = {"project_id": "missing"}
 NO_SAMPLE = {"sample_id": "missing"}
 NO_CLASS = {"class_id": "999"}
@@ -174,6 +179,27 @@ CASES = [
     ("GET", MODEL_FILE, 401, {"auth": NOBODY, "ids": MODEL_JSON}),
     ("GET", MODEL_FILE, 403, {"auth": STRANGER, "ids": MODEL_JSON}),
     ("GET", MODEL_FILE, 404, {"ids": {**NO_MODEL, **MODEL_JSON}}),
+    ("POST", PROJECT + "/gallery", 401, {"auth": NOBODY}),
+    ("POST", CLASSROOMS, 400, {"json": {"name": ""}}),
+    ("POST", CLASSROOMS, 415, {"data": "name=x", "content_type": TEXT}),
+    ("GET", CLASSROOM, 404, {"ids": NO_CLASSROOM}),
+    ("PATCH", CLASSROOM, 404, {"ids": NO_CLASSROOM, "json": {"name": "x"}}),
+    ("DELETE", CLASSROOM, 404, {"ids": NO_CLASSROOM}),
+    ("POST", CLASSROOMS + "/join", 400, {"json": {"code": 5}}),
+    ("GET", CLASSROOM + "/students", 404, {"ids": NO_CLASSROOM}),
+    ("DELETE", CLASSROOM_STUDENT, 404, {"ids": NO_CLASSROOM}),
+    ("POST", CLASSROOM_STUDENT + "/reissue", 404, {"ids": NO_CLASSROOM}),
+    ("POST", CLASSROOM + "/assignments", 404, {"ids": NO_CLASSROOM, "json": {}}),
+    ("GET", CLASSROOM + "/assignments", 404, {"ids": NO_CLASSROOM}),
+    ("GET", CLASSROOM + "/gallery", 404, {"ids": NO_CLASSROOM}),
+    ("GET", CLASSROOM + "/archive", 404, {"ids": NO_CLASSROOM}),
+    ("POST", SHARE + "/approve", 401, {"auth": NOBODY}),
+    ("GET", "/api/student", 401, {"auth": NOBODY}),
+    ("POST", PAIRINGS, 401, {"auth": NOBODY}),
+    ("DELETE", PAIRINGS, 401, {"auth": NOBODY}),
+    ("GET", "/api/pairing", 401, {"auth": NOBODY}),
+    ("POST", "/api/pairing/samples", 401, {"auth": NOBODY}),
+    ("POST", "/api/qr", 400, {"json": {}}),
     ("POST", "/api/backbones", 405, {}),
     ("DELETE", "/api/openapi.json", 405, {}),
     ("GET", "/api/no-such-route", 404, {}),

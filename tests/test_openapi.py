@@ -77,26 +77,26 @@ def test_every_schema_reference_resolves(document):
     assert names <= document["components"]["schemas"].keys()
 
 
-def test_write_operations_name_the_owner_token(document):
+# The writes that need no token: a new project (empty or from a zip), a new classroom, a join,
+# and drawing a QR code (which stores nothing).
+OPEN_WRITES = (
+    "/api/projects",
+    "/api/projects/import",
+    "/api/classrooms",
+    "/api/classrooms/join",
+    "/api/qr",
+)
+
+
+def test_write_operations_name_a_bearer_token(document):
+    schemes = document["components"]["securitySchemes"]
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
-            # Creating a project (empty, or from a zip) is the one write that needs no token.
-            if method != "get" and path not in ("/api/projects", "/api/projects/import"):
-                assert operation.get("security") == [{"ownerToken": []}], f"{method} {path}"
+            if method != "get" and path not in OPEN_WRITES:
+                security = operation.get("security")
+                assert security, f"{method} {path}"
+                names = [name for requirement in security for name in requirement]
+                assert all(schemes[name].get("scheme") == "bearer" for name in names), path
                 assert "401" in operation["responses"] and "403" in operation["responses"]
-
-
-def test_reads_name_the_credentials_that_open_them(document):
-    # Only the backbones and this document are public; a project is read with its owner token,
-    # a model version also through a share link, a picture also through its signed URL.
-    also = {"/api/models/{model_id}": "shareToken", "/api/samples/{sample_id}/image": "signedUrl"}
-    for path, operations in document["paths"].items():
-        operation = operations.get("get")
-        if operation is None or path in ("/api/backbones", "/api/openapi.json"):
-            continue
-        schemes = {name for requirement in operation["security"] for name in requirement}
-        expected = {"ownerToken"} | {
-            scheme for prefix, scheme in also.items() if path.startswith(prefix)
-        }
-        assert schemes == expected, f"GET {path}"
-        assert "401" in operation["responses"] and "403" in operation["responses"]
+            elif method != "get":
+                assert operation.get("security") == [], f"{method} {path}"

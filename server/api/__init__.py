@@ -6,11 +6,14 @@ from . import (
     archives,
     backbones,
     classes,
+    classrooms,
     embeddings,
     jobs,
     model_files,
     openapi,
+    pairings,
     projects,
+    qr,
     samples,
     shares,
     versions,
@@ -21,6 +24,8 @@ BLUEPRINTS = (projects.bp, classes.bp, samples.bp, embeddings.bp, backbones.bp, 
 BLUEPRINTS += (versions.bp, shares.bp, archives.bp)
 # Fine-tuning jobs and fine-tuned models' files (issue 5).
 BLUEPRINTS += (jobs.bp, model_files.bp)
+# Classrooms, their students and phone pairings.
+BLUEPRINTS += (classrooms.bp, pairings.bp, qr.bp)
 
 
 def register_api(app: Flask) -> None:

@@ -231,6 +231,93 @@ PATHS |= {
 }  # fmt: skip
 
 
+# Classrooms, their students and phone pairings.
+CLASSROOM_ID = param("classroom_id", text="The classroom's public id.")
+STUDENT_ID = param("student_id", text="The student's public id.")
+TOKEN = param("token", text="The share link's token.")
+PATHS |= {
+    "/api/classrooms": {
+        "post": op("Start a classroom; the reply holds its teacher token, shown once.",
+                   (201, JSON, ref("NewClassroom")), body=(JSON, ref("ClassroomCreate")),
+                   errors=()),
+    },
+    "/api/classrooms/{classroom_id}": {
+        "get": op("The classroom with its students, their projects and counts.",
+                  (200, JSON, ref("ClassroomDetail")), (CLASSROOM_ID,)),
+        "patch": op("Rename, open or close joining, keep data longer or shorter.",
+                    (200, JSON, ref("Classroom")), (CLASSROOM_ID,),
+                    (JSON, ref("ClassroomUpdate"))),
+        "delete": op("Delete the classroom and everything in it.", NO_CONTENT, (CLASSROOM_ID,)),
+    },
+    "/api/classrooms/join": {
+        "post": op("Join an open classroom with its code and a nickname; the reply holds the "
+                   "student token, shown once. A wrong and a closed code get the same 404.",
+                   (201, JSON, ref("StudentToken")), body=(JSON, ref("Join")),
+                   errors=(404, 409, 429)),
+    },
+    "/api/classrooms/{classroom_id}/students": {
+        "get": op("The classroom's students and their projects.", (200, JSON, ref("StudentList")),
+                  (CLASSROOM_ID,)),
+    },
+    "/api/classrooms/{classroom_id}/students/{student_id}": {
+        "delete": op("Remove a student with all their projects; their share links answer 410.",
+                     NO_CONTENT, (CLASSROOM_ID, STUDENT_ID)),
+    },
+    "/api/classrooms/{classroom_id}/students/{student_id}/reissue": {
+        "post": op("A new student link; the old one stops working.",
+                   (200, JSON, ref("StudentToken")), (CLASSROOM_ID, STUDENT_ID)),
+    },
+    "/api/classrooms/{classroom_id}/assignments": {
+        "post": op("Add an assignment: a title, instructions and class names.",
+                   (201, JSON, ref("Assignment")), (CLASSROOM_ID,),
+                   (JSON, ref("AssignmentCreate"))),
+        "get": op("The classroom's assignments.", (200, JSON, ref("AssignmentList")),
+                  (CLASSROOM_ID,)),
+    },
+    "/api/classrooms/{classroom_id}/gallery": {
+        "get": op("Models the students published to the class.", (200, JSON, ref("Gallery")),
+                  (CLASSROOM_ID,)),
+    },
+    "/api/classrooms/{classroom_id}/archive": {
+        "get": op("The class as a zip: a folder per student, a project zip per project.",
+                  (200, "application/zip", ZIP), (CLASSROOM_ID,)),
+    },
+    "/api/shares/{token}/approve": {
+        "post": op("Let a student's share link work (the classroom's teacher).", NO_CONTENT,
+                   (TOKEN,)),
+    },
+    "/api/student": {
+        "get": op("The student's classroom, its assignments and the student's projects.",
+                  (200, JSON, ref("StudentHome")), errors=()),
+    },
+    "/api/projects/{project_id}/gallery": {
+        "post": op("Show or hide a classroom project's model in the class gallery.",
+                   (200, JSON, ref("Project")), (PROJECT_ID,), (JSON, ref("GalleryChoice")),
+                   (404, 409)),
+    },
+    "/api/projects/{project_id}/classes/{class_id}/pairings": {
+        "post": op("Pair a phone with this class: a URL (token in its fragment) for a QR code.",
+                   (201, JSON, ref("Pairing")), (PROJECT_ID, CLASS_ID)),
+        "delete": op("End every phone pairing of this class.", NO_CONTENT,
+                     (PROJECT_ID, CLASS_ID)),
+    },
+    "/api/pairing": {
+        "get": op("With a pairing token: the project and class the phone adds pictures to.",
+                  (200, JSON, ref("PairingTarget")), errors=()),
+    },
+    "/api/qr": {
+        "post": op("The QR code of a text (a URL) as SVG; the text is sent in the body, so a "
+                   "secret link never appears in a URL.", (200, "image/svg+xml", IMAGE),
+                   body=(JSON, ref("QrText")), errors=()),
+    },
+    "/api/pairing/samples": {
+        "post": op("With a pairing token: add pictures to the paired class.",
+                   (201, JSON, SAMPLE_LIST), body=("multipart/form-data", ref("SampleUpload")),
+                   errors=(413, 415)),
+    },
+}  # fmt: skip
+
+
 # Which credentials satisfy each action of server/policy.py, and the errors a refusal gets.
 # Every route that takes a credential may also answer 429 after too many wrong ones.
 SECURITY: dict[str, tuple[list[dict[str, list]], tuple[int, ...]]] = {
@@ -239,7 +326,20 @@ SECURITY: dict[str, tuple[list[dict[str, list]], tuple[int, ...]]] = {
     "read_project": ([{"ownerToken": []}], (401, 403, 404, 429)),
     "edit_project": ([{"ownerToken": []}], (401, 403, 404, 429)),
     "read_model": ([{"ownerToken": []}, {"shareToken": []}], (401, 403, 404, 410, 429)),
-    "view_image": ([{"signedUrl": []}, {"ownerToken": []}], (401, 403, 404, 429)),
+    "view_image": (
+        [{"signedUrl": []}, {"ownerToken": []}, {"studentToken": []}, {"teacherToken": []}],
+        (401, 403, 404, 429),
+    ),
+    "moderate": (
+        [{"ownerToken": []}, {"studentToken": []}, {"teacherToken": []}],
+        (401, 403, 404, 410, 429),
+    ),
+    "start_classroom": ([], (429,)),
+    "join_classroom": ([], (429,)),
+    "manage_classroom": ([{"teacherToken": []}], (401, 403, 404, 410, 429)),
+    "read_gallery": ([{"studentToken": []}, {"teacherToken": []}], (401, 403, 404, 410, 429)),
+    "student_home": ([{"studentToken": []}], (401, 403, 410, 429)),
+    "add_pictures": ([{"pairingToken": []}], (401, 403, 429)),
 }
 
 
@@ -277,6 +377,22 @@ def openapi_document() -> dict[str, Any]:
             "schemas": SCHEMAS,
             "securitySchemes": {
                 "ownerToken": {"type": "http", "scheme": "bearer"},
+                "studentToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A classroom student's token: all of that student's projects.",
+                },
+                "teacherToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A classroom's teacher token: its settings, students, and "
+                    "reading and moderating every project of it.",
+                },
+                "pairingToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A phone's pairing token: adds pictures to one class.",
+                },
                 "shareToken": {"type": "apiKey", "in": "query", "name": "share"},
                 "signedUrl": {
                     "type": "apiKey",

@@ -5,12 +5,12 @@ from typing import Any
 from flask import Blueprint, current_app
 from sqlalchemy import select
 
-from ..credentials import hash_token, new_token
+from ..classrooms import delete_projects, membership
+from ..credentials import current_credential, hash_token, new_token
 from ..db import db
-from ..models import ModelVersion, Project, ProjectClass, Sample
+from ..models import Assignment, ClassroomProject, Project, ProjectClass
 from ..policy import PROJECT, requires
-from ..problems import field_error
-from ..storage import delete_unreferenced, delete_unreferenced_artifacts
+from ..problems import abort_problem, field_error
 from .common import (
     CLASS_NAME_MAX,
     class_json,
@@ -25,8 +25,14 @@ bp = Blueprint("projects", __name__, url_prefix="/api/projects")
 TITLE_MAX = 200
 
 
-def project_json(project: Project) -> dict[str, Any]:
+LOOK_UP = object()  # project_json reads the project's classroom membership itself
+
+
+def project_json(project: Project, place: Any = LOOK_UP) -> dict[str, Any]:
+    """The project with its classes and counts; `place`, when the caller knows it, is its
+    classroom membership (None: no classroom's)."""
     counts = class_sample_counts(project)
+    place = membership(project.id) if place is LOOK_UP else place
     return {
         "id": project.public_id,
         "title": project.title,
@@ -34,6 +40,9 @@ def project_json(project: Project) -> dict[str, Any]:
         "classes": [class_json(cls, counts.get(cls.id, 0)) for cls in project.classes],
         "unlabelled_count": counts.get(None, 0),
         "sample_count": sum(counts.values()),
+        "classroom": (
+            {"published_to_class": place.published_to_class} if place is not None else None
+        ),
     }
 
 
@@ -52,20 +61,54 @@ def class_names(value: Any) -> list[str]:
     return names
 
 
+def assignment_for(credential, value: Any) -> Assignment | None:
+    """The assignment a student starts from: one of their own classroom's."""
+    if value is None:
+        return None
+    assignment = None
+    if isinstance(value, str) and credential.kind == "student":
+        assignment = db.session.scalar(select(Assignment).where(Assignment.public_id == value))
+    if assignment is None or assignment.classroom_id != credential.classroom_id:
+        field_error("assignment_id", "no such assignment in your classroom")
+    return assignment
+
+
 @bp.post("")
 @requires("create_project", limit="create")
 def create_project():
-    """Create a project; the response holds its owner token, shown this once only."""
+    """Create a project; the response holds its owner token, shown this once only.
+
+    With a student's token the project is that student's, in their classroom, and has no owner
+    token: the student token reads and writes it. With an assignment_id it starts from the
+    assignment's title and classes.
+    """
     body = json_body()
-    title = text_field(body.get("title"), "title", TITLE_MAX)
-    names = class_names(body.get("classes"))
+    credential = current_credential()
+    assignment = assignment_for(credential, body.get("assignment_id"))
+    title = body.get("title") if assignment is None or "title" in body else assignment.title
+    title = text_field(title, "title", TITLE_MAX)
+    names = class_names(body.get("classes") if assignment is None else assignment.class_names)
     token = new_token()
     project = Project(title=title, owner_token_sha256=hash_token(token))
     project.classes = [ProjectClass(name=name, position=i) for i, name in enumerate(names)]
     db.session.add(project)
+    place = None
+    if credential.kind == "student":
+        db.session.flush()
+        place = ClassroomProject(
+            project_id=project.id,
+            classroom_id=credential.classroom_id,
+            student_id=credential.student_id,
+            assignment_id=assignment.id if assignment else None,
+            published_to_class=False,
+        )
+        db.session.add(place)
     db.session.commit()
     location = f"/api/projects/{project.public_id}"
-    return {**project_json(project), "owner_token": token}, 201, {"Location": location}
+    reply = project_json(project, place)
+    if credential.kind != "student":
+        reply["owner_token"] = token
+    return reply, 201, {"Location": location}
 
 
 @bp.get("/<project_id>")
@@ -88,13 +131,21 @@ def rename_project(project: Project):
 @requires("edit_project", PROJECT)
 def delete_project(project: Project):
     """Delete a project, its rows, its models' files, and the images no other project uses."""
-    blobs = set(db.session.scalars(select(Sample.sha256).where(Sample.project_id == project.id)))
-    artifacts = db.session.scalars(
-        select(ModelVersion.artifacts).where(ModelVersion.project_id == project.id)
-    )
-    model_blobs = {sha256 for roles in artifacts for sha256 in (roles or {}).values()}
-    db.session.delete(project)
-    delete_unreferenced(blobs)
-    delete_unreferenced_artifacts(model_blobs)
+    delete_projects([project.id])
     db.session.commit()
     return "", 204
+
+
+@bp.post("/<project_id>/gallery")
+@requires("edit_project", PROJECT)
+def publish_to_class(project: Project):
+    """Show (published: true) or hide the project's model in the class gallery."""
+    place = membership(project.id)
+    if place is None:
+        abort_problem(409, "Only a classroom project can be shown in a class gallery.")
+    published = json_body().get("published")
+    if not isinstance(published, bool):
+        field_error("published", "must be true or false")
+    place.published_to_class = published
+    db.session.commit()
+    return project_json(project)

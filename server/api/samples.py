@@ -105,7 +105,7 @@ def relabel_samples(project: Project):
 
 
 @bp.delete("/projects/<project_id>/samples/<sample_id>")
-@requires("edit_project", PROJECT)
+@requires("moderate", PROJECT)
 def delete_sample(project: Project, sample_id: str):
     """Delete a sample, and its image blob unless another project has the same image."""
     sample = sample_in(project, sample_id)

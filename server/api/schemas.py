@@ -26,6 +26,11 @@ PROJECT = obj(
     classes={"type": "array", "items": ref("Class")},
     unlabelled_count=INTEGER,
     sample_count=INTEGER,
+    classroom={
+        "type": ["object", "null"],
+        "description": "null for a project of no classroom.",
+        "properties": {"published_to_class": {"type": "boolean"}},
+    },
 )
 
 SCHEMAS: dict[str, Any] = {
@@ -37,7 +42,16 @@ SCHEMAS: dict[str, Any] = {
         detail=STRING,
         errors={"type": "array", "items": obj(("field", "message"), field=STRING, message=STRING)},
     ),
-    "ProjectCreate": obj(("title",), title=TITLE, classes={"type": "array", "items": CLASS_NAME}),
+    "ProjectCreate": obj(
+        (),
+        title=TITLE,
+        classes={"type": "array", "items": CLASS_NAME},
+        assignment_id={
+            "type": "string",
+            "description": "With a student token: start from this assignment of the classroom "
+            "(its title unless one is given, and its classes).",
+        },
+    ),
     "ProjectUpdate": obj(("title",), title=TITLE),
     "Project": PROJECT,
     "NewProject": {
@@ -157,7 +171,11 @@ SCHEMAS |= {
         follows_published={"type": "boolean"},
         model=SUMMARY,
         shows=SUMMARY,
-        state={"enum": ["active", "revoked", "expired"]},
+        state={"enum": ["active", "revoked", "expired", "pending"]},
+        approved={
+            "type": ["boolean", "null"],
+            "description": "null: needs no approval; false: waits for the classroom's teacher.",
+        },
         created=TIMESTAMP,
         expires={"type": ["string", "null"], "format": "date-time"},
         revoked={"type": ["string", "null"], "format": "date-time"},
@@ -256,4 +274,128 @@ SCHEMAS |= {
         finished={"type": ["string", "null"], "format": "date-time"},
     ),
     "JobList": obj(("jobs",), jobs={"type": "array", "items": ref("Job")}),
+}
+
+# Classrooms, their students and phone pairings.
+CLASSROOM_FIELDS = {
+    "id": STRING,
+    "name": STRING,
+    "join_code": STRING,
+    "join_url": STRING,
+    "join_open": {"type": "boolean"},
+    "retention_days": {"type": "integer", "minimum": 1, "maximum": 365},
+    "share_approval": {"type": "boolean"},
+    "created": TIMESTAMP,
+    "last_activity": TIMESTAMP,
+    "expires_at": TIMESTAMP,
+}
+STUDENT_FIELDS = {
+    "id": STRING,
+    "nickname": STRING,
+    "created": TIMESTAMP,
+    "last_seen": TIMESTAMP,
+}
+SCHEMAS |= {
+    "ClassroomCreate": obj(("name",), name=TITLE),
+    "ClassroomUpdate": obj(
+        (),
+        name=TITLE,
+        join_open={"type": "boolean"},
+        retention_days={"type": "integer", "minimum": 1, "maximum": 365},
+        share_approval={"type": "boolean"},
+    ),
+    "Classroom": obj(tuple(CLASSROOM_FIELDS), **CLASSROOM_FIELDS),
+    "NewClassroom": {
+        "allOf": [
+            ref("Classroom"),
+            obj(("teacher_token", "teacher_url"), teacher_token=STRING, teacher_url=STRING),
+        ],
+        "description": "The new classroom; keep teacher_token, it is never shown again.",
+    },
+    "ClassroomProject": obj(
+        ("id", "title", "classes", "sample_count", "model_count", "share_count"),
+        id=STRING,
+        title=STRING,
+        classes={
+            "type": "array",
+            "items": obj((), id=INTEGER, name=STRING, sample_count=INTEGER),
+        },
+        sample_count=INTEGER,
+        model_count=INTEGER,
+        share_count=INTEGER,
+        pending_share_count=INTEGER,
+        published_to_class={"type": "boolean"},
+        created=TIMESTAMP,
+    ),
+    "Student": obj(
+        tuple(STUDENT_FIELDS),
+        **STUDENT_FIELDS,
+        projects={"type": "array", "items": ref("ClassroomProject")},
+    ),
+    "StudentList": obj(("students",), students={"type": "array", "items": ref("Student")}),
+    "ClassroomDetail": {
+        "allOf": [
+            ref("Classroom"),
+            obj(
+                ("students", "assignments"),
+                students={"type": "array", "items": ref("Student")},
+                assignments={"type": "array", "items": ref("Assignment")},
+            ),
+        ]
+    },
+    "Join": obj(
+        ("code", "nickname"),
+        code={"type": "string", "description": "The join code; case, spaces and dashes ignored."},
+        nickname={"type": "string", "minLength": 1, "maxLength": 30},
+    ),
+    "StudentToken": obj(
+        ("student_token", "student_url", "student"),
+        student_token=STRING,
+        student_url=STRING,
+        student=ref("Student"),
+        classroom=obj(("id", "name"), id=STRING, name=STRING),
+    ),
+    "AssignmentCreate": obj(
+        ("title",),
+        title=TITLE,
+        instructions={"type": "string", "maxLength": 4000},
+        classes={"type": "array", "items": CLASS_NAME},
+    ),
+    "Assignment": obj(
+        ("id", "title", "instructions", "classes"),
+        id=STRING,
+        title=STRING,
+        instructions=STRING,
+        classes={"type": "array", "items": STRING},
+        created=TIMESTAMP,
+    ),
+    "AssignmentList": obj(
+        ("assignments",), assignments={"type": "array", "items": ref("Assignment")}
+    ),
+    "Gallery": obj(
+        ("gallery",),
+        gallery={
+            "type": "array",
+            "items": obj(
+                ("project", "nickname", "model"),
+                project=obj(("id", "title"), id=STRING, title=STRING),
+                nickname=STRING,
+                model=ref("Model"),
+            ),
+        },
+    ),
+    "GalleryChoice": obj(("published",), published={"type": "boolean"}),
+    "StudentHome": obj(
+        ("student", "classroom", "assignments"),
+        student=ref("Student"),
+        classroom=obj(("id", "name", "expires_at"), id=STRING, name=STRING, expires_at=TIMESTAMP),
+        assignments={"type": "array", "items": ref("Assignment")},
+    ),
+    "QrText": obj(("text",), text={"type": "string", "minLength": 1, "maxLength": 500}),
+    "Pairing": obj(("url", "expires_at"), url=STRING, expires_at=TIMESTAMP),
+    "PairingTarget": obj(
+        ("project", "class"),
+        project=obj(("title",), title=STRING),
+        **{"class": obj(("id", "name"), id=INTEGER, name=STRING)},
+    ),
 }

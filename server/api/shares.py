@@ -6,8 +6,9 @@ from typing import Any
 from flask import Blueprint, request
 from sqlalchemy import select
 
+from ..classrooms import membership
 from ..db import db
-from ..models import ModelVersion, Project, ShareLink, utcnow
+from ..models import Classroom, ModelVersion, Project, ShareLink, utcnow
 from ..policy import MODEL, PROJECT, SHARE_LINK, requires
 from ..problems import field_error
 from ..sharing import (
@@ -38,7 +39,17 @@ def share_json(link: ShareLink) -> dict[str, Any]:
         "created": timestamp(link.created),
         "expires": timestamp(link.expires) if link.expires else None,
         "revoked": timestamp(link.revoked) if link.revoked else None,
+        "approved": link.approved,
     }
+
+
+def needs_approval(project_id: int) -> bool:
+    """Whether the project's classroom asks its teacher to approve share links first."""
+    place = membership(project_id)
+    if place is None:
+        return False
+    classroom = db.session.get(Classroom, place.classroom_id)
+    return bool((classroom.settings or {}).get("share_approval", True))
 
 
 @bp.post("/models/<model_id>/shares")
@@ -63,6 +74,7 @@ def create_share(version: ModelVersion):
         project_id=version.project_id,
         model_id=None if follow else version.id,
         expires=expires,
+        approved=False if needs_approval(version.project_id) else None,
     )
     db.session.add(link)
     db.session.commit()
@@ -70,7 +82,7 @@ def create_share(version: ModelVersion):
 
 
 @bp.get("/projects/<project_id>/shares")
-@requires("edit_project", PROJECT)
+@requires("read_project", PROJECT)
 def list_shares(project: Project):
     """The project's share links, newest first, revoked and expired ones included."""
     links = db.session.scalars(
@@ -82,7 +94,7 @@ def list_shares(project: Project):
 
 
 @bp.delete("/shares/<token>")
-@requires("edit_project", SHARE_LINK, hidden=True)
+@requires("moderate", SHARE_LINK, hidden=True)
 def revoke_share(link: ShareLink):
     """Revoke a link: its page and model files answer 410 Gone from now on."""
     # Another project's owner is told no such link exists, so this route cannot tell a guesser

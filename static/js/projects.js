@@ -20,7 +20,9 @@ export function forgetProject(id) {
 }
 
 export function ownerTokenFor(id) {
-  const fromLink = new URLSearchParams(location.hash.slice(1)).get('owner');
+  // A classroom student's token opens every project of theirs, like an owner token.
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const fromLink = fragment.get('owner') || fragment.get('student');
   if (fromLink) return fromLink;
   return rememberedProjects().find((p) => p.id === id)?.ownerToken ?? null;
 }

@@ -2,6 +2,7 @@
 // Holding the record button, or holding Space while the card has focus, records frames.
 import { emit, h } from '../dom.js';
 import { t } from '../strings.js';
+import { PhonePairing } from './PhonePairing.js';
 import { SampleGrid } from './SampleGrid.js';
 
 export function ClassCard(el, cls) {
@@ -25,6 +26,8 @@ export function ClassCard(el, cls) {
     h('div', { class: 'capture-buttons' }, record, snap, upload, files),
     gridEl,
   );
+  // In the head row, so the card keeps its height until a phone is paired.
+  PhonePairing(el.querySelector('.class-card-head'), el, cls.id);
 
   const classId = () => Number(el.dataset.classId);
   let recording = false;

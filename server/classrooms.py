@@ -1,0 +1,145 @@
+"""Classrooms: join codes, when a classroom's data expires, and deleting a student, a classroom
+or every expired classroom with all of their rows, pictures, models, exports and links.
+
+Deleting rows is the database's work (ON DELETE CASCADE from project and classroom); the blobs
+those rows named are collected first and removed, when nothing else uses them, inside the same
+transaction (see server/storage.py for why).
+"""
+
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, select
+
+from . import credentials  # imports this module too: names are looked up when called
+from .db import db
+from .models import (
+    Classroom,
+    ClassroomProject,
+    GoneShareLink,
+    ModelVersion,
+    Project,
+    Sample,
+    ShareLink,
+    Student,
+    utcnow,
+)
+from .storage import delete_unreferenced, delete_unreferenced_artifacts
+
+# 31 symbols: no 0/O and no 1/I/L, which a class reading a projector confuses.
+JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+JOIN_CODE_LENGTH = 6  # 31**6 = 8.9e8 codes; failed joins are rate-limited per address
+MAX_RETENTION_DAYS = 365
+# A request refreshes a classroom's last activity at most this often (one write, not one a request).
+ACTIVITY_RESOLUTION = timedelta(minutes=10)
+
+
+def new_join_code() -> str:
+    """A join code no live classroom uses."""
+    while True:
+        code = "".join(secrets.choice(JOIN_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+        if db.session.scalar(select(Classroom.id).where(Classroom.join_code == code)) is None:
+            return code
+
+
+def normalized_code(text: str) -> str:
+    """What a student typed, as stored: upper case, without spaces or dashes."""
+    return "".join(ch for ch in text.upper() if ch not in " -")
+
+
+def expires_at(classroom: Classroom) -> datetime:
+    """When the classroom's data is deleted unless someone uses it before."""
+    return classroom.last_activity + timedelta(days=classroom.retention_days)
+
+
+def is_expired(classroom: Classroom, now: datetime | None = None) -> bool:
+    return expires_at(classroom) <= (now or utcnow())
+
+
+def touch(classroom: Classroom, student: Student | None = None) -> None:
+    """Note activity (keeps the data from expiring); commits only when something changed."""
+    now = utcnow()
+    changed = False
+    if now - classroom.last_activity >= ACTIVITY_RESOLUTION:
+        classroom.last_activity, changed = now, True
+    if student is not None and now - student.last_seen >= ACTIVITY_RESOLUTION:
+        student.last_seen, changed = now, True
+    if changed:
+        db.session.commit()
+
+
+def default_retention_days() -> int:
+    return current_app.config["CLASSROOM_RETENTION_DAYS"]
+
+
+def membership(project_id: int) -> ClassroomProject | None:
+    """The project's place in a classroom, or None for a project of no classroom."""
+    return db.session.get(ClassroomProject, project_id)
+
+
+def delete_projects(project_ids: Iterable[int]) -> None:
+    """Delete projects with their rows, their pictures and model files no other row uses.
+
+    The caller commits; the share links' tokens are not kept (see forget_links for that).
+    """
+    ids = list(project_ids)
+    if not ids:
+        return
+    blobs = set(db.session.scalars(select(Sample.sha256).where(Sample.project_id.in_(ids))))
+    artifacts = db.session.scalars(
+        select(ModelVersion.artifacts).where(ModelVersion.project_id.in_(ids))
+    )
+    model_blobs = {sha256 for roles in artifacts for sha256 in (roles or {}).values()}
+    db.session.execute(delete(Project).where(Project.id.in_(ids)))
+    delete_unreferenced(blobs)
+    delete_unreferenced_artifacts(model_blobs)
+
+
+def forget_links(project_ids: Iterable[int]) -> None:
+    """Keep only the hashes of the projects' share links, so they answer 410 Gone."""
+    ids = list(project_ids)
+    tokens = db.session.scalars(select(ShareLink.token).where(ShareLink.project_id.in_(ids)))
+    for token in tokens:
+        db.session.merge(GoneShareLink(token_sha256=credentials.hash_token(token)))
+
+
+def projects_of(**where) -> list[int]:
+    query = select(ClassroomProject.project_id)
+    for column, value in where.items():
+        query = query.where(getattr(ClassroomProject, column) == value)
+    return list(db.session.scalars(query))
+
+
+def delete_student(student: Student) -> None:
+    """Remove a student and everything they made; their share links answer 410 from now on."""
+    projects = projects_of(student_id=student.id)
+    forget_links(projects)
+    delete_projects(projects)
+    db.session.delete(student)
+    db.session.commit()
+
+
+def delete_classroom(classroom: Classroom, keep_link_hashes: bool = True) -> None:
+    """Delete a classroom whole: students, assignments, projects, pictures, models, links."""
+    projects = projects_of(classroom_id=classroom.id)
+    if keep_link_hashes:
+        forget_links(projects)
+    delete_projects(projects)
+    db.session.delete(classroom)
+    db.session.commit()
+
+
+def purge_expired(now: datetime | None = None) -> int:
+    """Delete every classroom whose data has expired; returns how many were deleted.
+
+    Nothing of them is kept, not even the hashes of their share links.
+    """
+    now = now or utcnow()
+    count = 0
+    for classroom in db.session.scalars(select(Classroom)).all():
+        if is_expired(classroom, now):
+            delete_classroom(classroom, keep_link_hashes=False)
+            count += 1
+    return count

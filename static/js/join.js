@@ -1,0 +1,47 @@
+// Join a classroom: the code (from the board, or from the QR code's #code=) and a nickname;
+// the answer is the student's own link, to copy or photograph.
+import { absolute, call, fragmentToken, qrImage } from './classroomApi.js';
+import { h } from './dom.js';
+import { t } from './strings.js';
+
+function Join(el) {
+  const code = h('input', { id: 'join-code', name: 'code', autocomplete: 'off', autocapitalize: 'characters', value: fragmentToken('code') || '' });
+  const nickname = h('input', { id: 'nickname', name: 'nickname', maxlength: '30', autocomplete: 'off' });
+  const message = h('p', { class: 'form-error', role: 'alert' });
+  async function join(event) {
+    event.preventDefault();
+    message.textContent = '';
+    try {
+      const joined = await call('POST', '/api/classrooms/join', { json: { code: code.value, nickname: nickname.value } });
+      showLink(joined);
+    } catch (error) {
+      message.textContent = t('error', { reason: error.message });
+    }
+  }
+  function showLink(joined) {
+    const url = absolute(joined.student_url);
+    const status = h('span', { role: 'status' });
+    const copy = h('button', { type: 'button', onclick: async () => { await navigator.clipboard.writeText(url); status.textContent = t('copied'); } }, t('copyLink'));
+    const qrSlot = h('div', { class: 'qr-slot' });
+    el.replaceChildren(
+      h('h1', {}, t('joinedTitle', { classroom: joined.classroom.name })),
+      h('p', {}, t('studentLinkHint')),
+      h('p', { class: 'secret-link', 'data-testid': 'student-link' }, url),
+      h('p', {}, copy, ' ', status),
+      qrSlot,
+      h('p', {}, h('a', { class: 'button primary', href: joined.student_url }, t('goToProjects'))),
+    );
+    qrImage(url, t('studentQrAlt')).then((img) => qrSlot.append(img), () => {});
+  }
+  el.append(
+    h('h1', {}, t('joinTitle')),
+    h('form', { class: 'new-project', onsubmit: join },
+      h('label', { for: 'join-code' }, t('joinCode')), code,
+      h('label', { for: 'nickname' }, t('nickname')), nickname,
+      h('p', { class: 'hint' }, t('nicknameHint')),
+      h('button', { type: 'submit', class: 'primary' }, t('joinButton')),
+      message),
+  );
+}
+
+Join(document.querySelector('[data-mount="join"]'));

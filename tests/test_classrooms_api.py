@@ -1,0 +1,390 @@
+"""Classrooms through the API: starting one, joining it, the teacher's view and actions, the
+students' own work, assignments, the class gallery, share approval, phone pairing, the class
+zip, and deleting a student or the whole classroom with everything they made."""
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from server.classrooms import JOIN_ALPHABET
+from server.db import db
+from server.models import (
+    Assignment,
+    Classroom,
+    ClassroomProject,
+    ModelVersion,
+    Pairing,
+    Project,
+    Sample,
+    ShareLink,
+    Student,
+)
+
+from .conftest import Api
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def blob_files(app) -> set[str]:
+    root = Path(app.config["DATA_DIR"]) / "blobs"
+    return {p.parent.name + p.name for p in root.rglob("*") if p.is_file()}
+
+
+def row_counts(app) -> dict[str, int]:
+    with app.app_context():
+        return {
+            model.__name__: db.session.scalar(select(func.count()).select_from(model))
+            for model in (
+                Classroom,
+                Student,
+                Assignment,
+                ClassroomProject,
+                Pairing,
+                Project,
+                Sample,
+                ModelVersion,
+                ShareLink,
+            )  # fmt: skip
+        }
+
+
+@pytest.fixture
+def lesson(api, client, image):
+    """A classroom with two students; Sam has a project with a picture and a saved model."""
+    classroom = api.start_classroom()
+    sam, kim = api.join(classroom, "Sam"), api.join(classroom, "Kim")
+    work = api.student_project(sam)
+    api.add_samples(work, image(), class_id=work["classes"][0]["id"])
+    model = api.save_model(work)
+    return {"classroom": classroom, "sam": sam, "kim": kim, "work": work, "model": model}
+
+
+def test_starting_a_classroom_gives_a_teacher_token_once_and_a_join_code(api, client, app):
+    classroom = api.start_classroom("Year 8")
+    assert classroom["name"] == "Year 8" and classroom["join_open"] is True
+    assert classroom["retention_days"] == 30 and classroom["expires_at"].endswith("Z")
+    code = classroom["join_code"]
+    assert len(code) >= 6 and set(code) <= set(JOIN_ALPHABET)
+    assert len(JOIN_ALPHABET) == 31 and not set("0O1IL") & set(JOIN_ALPHABET)
+    assert classroom["teacher_url"].endswith(f"#teacher={classroom['teacher_token']}")
+    with app.app_context():
+        row = db.session.scalar(select(Classroom))
+        assert classroom["teacher_token"] not in row.teacher_token_sha256
+    body = client.get(f"/api/classrooms/{classroom['id']}", headers=api.teacher(classroom)).json
+    assert "teacher_token" not in body and body["students"] == []
+
+
+def test_joining_needs_an_open_code_and_a_nickname_free_in_the_class(api, client, problem):
+    classroom = api.start_classroom()
+    joined = api.join(classroom, "Sam")
+    assert joined["student"]["nickname"] == "Sam"
+    assert joined["classroom"] == {"id": classroom["id"], "name": classroom["name"]}
+    assert joined["student_url"] == f"/student#student={joined['student_token']}"
+    # Typed in lower case with a space: still the code.
+    code = classroom["join_code"].lower()
+    typed = client.post("/api/classrooms/join", json={"code": f"{code[:3]} {code[3:]}",
+                                                      "nickname": "Kim"})  # fmt: skip
+    assert typed.status_code == 201
+    taken = problem(
+        client.post(
+            "/api/classrooms/join", json={"code": classroom["join_code"], "nickname": "sAM"}
+        ),
+        409,
+    )
+    assert "nickname" in taken["detail"]
+    wrong = problem(
+        client.post("/api/classrooms/join", json={"code": "ZZZZZZ", "nickname": "Ali"}), 404
+    )
+    closed = client.patch(f"/api/classrooms/{classroom['id']}", json={"join_open": False},
+                          headers=api.teacher(classroom))  # fmt: skip
+    assert closed.json["join_open"] is False
+    refused = problem(
+        client.post(
+            "/api/classrooms/join", json={"code": classroom["join_code"], "nickname": "Ali"}
+        ),
+        404,
+    )
+    assert refused["detail"] == wrong["detail"]
+    problem(client.post("/api/classrooms/join", json={"code": classroom["join_code"]}), 400)
+
+
+def test_guessing_join_codes_from_one_address_gets_429(make_app, problem):
+    app = make_app(RATE_LIMIT_JOIN="5/minute")
+    client = app.test_client()
+    classroom = Api(client).start_classroom()
+    for guess in range(5):
+        problem(client.post("/api/classrooms/join",
+                            json={"code": f"ABCDE{guess + 2}", "nickname": "x"}), 404)  # fmt: skip
+    refused = problem(
+        client.post("/api/classrooms/join", json={"code": classroom["join_code"], "nickname": "x"}),
+        429,
+    )
+    assert "join codes" in refused["detail"]
+    # Another address still joins.
+    other = client.post("/api/classrooms/join", environ_base={"REMOTE_ADDR": "10.1.2.3"},
+                        json={"code": classroom["join_code"], "nickname": "x"})  # fmt: skip
+    assert other.status_code == 201
+
+
+def test_a_student_token_covers_all_of_the_students_projects_and_nothing_else(
+    api, client, image, lesson, problem
+):
+    sam, kim, work = lesson["sam"], lesson["kim"], lesson["work"]
+    second = api.student_project(sam, title="Leaves", classes=["Oak"])
+    for project in (work, second):
+        assert client.get(f"/api/projects/{project['id']}", headers=bearer(sam["student_token"])
+                          ).status_code == 200  # fmt: skip
+    renamed = client.patch(f"/api/projects/{second['id']}", json={"title": "Trees"},
+                           headers=bearer(sam["student_token"]))  # fmt: skip
+    assert renamed.json["title"] == "Trees"
+    assert renamed.json["classroom"] == {"published_to_class": False}
+    problem(client.get(f"/api/projects/{work['id']}", headers=bearer(kim["student_token"])), 403)
+    problem(client.delete(f"/api/projects/{work['id']}", headers=bearer(kim["student_token"])),
+            403)  # fmt: skip
+    home = client.get("/api/student", headers=bearer(sam["student_token"])).json
+    assert [p["title"] for p in home["student"]["projects"]] == ["Fruit", "Trees"]
+    assert home["classroom"]["id"] == lesson["classroom"]["id"]
+
+
+def test_the_teacher_reads_and_moderates_the_classrooms_projects_only(
+    api, client, image, lesson, backbone, problem
+):
+    classroom, work = lesson["classroom"], lesson["work"]
+    teacher = api.teacher(classroom)
+    base = f"/api/projects/{work['id']}"
+    samples = client.get(f"{base}/samples", headers=teacher).json["samples"]
+    assert len(samples) == 1
+    with client.get(f"/api/samples/{samples[0]['id']}/image", headers=teacher) as picture:
+        assert picture.status_code == 200 and picture.mimetype == "image/png"
+    assert client.get(f"{base}/models", headers=teacher).status_code == 200
+    assert client.get(f"/api/models/{lesson['model']['id']}", headers=teacher).status_code == 200
+    embeddings = client.get(f"{base}/embeddings?backbone={backbone.id}", headers=teacher)
+    assert embeddings.status_code == 200
+    # Reading is not editing.
+    problem(client.patch(base, json={"title": "Mine now"}, headers=teacher), 403)
+    # Moderation: delete a picture.
+    deleted = client.delete(f"{base}/samples/{samples[0]['id']}", headers=teacher)
+    assert deleted.status_code == 204
+    assert client.get(base, headers=teacher).json["sample_count"] == 0
+    # Not another classroom's project, not a project of no classroom.
+    other = api.student_project(api.join(api.start_classroom("B"), "Ali"))
+    problem(client.get(f"/api/projects/{other['id']}", headers=teacher), 403)
+    plain = api.create_project()
+    problem(client.get(f"/api/projects/{plain['id']}", headers=teacher), 403)
+
+
+def test_the_dashboard_counts_each_students_work(api, client, image, lesson):
+    classroom, work = lesson["classroom"], lesson["work"]
+    api.add_samples(work, image(color=(1, 2, 3)), image(color=(4, 5, 6)),
+                    class_id=work["classes"][1]["id"])  # fmt: skip
+    api.share(work, lesson["model"])
+    body = client.get(f"/api/classrooms/{classroom['id']}", headers=api.teacher(classroom)).json
+    students = {s["nickname"]: s for s in body["students"]}
+    assert set(students) == {"Sam", "Kim"} and students["Kim"]["projects"] == []
+    (project,) = students["Sam"]["projects"]
+    assert [c["sample_count"] for c in project["classes"]] == [1, 2]
+    assert project["model_count"] == 1
+    # The classroom asks for approval: the new link waits for the teacher.
+    assert project["share_count"] == 0 and project["pending_share_count"] == 1
+    listed = client.get(f"/api/classrooms/{classroom['id']}/students",
+                        headers=api.teacher(classroom)).json  # fmt: skip
+    assert listed["students"] == body["students"]
+
+
+def test_share_links_wait_for_the_teachers_approval_and_the_teacher_can_revoke_them(
+    api, client, lesson, problem
+):
+    classroom, work, model = lesson["classroom"], lesson["work"], lesson["model"]
+    link = api.share(work, model)
+    assert link["state"] == "pending" and link["approved"] is False
+    url = f"/api/models/{model['id']}?share={link['token']}"
+    problem(client.get(url), 410)
+    assert client.get(f"/s/{link['token']}").status_code == 410
+    # A student cannot approve their own link; the teacher can.
+    problem(client.post(f"/api/shares/{link['token']}/approve", headers=api.auth(work)), 404)
+    approve = client.post(f"/api/shares/{link['token']}/approve", headers=api.teacher(classroom))
+    assert approve.status_code == 204
+    assert client.get(url).status_code == 200
+    revoke = client.delete(f"/api/shares/{link['token']}", headers=api.teacher(classroom))
+    assert revoke.status_code == 204
+    problem(client.get(url), 410)
+    # A classroom may let links work at once.
+    client.patch(f"/api/classrooms/{classroom['id']}", json={"share_approval": False},
+                 headers=api.teacher(classroom))  # fmt: skip
+    assert api.share(work, model)["state"] == "active"
+
+
+def test_changing_a_classroom_checks_its_fields(api, client, problem):
+    classroom = api.start_classroom()
+    url, teacher = f"/api/classrooms/{classroom['id']}", api.teacher(classroom)
+    changed = client.patch(url, json={"name": "7B", "retention_days": 365}, headers=teacher).json
+    assert changed["name"] == "7B" and changed["retention_days"] == 365
+    for body in ({"retention_days": 366}, {"retention_days": 0}, {"join_open": "no"},
+                 {"retention_days": True}, {"name": ""}):  # fmt: skip
+        problem(client.patch(url, json=body, headers=teacher), 400)
+
+
+def test_students_start_projects_from_an_assignment(api, client, lesson, problem):
+    classroom, sam = lesson["classroom"], lesson["sam"]
+    made = client.post(f"/api/classrooms/{classroom['id']}/assignments",
+                       json={"title": "Recycling", "instructions": "Sort the bin.",
+                             "classes": ["paper", "plastic", "metal"]},
+                       headers=api.teacher(classroom))  # fmt: skip
+    assert made.status_code == 201
+    assignment = made.json
+    listed = client.get(f"/api/classrooms/{classroom['id']}/assignments",
+                        headers=bearer(sam["student_token"])).json  # fmt: skip
+    assert listed["assignments"] == [assignment]
+    started = client.post("/api/projects", json={"assignment_id": assignment["id"]},
+                          headers=bearer(sam["student_token"]))  # fmt: skip
+    assert started.status_code == 201
+    project = client.get(f"/api/projects/{started.json['id']}",
+                         headers=bearer(sam["student_token"])).json  # fmt: skip
+    assert project["title"] == "Recycling"
+    assert [c["name"] for c in project["classes"]] == ["paper", "plastic", "metal"]
+    # Another classroom's assignment, or none with this id: a field error.
+    other = api.join(api.start_classroom("B"), "Ali")
+    refused = client.post("/api/projects", json={"assignment_id": assignment["id"]},
+                          headers=bearer(other["student_token"]))  # fmt: skip
+    problem(refused, 400)
+    problem(client.post("/api/projects", json={"assignment_id": assignment["id"]}), 400)
+
+
+def test_the_gallery_shows_published_models_to_the_class_and_its_teacher(
+    api, client, lesson, problem
+):
+    classroom, work, kim = lesson["classroom"], lesson["work"], lesson["kim"]
+    url = f"/api/classrooms/{classroom['id']}/gallery"
+    assert client.get(url, headers=bearer(kim["student_token"])).json == {"gallery": []}
+    problem(client.get(f"/api/models/{lesson['model']['id']}",
+                       headers=bearer(kim["student_token"])), 403)  # fmt: skip
+    published = client.post(f"/api/projects/{work['id']}/gallery", json={"published": True},
+                            headers=api.auth(work))  # fmt: skip
+    assert published.json["classroom"] == {"published_to_class": True}
+    (entry,) = client.get(url, headers=bearer(kim["student_token"])).json["gallery"]
+    assert entry["nickname"] == "Sam" and entry["model"]["id"] == lesson["model"]["id"]
+    assert client.get(url, headers=api.teacher(classroom)).json["gallery"] == [entry]
+    # The classmate tries the model; the pictures stay private.
+    assert client.get(f"/api/models/{lesson['model']['id']}",
+                      headers=bearer(kim["student_token"])).status_code == 200  # fmt: skip
+    problem(client.get(f"/api/projects/{work['id']}/samples",
+                       headers=bearer(kim["student_token"])), 403)  # fmt: skip
+    other = api.join(api.start_classroom("B"), "Ali")
+    problem(client.get(url, headers=bearer(other["student_token"])), 403)
+    plain = api.create_project()
+    problem(client.post(f"/api/projects/{plain['id']}/gallery", json={"published": True},
+                        headers=api.auth(plain)), 409)  # fmt: skip
+
+
+def test_removing_a_student_removes_everything_they_made(app, api, client, image, lesson,
+                                                         problem):  # fmt: skip
+    classroom, sam, work = lesson["classroom"], lesson["sam"], lesson["work"]
+    link = api.share(work, lesson["model"])
+    client.post(f"/api/shares/{link['token']}/approve", headers=api.teacher(classroom))
+    kim_work = api.student_project(lesson["kim"])
+    (kept,) = api.add_samples(kim_work, image(color=(9, 9, 9)))
+    before = blob_files(app)
+    removed = client.delete(f"/api/classrooms/{classroom['id']}/students/{sam['student']['id']}",
+                            headers=api.teacher(classroom))  # fmt: skip
+    assert removed.status_code == 204
+    problem(client.get(f"/api/projects/{work['id']}", headers=api.teacher(classroom)), 404)
+    problem(client.get("/api/student", headers=bearer(sam["student_token"])), 401)
+    # The link's page and files answer 410 Gone; the model itself no longer exists.
+    assert client.get(f"/s/{link['token']}").status_code == 410
+    assert client.get(f"/s/{link['token']}/model.json").status_code == 410
+    after = blob_files(app)
+    assert kept["sha256"] in after and len(after) < len(before)
+    counts = row_counts(app)
+    assert counts["Student"] == 1 and counts["Project"] == 1 and counts["ModelVersion"] == 0
+    problem(client.delete(f"/api/classrooms/{classroom['id']}/students/{sam['student']['id']}",
+                          headers=api.teacher(classroom)), 404)  # fmt: skip
+
+
+def test_a_reissued_student_link_replaces_the_old_one(api, client, lesson, problem):
+    classroom, sam = lesson["classroom"], lesson["sam"]
+    new = client.post(
+        f"/api/classrooms/{classroom['id']}/students/{sam['student']['id']}/reissue",
+        headers=api.teacher(classroom),
+    ).json
+    assert new["student_token"] != sam["student_token"]
+    problem(client.get("/api/student", headers=bearer(sam["student_token"])), 401)
+    home = client.get("/api/student", headers=bearer(new["student_token"])).json
+    assert [p["id"] for p in home["student"]["projects"]] == [lesson["work"]["id"]]
+
+
+def test_the_class_zip_holds_a_folder_per_student_with_each_project_zip(api, client, lesson):
+    classroom = lesson["classroom"]
+    with client.get(f"/api/classrooms/{classroom['id']}/archive",
+                    headers=api.teacher(classroom)) as response:  # fmt: skip
+        assert response.status_code == 200 and response.mimetype == "application/zip"
+        data = response.data
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        (name,) = archive.namelist()  # Kim has no project: no folder
+        assert name == "Sam/Fruit.zip"
+        with zipfile.ZipFile(io.BytesIO(archive.read(name))) as project:
+            description = json.loads(project.read("project.json"))
+    assert description["title"] == "Fruit" and len(description["samples"]) == 1
+
+
+def test_a_paired_phone_adds_pictures_to_its_one_class_until_the_pairing_ends(
+    api, client, image, lesson, problem
+):
+    work = lesson["work"]
+    banana = work["classes"][1]["id"]
+    url = f"/api/projects/{work['id']}/classes/{banana}/pairings"
+    pairing = client.post(url, headers=api.auth(work)).json
+    assert pairing["url"].startswith("/phone#pair=") and pairing["expires_at"].endswith("Z")
+    phone = bearer(pairing["url"].split("#pair=")[1])
+    target = client.get("/api/pairing", headers=phone).json
+    assert target == {"project": {"title": "Fruit"}, "class": {"id": banana, "name": "Banana"}}
+    sent = client.post("/api/pairing/samples", headers=phone, content_type="multipart/form-data",
+                       data={"file": [(io.BytesIO(image(color=(7, 7, 7))), "p.png")]})  # fmt: skip
+    assert sent.status_code == 201 and sent.json["samples"][0]["class_id"] == banana
+    project = client.get(f"/api/projects/{work['id']}", headers=api.auth(work)).json
+    assert project["classes"][1]["sample_count"] == 1
+    # The phone reads nothing and adds nowhere else.
+    problem(client.get(f"/api/projects/{work['id']}", headers=phone), 403)
+    problem(client.get(f"/api/projects/{work['id']}/samples", headers=phone), 403)
+    problem(api.upload(work, image(color=(8, 8, 8)), headers=phone), 403)
+    assert client.delete(url, headers=api.auth(work)).status_code == 204
+    problem(client.get("/api/pairing", headers=phone), 401)
+
+
+def test_a_pairing_expires(make_app, image, problem):
+    app = make_app(PAIRING_MINUTES=0)
+    client = app.test_client()
+    api = Api(client)
+    work = api.student_project(api.join(api.start_classroom(), "Sam"))
+    url = f"/api/projects/{work['id']}/classes/{work['classes'][0]['id']}/pairings"
+    phone = bearer(client.post(url, headers=api.auth(work)).json["url"].split("#pair=")[1])
+    assert "expired" in problem(client.get("/api/pairing", headers=phone), 401)["detail"]
+
+
+def test_deleting_a_classroom_deletes_everything_in_it(app, api, client, image, lesson, problem):
+    classroom, work = lesson["classroom"], lesson["work"]
+    plain = api.create_project()
+    (kept,) = api.add_samples(plain, image(color=(3, 3, 3)))
+    link = api.share(work, lesson["model"])
+    response = client.delete(f"/api/classrooms/{classroom['id']}", headers=api.teacher(classroom))
+    assert response.status_code == 204
+    counts = row_counts(app)
+    assert counts == {"Classroom": 0, "Student": 0, "Assignment": 0, "ClassroomProject": 0,
+                      "Pairing": 0, "Project": 1, "Sample": 1, "ModelVersion": 0,
+                      "ShareLink": 0}  # fmt: skip
+    assert blob_files(app) == {kept["sha256"]}
+    problem(client.get(f"/api/classrooms/{classroom['id']}", headers=api.teacher(classroom)), 404)
+    problem(client.get(f"/api/models/{lesson['model']['id']}?share={link['token']}"), 404)
+
+
+def test_a_qr_code_is_drawn_from_a_text_in_the_body(client, problem):
+    response = client.post("/api/qr", json={"text": "http://127.0.0.1:5000/join#code=ABCDEF"})
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert response.data.startswith(b"<svg") and b"<path" in response.data
+    problem(client.post("/api/qr", json={"text": "x" * 501}), 400)
+    problem(client.post("/api/qr", json={}), 400)
