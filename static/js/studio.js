@@ -262,8 +262,18 @@ async function Studio(el, projectId) {
     if (state.recordingClassId !== null) dispatch('recordingStopped');
   }
 
+  // Files being shrunk before they join the upload queue count as pending uploads too, so
+  // nobody (a test, a student closing the tab) takes "nothing pending" too early.
+  let shrinking = 0;
   async function uploadFiles(files, classId) {
-    for (const file of files) addLocalSample(await downscaleForUpload(file), classId, 'upload');
+    shrinking += files.length;
+    document.body.dataset.pendingUploads = String(state.uploads.pending + shrinking);
+    scheduleRender();
+    for (const file of files) {
+      const small = await downscaleForUpload(file);
+      shrinking -= 1;
+      addLocalSample(small, classId, 'upload');
+    }
   }
 
   async function uploadDrop(items, classId) {
@@ -676,7 +686,7 @@ async function Studio(el, projectId) {
     const { done, total, computed } = state.embedding;
     // For tests and curious teachers: what is still in flight, and what had to be computed here.
     Object.assign(document.body.dataset, {
-      pendingUploads: String(state.uploads.pending),
+      pendingUploads: String(state.uploads.pending + shrinking),
       embeddingsReady: String(state.modelReady && done === total),
       embeddingsComputed: String(computed ?? 0),
     });
