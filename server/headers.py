@@ -12,10 +12,13 @@
 from flask import Flask, Response
 from werkzeug.serving import WSGIRequestHandler
 
+from .isolation import cross_origin_isolation_headers
+
 LOCKED_DOWN_POLICY = (
     "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 SERVER_NAME = "snapclass"
+SCRIPT_TYPES = {"text/javascript", "application/javascript"}
 
 
 def add_security_headers(response: Response) -> Response:
@@ -23,6 +26,10 @@ def add_security_headers(response: Response) -> Response:
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     if response.mimetype == "text/html":
         response.headers.setdefault("Content-Security-Policy", LOCKED_DOWN_POLICY)
+    if response.mimetype in SCRIPT_TYPES:
+        # A worker started from a script is only allowed in a cross-origin isolated page when the
+        # script itself asks for the same isolation (server/isolation.py).
+        response.headers.update(cross_origin_isolation_headers())
     return response
 
 

@@ -126,10 +126,12 @@ def test_gunicorn_serves_the_app_over_https_with_its_self_signed_certificate(ser
     assert response.status == 201, response.read()
     assert response.getheader("Server").startswith("gunicorn")
     project = json.loads(response.read())
-    connection.request("GET", f"/api/projects/{project['id']}")
+    owner = {"Authorization": f"Bearer {project['owner_token']}"}
+    connection.request("GET", f"/api/projects/{project['id']}", headers=owner)
     response = connection.getresponse()
-    assert response.status == 200 and json.loads(response.read())["title"] == "Over TLS"
+    body = response.read()
     connection.close()
+    assert response.status == 200 and json.loads(body)["title"] == "Over TLS"
     with pytest.raises(ssl.SSLError):
         plain = ssl.create_default_context()  # the system's CAs: a browser's first visit
         with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:

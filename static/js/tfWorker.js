@@ -17,6 +17,9 @@ async function start({ tfScripts, wasmPath, backboneUrl, backend }) {
   for (const url of tfScripts) await import(url);
   const { tf } = globalThis;
   if (wasmPath && tf.wasm) tf.wasm.setWasmPaths(wasmPath);
+  // As on the page (backend.js): below four logical cores the threaded WASM build only adds the
+  // start-up of its workers, so those devices get the plain SIMD build.
+  if ((globalThis.navigator?.hardwareConcurrency ?? 1) < 4) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   for (const name of [...new Set([backend, 'wasm', 'cpu'])]) {
     if (await tf.setBackend(name).catch(() => false)) break;
   }
