@@ -20,9 +20,9 @@ from . import (
 )
 
 BLUEPRINTS = (projects.bp, classes.bp, samples.bp, embeddings.bp, backbones.bp, openapi.bp)
-# Models, share links and project zips (issue 4).
+# Models, share links and project zips.
 BLUEPRINTS += (versions.bp, shares.bp, archives.bp)
-# Fine-tuning jobs and fine-tuned models' files (issue 5).
+# Fine-tuning jobs and fine-tuned models' files.
 BLUEPRINTS += (jobs.bp, model_files.bp)
 # Classrooms, their students and phone pairings.
 BLUEPRINTS += (classrooms.bp, pairings.bp, qr.bp)

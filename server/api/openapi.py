@@ -142,7 +142,7 @@ PATHS = {
     },
 }  # fmt: skip
 
-# Models, share links and project zips (issue 4).
+# Models, share links and project zips.
 MODEL_ID = param("model_id", text="The model version's public id.")
 SHARE_QUERY = param("share", "query", text="A share link's token, instead of the owner token.")
 ZIP = {"type": "string", "contentMediaType": "application/zip"}
@@ -205,7 +205,7 @@ PATHS |= {
 }  # fmt: skip
 
 
-# Fine-tuning jobs and fine-tuned models' files (issue 5).
+# Fine-tuning jobs and fine-tuned models' files.
 JOB_ID = param("job_id", text="The job's public id.")
 PATHS |= {
     "/api/projects/{project_id}/finetune": {

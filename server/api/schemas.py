@@ -123,7 +123,7 @@ SCHEMAS: dict[str, Any] = {
     ),
 }
 
-# Models, share links and project zips (issue 4).
+# Models, share links and project zips.
 LABEL = obj(("class_id", "name"), class_id=INTEGER, name=CLASS_NAME)
 SUMMARY = {"type": ["object", "null"], "properties": {"id": STRING, "number": INTEGER}}
 SCHEMAS |= {
@@ -202,7 +202,7 @@ SCHEMAS |= {
     },
 }
 
-# Fine-tuning jobs (issue 5).
+# Fine-tuning jobs.
 NUMBER_OR_NULL = {"type": ["number", "null"]}
 SCHEMAS |= {
     "FinetuneSettings": obj(
