@@ -127,6 +127,11 @@ async function Studio(el, projectId) {
     ),
   );
 
+  // A project that cannot be opened shows only why: no empty panels, no buttons that do nothing.
+  function closeStudio() {
+    for (const child of el.children) child.hidden = child !== notice;
+  }
+
   const camera = CameraPanel(cameraEl);
   const trayGrid = SampleGrid(trayGridEl, { onToggle: (key) => dispatch('sampleToggled', { key }) });
   const cards = new Map(); // class id -> {el, component}
@@ -696,6 +701,7 @@ async function Studio(el, projectId) {
   // there is nothing to ask the server for.
   if (!ownerToken) {
     showNotice(t('needOwnerLink'));
+    closeStudio();
     return;
   }
   try {
@@ -703,6 +709,7 @@ async function Studio(el, projectId) {
   } catch (error) {
     const key = { 404: 'projectNotFound', 401: 'needOwnerLink', 403: 'wrongOwnerLink' }[error instanceof ApiError && error.status];
     showNotice(key ? t(key) : t('error', { reason: error.message }));
+    closeStudio();
     return;
   }
   rememberProject({ id: projectId, title: state.project.title, ownerToken });

@@ -18,6 +18,7 @@ def test_studio_without_its_edit_link_shows_no_picture_and_says_why(page: Page, 
     expect(page.locator(".notice")).to_contain_text("#owner=")
     assert page.locator("img[src*='/api/samples/']").count() == 0
     assert "Our class pets" not in page.content()
+    expect(page.get_by_role("button", name="Train model")).to_be_hidden()
 
     page.goto(f"{live_server.url}/p/{project['id']}#owner={project['owner_token']}")
     page.reload()
