@@ -48,7 +48,11 @@ export function createApi(projectId, ownerToken) {
     updateClass: (classId, changes) => call('PATCH', `${base}/classes/${classId}`, { json: changes }),
     deleteClass: (classId, deleteSamples) =>
       call('DELETE', `${base}/classes/${classId}${deleteSamples ? '?delete_samples=true' : ''}`),
-    listSamples: (page, perPage = 500) => call('GET', `${base}/samples?page=${page}&per_page=${perPage}`),
+    listSamples: (page, perPage = 500, classId = null) =>
+      call('GET', `${base}/samples?page=${page}&per_page=${perPage}${classId == null ? '' : `&class_id=${classId}`}`),
+    // A phone link that adds pictures to one class for a few minutes, and ending it.
+    startPairing: (classId) => call('POST', `${base}/classes/${classId}/pairings`),
+    endPairing: (classId) => call('DELETE', `${base}/classes/${classId}/pairings`),
     uploadSamples(files, classId, source) {
       const form = new FormData();
       for (const file of files) form.append('file', file, file.name || 'image');

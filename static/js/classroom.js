@@ -103,6 +103,8 @@ function Dashboard(el, classroomId, token) {
             h('span', { class: 'counts' }, t('projectCounts', { pictures: project.sample_count, models: project.model_count, shares: project.share_count })),
             project.pending_share_count ? h('span', { class: 'pending' }, ` · ${t('pendingShares', { count: project.pending_share_count })}`) : '',
             ' ',
+            h('a', { class: 'button', href: teacherStudioLink(project), target: '_blank', rel: 'noopener', 'aria-label': t('openInStudioLabel', { title: project.title, nickname: student.nickname }) }, t('openInStudio')),
+            ' ',
             h('button', { type: 'button', onclick: () => openProject(project) }, t('openProject'))))),
         h('button', { type: 'button', class: 'quiet', onclick: () => reissue(student) }, t('reissueStudent', { nickname: student.nickname })),
         h('button', { type: 'button', class: 'danger', onclick: () => remove(student) }, t('removeStudent', { nickname: student.nickname }))));
@@ -112,6 +114,13 @@ function Dashboard(el, classroomId, token) {
     );
   }
 
+  // The real studio, read-only: the teacher's token in the fragment opens it for reading and
+  // moderation (server/policy.py decides what it may do; the studio hides the rest).
+  function teacherStudioLink(project) {
+    return `/p/${encodeURIComponent(project.id)}#teacher=${encodeURIComponent(token)}`;
+  }
+
+  // Pictures to delete and share links to approve or withdraw, without leaving the dashboard.
   async function openProject(project) {
     const projectBase = `/api/projects/${encodeURIComponent(project.id)}`;
     try {

@@ -19,12 +19,17 @@ export function forgetProject(id) {
   localStorage.setItem(KEY, JSON.stringify(rememberedProjects().filter((p) => p.id !== id)));
 }
 
-export function ownerTokenFor(id) {
-  // A classroom student's token opens every project of theirs, like an owner token.
+// The credential the studio opens a project with, and what it lets the page do: an owner's or a
+// student's token edits the project; a teacher's (#teacher=..., from the dashboard) only reads it
+// and deletes pictures (moderation). A student's token opens every project of theirs.
+export function projectCredential(id) {
   const fragment = new URLSearchParams(location.hash.slice(1));
-  const fromLink = fragment.get('owner') || fragment.get('student');
-  if (fromLink) return fromLink;
-  return rememberedProjects().find((p) => p.id === id)?.ownerToken ?? null;
+  for (const role of ['owner', 'student', 'teacher']) {
+    const token = fragment.get(role);
+    if (token) return { token, role };
+  }
+  const remembered = rememberedProjects().find((p) => p.id === id)?.ownerToken;
+  return remembered ? { token: remembered, role: 'owner' } : { token: null, role: null };
 }
 
 export function editLink(id, ownerToken) {

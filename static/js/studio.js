@@ -21,7 +21,7 @@ import { h } from './dom.js';
 import { filesFromDrop, filesFromFolderPicker } from './drop.js';
 import { computeOnPage, createEmbedder } from './embedder.js';
 import { startWorker } from './offThread.js';
-import { editLink, ownerTokenFor, rememberProject } from './projects.js';
+import { editLink, projectCredential, rememberProject } from './projects.js';
 import { loadServerModel } from './serverModel.js';
 import { t } from './strings.js';
 import {
@@ -30,11 +30,13 @@ import {
   classNamed,
   draggedIds,
   droppedUrls,
+  expiredPairings,
   headReady,
   initialState,
   metricsForVersion,
   movePosition,
   nextClassName,
+  pairingOf,
   previewModel,
   samplesOf,
   selectedSamples,
@@ -51,12 +53,15 @@ import { createUploader } from './uploader.js';
 const FRAMES_PER_SECOND = 10;
 const CAPTURE_SIZE = 224;
 const JOB_POLL_MS = 1500;
+const PHONE_POLL_MS = 2000; // how often a class paired with a phone is asked for new pictures
 const ACTIVE_JOB = new Set(['queued', 'running']);
 
 async function Studio(el, projectId) {
-  const ownerToken = ownerTokenFor(projectId);
-  const api = createApi(projectId, ownerToken);
-  let state = initialState({ canWrite: Boolean(ownerToken) });
+  // A teacher's token (from the classroom dashboard) reads the project and deletes pictures only.
+  const { token, role } = projectCredential(projectId);
+  const readOnly = role === 'teacher';
+  const api = createApi(projectId, token);
+  let state = initialState({ canWrite: Boolean(token) && !readOnly, canModerate: Boolean(token) });
   // What is not the project's state: live objects and messages of the moment.
   let embedder = null;
   let backbone = null;
@@ -84,6 +89,7 @@ async function Studio(el, projectId) {
   const heading = h('h1', { class: 'visually-hidden' });
   const title = h('input', { class: 'project-title', 'aria-label': t('newProjectLabel'), maxlength: '120' });
   const status = h('p', { class: 'status-line', role: 'status' });
+  const readOnlyNote = h('p', { class: 'read-only-note', hidden: !readOnly }, t('teacherView'));
   const notice = h('div', { class: 'notice', role: 'alert' });
   const linkBox = h('input', { class: 'edit-link', readonly: true, 'aria-label': t('editLink') });
   const copyLink = h('button', { type: 'button' }, t('copy'));
@@ -95,15 +101,14 @@ async function Studio(el, projectId) {
   const folderFiles = h('input', { type: 'file', webkitdirectory: true, multiple: true, hidden: true });
   const trayUpload = h('button', { type: 'button', onclick: () => trayFiles.click() }, t('uploadUnlabelled'));
   const folderUpload = h('button', { type: 'button', onclick: () => folderFiles.click() }, t('uploadFolders'));
-  const tray = h(
-    'section',
-    { class: 'unlabelled-tray' },
-    h('h2', {}, t('unlabelled')),
+  const trayTools = h(
+    'div',
+    {},
     h('p', { class: 'hint' }, t('unlabelledHint')),
     h('div', { class: 'row' }, trayUpload, folderUpload, trayFiles, folderFiles),
     h('p', { class: 'hint' }, t('dropHint')),
-    trayGridEl,
   );
+  const tray = h('section', { class: 'unlabelled-tray' }, h('h2', {}, t('unlabelled')), trayTools, trayGridEl);
   const moveTo = h('select', { 'aria-label': t('moveSelectedTo') });
   const deleteSelected = h('button', { type: 'button', class: 'danger' }, t('deleteSelected'));
   const clearSelection = h('button', { type: 'button', class: 'quiet' }, t('clearSelection'));
@@ -116,7 +121,7 @@ async function Studio(el, projectId) {
   const learnEl = h('section');
   el.append(
     heading,
-    h('div', { class: 'studio-head' }, title, status, h('details', { class: 'share-edit' }, h('summary', {}, t('editLink')), h('div', { class: 'row' }, linkBox, copyLink))),
+    h('div', { class: 'studio-head' }, title, status, readOnly ? readOnlyNote : h('details', { class: 'share-edit' }, h('summary', {}, t('editLink')), h('div', { class: 'row' }, linkBox, copyLink))),
     notice,
     h(
       'div',
@@ -247,7 +252,7 @@ async function Studio(el, projectId) {
 
   // One frame: grabbed on this tick, encoded and queued without waiting for anything else.
   async function snap(classId) {
-    if (!(await camera.ensure())) return;
+    if (!state.canWrite || !(await camera.ensure())) return;
     const frame = grabSquare(camera.video, CAPTURE_SIZE, { mirrored: true, canvas: document.createElement('canvas') });
     addLocalSample(await canvasToJpeg(frame), classId, 'webcam');
   }
@@ -271,6 +276,7 @@ async function Studio(el, projectId) {
   // nobody (a test, a student closing the tab) takes "nothing pending" too early.
   let shrinking = 0;
   async function uploadFiles(files, classId) {
+    if (!state.canWrite) return;
     shrinking += files.length;
     document.body.dataset.pendingUploads = String(state.uploads.pending + shrinking);
     scheduleRender();
@@ -282,6 +288,7 @@ async function Studio(el, projectId) {
   }
 
   async function uploadDrop(items, classId) {
+    if (!state.canWrite) return;
     const { loose, folders } = await filesFromDrop(items);
     uploadFiles(loose, classId);
     await uploadFolders(folders);
@@ -298,6 +305,45 @@ async function Studio(el, projectId) {
         dispatch('classAdded', { cls });
       }
       uploadFiles(files, cls.id);
+    }
+  }
+
+  // A phone paired with a class: while its link lasts, the class is asked for new pictures,
+  // which appear on the card and are prepared like the page's own.
+  async function pairPhone(classId) {
+    const pairing = await run(() => api.startPairing(classId));
+    if (!pairing) return;
+    dispatch('pairingOpened', { classId, url: pairing.url, expiresAt: pairing.expires_at });
+    followPhones();
+  }
+
+  async function unpairPhone(classId) {
+    dispatch('pairingClosed', { classId });
+    await run(() => api.endPairing(classId));
+  }
+
+  let phoneTimer = null;
+  function followPhones() {
+    clearTimeout(phoneTimer);
+    if (!state.pairings.length) return;
+    phoneTimer = setTimeout(async () => {
+      for (const classId of expiredPairings(state, Date.now())) unpairPhone(classId);
+      for (const { classId } of state.pairings) await listPhonePictures(classId);
+      followPhones();
+    }, PHONE_POLL_MS);
+  }
+
+  async function listPhonePictures(classId) {
+    try {
+      for (let page = 1; ; page++) {
+        const listing = await api.listSamples(page, 500, classId);
+        const before = state.samples;
+        dispatch('phonePicturesListed', { classId, samples: listing.samples });
+        for (const sample of state.samples.values()) if (!before.has(sample.key)) embedSample(sample);
+        if (page * listing.per_page >= listing.total) break;
+      }
+    } catch {
+      // A network hiccup: the next tick asks again.
     }
   }
 
@@ -357,7 +403,7 @@ async function Studio(el, projectId) {
   }
 
   async function relabel(ids, classId) {
-    if (!ids.length) return;
+    if (!ids.length || !state.canWrite) return;
     const result = await run(() => api.relabelSamples(ids, classId));
     if (result) dispatch('samplesMoved', { ids: result.samples.map((s) => s.id), classId });
   }
@@ -541,6 +587,8 @@ async function Studio(el, projectId) {
   const on = (name, handler) => el.addEventListener(name, (e) => handler(e.detail ?? {}));
   on('record-start', ({ classId }) => startRecording(classId));
   on('record-stop', stopRecording);
+  on('pair-phone', ({ classId }) => pairPhone(classId));
+  on('unpair-phone', ({ classId }) => unpairPhone(classId));
   on('snap', ({ classId }) => snap(classId));
   on('upload-files', ({ files, classId }) => uploadFiles(files, classId));
   on('drop-files', ({ items, classId }) => uploadDrop(items, classId));
@@ -593,7 +641,7 @@ async function Studio(el, projectId) {
   title.addEventListener('change', async () => {
     const project = await run(() => api.renameProject(title.value.trim() || t('defaultProjectTitle')));
     if (project) dispatch('projectRenamed', { title: project.title });
-    if (ownerToken) rememberProject({ id: projectId, title: state.project.title, ownerToken });
+    remember();
   });
   copyLink.addEventListener('click', async () => {
     await navigator.clipboard?.writeText(linkBox.value).catch(() => linkBox.select());
@@ -631,13 +679,14 @@ async function Studio(el, projectId) {
     const { canWrite } = state;
     heading.textContent = state.project.title;
     if (document.activeElement !== title) title.value = state.project.title;
-    title.disabled = !canWrite;
-    addClass.disabled = !canWrite;
+    title.readOnly = !canWrite;
+    addClass.hidden = trayTools.hidden = moveTo.hidden = trainEl.hidden = !canWrite;
     drawCards();
-    trayGrid.update(samplesOf(state, null));
-    trayUpload.disabled = folderUpload.disabled = !canWrite;
+    const unlabelled = samplesOf(state, null);
+    trayGrid.update(unlabelled);
+    tray.hidden = !canWrite && unlabelled.length === 0;
     const selected = selectedSamples(state);
-    toolbar.hidden = selected.length === 0 || !canWrite;
+    toolbar.hidden = selected.length === 0 || !state.canModerate;
     selectedCount.textContent = t('selectedCount', { count: selected.length });
     const options = [['', t('moveSelectedTo')], ...state.classes.map((c) => [String(c.id), c.name]), ['none', t('unlabelled')]];
     if (moveTo.options.length !== options.length || options.some(([value, label], i) => moveTo.options[i].value !== value || moveTo.options[i].text !== label)) {
@@ -682,6 +731,7 @@ async function Studio(el, projectId) {
         canWrite: state.canWrite,
         isFirst: index === 0,
         isLast: index === state.classes.length - 1,
+        pairing: pairingOf(state, cls.id),
       });
     });
   }
@@ -697,9 +747,14 @@ async function Studio(el, projectId) {
     });
   }
 
+  // This browser's list of its projects keeps owner and student links, never a teacher's.
+  function remember() {
+    if (token && !readOnly) rememberProject({ id: projectId, title: state.project.title, ownerToken: token });
+  }
+
   // Loading, once every listener is in place. Pictures are private: without the owner link
   // there is nothing to ask the server for.
-  if (!ownerToken) {
+  if (!token) {
     showNotice(t('needOwnerLink'));
     closeStudio();
     return;
@@ -712,8 +767,8 @@ async function Studio(el, projectId) {
     closeStudio();
     return;
   }
-  rememberProject({ id: projectId, title: state.project.title, ownerToken });
-  linkBox.value = editLink(projectId, ownerToken);
+  remember();
+  if (!readOnly) linkBox.value = editLink(projectId, token);
   render();
   refreshVersions().then(loadSavedHead);
   run(() => api.listJobs()).then((jobs) => {

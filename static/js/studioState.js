@@ -10,14 +10,19 @@
 // - url: an object URL of the local picture while it is still needed (until it is saved and
 //   prepared); imageUrl: the server's copy;
 // - status: 'pending' (upload queued or in flight), 'saved', or 'rejected' (with `error`);
-// - embedded: its embedding is in the embedder's cache, so it can be trained on.
+// - embedded: its embedding is in the embedder's cache, so it can be trained on;
+// - fromPhone: it arrived from a paired phone while this page watched the class.
+// `canWrite`: the page may change the project (owner or student); `canModerate`: it may delete
+// pictures (they, or the classroom's teacher, whose studio is otherwise read-only).
+// `pairings`: [{classId, url, expiresAt, received}], the phones paired with classes from here.
 // The trained head lives here too (`trained`), with the training run's history and results.
 import { compareLabels, displayNames, orderClasses } from './dataset.js';
 
-export function initialState({ canWrite = false } = {}) {
+export function initialState({ canWrite = false, canModerate = canWrite } = {}) {
   return {
     project: null,
     canWrite,
+    canModerate,
     classes: [],
     samples: new Map(),
     recordingClassId: null,
@@ -33,6 +38,7 @@ export function initialState({ canWrite = false } = {}) {
     savedVersionId: null,
     job: null,
     serverModel: null, // {model} while the preview uses a fine-tuned server model
+    pairings: [],
   };
 }
 
@@ -114,7 +120,13 @@ export const actions = {
     const sampleIds = [...state.samples.values()].filter((s) => s.classId === classId).map((s) => s.id).filter(Boolean);
     const next = mapSamples(state, (s) => (s.classId === classId ? { ...s, classId: null } : null));
     const classes = state.classes.filter((c) => c.id !== classId).map((c, position) => ({ ...c, position }));
-    return { ...next, classes, deleted: { cls, sampleIds }, recordingClassId: state.recordingClassId === classId ? null : state.recordingClassId };
+    return {
+      ...next,
+      classes,
+      deleted: { cls, sampleIds },
+      recordingClassId: state.recordingClassId === classId ? null : state.recordingClassId,
+      pairings: state.pairings.filter((p) => p.classId !== classId),
+    };
   },
 
   // Undo: the server made `cls` anew (new id); it goes back to the deleted class's place, and
@@ -162,15 +174,22 @@ export const actions = {
 
   // The server stored it. The class is the server's answer (the upload may have gone to
   // unlabelled when its class was deleted meanwhile). A picture the project already had is
-  // the same sample: the local copy goes.
+  // the same sample: the local copy goes. If a paired class's listing brought it first, it
+  // was taken for the phone's: it is this page's own, and the phone's count gives it back.
   uploadAccepted(state, { key, sample }) {
     const local = state.samples.get(key);
     if (!local) return state;
     const next = new Map(state.samples);
     const twin = [...next.values()].find((s) => s.id === sample.id && s.key !== key);
-    if (twin) next.delete(key);
-    else next.set(key, { ...fromServer(sample, local), url: local.embedded ? null : local.url });
-    return withSamples(state, next);
+    if (!twin) {
+      next.set(key, { ...fromServer(sample, local), url: local.embedded ? null : local.url });
+      return withSamples(state, next);
+    }
+    next.delete(key);
+    if (!twin.fromPhone) return withSamples(state, next);
+    next.set(twin.key, { ...twin, fromPhone: false });
+    const pairings = state.pairings.map((p) => (p.classId === twin.classId && p.received > 0 ? { ...p, received: p.received - 1 } : p));
+    return { ...withSamples(state, next), pairings };
   },
 
   uploadRefused(state, { key, error }) {
@@ -248,6 +267,30 @@ export const actions = {
     return { ...state, trained, savedVersionId: version.id, versions: [version, ...state.versions.filter((v) => v.id !== version.id)] };
   },
 
+  // A phone paired with a class from here; a class has one pairing at a time.
+  pairingOpened(state, { classId, url, expiresAt }) {
+    if (!state.canWrite || !classById(state, classId)) return state;
+    const others = state.pairings.filter((p) => p.classId !== classId);
+    return { ...state, pairings: [...others, { classId, url, expiresAt, received: 0 }] };
+  },
+
+  pairingClosed(state, { classId }) {
+    if (!state.pairings.some((p) => p.classId === classId)) return state;
+    return { ...state, pairings: state.pairings.filter((p) => p.classId !== classId) };
+  },
+
+  // The server's pictures of a paired class: those this page has never had came from the phone
+  // (the page's own uploads are known by key before the server answers). Nothing new, no change.
+  phonePicturesListed(state, { classId, samples }) {
+    const known = new Set([...state.samples.values()].map((s) => s.id));
+    const fresh = samples.filter((s) => !known.has(s.id));
+    if (!fresh.length) return state;
+    const next = new Map(state.samples);
+    for (const sample of fresh) next.set(sample.id, { ...fromServer(sample), fromPhone: true });
+    const pairings = state.pairings.map((p) => (p.classId === classId ? { ...p, received: p.received + fresh.length } : p));
+    return { ...withSamples(state, next), pairings };
+  },
+
   jobUpdated(state, { job }) {
     return { ...state, job };
   },
@@ -270,6 +313,15 @@ export function selectedSamples(state) {
 
 export function classById(state, classId) {
   return state.classes.find((c) => c.id === classId);
+}
+
+export function pairingOf(state, classId) {
+  return state.pairings.find((p) => p.classId === classId) ?? null;
+}
+
+// The classes whose phone link has run out by `now` (ms): the studio ends them.
+export function expiredPairings(state, now) {
+  return state.pairings.filter((p) => Date.parse(p.expiresAt) <= now).map((p) => p.classId);
 }
 
 // What a thumbnail shows: the local picture while there is one, else the server's.

@@ -1,5 +1,6 @@
 // One class: its name (renamed in place), sample count, thumbnails and capture buttons.
 // Holding the record button, or holding Space while the card has focus, records frames.
+// Read-only (a teacher's view), the card shows the name and pictures only.
 import { emit, h } from '../dom.js';
 import { t } from '../strings.js';
 import { PhonePairing } from './PhonePairing.js';
@@ -21,13 +22,10 @@ export function ClassCard(el, cls) {
   const gridEl = h('div');
   const grid = SampleGrid(gridEl, { onToggle: (key) => emit(el, 'toggle-sample', { key }) });
 
-  el.append(
-    h('div', { class: 'class-card-head' }, name, count, h('span', { class: 'spacer' }), up, down, remove),
-    h('div', { class: 'capture-buttons' }, record, snap, upload, files),
-    gridEl,
-  );
+  const captureButtons = h('div', { class: 'capture-buttons' }, record, snap, upload, files);
+  el.append(h('div', { class: 'class-card-head' }, name, count, h('span', { class: 'spacer' }), up, down, remove), captureButtons, gridEl);
   // In the head row, so the card keeps its height until a phone is paired.
-  PhonePairing(el.querySelector('.class-card-head'), el, cls.id);
+  const phone = PhonePairing(el.querySelector('.class-card-head'), el);
 
   const classId = () => Number(el.dataset.classId);
   let recording = false;
@@ -86,7 +84,7 @@ export function ClassCard(el, cls) {
     else emit(el, 'drop-files', { classId: classId(), items: event.dataTransfer.items });
   });
 
-  function update({ cls: next, samples, isRecording, canWrite, isFirst, isLast }) {
+  function update({ cls: next, samples, isRecording, canWrite, isFirst, isLast, pairing }) {
     if (document.activeElement !== name) name.value = next.name;
     name.setAttribute('aria-label', t('renameClass', { name: next.name }));
     record.setAttribute('aria-label', `${t('holdToRecord')}: ${next.name}`);
@@ -98,9 +96,12 @@ export function ClassCard(el, cls) {
     count.textContent = samples.length === 1 ? t('sampleCountOne') : t('sampleCount', { count: samples.length });
     record.textContent = isRecording ? t('recording') : t('holdToRecord');
     record.classList.toggle('active', isRecording);
-    for (const control of [name, record, snap, upload, remove]) control.disabled = !canWrite;
-    up.disabled = !canWrite || isFirst;
-    down.disabled = !canWrite || isLast;
+    name.readOnly = !canWrite;
+    captureButtons.hidden = up.hidden = down.hidden = remove.hidden = !canWrite;
+    el.tabIndex = canWrite ? 0 : -1;
+    up.disabled = isFirst;
+    down.disabled = isLast;
+    phone.update({ pairing, canWrite });
     grid.update(samples);
   }
 

@@ -1,53 +1,46 @@
-// "Phone camera" on a class card: a QR code that lets a phone add pictures to this class for a
-// few minutes, and how many pictures the class has received since. It asks the API itself with
-// the page's own token, so the studio needs no change to offer it.
-import { absolute, call, qrImage } from '../classroomApi.js';
-import { h } from '../dom.js';
-import { ownerTokenFor } from '../projects.js';
+// "Phone camera" on a class card: asks the studio for a phone link ('pair-phone'), then shows
+// it as a QR code with how many pictures came from the phone, and ends it ('unpair-phone').
+// The studio does the calls and watches the class, so the phone's pictures join the card's grid.
+import { absolute, qrImage } from '../classroomApi.js';
+import { emit, h } from '../dom.js';
 import { t } from '../strings.js';
 
-const POLL_MS = 2000;
-
-export function PhonePairing(buttonParent, panelParent, classId) {
-  const projectId = decodeURIComponent(location.pathname.split('/')[2] || '');
-  const base = `/api/projects/${encodeURIComponent(projectId)}/classes/${classId}/pairings`;
-  const samples = `/api/projects/${encodeURIComponent(projectId)}/samples?per_page=1&class_id=${classId}`;
+export function PhonePairing(buttonParent, card) {
+  const classId = () => Number(card.dataset.classId);
   const start = h('button', { type: 'button', class: 'quiet', 'aria-label': t('phoneCamera'), title: t('phoneCamera') }, '📱');
-  const panel = h('div', { class: 'phone-pairing', hidden: true });
+  const scan = h('p');
+  const link = h('p', { class: 'secret-link', 'data-testid': 'phone-link' });
+  const qrSlot = h('div', { class: 'qr-slot' });
+  const received = h('p', { role: 'status', 'data-testid': 'phone-received' });
+  const end = h('button', { type: 'button' }, t('phoneEnd'));
+  const panel = h('div', { class: 'phone-pairing', hidden: true }, scan, link, qrSlot, received, end);
   buttonParent.append(start);
-  panelParent.append(panel);
-  let timer = null;
+  card.append(panel);
+  let shownUrl = null;
 
-  const api = (method, url) => call(method, url, { token: ownerTokenFor(projectId) });
+  start.addEventListener('click', () => emit(card, 'pair-phone', { classId: classId() }));
+  end.addEventListener('click', () => emit(card, 'unpair-phone', { classId: classId() }));
 
-  async function open() {
-    try {
-      const pairing = await api('POST', base);
-      const before = (await api('GET', samples)).total;
-      const url = absolute(pairing.url);
-      const received = h('p', { role: 'status', 'data-testid': 'phone-received' }, t('phoneReceived', { count: 0 }));
-      const end = h('button', { type: 'button', onclick: close }, t('phoneEnd'));
-      panel.replaceChildren(h('p', {}, t('phoneScan', { time: new Date(pairing.expires_at).toLocaleTimeString() })), h('p', { class: 'secret-link', 'data-testid': 'phone-link' }, url), received, end);
-      panel.hidden = false;
-      start.hidden = true;
-      qrImage(url, t('phoneQrAlt')).then((img) => panel.insertBefore(img, received), () => {});
-      timer = setInterval(async () => {
-        const total = (await api('GET', samples).catch(() => ({ total: before }))).total;
-        received.textContent = t('phoneReceived', { count: total - before });
-        if (Date.parse(pairing.expires_at) < Date.now()) close();
-      }, POLL_MS);
-    } catch (error) {
-      panel.hidden = false;
-      panel.replaceChildren(h('p', { class: 'form-error' }, t('error', { reason: error.message })));
+  // pairing: {url, expiresAt, received} or null; canWrite: whether this page may pair at all.
+  function update({ pairing, canWrite }) {
+    start.hidden = !canWrite || Boolean(pairing);
+    panel.hidden = !pairing;
+    if (!pairing) {
+      shownUrl = null;
+      return;
     }
+    received.textContent = t('phoneReceived', { count: pairing.received });
+    if (pairing.url === shownUrl) return;
+    shownUrl = pairing.url;
+    const url = absolute(pairing.url);
+    scan.textContent = t('phoneScan', { time: new Date(pairing.expiresAt).toLocaleTimeString() });
+    link.textContent = url;
+    qrSlot.replaceChildren();
+    qrImage(url, t('phoneQrAlt')).then(
+      (img) => shownUrl === pairing.url && qrSlot.replaceChildren(img),
+      () => {},
+    );
   }
 
-  async function close() {
-    clearInterval(timer);
-    panel.hidden = true;
-    start.hidden = false;
-    await api('DELETE', base).catch(() => {});
-  }
-
-  start.addEventListener('click', open);
+  return { update };
 }

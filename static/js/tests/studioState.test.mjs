@@ -5,12 +5,14 @@ import {
   actions,
   draggedIds,
   droppedUrls,
+  expiredPairings,
   headReady,
   classNamed,
   initialState,
   metricsForVersion,
   movePosition,
   nextClassName,
+  pairingOf,
   previewModel,
   samplesOf,
   selectedSamples,
@@ -349,5 +351,61 @@ describe('saved versions and server jobs', () => {
 
   test('renaming the project', () => {
     assert.equal(applyUnchanged('projectRenamed', loaded(), { title: 'Animals' }).project.title, 'Animals');
+  });
+});
+
+describe('a phone paired with a class', () => {
+  const opened = (state = loaded()) => applyUnchanged('pairingOpened', state, { classId: 2, url: '/phone#pair=x', expiresAt: '2026-12-01T10:10:00Z' });
+
+  test('opening shows the link with nothing received; one pairing per class; only with write access', () => {
+    const state = opened(opened());
+    assert.deepEqual(state.pairings, [{ classId: 2, url: '/phone#pair=x', expiresAt: '2026-12-01T10:10:00Z', received: 0 }]);
+    assert.equal(pairingOf(state, 1), null);
+    assert.equal(actions.pairingOpened(loaded(), { classId: 99, url: 'u', expiresAt: 'e' }).pairings.length, 0);
+    const teacher = actions.projectLoaded(initialState({ canWrite: false, canModerate: true }), { project: { id: 'p', title: 't', classes: [{ id: 2, name: 'A', position: 0 }] } });
+    assert.equal(actions.pairingOpened(teacher, { classId: 2, url: 'u', expiresAt: 'e' }).pairings.length, 0);
+  });
+
+  test("the class's new pictures appear as they arrive and are counted; pictures already here are not", () => {
+    let state = opened();
+    state = applyUnchanged('phonePicturesListed', state, { classId: 2, samples: [serverSample('c', 2), serverSample('p1', 2)] });
+    assert.deepEqual(samplesOf(state, 2).map((s) => s.key), ['c', 'p1']);
+    assert.equal(state.samples.get('p1').fromPhone, true);
+    assert.equal(state.samples.get('p1').status, 'saved');
+    state = actions.phonePicturesListed(state, { classId: 2, samples: [serverSample('c', 2), serverSample('p1', 2), serverSample('p2', 2)] });
+    assert.equal(pairingOf(state, 2).received, 2);
+    // Nothing new: the very same state, so the studio does not redraw.
+    assert.equal(actions.phonePicturesListed(state, { classId: 2, samples: [serverSample('p2', 2)] }), state);
+  });
+
+  test("this page's own upload, listed before its answer came, is not counted as the phone's", () => {
+    let state = actions.sampleCaptured(opened(), { key: 'local-1', classId: 2, url: 'blob:1' });
+    state = actions.phonePicturesListed(state, { classId: 2, samples: [serverSample('own', 2)] });
+    assert.equal(pairingOf(state, 2).received, 1);
+    state = applyUnchanged('uploadAccepted', state, { key: 'local-1', sample: serverSample('own', 2) });
+    assert.equal(pairingOf(state, 2).received, 0);
+    assert.deepEqual(samplesOf(state, 2).map((s) => [s.key, s.fromPhone]), [['c', undefined], ['own', false]]);
+  });
+
+  test('ending the link, or deleting its class, ends the pairing; pictures stay', () => {
+    let state = actions.phonePicturesListed(opened(), { classId: 2, samples: [serverSample('p1', 2)] });
+    const ended = applyUnchanged('pairingClosed', state, { classId: 2 });
+    assert.deepEqual(ended.pairings, []);
+    assert.ok(ended.samples.has('p1'));
+    assert.equal(actions.pairingClosed(ended, { classId: 2 }), ended);
+    state = actions.classDeleted(state, { classId: 2 });
+    assert.deepEqual(state.pairings, []);
+  });
+
+  test('a link past its expiry is one to end', () => {
+    const state = opened();
+    assert.deepEqual(expiredPairings(state, Date.parse('2026-12-01T10:09:59Z')), []);
+    assert.deepEqual(expiredPairings(state, Date.parse('2026-12-01T10:10:00Z')), [2]);
+  });
+
+  test("a teacher's studio moderates but does not write", () => {
+    assert.deepEqual([initialState({ canWrite: true }).canModerate, initialState().canModerate], [true, false]);
+    const teacher = initialState({ canWrite: false, canModerate: true });
+    assert.deepEqual([teacher.canWrite, teacher.canModerate], [false, true]);
   });
 });
