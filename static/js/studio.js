@@ -681,6 +681,7 @@ async function Studio(el, projectId) {
     if (document.activeElement !== title) title.value = state.project.title;
     title.readOnly = !canWrite;
     addClass.hidden = trayTools.hidden = moveTo.hidden = trainEl.hidden = !canWrite;
+    finetuneEl.hidden = !canWrite && !state.job;
     drawCards();
     const unlabelled = samplesOf(state, null);
     trayGrid.update(unlabelled);

@@ -1,27 +1,34 @@
-"""A lesson in a classroom: a teacher, two students and a paired phone, each its own browser
-context (its own profile), against the live server."""
+"""A lesson in a classroom: a teacher, three students and a paired phone, each its own browser
+context (its own profile), against one live server. Students record with the fake webcam and
+train in the studio; the teacher watches, opens a project read-only, moderates and cleans up."""
 
 import io
+import time
 import zipfile
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from .conftest import wait_until
 from .test_studio import screenshot
 
+FRAMES = 3  # pictures recorded per class: enough to train, cheap on two loaded cores
+
 
 @pytest.fixture(autouse=True)
 def patient_expect():
-    """Four browsers share two loaded cores: give each expectation 20 s instead of 5."""
+    """Five browsers share two loaded cores: give each expectation 20 s instead of 5."""
     expect.set_options(timeout=20_000)
     yield
     expect.set_options(timeout=5_000)
 
 
 def new_page(browser: Browser, console_errors, camera: bool = False) -> Page:
-    context = browser.new_context(permissions=["camera"] if camera else [])
+    context = browser.new_context(
+        permissions=["camera"] if camera else [], viewport={"width": 1400, "height": 1000}
+    )
     page = context.new_page()
     page.set_default_timeout(30_000)
     console_errors.watch(page)
@@ -37,35 +44,80 @@ def join(page: Page, base_url: str, code: str, nickname: str) -> str:
     page.get_by_role("button", name="Join").click()
     link = page.get_by_test_id("student-link")
     expect(link).to_contain_text("#student=")
-    expect(page.locator(".qr-slot img.qr")).to_be_visible()
     return link.inner_text()
 
 
-def upload_pictures(page: Page, project_id: str, class_id: int, colours: list[str]) -> None:
-    """Upload small pictures with the student token from the page's own link, as the studio's
-    uploader does."""
-    page.evaluate(
-        """async ([projectId, classId, colours]) => {
+def record(page: Page, card: Locator, frames: int = FRAMES) -> None:
+    """Hold the card's record button until it has taken `frames` more pictures."""
+    thumbs = card.locator(".thumb")
+    wanted = thumbs.count() + frames
+    card.get_by_role("button", name="Hold to record").hover()
+    page.mouse.down()
+    deadline = time.monotonic() + 20
+    while thumbs.count() < wanted and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    page.mouse.up()
+    assert thumbs.count() >= wanted
+
+
+def saved_counts(page: Page) -> list[int]:
+    """Each class card's saved pictures, once nothing waits to upload."""
+    wait_until(page, "document.body.dataset.pendingUploads === '0'")
+    cards = page.locator(".class-card")
+    return [cards.nth(i).locator(".thumb[data-status=saved]").count() for i in range(cards.count())]
+
+
+def start_assignment(page: Page, student_link: str) -> None:
+    """From the student's home, start the assignment: the studio opens with the student link."""
+    page.goto(student_link)
+    page.get_by_role("button", name='Start "Recycling"').click()
+    page.wait_for_url("**/p/*#student=*")
+
+
+def record_and_train(page: Page) -> list[int]:
+    """Record both classes of the assignment and train; returns the pictures per class."""
+    cards = page.locator(".class-card")
+    expect(cards).to_have_count(2)
+    for i in range(2):
+        record(page, cards.nth(i))
+    counts = saved_counts(page)
+    # Trainable once every picture is prepared by the backbone in the page.
+    wait_until(page, "!document.querySelector('.train-panel .reasons li')", timeout=90)
+    page.get_by_role("button", name="Train model").click()
+    expect(page.locator(".train-status")).to_contain_text("Trained in", timeout=90_000)
+    return counts
+
+
+def save_and_share(page: Page) -> str:
+    """Save the trained model and make a share link for it; returns the link's path."""
+    page.get_by_role("button", name="Save this model").click()
+    expect(page.get_by_text("Saved as version 1.")).to_be_visible()
+    page.get_by_role("button", name="Create a share link").click()
+    link = page.locator(".share-link")
+    expect(link).to_have_attribute("data-state", "pending")  # a classroom's links need approval
+    return f"/s/{link.get_attribute('data-token')}"
+
+
+def image_urls(page: Page) -> list[str]:
+    """The signed picture URLs the studio shows."""
+    return page.evaluate(
+        """async () => {
+        const id = location.pathname.split('/')[2];
         const token = new URLSearchParams(location.hash.slice(1)).get('student');
-        const form = new FormData();
-        for (const colour of colours) {
-            const canvas = document.createElement('canvas');
-            canvas.width = 32; canvas.height = 32;
-            const ctx = canvas.getContext('2d');
-            ctx.fillStyle = colour; ctx.fillRect(0, 0, 32, 32);
-            form.append('file', await new Promise((r) => canvas.toBlob(r, 'image/png')), 'p.png');
-        }
-        form.append('class_id', String(classId));
-        const response = await fetch(`/api/projects/${projectId}/samples`,
-            { method: 'POST', body: form, headers: { Authorization: `Bearer ${token}` } });
-        if (response.status !== 201) throw new Error(await response.text());
-    }""",
-        [project_id, class_id, colours],
+        const reply = await fetch(`/api/projects/${id}/samples?per_page=500`,
+            { headers: { Authorization: `Bearer ${token}` } });
+        return (await reply.json()).samples.map((s) => s.image_url);
+    }"""
     )
 
 
-def test_a_lesson_with_a_teacher_two_students_and_a_phone(browser: Browser, live_server,
-                                                          console_errors):  # fmt: skip
+def status(page: Page, url: str) -> int:
+    """The status of a GET without credentials, as a stranger with the URL would see it."""
+    return page.request.get(urljoin(page.url, url)).status
+
+
+def test_a_lesson_with_a_teacher_three_students_and_a_phone(browser: Browser, live_server,
+                                                            console_errors):  # fmt: skip
     base = live_server.url
     teacher = new_page(browser, console_errors)
     teacher.goto(f"{base}/classroom")
@@ -80,79 +132,129 @@ def test_a_lesson_with_a_teacher_two_students_and_a_phone(browser: Browser, live
     teacher.get_by_role("button", name="Add the assignment").click()
     expect(teacher.get_by_text("Recycling: paper, plastic")).to_be_visible()
 
-    sam, kim = new_page(browser, console_errors), new_page(browser, console_errors)
-    sam_link = join(sam, base, code, "Sam")
-    kim_link = join(kim, base, code, "Kim")
-    screenshot(kim, "classroom-joined")
-    # Sam starts the assignment and lands in the studio, which opens with the student link.
-    sam.get_by_role("link", name="Go to my projects").click()
-    sam.get_by_role("button", name='Start "Recycling"').click()
-    sam.wait_for_url("**/p/*#student=*")
-    expect(sam.get_by_role("textbox", name="Rename plastic")).to_be_visible()
-    project_id = sam.url.split("/p/")[1].split("#")[0]
-    project = sam.evaluate(
-        """async (id) => {
-        const token = new URLSearchParams(location.hash.slice(1)).get('student');
-        return (await fetch(`/api/projects/${id}`,
-            { headers: { Authorization: `Bearer ${token}` } })).json();
-    }""",
-        project_id,
-    )
-    paper, plastic = (c["id"] for c in project["classes"])
-    upload_pictures(sam, project_id, paper, ["#c00", "#0c0", "#00c"])
+    ana, ben, cy = (new_page(browser, console_errors, camera=True) for _ in range(3))
+    links = {name: join(page, base, code, name) for name, page in [("Ana", ana), ("Ben", ben),
+                                                                      ("Cy", cy)]}  # fmt: skip
+    expect(ana.locator(".qr-slot img.qr")).to_be_visible()
+    screenshot(ana, "classroom-joined")
 
-    # Sam pairs a phone with "plastic" from its card; the phone's back camera (a fake one) adds
-    # two pictures, and the card counts them as they arrive.
-    card = sam.locator(f'.class-card[data-class-id="{plastic}"]')
+    # The three start the assignment at once; their studios load side by side.
+    for name, page in [("Ana", ana), ("Ben", ben), ("Cy", cy)]:
+        start_assignment(page, links[name])
+    # Ana records and trains, saves her model, asks for a share link and shows it to the class.
+    counts = {"Ana": sum(record_and_train(ana))}
+    ana_link = save_and_share(ana)
+    assert status(ana, ana_link) == 410  # not before the teacher approves it
+    ana.goto(links["Ana"])
+    ana.get_by_role("button", name="Show in the class gallery").click()
+    expect(ana.get_by_role("button", name="Hide from the class gallery")).to_be_visible()
+
+    # Ben records and trains, then pairs a phone with "plastic": the phone's back camera (a fake
+    # one) takes two pictures, and they appear on Ben's card as they arrive.
+    counts["Ben"] = sum(record_and_train(ben))
+    card = ben.locator(".class-card").nth(1)
     card.get_by_role("button", name="Phone camera").click()
     expect(card.locator("img.qr")).to_be_visible()
-    pairing = {"url": card.get_by_test_id("phone-link").inner_text().removeprefix(base)}
     phone = new_page(browser, console_errors, camera=True)
-    phone.goto(base + pairing["url"])
+    phone.goto(card.get_by_test_id("phone-link").inner_text())
     expect(phone.get_by_role("heading")).to_contain_text('"plastic" of Recycling')
     wait_until(phone, "document.querySelector('video').readyState >= 2")
+    thumbs = card.locator(".thumb[data-status=saved]")
+    before = thumbs.count()
     for sent in (1, 2):
         phone.get_by_role("button", name="Take a picture").click()
         expect(phone.get_by_test_id("phone-sent")).to_have_text(f"{sent} pictures sent")
+        expect(thumbs).to_have_count(before + sent)
     expect(card.get_by_test_id("phone-received")).to_have_text("2 pictures from the phone")
-    screenshot(phone, "classroom-phone")
+    screenshot(ben, "classroom-phone-pictures-in-studio")
     card.get_by_role("button", name="End the phone link").click()
-    # Back home, Sam shows the project in the class gallery.
-    sam.goto(sam_link)
-    sam.get_by_role("button", name="Show in the class gallery").click()
-    expect(sam.get_by_role("button", name="Hide from the class gallery")).to_be_visible()
+    expect(card.get_by_role("button", name="Phone camera")).to_be_visible()
+    phone.context.close()
+    counts["Ben"] += 2
+    # Back home, Ben sees Ana's model in the class gallery.
+    ben.goto(links["Ben"])
+    expect(ben.locator(".gallery")).to_contain_text("Recycling by Ana")
 
-    # The dashboard refreshes by itself: Sam's counts, Kim with no project yet.
-    row = teacher.locator('[data-nickname="Sam"]')
-    expect(row.locator(".counts")).to_have_text("5 pictures, 0 saved models, 0 share links")
-    expect(teacher.locator('[data-nickname="Kim"]')).to_be_visible()
-    # The teacher opens Sam's project and deletes a picture.
-    row.get_by_role("button", name="Open").click()
-    pictures = teacher.locator(".moderated-picture")
-    expect(pictures).to_have_count(5)
+    # Cy records, trains and saves, and asks for a share link too.
+    counts["Cy"] = sum(record_and_train(cy))
+    cy_link = save_and_share(cy)
+    cy_pictures = image_urls(cy)
+    assert len(cy_pictures) == counts["Cy"]
+    cy.goto(links["Cy"])
+
+    # The dashboard refreshes by itself: the three students with their counts.
+    def row(nickname: str) -> Locator:
+        return teacher.locator(f'[data-nickname="{nickname}"]')
+
+    for nickname, models in [("Ana", 1), ("Ben", 0), ("Cy", 1)]:
+        expect(row(nickname).locator(".counts")).to_have_text(
+            f"{counts[nickname]} pictures, {models} saved models, 0 share links"
+        )
+    expect(row("Ana").locator(".pending")).to_contain_text("1 share links wait")
     screenshot(teacher, "classroom-dashboard")
-    pictures.first.get_by_role("button", name="Delete this picture").click()
-    expect(pictures).to_have_count(4)
-    expect(row.locator(".counts")).to_have_text("4 pictures, 0 saved models, 0 share links")
 
-    # The whole class as one zip: a folder per student with projects.
+    # The teacher opens Ben's project in the studio, read-only: his pictures, no controls to
+    # record, upload, rename, train or save; deleting a picture (moderation) is allowed.
+    with teacher.context.expect_page() as opened:
+        row("Ben").get_by_role("link", name="Open Recycling of Ben in the studio").click()
+    studio = opened.value
+    console_errors.watch(studio)
+    expect(studio.locator(".read-only-note")).to_be_visible()
+    shown = studio.locator(".class-card .thumb[data-status=saved]")
+    expect(shown).to_have_count(counts["Ben"])
+    expect(studio.locator(".class-card")).to_have_count(2)
+    assert studio.get_by_role("button", name="Hold to record").count() == 0
+    for name in ["Phone camera", "Upload images", "Add a class", "Train model", "Save this model"]:
+        expect(studio.get_by_role("button", name=name)).to_have_count(0)
+    expect(studio.locator(".class-name").first).not_to_be_editable()
+    expect(studio.locator(".project-title")).not_to_be_editable()
+    screenshot(studio, "classroom-teacher-studio")
+    shown.first.click()
+    studio.get_by_role("button", name="Delete selected").click()
+    expect(shown).to_have_count(counts["Ben"] - 1)
+    studio.close()
+    counts["Ben"] -= 1
+    expect(row("Ben").locator(".counts")).to_have_text(
+        f"{counts['Ben']} pictures, 0 saved models, 0 share links"
+    )
+
+    # Ana's link is withdrawn; Cy's approved, so it works, until Cy is removed.
+    row("Ana").get_by_role("button", name="Pictures and links").click()
+    teacher.locator('.project-detail [data-state="pending"]').get_by_role(
+        "button", name="Revoke this link"
+    ).click()
+    expect(teacher.locator('.project-detail [data-state="revoked"]')).to_be_visible()
+    assert status(teacher, ana_link) == 410
+    row("Cy").get_by_role("button", name="Pictures and links").click()
+    teacher.locator(".project-detail").get_by_role("button", name="Approve").click()
+    expect(teacher.locator('.project-detail [data-state="active"]')).to_be_visible()
+    assert status(teacher, cy_link) == 200
+    assert status(cy, cy_pictures[0]) == 200
+
+    # Cy is removed: his pictures and links are gone.
+    teacher.get_by_role("button", name="Remove Cy").click()
+    expect(row("Cy")).to_have_count(0)
+    assert status(teacher, cy_link) == 410
+    assert {status(teacher, url) for url in cy_pictures} == {404}
+    cy.reload()  # Cy's home, opened with his student link
+    expect(cy.locator(".form-error")).to_contain_text("not valid")
+
+    # The whole class as one zip: a folder per student, each project with its pictures.
     with teacher.expect_download() as download:
         teacher.get_by_role("button", name="Download the whole class (zip)").click()
     with zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes())) as archive:
-        assert archive.namelist() == ["Sam/Recycling.zip"]
-
-    # Kim is removed: her link stops working.
-    teacher.get_by_role("button", name="Remove Kim").click()
-    expect(teacher.locator('[data-nickname="Kim"]')).to_have_count(0)
-    kim.goto(kim_link)
-    expect(kim.locator(".form-error")).to_contain_text("not valid")
+        assert archive.namelist() == ["Ana/Recycling.zip", "Ben/Recycling.zip"]
+        for nickname in ("Ana", "Ben"):
+            with zipfile.ZipFile(io.BytesIO(archive.read(f"{nickname}/Recycling.zip"))) as one:
+                pictures = [n for n in one.namelist() if n.startswith(("paper/", "plastic/"))]
+                assert len(pictures) == counts[nickname], (nickname, one.namelist())
 
     teacher.get_by_role("button", name="Delete the classroom").click()
     expect(teacher.get_by_role("status")).to_have_text(
         "The classroom and everything in it was deleted."
     )
-    sam.reload()  # Sam's home page, opened with the student link
-    expect(sam.locator(".form-error")).to_contain_text("not valid")
+    ana.reload()  # Ana's home page, opened with the student link
+    expect(ana.locator(".form-error")).to_contain_text("not valid")
     # The 401s of the removed student's and the deleted classroom's links were expected.
     unexpected = [e for e in console_errors if "401" not in e or "/api/student" not in e]
     console_errors.clear()
