@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from . import credentials  # imports this module too: names are looked up when called
 from .db import db
@@ -72,6 +72,12 @@ def touch(classroom: Classroom, student: Student | None = None) -> None:
 
 def default_retention_days() -> int:
     return current_app.config["CLASSROOM_RETENTION_DAYS"]
+
+
+def student_count(classroom: Classroom) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Student).where(Student.classroom_id == classroom.id)
+    )
 
 
 def membership(project_id: int) -> ClassroomProject | None:

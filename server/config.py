@@ -149,6 +149,19 @@ SETTINGS: tuple[Setting, ...] = (
         "refused (429) for the rest of the window; a guesser cannot try many codes.",
     ),
     Setting(
+        "RATE_LIMIT_JOIN_CODE",
+        "100/minute",
+        "Join attempts with one classroom's code, from all addresses together, before that "
+        "code is refused (429) for the rest of the window: a crowd of addresses cannot flood "
+        "one class, and a class of 35 joining at once stays well inside it.",
+    ),
+    Setting(
+        "CLASSROOM_MAX_STUDENTS",
+        40,
+        "Most students one classroom takes; a join beyond it is refused (409).",
+        int,
+    ),
+    Setting(
         "CLASSROOM_RETENTION_DAYS",
         30,
         "Days a new classroom keeps its data after its last activity before everything of it "

@@ -26,6 +26,7 @@ LIMITS = {
     ),
     "finetune": ("RATE_LIMIT_FINETUNE", "Too many fine-tuning jobs for this project"),
     "join": ("RATE_LIMIT_JOIN", "Too many wrong or closed join codes from this address"),
+    "join_code": ("RATE_LIMIT_JOIN_CODE", "Too many joins with this code at once"),
 }
 
 

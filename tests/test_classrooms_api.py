@@ -132,6 +132,41 @@ def test_guessing_join_codes_from_one_address_gets_429(make_app, problem):
     assert other.status_code == 201
 
 
+def test_joins_with_one_code_from_many_addresses_get_429(make_app, problem):
+    app = make_app(RATE_LIMIT_JOIN_CODE="3/minute")
+    client = app.test_client()
+    classroom, other = Api(client).start_classroom(), Api(client).start_classroom()
+
+    def join(code: str, address: str, nickname: str):
+        return client.post("/api/classrooms/join", environ_base={"REMOTE_ADDR": address},
+                           json={"code": code, "nickname": nickname})  # fmt: skip
+
+    # Every attempt counts, a taken nickname too, whatever the address.
+    assert join(classroom["join_code"], "10.0.0.1", "Ana").status_code == 201
+    problem(join(classroom["join_code"], "10.0.0.2", "ana"), 409)
+    assert join(classroom["join_code"], "10.0.0.3", "Ben").status_code == 201
+    refused = problem(join(classroom["join_code"], "10.0.0.4", "Cy"), 429)
+    assert "this code" in refused["detail"]
+    # Another classroom's code is counted on its own.
+    assert join(other["join_code"], "10.0.0.4", "Cy").status_code == 201
+
+
+def test_a_full_classroom_refuses_another_student_until_one_leaves(make_app, problem):
+    app = make_app(CLASSROOM_MAX_STUDENTS=2)
+    client = app.test_client()
+    api = Api(client)
+    classroom = api.start_classroom()
+    api.join(classroom, "Ana")
+    ben = api.join(classroom, "Ben")
+    cy = {"code": classroom["join_code"], "nickname": "Cy"}
+    full = problem(client.post("/api/classrooms/join", json=cy), 409)
+    assert full["detail"] == "This classroom is full (2 students); ask your teacher."
+    removed = client.delete(f"/api/classrooms/{classroom['id']}/students/{ben['student']['id']}",
+                            headers=api.teacher(classroom))  # fmt: skip
+    assert removed.status_code == 204
+    assert api.join(classroom, "Cy")["student"]["nickname"] == "Cy"
+
+
 def test_a_student_token_covers_all_of_the_students_projects_and_nothing_else(
     api, client, image, lesson, problem
 ):

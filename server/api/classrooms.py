@@ -5,7 +5,7 @@ import tempfile
 import zipfile
 from typing import Any
 
-from flask import Blueprint, send_file
+from flask import Blueprint, current_app, send_file
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -38,6 +38,7 @@ NICKNAME_MAX = 30
 INSTRUCTIONS_MAX = 4000
 NO_OPEN_CLASSROOM = "No open classroom has this code."
 NICKNAME_TAKEN = "Someone in this class already has this nickname; pick another."
+CLASSROOM_FULL = "This classroom is full ({count} students); ask your teacher."
 
 
 def classroom_json(classroom: Classroom) -> dict[str, Any]:
@@ -220,6 +221,11 @@ def join_classroom():
     if classroom is None or not classroom.join_open or classrooms.is_expired(classroom):
         ratelimits.hit("join")
         abort_problem(404, NO_OPEN_CLASSROOM)
+    # Counted per classroom from every address: many addresses cannot flood one class.
+    ratelimits.spend("join_code", key=classroom.public_id)
+    most = current_app.config["CLASSROOM_MAX_STUDENTS"]
+    if classrooms.student_count(classroom) >= most:
+        abort_problem(409, CLASSROOM_FULL.format(count=most))
     key = nickname.casefold()
     taken = db.session.scalar(
         select(Student.id).where(Student.classroom_id == classroom.id, Student.nickname_key == key)

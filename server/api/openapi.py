@@ -251,7 +251,8 @@ PATHS |= {
     },
     "/api/classrooms/join": {
         "post": op("Join an open classroom with its code and a nickname; the reply holds the "
-                   "student token, shown once. A wrong and a closed code get the same 404.",
+                   "student token, shown once. A wrong and a closed code get the same 404; a "
+                   "taken nickname or a full classroom 409.",
                    (201, JSON, ref("StudentToken")), body=(JSON, ref("Join")),
                    errors=(404, 409, 429)),
     },
