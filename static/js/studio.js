@@ -333,10 +333,13 @@ async function Studio(el, projectId) {
     }, PHONE_POLL_MS);
   }
 
+  let deletions = 0; // a listing asked for before a deletion may still hold the deleted pictures
   async function listPhonePictures(classId) {
     try {
       for (let page = 1; ; page++) {
+        const deletionsBefore = deletions;
         const listing = await api.listSamples(page, 500, classId);
+        if (deletions !== deletionsBefore) return; // the next tick asks again
         const before = state.samples;
         dispatch('phonePicturesListed', { classId, samples: listing.samples });
         for (const sample of state.samples.values()) if (!before.has(sample.key)) embedSample(sample);
@@ -409,10 +412,12 @@ async function Studio(el, projectId) {
   }
 
   async function deleteSamples(ids) {
+    deletions += 1;
     const gone = [];
     embedder?.forget(ids);
     for (const id of ids) if (await run(() => api.deleteSample(id).then(() => true))) gone.push(id);
     dispatch('samplesDeleted', { ids: gone });
+    deletions += 1; // before and after: a listing that overlapped the deletion is dropped
   }
 
   // Training in the page: the settings come with the event, read once by the panel.
