@@ -55,4 +55,3 @@ def resize_bilinear(pixels: np.ndarray, height: int, width: int) -> np.ndarray:
 def square_picture(data: bytes, size: int) -> np.ndarray:
     """Image bytes -> what a classifier takes: float32 [size, size, 3], RGB 0..255."""
     return resize_bilinear(centre_square(decode_rgb(data)), size, size)
-
