@@ -43,7 +43,7 @@ class Trained:
 
 
 class Batches(keras.utils.PyDataset):
-    """Shuffled batches of (pictures, float32 0..255, and label indices); reshuffled each epoch."""
+    """Shuffled batches of (float32 pictures 0..255, label indices); reshuffled every epoch."""
 
     def __init__(self, images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int):
         super().__init__(workers=1, use_multiprocessing=False)
