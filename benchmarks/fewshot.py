@@ -147,7 +147,7 @@ def run_finetune(server: BenchServer, embeddings: Embeddings, support, test) -> 
     """Upload the support photos to a new project, run the server's fine-tuning job with its
     default settings, and score its Keras export on the test photos."""
     from converters.classifier import load_keras
-    from server.finetune.dataset import decode_square
+    from converters.preprocessing import square_picture
     from tests.conftest import Api
 
     api = Api(server.app.test_client())
@@ -184,7 +184,7 @@ def run_finetune(server: BenchServer, embeddings: Embeddings, support, test) -> 
     for start in range(0, len(test), 32):
         batch = np.stack(
             [
-                decode_square((embeddings.root / embeddings.files[row]).read_bytes(), size)
+                square_picture((embeddings.root / embeddings.files[row]).read_bytes(), size)
                 for row in test[start : start + 32]
             ]
         )

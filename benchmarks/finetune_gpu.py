@@ -89,7 +89,7 @@ def synthetic_pictures(args: argparse.Namespace):
     count, size = args.classes * per_class, args.input_size
     labels = np.repeat(np.arange(args.classes, dtype=np.int32), per_class)
     tint = rng.integers(0, 256, (args.classes, 1, 1, 3))
-    images = (rng.integers(0, 64, (count, size, size, 3)) + tint[labels] * 0.75).astype(np.uint8)
+    images = (rng.integers(0, 64, (count, size, size, 3)) + tint[labels] * 0.75).astype(np.float32)
     names = [{"class_id": c, "name": f"class {c}"} for c in range(args.classes)]
     return Labelled(images, labels, [f"s{i:06d}" for i in range(count)], names), trained
 

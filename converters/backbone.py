@@ -40,9 +40,16 @@ def build_backbone(
 
 def backbone_from(info: WeightsInfo, input_size: int, alpha: float = 1.0) -> keras.Model:
     """The backbone model with the weights of an already resolved source."""
+    model = mobilenet_v2(input_size, alpha)
+    load_into(model, info)
+    return model
+
+
+def mobilenet_v2(input_size: int, alpha: float = 1.0) -> keras.Model:
+    """The backbone's network with random weights, for weights copied in afterwards."""
     # An explicit input name keeps the graph (so the backbone id) independent of what else this
     # process built: Keras would otherwise name it keras_tensor_<n>, n counting every tensor so far.
-    model = keras.applications.MobileNetV2(
+    return keras.applications.MobileNetV2(
         input_shape=(input_size, input_size, 3),
         input_tensor=keras.Input((input_size, input_size, 3), name="image"),
         alpha=alpha,
@@ -50,8 +57,6 @@ def backbone_from(info: WeightsInfo, input_size: int, alpha: float = 1.0) -> ker
         weights=None,
         pooling="avg",
     )
-    load_into(model, info)
-    return model
 
 
 def export_backbone(

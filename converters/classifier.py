@@ -3,12 +3,15 @@
 One Keras model serves every export, so they all agree:
 
     image: float32 [batch, size, size, 3], RGB 0..255, already centre-cropped and resized
-    -> Rescaling(1/127.5, offset=-1)          (the project's one preprocessing convention)
+           (converters/preprocessing.py square_picture)
+    -> Rescaling(SCALE, offset=OFFSET)        (the project's one preprocessing convention)
     -> the backbone (MobileNetV2, average pooled, with the exact weights its metadata names)
-    -> the head's own preprocessing (signed square root and/or unit length)
+    -> the head's own preprocessing (converters/head.py preprocess_rows, in keras.ops)
     -> the head's Dense layers -> probabilities [batch, classes]
 
-Server-tier (fine-tuned) versions store a Keras file of such a classifier themselves.
+`classifier_network` is the one place this network is built: exports build it from a browser
+head, fine-tuning (server/finetune/) trains it. Server-tier (fine-tuned) versions store a Keras
+file of such a classifier themselves.
 """
 
 from __future__ import annotations
@@ -23,10 +26,10 @@ from typing import Any
 
 import keras
 import numpy as np
-from PIL import Image
 
-from converters.backbone import backbone_from
-from converters.head import Head
+from converters.backbone import backbone_from, mobilenet_v2
+from converters.head import Head, HeadError, preprocess_rows
+from converters.preprocessing import OFFSET, SCALE
 from converters.tfjs import convert_saved_model
 from converters.weights import WeightsInfo, WeightsUnavailable, resolve_weights
 
@@ -60,44 +63,55 @@ def backbone_weights(metadata: dict[str, Any]) -> WeightsInfo:
 
 def build_classifier(head: Head, backbone_metadata: dict[str, Any]) -> keras.Model:
     """The Keras classifier of a browser-tier version: backbone plus the trained head."""
-    size = backbone_metadata["input_size"]
     if head.input_dim != backbone_metadata["embedding_size"]:
         raise ExportUnavailable("the head does not fit this backbone's embedding size")
-    backbone = backbone_from(backbone_weights(backbone_metadata), size)
-    image = keras.Input((size, size, 3), name=INPUT_NAME)
-    x = keras.layers.Rescaling(1 / 127.5, offset=-1, name="scale_to_minus1_1")(image)
-    x = backbone(x)
+    weights = backbone_weights(backbone_metadata)
+    model, _ = classifier_network(backbone_metadata["input_size"], head.num_classes, head, weights)
+    return model
+
+
+def classifier_network(
+    input_size: int, num_classes: int, head: Head | None = None, weights: WeightsInfo | None = None
+) -> tuple[keras.Model, keras.Model]:
+    """(classifier, embedder): the one classifier network, and its layers up to the backbone.
+
+    Exports build it from a browser head, fine-tuning trains it. `head` gives the head's form
+    and values; without one the head is unit-length embeddings and one softmax layer (whose
+    start fine-tuning sets). `weights` fill the backbone (None: random, for a copy whose
+    weights are all set afterwards).
+    """
+    if weights is None:
+        backbone = mobilenet_v2(input_size)
+    else:
+        backbone = backbone_from(weights, input_size)
+    image = keras.Input((input_size, input_size, 3), name=INPUT_NAME)
+    scaled = keras.layers.Rescaling(SCALE, offset=OFFSET, name="scale_to_minus1_1")(image)
+    # training=False keeps BatchNormalization in inference mode even while fine-tuning trains
+    # its block: batch statistics of a few dozen classroom pictures would wreck ImageNet's.
+    embedding = backbone(scaled, training=False)
+    preprocess = head.preprocess if head else "l2"
+    units = [layer.kernel.shape[1] for layer in head.layers] if head else [num_classes]
+    if units[-1] != num_classes:
+        raise HeadError(f"the head has {units[-1]} outputs, not {num_classes}")
     # Plain keras.ops and built-in layers only: keras.models.load_model then needs no code of
-    # ours (a Lambda layer would need safe_mode=False).
-    if head.preprocess == "sqrt-l2":
-        x = keras.ops.sign(x) * keras.ops.sqrt(keras.ops.abs(x))
-    if head.preprocess != "none":
-        x = keras.layers.UnitNormalization(name="unit_length")(x)
-    for index, layer in enumerate(head.layers):
-        last = index == len(head.layers) - 1
+    # ours (a Lambda layer would need safe_mode=False). The head computes in float32, also
+    # when fine-tuning runs the backbone in mixed precision.
+    x = preprocess_rows(preprocess, keras.ops.cast(embedding, "float32"), keras.ops)
+    for index, count in enumerate(units):
+        last = index == len(units) - 1
         dense = keras.layers.Dense(
-            layer.kernel.shape[1],
-            activation=layer.activation,
-            use_bias=layer.bias is not None,
+            count,
+            activation="softmax" if last else "relu",
+            use_bias=head.layers[index].bias is not None if head else True,
             name=OUTPUT_NAME if last else f"head_{index}",
+            dtype="float32",
         )
         x = dense(x)
-        dense.set_weights([layer.kernel] + ([layer.bias] if layer.bias is not None else []))
-    return keras.Model(image, x, name="snapclass_classifier")
-
-
-def load_image(data: bytes, size: int) -> np.ndarray:
-    """Decode an image as the studio reads it: centre square, bilinear resize; float32 0..255."""
-    import tensorflow as tf
-
-    with Image.open(io.BytesIO(data)) as picture:
-        pixels = np.asarray(picture.convert("RGB"))
-    height, width = pixels.shape[:2]
-    side = min(height, width)
-    top, left = (height - side) // 2, (width - side) // 2
-    square = pixels[top : top + side, left : left + side].astype(np.float32)
-    # tf.image.resize uses half-pixel centres, like the page's resizeBilinear(..., true).
-    return tf.image.resize(square, (size, size), method="bilinear").numpy()
+        if head:
+            layer = head.layers[index]
+            dense.set_weights([layer.kernel] + ([layer.bias] if layer.bias is not None else []))
+    classifier = keras.Model(image, x, name="snapclass_classifier")
+    return classifier, keras.Model(image, embedding, name="snapclass_embedder")
 
 
 def zip_folder(folder: Path, extra: dict[str, bytes] | None = None, prefix: str = "") -> bytes:

@@ -19,6 +19,8 @@ HEAD_FORMAT = "snapclass-head"
 PREPROCESSING = ("none", "l2", "sqrt-l2")
 MAX_LAYERS = 4
 MAX_UNITS = 4096
+# The smallest length a row is divided by (an all-zero embedding stays zero).
+UNIT_EPSILON = 1e-12
 
 
 class HeadError(ValueError):
@@ -101,19 +103,23 @@ def parse_head(data: Any, num_classes: int | None = None, input_dim: int | None 
     return Head(dim, classes, preprocess, tuple(layers))
 
 
-def preprocess_embeddings(head: Head, embeddings: np.ndarray) -> np.ndarray:
-    """What the head does to [n, dim] embeddings before its first layer (as trainer.js does)."""
-    rows = np.asarray(embeddings, dtype=np.float32)
-    if head.preprocess == "sqrt-l2":
-        rows = np.sign(rows) * np.sqrt(np.abs(rows))
-    if head.preprocess != "none":
-        rows = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+def preprocess_rows(preprocess: str, rows, ops=np):
+    """What a head does to [n, dim] embeddings before its first layer (as trainer.js does).
+
+    The one Python form of this arithmetic: `ops` is NumPy here and keras.ops inside the
+    exported classifiers (converters/classifier.py), which share the names used below.
+    """
+    if preprocess == "sqrt-l2":
+        rows = ops.sign(rows) * ops.sqrt(ops.abs(rows))
+    if preprocess != "none":
+        norm = ops.sqrt(ops.sum(rows * rows, axis=1, keepdims=True))
+        rows = rows / ops.maximum(norm, UNIT_EPSILON)
     return rows
 
 
 def predict(head: Head, embeddings: np.ndarray) -> np.ndarray:
     """Class probabilities [n, classes] for [n, dim] embeddings, in numpy."""
-    rows = preprocess_embeddings(head, embeddings)
+    rows = preprocess_rows(head.preprocess, np.asarray(embeddings, dtype=np.float32))
     for layer in head.layers:
         rows = rows @ layer.kernel + (0 if layer.bias is None else layer.bias)
         if layer.activation == "relu":

@@ -22,10 +22,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from .db import db
+from .errors import DomainError, Invalid, TooLarge
 from .images import CheckedImage, check_image
 from .jsonlimits import JsonRejected, loads_limited
 from .models import Project, ProjectClass, Sample
-from .problems import ApiProblem, abort_problem
 from .storage import blob_store
 
 PROJECT_FILE = "project.json"
@@ -121,18 +121,18 @@ def read_entries(archive: zipfile.ZipFile) -> tuple[list[tuple[list[str], zipfil
     config = current_app.config
     infos = archive.infolist()
     if len(infos) > config["MAX_IMPORT_FILES"]:
-        abort_problem(413, f"The zip holds {len(infos)} entries; at most "
-                           f"{config['MAX_IMPORT_FILES']} are accepted.")  # fmt: skip
+        raise TooLarge(f"The zip holds {len(infos)} entries; at most "
+                       f"{config['MAX_IMPORT_FILES']} are accepted.")  # fmt: skip
     total = sum(info.file_size for info in infos)
     if total > config["MAX_IMPORT_BYTES"]:
-        abort_problem(413, f"The zip's files add up to {total} bytes once uncompressed; the "
-                           f"limit is {config['MAX_IMPORT_BYTES']}.")  # fmt: skip
+        raise TooLarge(f"The zip's files add up to {total} bytes once uncompressed; the "
+                       f"limit is {config['MAX_IMPORT_BYTES']}.")  # fmt: skip
     entries = []
     for info in infos:
         parts = entry_parts(info.filename)
         if parts is None:
-            abort_problem(400, f"The zip entry {info.filename[:200]!r} points outside the zip's "
-                               "folder; such a zip is refused.")  # fmt: skip
+            raise Invalid(f"The zip entry {info.filename[:200]!r} points outside the zip's "
+                          "folder; such a zip is refused.")  # fmt: skip
         if not info.is_dir() and parts and not is_junk(parts):
             entries.append((parts, info))
     # A zip of one folder that holds the class folders: look inside that folder.
@@ -149,9 +149,9 @@ def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> 
         with archive.open(info) as stream:
             return stream.read(limit + 1)
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as error:
-        abort_problem(400, f"The zip entry {info.filename[:200]!r} is damaged ({error}).")
+        raise Invalid(f"The zip entry {info.filename[:200]!r} is damaged ({error}).") from None
     except (RuntimeError, NotImplementedError) as error:  # encrypted, or an unknown method
-        abort_problem(400, f"The zip entry {info.filename[:200]!r} cannot be read ({error}).")
+        raise Invalid(f"The zip entry {info.filename[:200]!r} cannot be read ({error}).") from None
 
 
 def project_description(archive: zipfile.ZipFile, entries) -> dict[str, Any] | None:
@@ -162,7 +162,7 @@ def project_description(archive: zipfile.ZipFile, entries) -> dict[str, Any] | N
             try:
                 description = loads_limited(data, current_app.config["MAX_JSON_DEPTH"])
             except JsonRejected as error:
-                abort_problem(400, f"{PROJECT_FILE} in the zip {error}.")
+                raise Invalid(f"{PROJECT_FILE} in the zip {error}.") from None
             if isinstance(description, dict) and description.get("format") == PROJECT_FORMAT:
                 return description
     return None
@@ -214,8 +214,8 @@ def plan_import(archive: zipfile.ZipFile, upload_name: str) -> ImportPlan:
         seen[raw_sha256] = path
         try:
             image = check_image(data, config["MAX_UPLOAD_BYTES"], config["MAX_PIXELS"], path)
-        except ApiProblem as problem:
-            plan.skip(path, problem.description)
+        except DomainError as refusal:  # a picture the upload check refuses is left out
+            plan.skip(path, refusal.detail)
             continue
         if image.sha256 != raw_sha256 and image.sha256 in seen:  # the same once turned upright
             plan.skip(path, f"the same picture as {seen[image.sha256]}")
@@ -225,8 +225,8 @@ def plan_import(archive: zipfile.ZipFile, upload_name: str) -> ImportPlan:
         class_index = class_of_folder[parts[0]] if len(parts) >= 2 else None
         plan.pictures.append((class_index, path, image, source if source == "webcam" else "upload"))
     if not plan.class_names and not plan.pictures:
-        abort_problem(400, "The zip holds no pictures: put JPEG, PNG or WebP pictures in one "
-                           "folder per class.")  # fmt: skip
+        raise Invalid("The zip holds no pictures: put JPEG, PNG or WebP pictures in one "
+                      "folder per class.")  # fmt: skip
     return plan
 
 
@@ -236,7 +236,7 @@ def add_class(plan: ImportPlan, class_of_folder: dict, folder: str, name: Any) -
     if name not in plan.class_names:
         most = current_app.config["MAX_CLASSES"]
         if len(plan.class_names) >= most:
-            abort_problem(400, f"The zip holds more than {most} classes, the most a project has.")
+            raise Invalid(f"The zip holds more than {most} classes, the most a project has.")
         plan.class_names.append(name)
     class_of_folder[folder] = plan.class_names.index(name)
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import Blueprint, Flask, abort, current_app, send_from_directory
 
+from .errors import NotFound
 from .policy import requires
-from .problems import abort_problem
 
 # Ids are hex digests; anything else (dots, slashes) is refused before it reaches the disk.
 BACKBONE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -41,10 +41,10 @@ def load_backbone(backbone_id: str) -> dict[str, Any] | None:
 
 
 def get_backbone(backbone_id: str) -> dict[str, Any]:
-    """The metadata of a backbone named in an API request (404 problem when there is none)."""
+    """The metadata of a backbone named in an API request (NotFound when there is none)."""
     metadata = load_backbone(backbone_id)
     if metadata is None:
-        abort_problem(404, f"No backbone with id {backbone_id!r}.")
+        raise NotFound(f"No backbone with id {backbone_id!r}.")
     return metadata
 
 

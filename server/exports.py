@@ -24,10 +24,12 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from converters.preprocessing import square_picture
+
 from .backbone_files import load_backbone
 from .db import db
+from .errors import Conflict, NotFound
 from .models import ModelVersion, Project, Sample
-from .problems import abort_problem
 from .sharing import public_metrics
 from .snippets import usage_snippet
 from .storage import blob_store, work_root
@@ -165,7 +167,7 @@ def export_blob(version: ModelVersion, fmt: str) -> str:
             db.session.rollback()  # the version was deleted meanwhile; so are its exports
             for sha in roles.values():
                 store.delete(sha)
-            abort_problem(404, "This model was deleted while its export was being built.")
+            raise NotFound("This model was deleted while its export was being built.") from None
     return roles[role]
 
 
@@ -177,7 +179,7 @@ class Builder:
         self.project = db.session.get(Project, version.project_id)
         backbone = load_backbone(version.backbone_id)
         if backbone is None:
-            abort_problem(409, f"The backbone {version.backbone_id!r} is no longer on this server.")
+            raise Conflict(f"The backbone {version.backbone_id!r} is no longer on this server.")
         self.backbone = backbone
         self.store = blob_store()
 
@@ -190,7 +192,7 @@ class Builder:
         try:
             return self._build(fmt)
         except ExportUnavailable as error:
-            abort_problem(409, f"This model cannot be exported here: {error}")
+            raise Conflict(f"This model cannot be exported here: {error}") from None
 
     def _build(self, fmt: str) -> dict[str, bytes]:
         from converters import classifier
@@ -220,7 +222,7 @@ class Builder:
             if fmt == "tflite":
                 built["export/tflite"] = classifier.tflite_from_savedmodel(saved)
             elif fmt == "tflite-int8":
-                images = self.calibration_images(classifier.load_image)
+                images = self.calibration_images()
                 built["export/tflite-int8"] = classifier.tflite_from_savedmodel(saved, images)
             elif fmt == "tfjs":
                 built["export/tfjs"] = classifier.tfjs_zip_from_savedmodel(
@@ -249,7 +251,7 @@ class Builder:
             archive.writestr("metadata.json", metadata + "\n")
         return out.getvalue()
 
-    def calibration_images(self, load_image) -> list:
+    def calibration_images(self) -> list:
         """Up to CALIBRATION_LIMIT of the project's labelled pictures, taking classes in turn."""
         class_ids = [label["class_id"] for label in self.version.labels]
         rows = db.session.execute(
@@ -266,6 +268,6 @@ class Builder:
             chosen.extend(queue.pop(0) for queue in queues)
             queues = [queue for queue in queues if queue]
         if not chosen:
-            abort_problem(409, "int8 is calibrated on the project's pictures, and it has none.")
+            raise Conflict("int8 is calibrated on the project's pictures, and it has none.")
         size = self.backbone["input_size"]
-        return [load_image(self.store.read(sha), size) for sha in chosen[:CALIBRATION_LIMIT]]
+        return [square_picture(self.store.read(sha), size) for sha in chosen[:CALIBRATION_LIMIT]]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps
 
-from .problems import abort_problem
+from .errors import Invalid, TooLarge, UnsupportedType
 
 # Pillow format -> MIME type; the only formats we accept.
 MIME_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
@@ -34,14 +34,14 @@ def sniff_format(data: bytes) -> str | None:
 
 
 def check_image(data: bytes, max_bytes: int, max_pixels: int, label: str = "file") -> CheckedImage:
-    """Validate an uploaded image; abort with 400/413/415 problems naming `label` otherwise."""
+    """Validate an uploaded image; raise Invalid, TooLarge or UnsupportedType naming `label`."""
     if not data:
-        abort_problem(400, f"{label} is empty.")
+        raise Invalid(f"{label} is empty.")
     if len(data) > max_bytes:
-        abort_problem(413, f"{label} is larger than {max_bytes} bytes.")
+        raise TooLarge(f"{label} is larger than {max_bytes} bytes.")
     fmt = sniff_format(data)
     if fmt is None:
-        abort_problem(415, f"{label} is not a JPEG, PNG or WebP image.")
+        raise UnsupportedType(f"{label} is not a JPEG, PNG or WebP image.")
     try:
         # Pillow warns (and past twice its limit, raises) about decompression bombs; make the
         # warning an error too so a bomb is rejected instead of decoded.
@@ -50,16 +50,16 @@ def check_image(data: bytes, max_bytes: int, max_pixels: int, label: str = "file
             with Image.open(io.BytesIO(data), formats=[fmt]) as image:
                 width, height = image.size
                 if width * height > max_pixels:
-                    abort_problem(
-                        413, f"{label} has {width}x{height} pixels; the limit is {max_pixels}."
+                    raise TooLarge(
+                        f"{label} has {width}x{height} pixels; the limit is {max_pixels}."
                     )
                 image.load()  # decode every pixel now, so truncated or corrupt data fails here
                 return _upright(image, data, fmt)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        abort_problem(413, f"{label} has too many pixels; the limit is {max_pixels}.")
+        raise TooLarge(f"{label} has too many pixels; the limit is {max_pixels}.") from None
     except (OSError, SyntaxError, ValueError, EOFError):
         # Pillow's own messages name Python objects; the student needs only this.
-        abort_problem(400, f"{label} is a truncated or corrupt image.")
+        raise Invalid(f"{label} is a truncated or corrupt image.") from None
 
 
 def _upright(image: Image.Image, data: bytes, fmt: str) -> CheckedImage:

@@ -1,7 +1,8 @@
 """The one place that builds JSON API errors: RFC 9457 problem details.
 
-Views raise `ApiProblem` (through `abort_problem`) or any werkzeug HTTPException; the handler
-below turns every error under /api into `application/problem+json` with one shape:
+Domain modules raise server/errors.py's exceptions; views and the access policy raise
+`ApiProblem` (through `abort_problem`) or any werkzeug HTTPException. The handlers below turn
+every error under /api into `application/problem+json` with one shape:
 {"type", "title", "status", "detail"} plus optional extras such as "errors": [...].
 """
 
@@ -10,6 +11,8 @@ from typing import Any, NoReturn
 
 from flask import Flask, Response, current_app, json, request
 from werkzeug.exceptions import HTTPException
+
+from .errors import DomainError
 
 API_PREFIX = "/api/"
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -40,12 +43,12 @@ def field_error(field: str, message: str) -> NoReturn:
 
 
 def problem_response(
-    status: int, detail: str, headers: dict | None = None, **extras: Any
+    status: int, detail: str, headers: dict | None = None, *, title: str = "", **extras: Any
 ) -> Response:
     """Build a problem-details response; every /api error goes through here."""
     body = {
         "type": "about:blank",
-        "title": HTTPStatus(status).phrase,
+        "title": title or HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
         **extras,
@@ -70,6 +73,14 @@ def _handle_http_exception(error: HTTPException):
     return problem_response(error.code, detail, headers, **extras)
 
 
+def _handle_domain_error(error: DomainError):
+    if not request.path.startswith(API_PREFIX):
+        return ApiProblem(int(error.status), error.detail, error.headers)  # a page: HTML
+    status, headers = int(error.status), error.headers
+    return problem_response(status, error.detail, headers, title=error.title, **error.extras)
+
+
 def register_error_handlers(app: Flask) -> None:
     """Send every error under /api as a problem (unhandled exceptions arrive as 500 here)."""
     app.register_error_handler(HTTPException, _handle_http_exception)
+    app.register_error_handler(DomainError, _handle_domain_error)

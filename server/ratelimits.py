@@ -15,7 +15,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
 
-from .problems import abort_problem
+from .errors import TooMany
 
 # name -> (setting, what the client is told)
 LIMITS = {
@@ -53,7 +53,7 @@ def hit(name: str, key: str | None = None) -> bool:
 
 
 def refuse_if_exhausted(name: str, key: str | None = None) -> None:
-    """429 with Retry-After when limit `name` is used up, without counting this request."""
+    """TooMany (429, Retry-After) when limit `name` is used up, without counting this one."""
     limiter = current_app.extensions["snapclass_limiter"].limiter
     for item in _items(name):
         identifiers = _identifiers(name, key)
@@ -61,9 +61,7 @@ def refuse_if_exhausted(name: str, key: str | None = None) -> None:
             reset = limiter.get_window_stats(item, *identifiers).reset_time
             wait = max(1, math.ceil(reset - time.time()))
             message = LIMITS[name][1]
-            abort_problem(
-                429, f"{message}; try again in {wait} seconds.", {"Retry-After": str(wait)}
-            )
+            raise TooMany(f"{message}; try again in {wait} seconds.", {"Retry-After": str(wait)})
 
 
 def spend(name: str, key: str | None = None) -> None:

@@ -33,9 +33,11 @@ TFJS = Template("""\
 </script>
 """)
 
-# The picture as the model was trained on it: centre square, then a bilinear resize with half
-# pixel centres and no antialiasing (Pillow's BILINEAR smooths when shrinking, which the model
-# never saw), RGB 0..255. tests/test_snippets.py runs these lines as shown.
+# The picture as the model was trained on it (converters/preprocessing.py, written out so users
+# need nothing of ours): centre square, then a bilinear resize with half pixel centres and no
+# antialiasing (Pillow's BILINEAR smooths when shrinking, which the model never saw), RGB
+# 0..255 as float32. tests/browser/test_exports.py runs every snippet as the API gives it, on
+# real exports, against the studio's probabilities.
 PICTURE = """\
 pixels = np.asarray(Image.open("photo.jpg").convert("RGB"), dtype="float32")
 side = min(pixels.shape[:2])
@@ -45,7 +47,7 @@ centres = np.clip((np.arange($size) + 0.5) * side / $size - 0.5, 0, side - 1)
 low = np.floor(centres).astype(int)
 high, weight = np.minimum(low + 1, side - 1), (centres - low)[:, None, None]
 rows = square[low] * (1 - weight) + square[high] * weight
-batch = (rows[:, low] * (1 - weight[:, 0]) + rows[:, high] * weight[:, 0])[None]
+batch = (rows[:, low] * (1 - weight[:, 0]) + rows[:, high] * weight[:, 0])[None].astype("float32")
 """
 
 KERAS = Template(
@@ -68,7 +70,7 @@ TFLITE = Template(
     """\
 import numpy as np
 from PIL import Image
-from ai_edge_litert.interpreter import Interpreter  # or: from tensorflow.lite import Interpreter
+from ai_edge_litert.interpreter import Interpreter  # pip install ai-edge-litert
 
 interpreter = Interpreter(model_path="$filename")
 interpreter.allocate_tensors()

@@ -1,31 +1,29 @@
-"""Turn a multipart upload into checked images, then into sample rows and stored blobs."""
+"""Turn uploaded files into checked images, then into sample rows and stored blobs."""
 
 import hashlib
 from contextlib import suppress
+from typing import IO
 
-from flask import current_app, request
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .db import WriteLockTimeout, db, write_turn
+from .errors import Conflict
 from .images import CheckedImage, check_image
 from .models import Project, Sample
-from .problems import abort_problem, field_error
 from .storage import blob_store, delete_unreferenced
 
 
-def checked_uploads(project: Project) -> list[CheckedImage]:
-    """Every `file` part of the request, validated; one bad file rejects them all.
+def checked_uploads(project: Project, files: list[tuple[str, IO[bytes]]]) -> list[CheckedImage]:
+    """Every uploaded (file name, stream), validated; one bad file rejects them all.
 
     Each file is hashed before it is decoded: a file sent twice, or one the project holds
     already, is never decoded again (its stored row says what it is).
     """
-    files = request.files.getlist("file")
-    if not files:
-        field_error("file", "send one or more images as multipart 'file' parts")
     max_bytes = current_app.config["MAX_UPLOAD_BYTES"]
     max_pixels = current_app.config["MAX_PIXELS"]
-    read = [upload.stream.read(max_bytes + 1) for upload in files]
+    read = [stream.read(max_bytes + 1) for _name, stream in files]
     hashes = [hashlib.sha256(data).hexdigest() for data in read]
     stored = {
         sample.sha256: sample
@@ -34,7 +32,7 @@ def checked_uploads(project: Project) -> list[CheckedImage]:
         )
     }
     checked: dict[str, CheckedImage] = {}
-    for number, (upload, data, sha256) in enumerate(zip(files, read, hashes, strict=True), 1):
+    for number, ((name, _), data, sha256) in enumerate(zip(files, read, hashes, strict=True), 1):
         if sha256 in checked:
             continue
         if sha256 in stored:
@@ -42,7 +40,7 @@ def checked_uploads(project: Project) -> list[CheckedImage]:
             checked[sha256] = CheckedImage(data, sha256, row.width, row.height, row.mime_type)
             continue
         # The client's file name only labels error messages; it never becomes a path.
-        label = f"File {number} ({(upload.filename or 'unnamed')[:100]!r})"
+        label = f"File {number} ({(name or 'unnamed')[:100]!r})"
         checked[sha256] = check_image(data, max_bytes, max_pixels, label)
     return [checked[sha256] for sha256 in hashes]
 
@@ -59,7 +57,7 @@ def add_samples(
     try:
         return _insert_samples(project, images, class_id, source)
     except IntegrityError:
-        abort_problem(409, "Other uploads of the same images are being saved; try again.")
+        raise Conflict("Other uploads of the same images are being saved; try again.") from None
 
 
 def _insert_samples(

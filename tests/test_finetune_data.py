@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from server.finetune.dataset import decode_square, resize_bilinear, split, validation_count
+from converters.preprocessing import resize_bilinear, square_picture
+from server.finetune.dataset import split, validation_count
 
 from .browser.media import png_bytes, scene
 
@@ -31,9 +32,9 @@ def test_a_picture_is_cropped_to_its_centre_square():
     wide[:, 20:80] = 255  # the centre square is all white, the sides black
     out = io.BytesIO()
     Image.fromarray(wide).save(out, format="PNG")
-    square = decode_square(out.getvalue(), 30)
-    assert square.shape == (30, 30, 3) and square.min() == 255
-    assert decode_square(png_bytes(scene("disc", 0, 50)), 24).shape == (24, 24, 3)
+    square = square_picture(out.getvalue(), 30)
+    assert square.shape == (30, 30, 3) and square.dtype == np.float32 and square.min() == 255
+    assert square_picture(png_bytes(scene("disc", 0, 50)), 24).shape == (24, 24, 3)
 
 
 @pytest.mark.parametrize(("n", "held"), [(1, 0), (4, 0), (5, 1), (10, 2), (16, 2), (17, 3)])

@@ -285,10 +285,10 @@ def test_the_fine_tuning_queue_is_bounded(make_app, problem, monkeypatch):
     api = Api(app.test_client())
     project = api.create_project()
     queued_job(app, api.create_project()["id"])
-    from server.api import jobs
+    from server.finetune import start
 
-    monkeypatch.setattr(jobs, "trainability_problems", lambda *args: [])
-    monkeypatch.setattr(jobs, "class_counts", lambda project: [])
+    monkeypatch.setattr(start, "trainability_problems", lambda *args: [])
+    monkeypatch.setattr(start, "class_counts", lambda project: [])
     response = api.client.post(f"/api/projects/{project['id']}/finetune", json={},
                                headers=api.auth(project))  # fmt: skip
     problem(response, 503)

@@ -1,4 +1,8 @@
-"""The usage snippets users see prepare a picture exactly as the model expects it."""
+"""The usage snippets users see prepare a picture exactly as the model expects it.
+
+tests/browser/test_exports.py runs each whole snippet on real exports; this checks their picture
+lines against the one preprocessing on pictures of many shapes, cheaply.
+"""
 
 import io
 import os
@@ -8,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from converters.classifier import load_image
+from converters.preprocessing import square_picture
 from server.snippets import usage_snippet
 
 SIZE = 224
@@ -39,6 +43,7 @@ def test_python_snippets_prepare_pictures_as_the_model_was_trained(fmt, shape, t
         os.chdir(cwd)
     batch = namespace["batch"]
     assert batch.shape == (1, SIZE, SIZE, 3)
-    expected = load_image(data.getvalue(), SIZE)
-    # Grey levels 0..255; what is left is float32 rounding in TensorFlow's coordinates.
+    expected = square_picture(data.getvalue(), SIZE)
+    assert batch.dtype == np.float32  # what the SavedModel and TFLite inputs take
+    # Grey levels 0..255; what is left is float32 rounding of the coordinates.
     assert np.abs(batch[0] - expected).max() < 0.05

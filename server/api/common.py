@@ -2,7 +2,7 @@
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 
 from flask import current_app, request
 from sqlalchemy import select
@@ -34,6 +34,14 @@ def json_body() -> dict[str, Any]:
     if not isinstance(body, dict):
         abort_problem(400, "The request body must be a JSON object.")
     return body
+
+
+def uploaded_pictures() -> list[tuple[str, IO[bytes]]]:
+    """The request's multipart `file` parts as (client's file name, stream); 400 if none."""
+    files = request.files.getlist("file")
+    if not files:
+        field_error("file", "send one or more images as multipart 'file' parts")
+    return [(upload.filename or "", upload.stream) for upload in files]
 
 
 def text_field(value: Any, field: str, max_length: int) -> str:

@@ -15,7 +15,7 @@ from ..db import db
 from ..models import Pairing, Project, ProjectClass, utcnow
 from ..policy import PROJECT, requires
 from ..uploads import add_samples, checked_uploads
-from .common import get_class, sample_json, timestamp
+from .common import get_class, sample_json, timestamp, uploaded_pictures
 
 bp = Blueprint("pairings", __name__, url_prefix="/api")
 
@@ -68,5 +68,5 @@ def pairing_target():
 def add_phone_pictures():
     """Add pictures (multipart 'file' parts) from the phone to its class."""
     project, cls = paired_class()
-    samples = add_samples(project, checked_uploads(project), cls.id, "webcam")
+    samples = add_samples(project, checked_uploads(project, uploaded_pictures()), cls.id, "webcam")
     return {"samples": [sample_json(sample) for sample in samples]}, 201

@@ -11,7 +11,7 @@ from ..problems import abort_problem, field_error
 from ..signed_urls import seconds_left
 from ..storage import blob_store, delete_unreferenced
 from ..uploads import add_samples, checked_uploads
-from .common import find_class, int_field, json_body, sample_in, sample_json
+from .common import find_class, int_field, json_body, sample_in, sample_json, uploaded_pictures
 
 bp = Blueprint("samples", __name__, url_prefix="/api")
 
@@ -30,7 +30,7 @@ def upload_samples(project: Project):
     source = request.form.get("source", "upload")
     if source not in SOURCES:
         field_error("source", "must be 'webcam' or 'upload'")
-    samples = add_samples(project, checked_uploads(project), class_id, source)
+    samples = add_samples(project, checked_uploads(project, uploaded_pictures()), class_id, source)
     return {"samples": [sample_json(sample) for sample in samples]}, 201
 
 

@@ -1,4 +1,4 @@
-"""Fine-tuning on the server: the dataset, the Keras model and training loop, the job, runners.
+"""Fine-tuning on the server: starting a job, the dataset, the training loop, the job, runners.
 
 Only train.py, model.py and export.py import Keras; the web server loads them when a job runs.
 """

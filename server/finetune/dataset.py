@@ -1,17 +1,16 @@
 """The fine-tuning data: a project's labelled pictures as arrays, and their split.
 
 Pure NumPy and Pillow (no Keras), so the API can check a project without loading a framework.
-Pictures follow the one preprocessing convention (centre square crop, bilinear resize with half
-pixel centres as TF.js's resizeBilinear does in the page) but stay RGB 0..255: the classifier
-scales them itself.
+Pictures go through the one preprocessing (converters/preprocessing.py square_picture), the
+same the exports use, and stay RGB 0..255: the classifier scales them itself.
 """
 
-import io
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
 from sqlalchemy import func, select
+
+from converters.preprocessing import square_picture
 
 from ..db import db
 from ..models import Project, Sample
@@ -25,7 +24,7 @@ UINT32 = 0xFFFFFFFF
 
 @dataclass(frozen=True)
 class Labelled:
-    """A project's labelled pictures: images[n, size, size, 3] uint8, labels[n], ids[n]."""
+    """A project's labelled pictures: images[n, size, size, 3] float32, labels[n], ids[n]."""
 
     images: np.ndarray
     labels: np.ndarray
@@ -69,39 +68,12 @@ def load_labelled(project: Project, size: int) -> Labelled:
         .order_by(Sample.created, Sample.id)
     ).all()
     store = blob_store()
-    images = np.zeros((len(samples), size, size, 3), np.uint8)
+    # float32, as the network takes them: training would make this copy anyway.
+    images = np.zeros((len(samples), size, size, 3), np.float32)
     for row, sample in enumerate(samples):
-        images[row] = decode_square(store.read(sample.sha256), size)
+        images[row] = square_picture(store.read(sample.sha256), size)
     labels = np.array([index[s.class_id] for s in samples], np.int32)
     return Labelled(images, labels, [s.public_id for s in samples], class_labels)
-
-
-def decode_square(data: bytes, size: int) -> np.ndarray:
-    """Stored image bytes -> centre square, resized to size x size, RGB uint8."""
-    with Image.open(io.BytesIO(data)) as image:
-        pixels = np.asarray(image.convert("RGB"))
-    height, width = pixels.shape[:2]
-    side = min(height, width)
-    top, left = (height - side) // 2, (width - side) // 2
-    square = pixels[top : top + side, left : left + side]
-    return np.clip(np.rint(resize_bilinear(square, size, size)), 0, 255).astype(np.uint8)
-
-
-def resize_bilinear(pixels: np.ndarray, height: int, width: int) -> np.ndarray:
-    """Bilinear resize with half pixel centres and no antialiasing (TF.js's resizeBilinear)."""
-    source = pixels.astype(np.float32)
-
-    def taps(out_size: int, in_size: int):
-        centres = (np.arange(out_size, dtype=np.float32) + 0.5) * (in_size / out_size) - 0.5
-        centres = np.clip(centres, 0, in_size - 1)
-        low = np.floor(centres).astype(np.int64)
-        high = np.minimum(low + 1, in_size - 1)
-        return low, high, (centres - low)[:, None]
-
-    y0, y1, wy = taps(height, source.shape[0])
-    x0, x1, wx = taps(width, source.shape[1])
-    rows = source[y0] * (1 - wy[..., None]) + source[y1] * wy[..., None]
-    return rows[:, x0] * (1 - wx) + rows[:, x1] * wx
 
 
 def js_hash(text: str) -> int:

@@ -1,18 +1,17 @@
-"""The classifier that fine-tuning trains: backbone + head, in backend-independent Keras 3.
+"""What fine-tuning does to the classifier, in backend-independent Keras 3.
 
-The same form as converters/classifier.py builds from a browser head (same layer names):
-RGB pictures 0..255 in, Rescaling to x/127.5 - 1, the MobileNetV2 backbone pooled to 1280
-numbers, the head's preprocessing (signed square root and/or unit length), its Dense layers,
-probabilities out. Only the training keeps the backbone's BatchNorm in inference mode.
+The network itself is the exports' one (converters/classifier.py classifier_network): RGB
+pictures 0..255 in, probabilities out. Here: its start from the class means, the head read
+back, which layers train, mixed precision, and the float32 copy that is exported.
 """
 
 import keras
 import numpy as np
 
-from converters.classifier import INPUT_NAME, OUTPUT_NAME, ExportUnavailable
+from converters.classifier import OUTPUT_NAME, ExportUnavailable, classifier_network
 from converters.classifier import backbone_weights as find_backbone_weights
-from converters.head import DenseLayer, Head, predict
-from converters.weights import WeightsInfo, load_into
+from converters.head import DenseLayer, Head, predict, preprocess_rows
+from converters.weights import WeightsInfo
 
 from . import FinetuneError
 
@@ -29,54 +28,6 @@ def backbone_weights(metadata: dict) -> WeightsInfo:
         raise FinetuneError(str(error)) from None
 
 
-def build_classifier(
-    input_size: int, num_classes: int, head: Head | None, weights: WeightsInfo | None = None
-) -> tuple[keras.Model, keras.Model]:
-    """(classifier, embedder): the full classifier, and its layers up to the backbone's output.
-
-    `head` (a browser head) gives the head's form and first values; without one the head is a
-    unit-length embedding and one softmax layer. `weights` fills the backbone (None: random,
-    for a copy that gets its weights set afterwards).
-    """
-    backbone = keras.applications.MobileNetV2(
-        input_shape=(input_size, input_size, 3),
-        alpha=1.0,
-        include_top=False,
-        weights=None,
-        pooling="avg",
-    )
-    if weights is not None:
-        load_into(backbone, weights)
-    image = keras.Input((input_size, input_size, 3), name=INPUT_NAME)
-    scaled = keras.layers.Rescaling(1 / 127.5, offset=-1, name="scale_to_minus1_1")(image)
-    # training=False keeps BatchNormalization in inference mode even while its block trains:
-    # batch statistics of a few dozen classroom pictures would wreck the ImageNet ones.
-    embedding = backbone(scaled, training=False)
-    preprocess = head.preprocess if head else "l2"
-    units = [layer.kernel.shape[1] for layer in head.layers] if head else [num_classes]
-    x = embedding
-    if preprocess == "sqrt-l2":  # keras.ops, not a Lambda: loading needs no code of ours
-        x = keras.ops.sign(x) * keras.ops.sqrt(keras.ops.abs(x))
-    if preprocess != "none":
-        x = keras.layers.UnitNormalization(name="unit_length", dtype="float32")(x)
-    for index, count in enumerate(units):
-        last = index == len(units) - 1
-        x = keras.layers.Dense(
-            count,
-            activation="softmax" if last else "relu",
-            use_bias=head.layers[index].bias is not None if head else True,
-            name=OUTPUT_NAME if last else f"head_{index}",
-            dtype="float32",  # probabilities stay float32 under mixed precision
-        )(x)
-    if units[-1] != num_classes:
-        raise FinetuneError(f"the browser head has {units[-1]} outputs, not {num_classes}")
-    model = keras.Model(image, x, name="snapclass_classifier")
-    for index, layer in enumerate(head.layers if head else ()):
-        dense = model.get_layer(OUTPUT_NAME if index == len(units) - 1 else f"head_{index}")
-        dense.set_weights([layer.kernel] + ([layer.bias] if layer.bias is not None else []))
-    return model, keras.Model(image, embedding, name="snapclass_embedder")
-
-
 def backbone_of(model: keras.Model) -> keras.Model:
     return next(layer for layer in model.layers if isinstance(layer, keras.Model))
 
@@ -85,7 +36,7 @@ def start_head_from_class_means(
     model: keras.Model, embeddings: np.ndarray, labels: np.ndarray
 ) -> None:
     """The browser recipe's start: logit_c = s * (x.m_c - |m_c|^2 / 2) on unit embeddings."""
-    unit = embeddings / np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-12)
+    unit = preprocess_rows("l2", np.asarray(embeddings, np.float32))
     means = np.stack([unit[labels == c].mean(axis=0) for c in range(model.output.shape[-1])])
     kernel = (means.T * PROTOTYPE_SCALE).astype(np.float32)
     bias = (-PROTOTYPE_SCALE / 2 * np.sum(means**2, axis=1)).astype(np.float32)
@@ -147,6 +98,6 @@ def float32_copy(model: keras.Model, input_size: int, head: Head | None) -> kera
     The weights do not depend on the picture size (convolutions, then average pooling), so a
     model trained on small pictures still exports at the backbone's size.
     """
-    copy, _ = build_classifier(input_size, model.output.shape[-1], head)
+    copy, _ = classifier_network(input_size, model.output.shape[-1], head)
     copy.set_weights([keras.ops.convert_to_numpy(w).astype(np.float32) for w in model.weights])
     return copy

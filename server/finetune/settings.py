@@ -6,7 +6,7 @@ No Keras here: the API checks a request with this module before any job exists.
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from ..problems import field_error
+from ..errors import FieldInvalid
 
 INPUT_SIZES = (96, 128, 160, 192, 224)  # Keras's MobileNetV2 sizes; the page's backbone uses 224
 PRECISIONS = ("auto", "mixed", "float32")
@@ -41,7 +41,7 @@ RANGES: dict[str, tuple] = {
 
 
 def parse_settings(body: dict[str, Any]) -> FinetuneSettings:
-    """Settings from a request body's fields (400 naming the first bad one)."""
+    """Settings from a request body's fields (FieldInvalid naming the first bad one)."""
     values = {}
     for field in fields(FinetuneSettings):
         name = field.name
@@ -50,14 +50,14 @@ def parse_settings(body: dict[str, Any]) -> FinetuneSettings:
         value = body[name]
         if name in CHOICES:
             if isinstance(value, bool) or value not in CHOICES[name]:
-                field_error(name, f"must be one of {', '.join(map(str, CHOICES[name]))}")
+                raise FieldInvalid(name, f"must be one of {', '.join(map(str, CHOICES[name]))}")
         else:
             low, high = RANGES[name]
             is_float = field.type is float
             if isinstance(value, bool) or not isinstance(value, (int, float) if is_float else int):
-                field_error(name, "must be a number" if is_float else "must be an integer")
+                raise FieldInvalid(name, "must be a number" if is_float else "must be an integer")
             if not low <= value <= high:
-                field_error(name, f"must be from {low} to {high}")
+                raise FieldInvalid(name, f"must be from {low} to {high}")
             value = field.type(value)
         values[name] = value
     return FinetuneSettings(**values)

@@ -14,6 +14,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from converters.classifier import classifier_network
 from converters.head import Head
 from converters.weights import WeightsInfo
 
@@ -42,7 +43,7 @@ class Trained:
 
 
 class Batches(keras.utils.PyDataset):
-    """Shuffled batches of (pictures as float32 0..255, label indices); reshuffled every epoch."""
+    """Shuffled batches of (float32 pictures 0..255, label indices); reshuffled every epoch."""
 
     def __init__(self, images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int):
         super().__init__(workers=1, use_multiprocessing=False)
@@ -58,7 +59,7 @@ class Batches(keras.utils.PyDataset):
 
     def __getitem__(self, index: int):
         rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
-        return self.images[rows].astype(np.float32), self.labels[rows]
+        return self.images[rows], self.labels[rows]
 
     def on_epoch_end(self) -> None:
         self.epoch += 1
@@ -134,9 +135,9 @@ class Progress(keras.callbacks.Callback):
 def embed(embedder: keras.Model, images: np.ndarray, eager: bool) -> np.ndarray:
     """Backbone embeddings of unaugmented pictures."""
     if not eager:
-        return embedder.predict(images.astype(np.float32), batch_size=EMBED_BATCH, verbose=0)
+        return embedder.predict(images, batch_size=EMBED_BATCH, verbose=0)
     parts = [
-        keras.ops.convert_to_numpy(embedder(images[i : i + EMBED_BATCH].astype(np.float32)))
+        keras.ops.convert_to_numpy(embedder(images[i : i + EMBED_BATCH]))
         for i in range(0, len(images), EMBED_BATCH)
     ]
     return np.concatenate(parts)
@@ -159,7 +160,7 @@ def train(
     keras.utils.set_random_seed(settings.seed)
     num_classes = len(data.class_labels)
     size = settings.input_size
-    model, embedder = classifier.build_classifier(size, num_classes, head, weights)
+    model, embedder = classifier_network(size, num_classes, head, weights)
     train_rows, val_rows = split(data.ids, data.labels, settings.seed)
     batch_size = min(settings.batch_size, len(train_rows))
     steps = math.ceil(len(train_rows) / batch_size)
@@ -196,7 +197,7 @@ def train(
     )
     validation = None
     if len(val_rows):
-        validation = (data.images[val_rows].astype(np.float32), data.labels[val_rows])
+        validation = (data.images[val_rows], data.labels[val_rows])
     monitor = "val_loss" if validation else "loss"
     base = {"epochs": settings.epochs, "steps": steps, "batch_size": batch_size}
     progress = Progress(report, cancelled, base)

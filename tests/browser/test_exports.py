@@ -1,14 +1,17 @@
-"""Every export format, loaded back outside Snapclass, classifies pictures as the studio does.
+"""Every export format, run by its usage snippet, classifies pictures as the studio does.
 
 One module-scoped model serves every test: the studio's own modules (backbone.js, trainer.js) train
 a head in Chromium on a project's pictures and give their probabilities for held-out pictures;
-then each format is downloaded from the API and run by plain Keras, TensorFlow, the TFLite
-interpreter or plain TF.js in a page that knows nothing of Snapclass.
+then each format is downloaded from the API and run by the usage snippet the API gives the
+page (ExportList.js shows it), exactly as shown: the Python ones with plain Keras, TensorFlow
+and LiteRT in a folder holding the download and photo.jpg, the TF.js one as a page of its own.
 """
 
 import base64
+import contextlib
 import io
 import json
+import re
 import time
 import zipfile
 from pathlib import Path
@@ -17,10 +20,9 @@ from urllib.request import Request, urlopen
 import numpy as np
 import pytest
 
-from converters.classifier import load_image
 from tests.conftest import Api
 
-from .conftest import BUILT_BACKBONES, LiveServer
+from .conftest import BUILT_BACKBONES, REPO, LiveServer
 from .media import png_bytes, scene
 
 CLASSES = {"Disc": "disc", "Stripes": "stripes", "Checks": "checks"}
@@ -29,9 +31,13 @@ TEST_PER_CLASS = 5
 BLENDS = 5  # pictures half one scene, half another: probabilities far from 0 and 1
 TOLERANCE = 0.02
 INT8_AGREEMENT = 0.95
+# The TF.js snippet prints the best class and its probability, one page load per picture (each
+# compiles its WebGL shaders anew, seconds apiece): one clear picture and three blends, whose
+# probabilities are far from 0 and 1, each mixing another pair of classes.
+TFJS_PICTURES = [0, 3 * TEST_PER_CLASS, 3 * TEST_PER_CLASS + 1, 3 * TEST_PER_CLASS + 2]
 
 # A bare page on the app's origin with plain TF.js: the studio's modules load into it as in the
-# studio; and, knowing nothing of Snapclass, it runs the unzipped TF.js export.
+# studio, to train the head and give the studio's probabilities.
 BARE_PAGE = """<!doctype html><meta charset="utf-8"><title>bare</title>
 <link rel="icon" href="data:,"><script src="{tfjs}tf.min.js"></script>
 <script src="{wasm}tf-backend-wasm.min.js"></script>"""
@@ -72,30 +78,6 @@ STUDIO_PREDICT = """async (dataUrls) => {
     bitmap.close();
   }
   return out;
-}"""
-
-# The export's usage snippet, as a page that does not know Snapclass would run it.
-PLAIN_PREDICT = """async ([wasmPath, dataUrls]) => {
-  tf.wasm.setWasmPaths(wasmPath);
-  await tf.setBackend('wasm');
-  const model = await tf.loadGraphModel('./model.json');
-  const { labels, image_size: size } = await (await fetch('./metadata.json')).json();
-  const out = [];
-  for (const url of dataUrls) {
-    const image = new Image();
-    image.src = url;
-    await image.decode();
-    out.push(tf.tidy(() => {
-      const pixels = tf.browser.fromPixels(image);
-      const [height, width] = pixels.shape;
-      const side = Math.min(height, width);
-      const square = pixels.slice(
-        [Math.floor((height - side) / 2), Math.floor((width - side) / 2), 0], [side, side, 3]);
-      const resized = tf.image.resizeBilinear(square, [size, size], false, true);
-      return Array.from(model.predict(resized.expandDims(0)).dataSync());
-    }));
-  }
-  return { labels, probabilities: out };
 }"""
 
 
@@ -155,7 +137,6 @@ def studio(tmp_path_factory, browser):
             "model": model,
             "token": token,
             "pictures": pictures,
-            "images": np.stack([load_image(p, 224) for p in pictures]),
             "expected": expected,
             "figures": {},
         }
@@ -195,48 +176,60 @@ def compare(studio, fmt: str, probabilities: np.ndarray, record_property) -> Non
         assert same_top == 1.0 and difference <= TOLERANCE, figures
 
 
-def test_savedmodel_export_runs_in_tensorflow(studio, tmp_path, record_property):
-    import tensorflow as tf
+def snippet_of(studio, fmt: str) -> dict:
+    """The format's export entry as the API gives it to the page: filename, snippet, ..."""
+    return next(e for e in studio["model"]["exports"] if e["format"] == fmt)
 
+
+def run_python_snippet(snippet: str, folder: Path, pictures: list[bytes]) -> np.ndarray:
+    """Probabilities [pictures, classes] from a Python snippet run as shown, in `folder`.
+
+    The first picture, saved as photo.jpg, runs the whole snippet; each further picture runs
+    the snippet's own lines from reading photo.jpg to the end, so the model loads once.
+    """
+    per_picture = snippet[snippet.index("\npixels = ") + 1 :]
+    namespace: dict = {}
+    rows = []
+    with contextlib.chdir(folder):
+        for number, picture in enumerate(pictures):
+            Path("photo.jpg").write_bytes(picture)  # Pillow reads it by its content
+            printed = io.StringIO()
+            with contextlib.redirect_stdout(printed):
+                exec(snippet if number == 0 else per_picture, namespace)  # noqa: S102
+            probabilities = np.asarray(namespace["probabilities"], dtype=np.float64)
+            best = namespace["labels"][int(probabilities.argmax())]
+            assert printed.getvalue().splitlines()[-1].startswith(f"{best} "), printed.getvalue()
+            rows.append(probabilities)
+    return np.stack(rows)
+
+
+def test_savedmodel_export_runs_its_snippet(studio, tmp_path, record_property):
+    export = snippet_of(studio, "savedmodel")
     with zipfile.ZipFile(io.BytesIO(download(studio, "savedmodel"))) as archive:
         archive.extractall(tmp_path)
     metadata = json.loads((tmp_path / "saved_model" / "metadata.json").read_text())
     assert metadata["labels"] == list(CLASSES)
-    model = tf.saved_model.load(str(tmp_path / "saved_model"))
-    probabilities = model.serve(tf.constant(studio["images"])).numpy()
+    probabilities = run_python_snippet(export["snippet"], tmp_path, studio["pictures"])
     compare(studio, "savedmodel", probabilities, record_property)
 
 
-def test_keras_export_loads_with_plain_keras(studio, tmp_path, record_property):
-    import keras
-
-    path = tmp_path / "model.keras"
-    path.write_bytes(download(studio, "keras"))
-    model = keras.models.load_model(path)  # safe mode: no code of ours is needed
-    compare(studio, "keras", model.predict(studio["images"], verbose=0), record_property)
-
-
-def tflite_probabilities(data: bytes, images: np.ndarray) -> np.ndarray:
-    import tensorflow as tf
-
-    interpreter = tf.lite.Interpreter(model_content=data)
-    interpreter.allocate_tensors()
-    (source,), (target,) = interpreter.get_input_details(), interpreter.get_output_details()
-    rows = []
-    for image in images:
-        interpreter.set_tensor(source["index"], image[None].astype(np.float32))
-        interpreter.invoke()
-        rows.append(interpreter.get_tensor(target["index"])[0].copy())
-    return np.stack(rows)
+def test_keras_export_runs_its_snippet(studio, tmp_path, record_property):
+    # keras.models.load_model in safe mode: the file needs no code of ours.
+    export = snippet_of(studio, "keras")
+    (tmp_path / export["filename"]).write_bytes(download(studio, "keras"))
+    probabilities = run_python_snippet(export["snippet"], tmp_path, studio["pictures"])
+    compare(studio, "keras", probabilities, record_property)
 
 
 @pytest.mark.parametrize("fmt", ["tflite", "tflite-int8"])
-def test_tflite_exports_run_in_the_tflite_interpreter(studio, fmt, record_property):
-    data = download(studio, fmt)
-    compare(studio, fmt, tflite_probabilities(data, studio["images"]), record_property)
+def test_tflite_exports_run_their_snippet_in_litert(studio, fmt, tmp_path, record_property):
+    export = snippet_of(studio, fmt)
+    (tmp_path / export["filename"]).write_bytes(download(studio, fmt))
+    probabilities = run_python_snippet(export["snippet"], tmp_path, studio["pictures"])
+    compare(studio, fmt, probabilities, record_property)
 
 
-def test_tfjs_export_runs_in_a_plain_tfjs_page(studio, browser, tmp_path, record_property):
+def test_tfjs_export_runs_its_snippet_as_a_page(studio, browser, tmp_path, record_property):
     # Through the share link this time: a friend's download is the same file.
     with zipfile.ZipFile(io.BytesIO(download(studio, "tfjs", share=True))) as archive:
         names = set(archive.namelist())
@@ -246,27 +239,49 @@ def test_tfjs_export_runs_in_a_plain_tfjs_page(studio, browser, tmp_path, record
     assert metadata["backbone_id"] == studio["model"]["backbone_id"]
     assert metadata["image_size"] == 224 and metadata["input"]["range"] == [0, 255]
     assert set(metadata["versions"]) >= {"tensorflow", "keras", "tensorflowjs"}
-    snippet = next(e["snippet"] for e in studio["model"]["exports"] if e["format"] == "tfjs")
-    assert "tf.loadGraphModel('./model.json')" in snippet  # what PLAIN_PREDICT does too
+    snippet = snippet_of(studio, "tfjs")["snippet"]
+    # The snippet loads TF.js from a CDN: the same file the studio serves from node_modules.
+    cdn = re.search(
+        r'<script src="(https://[^"]+/@tensorflow/tfjs@([^/]+)/dist/tf.min.js)"', snippet
+    )
+    tfjs = REPO / "node_modules" / "@tensorflow" / "tfjs"
+    assert cdn and cdn.group(2) == json.loads((tfjs / "package.json").read_text())["version"]
 
     server = studio["server"]
-    vendor = server.app.config["VENDOR_URLS"]
-    html = BARE_PAGE.format(tfjs=vendor["tfjs"], wasm=vendor["tfjs-backend-wasm"])
     context = browser.new_context()
     page = context.new_page()
-    page.set_default_timeout(120_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    current = {}
 
     def serve(route):
         name = route.request.url.rsplit("/plain/", 1)[1]
-        if name == "index.html":
-            return route.fulfill(body=html, content_type="text/html")
-        return route.fulfill(body=(tmp_path / Path(name).name).read_bytes())
+        if name == "index.html":  # the snippet is the whole page
+            return route.fulfill(body=snippet, content_type="text/html")
+        if name == "photo.jpg":
+            body = current["picture"]
+        else:
+            body = (tmp_path / Path(name).name).read_bytes()
+        return route.fulfill(body=body, headers={"Cache-Control": "no-store"})
 
+    page.route(cdn.group(1), lambda route: route.fulfill(path=tfjs / "dist" / "tf.min.js"))
     page.route(f"{server.url}/plain/*", serve)
-    page.goto(f"{server.url}/plain/index.html")
-    answer = page.evaluate(
-        PLAIN_PREDICT, [vendor["tfjs-backend-wasm"], [data_url(p) for p in studio["pictures"]]]
-    )
+    labels = list(CLASSES)
+    answers = []
+    for index in TFJS_PICTURES:
+        current["picture"] = studio["pictures"][index]
+        printed = lambda message: re.fullmatch(r"\S+ [0-9.e-]+", message.text) is not None  # noqa: E731
+        with page.expect_console_message(printed, timeout=120_000) as message:
+            page.goto(f"{server.url}/plain/index.html")
+        label, probability = message.value.text.split(" ")
+        answers.append((index, label, float(probability)))
     context.close()
-    assert answer["labels"] == list(CLASSES)
-    compare(studio, "tfjs", np.array(answer["probabilities"]), record_property)
+    assert not errors, errors
+    expected = studio["expected"]
+    difference = max(abs(p - expected[i].max()) for i, _, p in answers)
+    figures = {**studio["figures"]["tfjs"], "max_difference": round(difference, 4),
+               "pictures": len(answers)}  # fmt: skip
+    print(f"export tfjs: {figures}")
+    record_property("export_tfjs", json.dumps(figures))
+    assert all(label == labels[expected[i].argmax()] for i, label, _ in answers), answers
+    assert difference <= TOLERANCE, figures

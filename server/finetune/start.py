@@ -1,0 +1,142 @@
+"""Starting a fine-tuning job: the rules a start must pass, then the queued row and the runner.
+
+The rules, checked in this order: a backbone to fine-tune, a project with enough labelled
+pictures, a head that fits, room in the queue (FINETUNE_QUEUE_MAX), the project's rate limit,
+and one active job per project (a unique index, and a check after inserting). No HTTP here:
+each refusal is a server/errors.py exception; the API's blueprint only parses the request.
+"""
+
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from converters.head import HeadError, parse_head
+
+from .. import ratelimits
+from ..backbone_files import all_backbones, load_backbone
+from ..db import db
+from ..errors import Conflict, FieldInvalid, NotReady, Unavailable
+from ..models import Job, ModelVersion, Project, new_public_id, utcnow
+from .dataset import class_counts, trainability_problems
+from .job import ACTIVE_STATES
+from .runner import runner_of
+from .settings import FinetuneSettings
+
+KIND = "finetune"
+RETRY_WHEN_QUEUE_FULL = 300
+ALREADY_ACTIVE = "A fine-tuning job of this project is already queued or running."
+
+
+def start_job(project: Project, settings: FinetuneSettings, fields: dict[str, Any]) -> Job:
+    """Queue a job and hand it to the runner; `fields` may hold backbone_id, head, head_labels.
+
+    Raises FieldInvalid, Conflict, NotReady, TooMany or Unavailable when a rule refuses it.
+    """
+    backbone = choose_backbone(fields.get("backbone_id"))
+    class_ids = [label["class_id"] for label, _ in class_counts(project)]
+    problems = trainability_problems(project, current_app.config["FINETUNE_MIN_SAMPLES"])
+    if problems:
+        raise NotReady(
+            "This project cannot be fine-tuned yet: " + "; ".join(problems) + ".",
+            errors=[{"field": "samples", "message": problem} for problem in problems],
+        )
+    head = start_head(project, fields, class_ids, backbone["embedding_size"])
+    refuse_when_queue_full()
+    ratelimits.spend("finetune", key=project.public_id)
+    job = Job(
+        public_id=new_public_id(),
+        project_id=project.id,
+        kind=KIND,
+        state="queued",
+        settings={"train": settings.to_json(), "backbone_id": backbone["id"], **head},
+        progress={"phase": "queued"},
+    )
+    runner = runner_of(current_app)
+    runner.claim(job.public_id)  # before the row exists, so no start-up takes it for orphaned
+    try:
+        db.session.add(job)
+        try:
+            db.session.flush()
+        except IntegrityError:  # the one-active-job index: a concurrent start won
+            db.session.rollback()
+            raise Conflict(ALREADY_ACTIVE) from None
+        if busy_with_another(job):
+            db.session.rollback()
+            raise Conflict(ALREADY_ACTIVE)
+        db.session.commit()
+    except BaseException:
+        runner.release(job.public_id)
+        raise
+    try:
+        runner.submit(job.public_id)
+    except Exception as error:  # the broker is unreachable: say so rather than queue forever
+        current_app.logger.error("could not send job %s: %s", job.public_id, error)
+        db.session.execute(
+            update(Job)
+            .where(Job.id == job.id)
+            .values(state="failed", error="the job queue could not be reached", finished=utcnow())
+        )
+        db.session.commit()
+        raise Unavailable("The job queue could not be reached; try again later.") from None
+    return job
+
+
+def choose_backbone(value: Any) -> dict[str, Any]:
+    """The backbone a job fine-tunes: the one named, else the studio's default (the newest)."""
+    if value is None:
+        backbones = all_backbones()
+        if not backbones:
+            raise Conflict("This server has no exported backbone to fine-tune.")
+        return max(backbones.values(), key=lambda meta: (str(meta.get("created", "")), meta["id"]))
+    backbone = load_backbone(value) if isinstance(value, str) else None
+    if backbone is None:
+        raise FieldInvalid(
+            "backbone_id", "must name a backbone of this server (GET /api/backbones)"
+        )
+    return backbone
+
+
+def start_head(project: Project, fields: dict, class_ids: list[int], dim: int) -> dict[str, Any]:
+    """Which head the job starts from: the one sent, else the newest saved browser version's."""
+    if fields.get("head") is not None:
+        try:
+            parse_head(fields["head"], len(class_ids), dim)
+        except HeadError as error:
+            raise FieldInvalid("head", str(error)) from None
+        labels = fields.get("head_labels", class_ids)
+        if labels != class_ids:
+            raise FieldInvalid(
+                "head_labels", "the head was trained on other classes: train it again"
+            )
+        return {"head": fields["head"], "head_labels": class_ids}
+    versions = db.session.scalars(
+        select(ModelVersion)
+        .where(ModelVersion.project_id == project.id, ModelVersion.tier == "browser")
+        .order_by(ModelVersion.number.desc())
+    )
+    for version in versions:
+        if [label["class_id"] for label in version.labels] == class_ids:
+            return {"head_model": version.public_id}
+    return {}
+
+
+def refuse_when_queue_full() -> None:
+    """Unavailable (503, Retry-After) when FINETUNE_QUEUE_MAX jobs are already waiting."""
+    waiting = db.session.scalar(select(func.count()).where(Job.state == "queued"))
+    if waiting >= current_app.config["FINETUNE_QUEUE_MAX"]:
+        raise Unavailable(
+            "The server's fine-tuning queue is full; try again in a few minutes.",
+            {"Retry-After": str(RETRY_WHEN_QUEUE_FULL)},
+        )
+
+
+def busy_with_another(job: Job) -> bool:
+    """Whether another job of the project is active; checked after inserting, under the lock."""
+    other = db.session.scalar(
+        select(Job.id).where(
+            Job.project_id == job.project_id, Job.state.in_(ACTIVE_STATES), Job.id != job.id
+        )
+    )
+    return other is not None
