@@ -1,5 +1,6 @@
 // The JSON API, one function per call. Errors arrive as RFC 9457 problem details and are
 // thrown as ApiError so the page can show their `detail` to the user.
+import { readEmbeddingPage } from './embeddingPage.js';
 
 export class ApiError extends Error {
   constructor(problem) {
@@ -48,7 +49,8 @@ export function createApi(projectId, ownerToken) {
     updateClass: (classId, changes) => call('PATCH', `${base}/classes/${classId}`, { json: changes }),
     deleteClass: (classId, deleteSamples) =>
       call('DELETE', `${base}/classes/${classId}${deleteSamples ? '?delete_samples=true' : ''}`),
-    listSamples: (page, perPage = 500) => call('GET', `${base}/samples?page=${page}&per_page=${perPage}`),
+    // A page of pictures, oldest first: the first without `after`, then after the last one's next_cursor.
+    listSamples: (after = null, perPage = 500) => call('GET', `${base}/samples?per_page=${perPage}${after ? `&after=${encodeURIComponent(after)}` : ''}`),
     uploadSamples(files, classId, source) {
       const form = new FormData();
       for (const file of files) form.append('file', file, file.name || 'image');
@@ -63,7 +65,11 @@ export function createApi(projectId, ownerToken) {
         body: vectors,
         headers: { 'Content-Type': 'application/octet-stream' },
       }),
-    projectEmbeddings: (backboneId) => call('GET', `${base}/embeddings?backbone=${backboneId}`),
+    // A page of the project's stored embeddings (embeddingPage.js), in float16: half the bytes.
+    embeddingPage: async (backboneId, after = null, perPage = 500) =>
+      readEmbeddingPage(
+        await call('GET', `${base}/embeddings?backbone=${backboneId}&dtype=float16&per_page=${perPage}${after ? `&after=${encodeURIComponent(after)}` : ''}`, { binary: true }),
+      ),
     backbones: () => call('GET', '/api/backbones'),
     // Model versions, share links, exports and project files.
     listModels: () => call('GET', `${base}/models`),

@@ -35,6 +35,7 @@ import {
   metricsForVersion,
   movePosition,
   nextClassName,
+  picturesReady,
   previewModel,
   samplesOf,
   selectedSamples,
@@ -60,6 +61,7 @@ async function Studio(el, projectId) {
   // What is not the project's state: live objects and messages of the moment.
   let embedder = null;
   let backbone = null;
+  let embeddingSize = null; // the backbone's, known before the backbone itself has loaded
   let worker = null; // embeds and trains off the page's thread, where it could start
   let serverPredictor = null; // the chosen fine-tuned model, loaded
   let trainingAbort = null;
@@ -155,34 +157,41 @@ async function Studio(el, projectId) {
     }
   }
 
-  // Loading: the project, then its pictures a page at a time, drawn as they come.
+  // Loading: the project and the first page of its pictures; listRest brings the others, drawn
+  // and prepared as they come while the model loads.
   async function loadProject() {
     dispatch('projectLoaded', { project: await api.getProject() });
-    for (let page = 1; ; page++) {
-      const listing = await api.listSamples(page);
-      dispatch('samplesListed', { samples: listing.samples });
-      if (page * listing.per_page >= listing.total) break;
+    return listed(await api.listSamples());
+  }
+
+  async function listRest(cursor) {
+    try {
+      for (let after = cursor; after; ) after = listed(await api.listSamples(after));
+    } catch (error) {
+      showNotice(t('error', { reason: error.message }));
     }
   }
 
+  function listed({ samples, total, next_cursor: next }) {
+    dispatch('samplesListed', { samples, total, more: Boolean(next) });
+    for (const { id } of samples) if (embedder && state.samples.has(id)) embedSample(state.samples.get(id));
+    return next;
+  }
+
+  // Stored embeddings need no model: the embedder starts at once and takes them page by page;
+  // only pictures without one wait for the backbone.
   async function startModel() {
     status.textContent = t('loadingModel');
     try {
       const { backbones, default: defaultId } = await api.backbones();
       const entry = backbones.find((b) => b.id === defaultId) ?? backbones[0];
       if (!entry) throw new Error('the server has no image model; run `make install`');
-      // The fastest backend for this backbone on this device, measured once and remembered.
-      const { backend } = await chooseBackend(window.tf, {
-        backboneId: entry.id,
-        measure: () => timeBackbone(entry.model_url),
-      });
-      const [pageBackbone, started] = await Promise.all([loadBackbone(entry.model_url), startOffThread(entry.model_url, backend)]);
-      backbone = pageBackbone;
-      worker = started;
-      await backbone.warmUp();
+      embeddingSize = entry.metadata.embedding_size;
+      const computing = startComputing(entry);
+      const failed = new DOMException('the image model did not load', 'AbortError'); // said once, below
       embedder = createEmbedder({
-        backboneId: backbone.metadata.id,
-        compute: worker?.compute ?? computeOnPage(backbone),
+        backboneId: entry.id,
+        compute: (sample, image) => computing.then((compute) => compute(sample, image), () => Promise.reject(failed)),
         api,
         canWrite: state.canWrite,
         onProgress: (progress) => dispatch('embeddingProgress', progress),
@@ -193,11 +202,26 @@ async function Studio(el, projectId) {
       });
       embedder.prefetch();
       for (const sample of state.samples.values()) if (sample.id) embedSample(sample);
-      document.body.dataset.backend = backend;
-      dispatch('modelLoaded', { backend });
+      await computing;
     } catch (error) {
       showNotice(t('modelFailed', { reason: error.message }));
     }
+  }
+
+  // The backbone on this page (for the preview) and in the worker (for preparing pictures).
+  async function startComputing(entry) {
+    // The fastest backend for this backbone on this device, measured once and remembered.
+    const { backend } = await chooseBackend(window.tf, {
+      backboneId: entry.id,
+      measure: () => timeBackbone(entry.model_url),
+    });
+    const [pageBackbone, started] = await Promise.all([loadBackbone(entry.model_url), startOffThread(entry.model_url, backend)]);
+    backbone = pageBackbone;
+    worker = started;
+    await backbone.warmUp();
+    document.body.dataset.backend = backend;
+    dispatch('modelLoaded', { backend });
+    return worker?.compute ?? computeOnPage(backbone);
   }
 
   // Pictures are prepared and heads trained in a Web Worker; where one cannot run TF.js, here.
@@ -400,8 +424,7 @@ async function Studio(el, projectId) {
   }
 
   function currentTrainingSamples() {
-    const dim = backbone?.metadata.embedding_size;
-    return trainingSamples(state, (sha256) => embedder?.get(sha256), dim);
+    return trainingSamples(state, (sha256) => embedder?.get(sha256), embeddingSize);
   }
 
   // Saved versions and share links.
@@ -688,12 +711,11 @@ async function Studio(el, projectId) {
 
   function drawStatus() {
     status.textContent = statusParts(state).map((part) => t(part.key, part.params)).join(' · ');
-    const { done, total, computed } = state.embedding;
     // For tests and curious teachers: what is still in flight, and what had to be computed here.
     Object.assign(document.body.dataset, {
       pendingUploads: String(state.uploads.pending + shrinking),
-      embeddingsReady: String(state.modelReady && done === total),
-      embeddingsComputed: String(computed ?? 0),
+      embeddingsReady: String(picturesReady(state)),
+      embeddingsComputed: String(state.embedding.computed ?? 0),
     });
   }
 
@@ -704,8 +726,9 @@ async function Studio(el, projectId) {
     closeStudio();
     return;
   }
+  let moreSamples;
   try {
-    await loadProject();
+    moreSamples = await loadProject();
   } catch (error) {
     const key = { 404: 'projectNotFound', 401: 'needOwnerLink', 403: 'wrongOwnerLink' }[error instanceof ApiError && error.status];
     showNotice(key ? t(key) : t('error', { reason: error.message }));
@@ -720,7 +743,7 @@ async function Studio(el, projectId) {
     if (jobs?.jobs[0]) dispatch('jobUpdated', { job: jobs.jobs[0] });
     followJob();
   });
-  await startModel();
+  await Promise.all([listRest(moreSamples), startModel()]);
 }
 
 function saveBlob(blob, filename) {
