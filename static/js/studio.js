@@ -715,6 +715,7 @@ async function Studio(el, projectId) {
     Object.assign(document.body.dataset, {
       pendingUploads: String(state.uploads.pending + shrinking),
       embeddingsReady: String(picturesReady(state)),
+      embeddingsDone: String(state.embedding.done),
       embeddingsComputed: String(state.embedding.computed ?? 0),
     });
   }
