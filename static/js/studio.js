@@ -179,15 +179,16 @@ async function Studio(el, projectId) {
   }
 
   // Stored embeddings need no model: the embedder starts at once and takes them page by page;
-  // only pictures without one wait for the backbone.
-  async function startModel() {
+  // only pictures without one wait for the backbone, whose loading (CPU-heavy: TF.js, the
+  // backbone on the page and in the worker) starts once every picture is listed and drawn.
+  async function startModel(listing) {
     status.textContent = t('loadingModel');
     try {
       const { backbones, default: defaultId } = await api.backbones();
       const entry = backbones.find((b) => b.id === defaultId) ?? backbones[0];
       if (!entry) throw new Error('the server has no image model; run `make install`');
       embeddingSize = entry.metadata.embedding_size;
-      const computing = startComputing(entry);
+      const computing = listing.then(() => startComputing(entry));
       const failed = new DOMException('the image model did not load', 'AbortError'); // said once, below
       embedder = createEmbedder({
         backboneId: entry.id,
@@ -636,18 +637,35 @@ async function Studio(el, projectId) {
   }
 
   // Drawing: at most once per frame, and in a hidden tab (no frames) within a quarter second.
+  // A slow render (thousands of pictures arriving) spaces out the next ones, so drawing takes at
+  // most about a fifth of the page's time and the rest goes to the arriving pages and to clicks.
   let renderQueued = false;
+  let nextRenderAt = 0;
   function scheduleRender() {
     if (renderQueued) return;
     renderQueued = true;
     const once = () => {
       if (renderQueued) render();
     };
-    requestAnimationFrame(once);
-    setTimeout(once, 250);
+    const queue = () => {
+      requestAnimationFrame(once);
+      setTimeout(once, 250);
+    };
+    const wait = nextRenderAt - performance.now();
+    if (wait > 0) setTimeout(queue, wait);
+    else queue();
   }
 
   function render() {
+    const began = performance.now();
+    try {
+      draw();
+    } finally {
+      nextRenderAt = performance.now() + 4 * (performance.now() - began);
+    }
+  }
+
+  function draw() {
     renderQueued = false;
     if (arrived.length) apply('embeddingsArrived', { sha256s: arrived.splice(0) });
     if (!state.project) return;
@@ -744,7 +762,8 @@ async function Studio(el, projectId) {
     if (jobs?.jobs[0]) dispatch('jobUpdated', { job: jobs.jobs[0] });
     followJob();
   });
-  await Promise.all([listRest(moreSamples), startModel()]);
+  const listing = listRest(moreSamples);
+  await Promise.all([listing, startModel(listing)]);
 }
 
 function saveBlob(blob, filename) {
