@@ -157,8 +157,8 @@ async function Studio(el, projectId) {
     }
   }
 
-  // Loading: the project and the first page of its pictures; listRest brings the others, drawn
-  // and prepared as they come while the model loads.
+  // Loading: the project and the first page of its pictures; listRest brings the others, each
+  // page drawn as it comes (and ready for training as its stored embeddings arrive).
   async function loadProject() {
     dispatch('projectLoaded', { project: await api.getProject() });
     return listed(await api.listSamples());
