@@ -5,16 +5,19 @@ For each size (500 / 2,000 / 5,000 pictures in 10 classes by default) a generate
 - opened: its embeddings already stored on the server (a project reopened), until every
   picture is ready for training;
 - from scratch: no stored embedding, so the page's worker runs the backbone on every picture.
-Reported per run: seconds until the classes are drawn and until every picture is ready, the
-page's JS heap (CDP JSHeapUsedSize) and its DOM nodes and <img> elements at the end.
+Reported per run: seconds until the first picture is ready for training, until every picture
+is listed and drawn, and until every picture is ready; the page's JS heap (CDP JSHeapUsedSize)
+and its DOM nodes and <img> elements at the end; the machine's load average before and after.
 
-    python -m benchmarks.studio_scale [--sizes 500 2000 5000] [--skip-scratch]
+    python -m benchmarks.studio_scale [--sizes 500 2000 5000] [--skip-scratch] [--budget S]
+        [--json FILE]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -22,7 +25,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from benchmarks.large_project import make_project
-from tests.browser.conftest import BUILT_BACKBONES, LiveServer, launch_chromium, wait_until
+from tests.browser.conftest import BUILT_BACKBONES, LiveServer, launch_chromium
 
 RESULTS = Path(__file__).resolve().parents[1] / "build" / "benchmarks"
 
@@ -39,28 +42,60 @@ def page_metrics(page) -> dict:
     }
 
 
-def measure(browser, server: LiveServer, pictures: int, classes: int, stored: bool) -> dict:
+# Polled together, so each milestone is timed when it happens, whatever the order.
+MILESTONES = ("first_ready", "drawn", "ready")
+PROGRESS = """n => ({
+  first_ready: Number(document.body.dataset.embeddingsDone || 0) > 0,
+  drawn: [...document.querySelectorAll('.sample-grid')]
+    .reduce((sum, g) => sum + Number(g.dataset.count || 0), 0) === n,
+  ready: document.body.dataset.embeddingsReady === 'true',
+})"""
+
+
+def milestones(page, pictures: int, budget: float) -> dict[str, float]:
+    """The monotonic time at which each milestone was first seen (polled every 50 ms), until
+    all were seen or `budget` seconds have passed."""
+    seen: dict[str, float] = {}
+    deadline = time.monotonic() + budget
+    while len(seen) < len(MILESTONES) and time.monotonic() < deadline:
+        state = page.evaluate(PROGRESS, pictures)
+        now = time.monotonic()
+        for name in MILESTONES:
+            if state[name] and name not in seen:
+                seen[name] = now
+        page.wait_for_timeout(50)
+    return seen
+
+
+def measure(
+    browser, server: LiveServer, pictures: int, classes: int, stored: bool, budget: float
+) -> dict:
     project = make_project(server.app, pictures, classes, embeddings=stored)
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     started = time.monotonic()
+    load_before = os.getloadavg()[0]
     page.goto(project.studio_url(server.url))
-    drawn = (
-        "n => [...document.querySelectorAll('.sample-grid')]"
-        ".reduce((sum, g) => sum + Number(g.dataset.count || 0), 0) === n"
-    )
-    wait_until(page, drawn, pictures, timeout=3600)
-    opened = time.monotonic() - started
-    wait_until(page, "document.body.dataset.embeddingsReady === 'true'", timeout=3600)
-    ready = time.monotonic() - started
+    seen = milestones(page, pictures, budget)
+    elapsed = time.monotonic() - started
+    times = {name: round(seen[name] - started, 1) if name in seen else None for name in MILESTONES}
+    prepared = int(page.locator("body").get_attribute("data-embeddings-done") or 0)
     result = {
         "pictures": pictures,
         "stored_embeddings": stored,
-        "drawn_s": round(opened, 1),
-        "ready_s": round(ready, 1),
+        "first_ready_s": times["first_ready"],
+        "drawn_s": times["drawn"],
+        "ready_s": times["ready"],
+        # Stopped by the budget: how many were ready by then, and the pace since the first.
+        "prepared": prepared,
+        "elapsed_s": round(elapsed, 1),
+        "pictures_per_s": round((prepared - 1) / max(elapsed - times["first_ready"], 1e-9), 2)
+        if times["first_ready"] is not None and prepared > 1
+        else None,
         "computed": int(page.locator("body").get_attribute("data-embeddings-computed")),
         "prepared_by": page.locator("body").get_attribute("data-embedding-backend"),
         **page_metrics(page),
+        "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
     }
     context.close()
     return result
@@ -73,29 +108,43 @@ def main() -> None:
     parser.add_argument(
         "--skip-scratch", action="store_true", help="only projects with stored embeddings"
     )
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=3600,
+        help="seconds a project may take; past it the run reports how many pictures were ready",
+    )
+    parser.add_argument("--json", type=Path, default=RESULTS / "studio_scale.json")
     args = parser.parse_args()
+    args.json.parent.mkdir(parents=True, exist_ok=True)
     rows = []
     with tempfile.TemporaryDirectory() as data, sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         with LiveServer(Path(data), BUILT_BACKBONES) as server:
             for size in args.sizes:
                 for stored in (True, False) if not args.skip_scratch else (True,):
-                    row = measure(browser, server, size, args.classes, stored)
+                    row = measure(browser, server, size, args.classes, stored, args.budget)
                     print(json.dumps(row), flush=True)
                     rows.append(row)
+                    # Written as it goes: a long run stopped early keeps what it measured.
+                    args.json.write_text(json.dumps(rows, indent=2))
         browser.close()
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "studio_scale.json").write_text(json.dumps(rows, indent=2))
     print(
-        "| pictures | embeddings | classes drawn | all ready | computed here "
-        "| JS heap | DOM nodes | <img> |"
+        "| pictures | embeddings | first ready | all drawn | all ready | computed here "
+        "| JS heap | DOM nodes | <img> | load average |"
     )
-    print("|---:|---|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
         kind = "stored" if r["stored_embeddings"] else "from scratch"
+        ready = (
+            f"{r['ready_s']} s"
+            if r["ready_s"] is not None
+            else f"stopped at {r['elapsed_s']} s: {r['prepared']} ready ({r['pictures_per_s']}/s)"
+        )
         print(
-            f"| {r['pictures']} | {kind} | {r['drawn_s']} s | {r['ready_s']} s | {r['computed']} "
-            f"| {r['heap_mb']} MB | {r['dom_nodes']} | {r['images']} |"
+            f"| {r['pictures']} | {kind} | {r['first_ready_s']} s | {r['drawn_s']} s "
+            f"| {ready} | {r['computed']} | {r['heap_mb']} MB | {r['dom_nodes']} "
+            f"| {r['images']} | {r['load_average'][0]}–{r['load_average'][1]} |"
         )
 
 

@@ -1,9 +1,10 @@
 """Embeddings: the page computes a sample's vectors once and keeps them on the server."""
 
-import base64
+import json
 import math
 import struct
 
+import numpy as np
 import pytest
 
 
@@ -91,24 +92,111 @@ def test_backbone_with_random_weights_takes_no_embeddings(sample, put, add_backb
     problem(put(sample, floats(1, 2, 3, 4), "00000000deadbeef"), 404)
 
 
-def test_project_embeddings_come_back_together_by_sample(
-    api, project, image, backbone, put, add_backbone
-):
-    add_backbone("bbbbbbbbbbbbbbbb", embedding_size=4)
-    first, second, third = api.add_samples(
-        project, image(color=(1, 1, 1)), image(color=(2, 2, 2)), image(color=(3, 3, 3))
+def read_page(response) -> tuple[dict, dict[str, np.ndarray]]:
+    """A page of a project's embeddings: its JSON header, and each sample's numbers by id."""
+    assert response.status_code == 200, response.data
+    assert response.mimetype == "application/octet-stream"
+    data = response.data
+    (length,) = struct.unpack_from("<I", data)
+    assert (4 + length) % 8 == 0
+    header = json.loads(data[4 : 4 + length])
+    numbers = np.frombuffer(
+        data[4 + length :], dtype={"float32": "<f4", "float16": "<f2"}[header["dtype"]]
     )
-    size = backbone.embedding_size
-    put(first, vectors(1, size))
-    put(second, vectors(2, size, 1.0))
-    put(third, floats(1, 2, 3, 4), "bbbbbbbbbbbbbbbb")
+    by_id, start = {}, 0
+    for sample_id, count in zip(header["ids"], header["counts"], strict=True):
+        by_id[sample_id] = numbers[start : start + count * header["dim"]]
+        start += count * header["dim"]
+    assert start == len(numbers)
+    return header, by_id
 
-    url = f"/api/projects/{project['id']}/embeddings?backbone={backbone.id}"
-    body = api.get(project, url).json
-    assert body["backbone_id"] == backbone.id
-    assert body["dim"] == size
-    decoded = {sid: base64.b64decode(b64) for sid, b64 in body["embeddings"].items()}
-    assert decoded == {first["id"]: vectors(1, size), second["id"]: vectors(2, size, 1.0)}
+
+def as_floats(data: bytes) -> np.ndarray:
+    return np.frombuffer(data, dtype="<f4")
+
+
+@pytest.fixture
+def embedded(api, project, image, backbone, put, add_backbone) -> list[tuple[dict, bytes]]:
+    """Four samples, oldest first, three with this backbone's embedding (one or two vectors),
+    one with another backbone's only."""
+    add_backbone("bbbbbbbbbbbbbbbb", embedding_size=4)
+    size = backbone.embedding_size
+    samples = [api.add_samples(project, image(color=(n, n, n)))[0] for n in range(4)]
+    stored = [vectors(1, size), vectors(2, size, 1.0), None, vectors(2, size, -3.0)]
+    for sample, data in zip(samples, stored, strict=True):
+        if data is None:
+            put(sample, floats(1, 2, 3, 4), "bbbbbbbbbbbbbbbb")
+        else:
+            put(sample, data)
+    return [(s, d) for s, d in zip(samples, stored, strict=True) if d is not None]
+
+
+def embeddings_url(project: dict, backbone_id: str, query: str = "") -> str:
+    return f"/api/projects/{project['id']}/embeddings?backbone={backbone_id}{query}"
+
+
+def test_project_embeddings_come_back_a_page_at_a_time_in_binary(api, project, backbone, embedded):
+    first = api.get(project, embeddings_url(project, backbone.id, "&per_page=2"))
+    header, page = read_page(first)
+    assert (header["backbone_id"], header["dim"], header["dtype"]) == (
+        backbone.id,
+        backbone.embedding_size,
+        "float32",
+    )
+    assert header["ids"] == [s["id"] for s, _ in embedded[:2]]
+    assert header["counts"] == [1, 2]
+    assert header["next_cursor"]
+    after = f"&per_page=2&after={header['next_cursor']}"
+    header2, page2 = read_page(api.get(project, embeddings_url(project, backbone.id, after)))
+    assert header2["ids"] == [embedded[2][0]["id"]]
+    assert header2["next_cursor"] is None
+    for sample, data in embedded:
+        assert np.array_equal({**page, **page2}[sample["id"]], as_floats(data))
+
+
+def test_one_page_holds_every_embedding_of_a_small_project(api, project, backbone, embedded):
+    header, page = read_page(api.get(project, embeddings_url(project, backbone.id)))
+    assert header["ids"] == [s["id"] for s, _ in embedded]
+    assert header["next_cursor"] is None
+
+
+def test_project_embeddings_in_float16_are_half_the_bytes_and_rounded(
+    api, project, backbone, embedded
+):
+    whole = api.get(project, embeddings_url(project, backbone.id))
+    half = api.get(project, embeddings_url(project, backbone.id, "&dtype=float16"))
+    header, page = read_page(half)
+    assert header["dtype"] == "float16"
+    for sample, data in embedded:
+        assert np.array_equal(page[sample["id"]], as_floats(data).astype(np.float16))
+    numbers = len(whole.data) - 4 - struct.unpack_from("<I", whole.data)[0]
+    assert len(half.data) - 4 - struct.unpack_from("<I", half.data)[0] == numbers // 2
+
+
+def test_a_picture_deleted_while_paging_skips_no_other(client, api, project, backbone, embedded):
+    header, _ = read_page(api.get(project, embeddings_url(project, backbone.id, "&per_page=1")))
+    gone = embedded[0][0]["id"]
+    client.delete(f"/api/projects/{project['id']}/samples/{gone}", headers=api.auth(project))
+    rest = f"&per_page=1&after={header['next_cursor']}"
+    header2, _ = read_page(api.get(project, embeddings_url(project, backbone.id, rest)))
+    assert header2["ids"] == [embedded[1][0]["id"]]
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("&per_page=0", "per_page"),
+        ("&per_page=1001", "per_page"),
+        ("&per_page=x", "per_page"),
+        ("&dtype=float64", "dtype"),
+        ("&after=", "after"),
+        ("&after=bm90IGEgY3Vyc29y", "after"),
+        ("&after=%%%", "after"),
+    ],
+)
+def test_invalid_embedding_page_query_is_refused(api, project, backbone, problem, query, field):
+    body = problem(api.get(project, embeddings_url(project, backbone.id, query)), 400)
+    assert body["errors"][0]["field"] == field
 
 
 def test_embeddings_go_with_their_sample(client, api, project, backbone, sample, put, stored):

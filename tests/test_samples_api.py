@@ -37,9 +37,54 @@ def test_samples_come_back_in_upload_order_page_by_page(api, project, five_sampl
     assert [p["page"] for p in pages] == [1, 2, 3, 4]
 
 
+def walk(api, project: dict, query: str = "") -> list[dict]:
+    """Every page of the listing, following next_cursor."""
+    pages = [api.get(project, samples_url(project) + f"?per_page=2{query}").json]
+    while pages[-1]["next_cursor"]:
+        cursor = pages[-1]["next_cursor"]
+        pages.append(api.get(project, samples_url(project) + f"?per_page=2&after={cursor}").json)
+    return pages
+
+
+def test_samples_come_back_in_upload_order_by_cursor(api, project, five_samples):
+    pages = walk(api, project)
+    assert [[s["id"] for s in p["samples"]] for p in pages] == [
+        [s["id"] for s in five_samples[0:2]],
+        [s["id"] for s in five_samples[2:4]],
+        [s["id"] for s in five_samples[4:5]],
+    ]
+    assert [p["page"] for p in pages] == [1, None, None]
+    assert all(p["total"] == 5 for p in pages)
+
+
+def test_a_cursor_continues_one_class_too(api, project, five_samples):
+    apple = project["classes"][0]["id"]
+    first = api.get(project, samples_url(project) + f"?per_page=1&class_id={apple}").json
+    cursor = first["next_cursor"]
+    second = api.get(
+        project, samples_url(project) + f"?per_page=1&class_id={apple}&after={cursor}"
+    ).json
+    assert [first["samples"][0]["id"], second["samples"][0]["id"]] == [
+        five_samples[0]["id"],
+        five_samples[3]["id"],
+    ]
+    assert second["next_cursor"] is None
+
+
+def test_a_picture_deleted_while_listing_by_cursor_skips_no_other(
+    client, api, project, five_samples
+):
+    first = api.get(project, samples_url(project) + "?per_page=2").json
+    client.delete(samples_url(project, five_samples[0]["id"]), headers=api.auth(project))
+    cursor = first["next_cursor"]
+    second = api.get(project, samples_url(project) + f"?per_page=2&after={cursor}").json
+    assert [s["id"] for s in second["samples"]] == [s["id"] for s in five_samples[2:4]]
+
+
 def test_samples_default_to_first_page_of_100(api, project, five_samples):
     body = api.get(project, samples_url(project)).json
     assert (body["page"], body["per_page"], body["total"]) == (1, 100, 5)
+    assert body["next_cursor"] is None
     assert body["samples"] == five_samples
 
 
@@ -66,6 +111,10 @@ def test_samples_of_one_class_or_unlabelled(api, project, five_samples):
         ("per_page=1.5", "per_page"),
         ("class_id=banana", "class_id"),
         ("class_id=424242", "class_id"),
+        ("page=1&after=abc", "page"),
+        ("after=", "after"),
+        ("after=%%%", "after"),
+        ("after=bm90IGEgY3Vyc29y", "after"),
     ],
 )
 def test_invalid_sample_query_is_refused(api, project, problem, query, field):

@@ -10,7 +10,7 @@ import {
   shuffleInPlace,
   toMatrix,
 } from '/static/js/dataset.js';
-import { argmaxRows, predictBatch, trainHead, trainProjectHead } from '/static/js/trainer.js';
+import { DEFAULT_SETTINGS, argmaxRows, predictBatch, trainHead, trainProjectHead } from '/static/js/trainer.js';
 import { trainTeachableMachineHead } from './teachableMachineHead.js';
 
 const { tf } = globalThis;
@@ -193,7 +193,31 @@ async function fewshot({ support, test, split, seed, methods }) {
  * Time one head training on exactly these rows (plain rows, then mirrored rows), without
  * validation. method: 'snapclass' (trainHead, DEFAULT_SETTINGS) or 'tm'.
  */
-async function headSpeed({ plainRows, mirroredRows, method, seed = 0 }) {
+// Training settings that keep the recipe before large sets were batched (40 full-batch passes
+// at any size): a batch size that is not the default is taken as it is (settingsForRows).
+const FULL_BATCH = { batchSize: DEFAULT_SETTINGS.batchSize + 1 };
+
+/**
+ * The studio's Train button on a large project: trainProjectHead (check run, then the head it
+ * ships on every picture) on pictures given as photo rows (reused rows become distinct
+ * pictures), with today's recipe ('batched') or 40 full-batch passes ('full-batch').
+ */
+async function projectHeadSpeed({ pictureRows, recipe, seed = 0 }) {
+  const { classes, dim } = dataset;
+  const samples = pictureRows.map((row, i) => ({
+    id: `picture${i}`,
+    classId: dataset.labels[row],
+    embedding: dataset.plain.subarray(row * dim, (row + 1) * dim),
+    mirrored: dataset.mirrored.subarray(row * dim, (row + 1) * dim),
+  }));
+  const settings = { seed: tfSeed(seed), ...(recipe === 'full-batch' ? FULL_BATCH : {}) };
+  const began = performance.now();
+  const { metrics } = await trainProjectHead({ classes, samples, settings });
+  const trainMs = performance.now() - began;
+  return { trainMs, rows: metrics.trainRows, epochs: metrics.epochs, backend: tf.getBackend() };
+}
+
+async function headSpeed({ plainRows, mirroredRows, method, seed = 0, recipe = 'batched' }) {
   const rows = [...plainRows, ...mirroredRows];
   const features = new Float32Array(rows.length * dataset.dim);
   features.set(gather(dataset.plain, plainRows));
@@ -204,7 +228,7 @@ async function headSpeed({ plainRows, mirroredRows, method, seed = 0 }) {
     features,
     labels: labelsOf(rows),
     numClasses: dataset.classes.length,
-    settings: { seed: tfSeed(seed) },
+    settings: { seed: tfSeed(seed), ...(recipe === 'full-batch' ? FULL_BATCH : {}) },
   });
   const trainMs = performance.now() - began;
   return { trainMs, rows: rows.length, epochs: metrics.epochs, backend: tf.getBackend() };
@@ -238,6 +262,7 @@ try {
     embed,
     fewshot,
     headSpeed,
+    projectHeadSpeed,
     ready: true,
   });
 } catch (error) {

@@ -63,11 +63,42 @@ def op(
     return operation
 
 
+AFTER = param(
+    "after", "query", text="The next_cursor of the page before; leave it out for the first page."
+)
 SAMPLES_QUERY = (
     param("class_id", "query", text="A class id, or 'unlabelled'."),
-    param("page", "query", {"type": "integer", "minimum": 1, "default": 1}),
+    param(
+        "page",
+        "query",
+        {"type": "integer", "minimum": 1, "default": 1},
+        "A page number (offset paging); send page or after, not both.",
+    ),
+    AFTER,
     param("per_page", "query", {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}),
 )
+EMBEDDINGS_QUERY = (
+    param("backbone", "query", text="A backbone id."),
+    AFTER,
+    param("per_page", "query", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 500}),
+    param(
+        "dtype",
+        "query",
+        {"enum": ["float32", "float16"], "default": "float32"},
+        "The numbers' type: float32 as stored, or float16 (half the bytes).",
+    ),
+)
+EMBEDDING_PAGE = {
+    "type": "string",
+    "contentMediaType": "application/octet-stream",
+    "description": (
+        "A uint32 (little-endian): the length of a UTF-8 JSON header that follows, padded with "
+        "spaces so the numbers start on an 8-byte boundary: {backbone_id, dim, dtype, ids, "
+        "counts, next_cursor}. Then, for each sample id in turn, counts[i] vectors (the "
+        "picture, then its mirror image) of dim little-endian numbers of dtype. next_cursor is "
+        "null on the last page."
+    ),
+}
 BINARY = {"type": "string", "contentMediaType": "application/octet-stream"}
 IMAGE = {"type": "string", "contentMediaType": "image/*"}
 SAMPLE_LIST = {
@@ -103,7 +134,8 @@ PATHS = {
     "/api/projects/{project_id}/samples": {
         "post": op("Upload images (all or none are added).", (201, JSON, SAMPLE_LIST),
                    (PROJECT_ID,), ("multipart/form-data", ref("SampleUpload")), (413, 415)),
-        "get": op("List samples, oldest first.", (200, JSON, ref("SamplePage")),
+        "get": op("List samples, oldest first, a page at a time (by cursor or page number).",
+                  (200, JSON, ref("SamplePage")),
                   (PROJECT_ID, *SAMPLES_QUERY), errors=(400, 404)),
         "patch": op("Relabel many samples.", (200, JSON, SAMPLE_LIST), (PROJECT_ID,),
                     (JSON, ref("BulkRelabel"))),
@@ -128,10 +160,9 @@ PATHS = {
                   (SAMPLE_ID, BACKBONE_ID)),
     },
     "/api/projects/{project_id}/embeddings": {
-        "get": op("All stored embeddings of a project for one backbone.",
-                  (200, JSON, ref("EmbeddingMap")),
-                  (PROJECT_ID, param("backbone", "query", text="A backbone id.")),
-                  errors=(400, 404)),
+        "get": op("A page of a project's stored embeddings for one backbone, oldest sample "
+                  "first.", (200, "application/octet-stream", EMBEDDING_PAGE),
+                  (PROJECT_ID, *EMBEDDINGS_QUERY), errors=(400, 404)),
     },
     "/api/backbones": {
         "get": op("Exported backbones and the default one.", (200, JSON, ref("BackboneList")),

@@ -12,6 +12,7 @@ from ..signed_urls import seconds_left
 from ..storage import blob_store, delete_unreferenced
 from ..uploads import add_samples, checked_uploads
 from .common import find_class, int_field, json_body, sample_in, sample_json, uploaded_pictures
+from .paging import after_cursor, cursor_arg, encode_cursor, size_arg
 
 bp = Blueprint("samples", __name__, url_prefix="/api")
 
@@ -34,21 +35,24 @@ def upload_samples(project: Project):
     return {"samples": [sample_json(sample) for sample in samples]}, 201
 
 
-def page_args() -> tuple[int, int]:
-    page = int_field(request.args.get("page", "1"), "page")
-    per_page = int_field(request.args.get("per_page", "100"), "per_page")
+def page_number() -> int | None:
+    """The `page` asked for, or None when the client pages by cursor (`after`)."""
+    if "page" not in request.args:
+        return None if "after" in request.args else 1
+    if "after" in request.args:
+        field_error("page", "send page or after, not both")
+    page = int_field(request.args["page"], "page")
     if not 1 <= page <= MAX_PAGE:
         field_error("page", f"must be from 1 to {MAX_PAGE}")
-    if not 1 <= per_page <= MAX_PER_PAGE:
-        field_error("per_page", f"must be from 1 to {MAX_PER_PAGE}")
-    return page, per_page
+    return page
 
 
 @bp.get("/projects/<project_id>/samples")
 @requires("read_project", PROJECT)
 def list_samples(project: Project):
     """A page of the project's samples, oldest first, optionally of one class or unlabelled."""
-    page, per_page = page_args()
+    page = page_number()
+    per_page = size_arg("per_page", 100, MAX_PER_PAGE)
     query = select(Sample).where(Sample.project_id == project.id)
     class_id = request.args.get("class_id")
     if class_id == "unlabelled":
@@ -56,11 +60,20 @@ def list_samples(project: Project):
     elif class_id is not None:
         query = query.where(Sample.class_id == find_class(project, class_id).id)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(
-        query.order_by(Sample.created, Sample.id).offset((page - 1) * per_page).limit(per_page)
-    )
-    samples = [sample_json(sample) for sample in rows]
-    return {"samples": samples, "page": page, "per_page": per_page, "total": total}
+    query = after_cursor(query, cursor_arg())
+    if page is not None:
+        query = query.offset((page - 1) * per_page)
+    # One row more than the page tells whether another page follows.
+    rows = list(db.session.scalars(query.limit(per_page + 1)))
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    return {
+        "samples": [sample_json(sample) for sample in rows],
+        "page": page,
+        "per_page": per_page,
+        "total": total,
+        "next_cursor": encode_cursor(rows[-1].created, rows[-1].public_id) if more else None,
+    }
 
 
 def new_class_id(project: Project, body: dict) -> int | None:

@@ -86,27 +86,21 @@ SCHEMAS: dict[str, Any] = {
         source={"enum": ["webcam", "upload"], "default": "upload"},
     ),
     "SamplePage": obj(
-        ("samples", "page", "per_page", "total"),
+        ("samples", "page", "per_page", "total", "next_cursor"),
         samples={"type": "array", "items": ref("Sample")},
-        page=INTEGER,
+        page={"type": ["integer", "null"], "description": "null when paged by cursor"},
         per_page=INTEGER,
         total=INTEGER,
+        next_cursor={
+            "type": ["string", "null"],
+            "description": "Send as `after` for the next page; null on the last page.",
+        },
     ),
     "Relabel": obj(("class_id",), class_id=CLASS_REF),
     "BulkRelabel": obj(
         ("ids", "class_id"),
         ids={"type": "array", "items": STRING, "minItems": 1},
         class_id=CLASS_REF,
-    ),
-    "EmbeddingMap": obj(
-        ("backbone_id", "dim", "embeddings"),
-        backbone_id=STRING,
-        dim=INTEGER,
-        embeddings={
-            "type": "object",
-            "additionalProperties": {"type": "string", "contentEncoding": "base64"},
-            "description": "Sample id -> base64 of its little-endian float32 vectors.",
-        },
     ),
     "BackboneList": obj(
         ("default", "backbones"),

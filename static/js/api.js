@@ -1,5 +1,6 @@
 // The JSON API, one function per call. Errors arrive as RFC 9457 problem details and are
 // thrown as ApiError so the page can show their `detail` to the user.
+import { readEmbeddingPage } from './embeddingPage.js';
 
 export class ApiError extends Error {
   constructor(problem) {
@@ -48,8 +49,13 @@ export function createApi(projectId, ownerToken) {
     updateClass: (classId, changes) => call('PATCH', `${base}/classes/${classId}`, { json: changes }),
     deleteClass: (classId, deleteSamples) =>
       call('DELETE', `${base}/classes/${classId}${deleteSamples ? '?delete_samples=true' : ''}`),
-    listSamples: (page, perPage = 500, classId = null) =>
-      call('GET', `${base}/samples?page=${page}&per_page=${perPage}${classId == null ? '' : `&class_id=${classId}`}`),
+    // A page of pictures, oldest first: the first without `after`, then after the last one's
+    // next_cursor; `classId` lists one class only.
+    listSamples: (after = null, perPage = 500, classId = null) =>
+      call(
+        'GET',
+        `${base}/samples?per_page=${perPage}${after ? `&after=${encodeURIComponent(after)}` : ''}${classId == null ? '' : `&class_id=${classId}`}`,
+      ),
     // A phone link that adds pictures to one class for a few minutes, and ending it.
     startPairing: (classId) => call('POST', `${base}/classes/${classId}/pairings`),
     endPairing: (classId) => call('DELETE', `${base}/classes/${classId}/pairings`),
@@ -67,7 +73,11 @@ export function createApi(projectId, ownerToken) {
         body: vectors,
         headers: { 'Content-Type': 'application/octet-stream' },
       }),
-    projectEmbeddings: (backboneId) => call('GET', `${base}/embeddings?backbone=${backboneId}`),
+    // A page of the project's stored embeddings (embeddingPage.js), in float16: half the bytes.
+    embeddingPage: async (backboneId, after = null, perPage = 500) =>
+      readEmbeddingPage(
+        await call('GET', `${base}/embeddings?backbone=${backboneId}&dtype=float16&per_page=${perPage}${after ? `&after=${encodeURIComponent(after)}` : ''}`, { binary: true }),
+      ),
     backbones: () => call('GET', '/api/backbones'),
     // Model versions, share links, exports and project files.
     listModels: () => call('GET', `${base}/models`),

@@ -1,6 +1,9 @@
 // Embeds each picture once per backbone. A vector pair (the picture, then its mirror image) is
 // looked up in memory, then in the server's copies, then in this browser's IndexedDB, and only
 // computed when none has it; a computed pair is saved to IndexedDB and to the server.
+// The server's copies come a page at a time (api.embeddingPage), and each page's pictures are
+// ready as soon as it lands, so a reopened project of thousands of pictures is usable before
+// its last page; nothing is computed while a stored copy may still come.
 // Computing runs the backbone in a Web Worker (offThread.js), so the page stays responsive and
 // the queue keeps moving in a background tab (timers and animation frames stop there; worker
 // messages do not).
@@ -13,53 +16,104 @@ const browserCache = { get: getCachedEmbedding, put: putCachedEmbedding };
 const SLICE_MS = 8;
 
 // compute(sample, image) -> Promise<Float32Array> of the joined pair; onReady(sha256) for each
-// picture whose pair is in memory.
+// picture whose pair is in memory. compute may wait for the backbone to load: pages of stored
+// pairs do not.
 export function createEmbedder({ backboneId, compute, api, canWrite, cache = browserCache, onProgress = () => {}, onReady = () => {} }) {
   const vectors = new Map(); // sha256 -> Float32Array [embedding, mirrored embedding]
   const waiting = new Map(); // sha256 -> promise, so a picture is never queued twice
-  const queue = [];
+  // Jobs in request order, by sample id (sha256 before it has one): a job whose stored pair
+  // lands leaves it at once.
+  const queue = new Map();
+  const stored = new Map(); // sample id -> pair from the server, until its picture is asked for
+  const storedWanted = new Map(); // sample id -> resolve, for the job in hand awaiting its page
+  let storedComing = false; // pages of stored pairs are still arriving
   let done = 0;
   let computed = 0; // pictures this page had to run through the backbone itself
   let running = false;
-  let serverCopies = null;
   const deleted = new Set(); // ids of pictures deleted meanwhile: nothing more is done for them
 
-  const progress = () => onProgress({ done, total: done + queue.length, computed });
+  const progress = () => onProgress({ done, total: done + queue.size, computed });
 
-  // The server's copies, fetched once; each is decoded when its picture comes up, then dropped.
+  // The server's copies, a page at a time, oldest picture first (the order the studio asks in).
   function prefetch() {
-    serverCopies = api
-      .projectEmbeddings(backboneId)
-      .then(({ embeddings }) => embeddings)
-      .catch(() => ({})); // a shortcut only: computing again is always correct
+    storedComing = true;
+    loadStoredPages();
+  }
+
+  async function loadStoredPages() {
+    try {
+      let after = null;
+      do {
+        const page = await api.embeddingPage(backboneId, after);
+        for (let i = 0; i < page.ids.length; i += 1) receive(page.ids[i], page.pairs[i]);
+        progress();
+        after = page.nextCursor;
+      } while (after);
+    } catch {
+      // A shortcut only: computing again is always correct.
+    } finally {
+      storedComing = false;
+      for (const resolve of storedWanted.values()) resolve();
+      storedWanted.clear();
+    }
+  }
+
+  // A stored pair finishes its picture's queued job at once; else it waits to be asked for.
+  function receive(id, pair) {
+    if (deleted.has(id)) return;
+    const job = queue.get(id);
+    if (job) {
+      queue.delete(id);
+      finish(job, pair);
+      return;
+    }
+    stored.set(id, pair);
+    storedWanted.get(id)?.();
+  }
+
+  function finish(job, pair) {
+    vectors.set(job.sample.sha256, pair);
+    waiting.delete(job.sample.sha256);
+    done += 1;
+    job.resolve(pair);
+    onReady(job.sample.sha256);
   }
 
   function request(sample, image) {
     if (vectors.has(sample.sha256)) return Promise.resolve(vectors.get(sample.sha256));
     if (!waiting.has(sample.sha256)) {
-      waiting.set(sample.sha256, new Promise((resolve, reject) => queue.push({ sample, image, resolve, reject })));
+      const promise = new Promise((resolve, reject) => {
+        const job = { sample, image, resolve, reject };
+        const pair = takeStored(sample.id);
+        if (pair) finish(job, pair);
+        else queue.set(sample.id ?? sample.sha256, job);
+      });
+      if (!vectors.has(sample.sha256)) waiting.set(sample.sha256, promise);
       progress();
       pump();
     }
-    return waiting.get(sample.sha256);
+    return waiting.get(sample.sha256) ?? Promise.resolve(vectors.get(sample.sha256));
+  }
+
+  function takeStored(id) {
+    const pair = stored.get(id);
+    stored.delete(id);
+    return pair;
   }
 
   async function pump() {
     if (running) return;
     running = true;
     let sliceStart = performance.now();
-    while (queue.length) {
-      const job = queue.shift();
+    while (queue.size) {
+      const [id, job] = queue.entries().next().value;
+      queue.delete(id);
       try {
-        const pair = await lookUpOrCompute(job);
-        vectors.set(job.sample.sha256, pair);
-        job.resolve(pair);
-        onReady(job.sample.sha256);
+        finish(job, await lookUpOrCompute(job));
       } catch (error) {
-        job.reject(error);
-      } finally {
         waiting.delete(job.sample.sha256);
         done += 1;
+        job.reject(error);
       }
       progress();
       if (performance.now() - sliceStart > SLICE_MS) {
@@ -73,24 +127,28 @@ export function createEmbedder({ backboneId, compute, api, canWrite, cache = bro
 
   // Pictures deleted before their turn leave the queue; one being computed is not sent back.
   function forget(ids) {
-    for (const id of ids) deleted.add(id);
-    for (let i = queue.length - 1; i >= 0; i -= 1) {
-      const job = queue[i];
-      if (!deleted.has(job.sample.id)) continue;
-      queue.splice(i, 1);
+    for (const id of ids) {
+      deleted.add(id);
+      stored.delete(id);
+      const job = queue.get(id);
+      if (!job) continue;
+      queue.delete(id);
       waiting.delete(job.sample.sha256);
       job.reject(new DOMException('the picture was deleted', 'AbortError'));
     }
     progress();
   }
 
+  // The server's copy of a picture's pair: here already, or on a page still to come.
+  async function storedPair(id) {
+    if (!stored.has(id) && storedComing) await new Promise((resolve) => storedWanted.set(id, resolve));
+    storedWanted.delete(id);
+    return takeStored(id);
+  }
+
   async function lookUpOrCompute({ sample, image }) {
-    const copies = await serverCopies;
-    const fromServer = copies?.[sample.id];
-    if (fromServer) {
-      delete copies[sample.id];
-      return decodeBase64Floats(fromServer);
-    }
+    const fromServer = await storedPair(sample.id);
+    if (fromServer) return fromServer;
     const key = embeddingKey(backboneId, sample.sha256);
     const cached = await cache.get(key).catch(() => undefined);
     if (cached) {
@@ -119,13 +177,4 @@ export function computeOnPage(backbone) {
       bitmap.close();
     }
   };
-}
-
-// A plain loop: Uint8Array.from(string, mapFn) goes through the iterator protocol, and was
-// measured 10-20 times slower here, which a project of thousands of pictures notices.
-function decodeBase64Floats(text) {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
-  return new Float32Array(bytes.buffer);
 }

@@ -42,6 +42,7 @@ const EN = {
   pendingUploads: 'Saving {count} pictures…',
   failedUploads: '{count} pictures could not be saved yet; retrying.',
   allSaved: 'All pictures saved.',
+  loadingPictures: 'Loading pictures: {loaded} of {total}',
   embeddingProgress: 'Preparing pictures for training: {done} of {total}',
   embeddingDone: 'Pictures ready for training.',
   loadingModel: 'Loading the image model…',

@@ -37,6 +37,7 @@ import {
   movePosition,
   nextClassName,
   pairingOf,
+  picturesReady,
   previewModel,
   samplesOf,
   selectedSamples,
@@ -65,6 +66,7 @@ async function Studio(el, projectId) {
   // What is not the project's state: live objects and messages of the moment.
   let embedder = null;
   let backbone = null;
+  let embeddingSize = null; // the backbone's, known before the backbone itself has loaded
   let worker = null; // embeds and trains off the page's thread, where it could start
   let serverPredictor = null; // the chosen fine-tuned model, loaded
   let trainingAbort = null;
@@ -160,34 +162,42 @@ async function Studio(el, projectId) {
     }
   }
 
-  // Loading: the project, then its pictures a page at a time, drawn as they come.
+  // Loading: the project and the first page of its pictures; listRest brings the others, each
+  // page drawn as it comes (and ready for training as its stored embeddings arrive).
   async function loadProject() {
     dispatch('projectLoaded', { project: await api.getProject() });
-    for (let page = 1; ; page++) {
-      const listing = await api.listSamples(page);
-      dispatch('samplesListed', { samples: listing.samples });
-      if (page * listing.per_page >= listing.total) break;
+    return listed(await api.listSamples());
+  }
+
+  async function listRest(cursor) {
+    try {
+      for (let after = cursor; after; ) after = listed(await api.listSamples(after));
+    } catch (error) {
+      showNotice(t('error', { reason: error.message }));
     }
   }
 
-  async function startModel() {
+  function listed({ samples, total, next_cursor: next }) {
+    dispatch('samplesListed', { samples, total, more: Boolean(next) });
+    for (const { id } of samples) if (embedder && state.samples.has(id)) embedSample(state.samples.get(id));
+    return next;
+  }
+
+  // Stored embeddings need no model: the embedder starts at once and takes them page by page;
+  // only pictures without one wait for the backbone, whose loading (CPU-heavy: TF.js, the
+  // backbone on the page and in the worker) starts once every picture is listed and drawn.
+  async function startModel(listing) {
     status.textContent = t('loadingModel');
     try {
       const { backbones, default: defaultId } = await api.backbones();
       const entry = backbones.find((b) => b.id === defaultId) ?? backbones[0];
       if (!entry) throw new Error('the server has no image model; run `make install`');
-      // The fastest backend for this backbone on this device, measured once and remembered.
-      const { backend } = await chooseBackend(window.tf, {
-        backboneId: entry.id,
-        measure: () => timeBackbone(entry.model_url),
-      });
-      const [pageBackbone, started] = await Promise.all([loadBackbone(entry.model_url), startOffThread(entry.model_url, backend)]);
-      backbone = pageBackbone;
-      worker = started;
-      await backbone.warmUp();
+      embeddingSize = entry.metadata.embedding_size;
+      const computing = listing.then(() => startComputing(entry));
+      const failed = new DOMException('the image model did not load', 'AbortError'); // said once, below
       embedder = createEmbedder({
-        backboneId: backbone.metadata.id,
-        compute: worker?.compute ?? computeOnPage(backbone),
+        backboneId: entry.id,
+        compute: (sample, image) => computing.then((compute) => compute(sample, image), () => Promise.reject(failed)),
         api,
         canWrite: state.canWrite,
         onProgress: (progress) => dispatch('embeddingProgress', progress),
@@ -198,11 +208,26 @@ async function Studio(el, projectId) {
       });
       embedder.prefetch();
       for (const sample of state.samples.values()) if (sample.id) embedSample(sample);
-      document.body.dataset.backend = backend;
-      dispatch('modelLoaded', { backend });
+      await computing;
     } catch (error) {
       showNotice(t('modelFailed', { reason: error.message }));
     }
+  }
+
+  // The backbone on this page (for the preview) and in the worker (for preparing pictures).
+  async function startComputing(entry) {
+    // The fastest backend for this backbone on this device, measured once and remembered.
+    const { backend } = await chooseBackend(window.tf, {
+      backboneId: entry.id,
+      measure: () => timeBackbone(entry.model_url),
+    });
+    const [pageBackbone, started] = await Promise.all([loadBackbone(entry.model_url), startOffThread(entry.model_url, backend)]);
+    backbone = pageBackbone;
+    worker = started;
+    await backbone.warmUp();
+    document.body.dataset.backend = backend;
+    dispatch('modelLoaded', { backend });
+    return worker?.compute ?? computeOnPage(backbone);
   }
 
   // Pictures are prepared and heads trained in a Web Worker; where one cannot run TF.js, here.
@@ -336,14 +361,15 @@ async function Studio(el, projectId) {
   let deletions = 0; // a listing asked for before a deletion may still hold the deleted pictures
   async function listPhonePictures(classId) {
     try {
-      for (let page = 1; ; page++) {
+      for (let after = null; ; ) {
         const deletionsBefore = deletions;
-        const listing = await api.listSamples(page, 500, classId);
+        const listing = await api.listSamples(after, 500, classId);
         if (deletions !== deletionsBefore) return; // the next tick asks again
         const before = state.samples;
         dispatch('phonePicturesListed', { classId, samples: listing.samples });
         for (const sample of state.samples.values()) if (!before.has(sample.key)) embedSample(sample);
-        if (page * listing.per_page >= listing.total) break;
+        after = listing.next_cursor;
+        if (!after) break;
       }
     } catch {
       // A network hiccup: the next tick asks again.
@@ -451,8 +477,7 @@ async function Studio(el, projectId) {
   }
 
   function currentTrainingSamples() {
-    const dim = backbone?.metadata.embedding_size;
-    return trainingSamples(state, (sha256) => embedder?.get(sha256), dim);
+    return trainingSamples(state, (sha256) => embedder?.get(sha256), embeddingSize);
   }
 
   // Saved versions and share links.
@@ -666,18 +691,35 @@ async function Studio(el, projectId) {
   }
 
   // Drawing: at most once per frame, and in a hidden tab (no frames) within a quarter second.
+  // A slow render (thousands of pictures arriving) spaces out the next ones, so drawing takes at
+  // most about a fifth of the page's time and the rest goes to the arriving pages and to clicks.
   let renderQueued = false;
+  let nextRenderAt = 0;
   function scheduleRender() {
     if (renderQueued) return;
     renderQueued = true;
     const once = () => {
       if (renderQueued) render();
     };
-    requestAnimationFrame(once);
-    setTimeout(once, 250);
+    const queue = () => {
+      requestAnimationFrame(once);
+      setTimeout(once, 250);
+    };
+    const wait = nextRenderAt - performance.now();
+    if (wait > 0) setTimeout(queue, wait);
+    else queue();
   }
 
   function render() {
+    const began = performance.now();
+    try {
+      draw();
+    } finally {
+      nextRenderAt = performance.now() + 4 * (performance.now() - began);
+    }
+  }
+
+  function draw() {
     renderQueued = false;
     if (arrived.length) apply('embeddingsArrived', { sha256s: arrived.splice(0) });
     if (!state.project) return;
@@ -744,12 +786,12 @@ async function Studio(el, projectId) {
 
   function drawStatus() {
     status.textContent = statusParts(state).map((part) => t(part.key, part.params)).join(' · ');
-    const { done, total, computed } = state.embedding;
     // For tests and curious teachers: what is still in flight, and what had to be computed here.
     Object.assign(document.body.dataset, {
       pendingUploads: String(state.uploads.pending + shrinking),
-      embeddingsReady: String(state.modelReady && done === total),
-      embeddingsComputed: String(computed ?? 0),
+      embeddingsReady: String(picturesReady(state)),
+      embeddingsDone: String(state.embedding.done),
+      embeddingsComputed: String(state.embedding.computed ?? 0),
     });
   }
 
@@ -765,8 +807,9 @@ async function Studio(el, projectId) {
     closeStudio();
     return;
   }
+  let moreSamples;
   try {
-    await loadProject();
+    moreSamples = await loadProject();
   } catch (error) {
     const key = { 404: 'projectNotFound', 401: 'needOwnerLink', 403: 'wrongOwnerLink' }[error instanceof ApiError && error.status];
     showNotice(key ? t(key) : t('error', { reason: error.message }));
@@ -781,7 +824,8 @@ async function Studio(el, projectId) {
     if (jobs?.jobs[0]) dispatch('jobUpdated', { job: jobs.jobs[0] });
     followJob();
   });
-  await startModel();
+  const listing = listRest(moreSamples);
+  await Promise.all([listing, startModel(listing)]);
 }
 
 function saveBlob(blob, filename) {

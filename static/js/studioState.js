@@ -28,6 +28,7 @@ export function initialState({ canWrite = false, canModerate = canWrite } = {}) 
     recordingClassId: null,
     backend: null,
     modelReady: false,
+    listing: { loaded: 0, total: null, done: false }, // the server's list of pictures, paged in
     embedding: { done: 0, total: 0, computed: 0 },
     uploads: { pending: 0, failing: false },
     deleted: null, // {cls, sampleIds}: the last deleted class, until undone or replaced
@@ -74,15 +75,17 @@ export const actions = {
     return { ...state, project: { id: project.id, title: project.title }, classes: sortClasses(project.classes) };
   },
 
-  // A page of the server's sample list; samples already here keep their key and flags.
-  samplesListed(state, { samples }) {
+  // A page of the server's sample list (of `total`; `more` when another page follows): drawn
+  // as it comes. Samples already here (uploaded meanwhile) keep their key and flags.
+  samplesListed(state, { samples, total = null, more = false }) {
     const next = new Map(state.samples);
     const byId = new Map([...next.values()].filter((s) => s.id).map((s) => [s.id, s.key]));
     for (const sample of samples) {
       const key = byId.get(sample.id) ?? sample.id;
       next.set(key, fromServer(sample, next.get(key)));
     }
-    return withSamples(state, next);
+    const listing = { loaded: state.listing.loaded + samples.length, total, done: !more };
+    return { ...withSamples(state, next), listing };
   },
 
   projectRenamed(state, { title }) {
@@ -419,16 +422,26 @@ export function versionToPreview(state) {
   return browser.find((v) => v.published) ?? browser[0] ?? null;
 }
 
-// The status line as translation keys: backend, uploads, and how far preparation has come.
+// Every picture of the project is listed and prepared, and the model that prepares new ones is
+// loaded: training sees the whole project.
+export function picturesReady(state) {
+  const { done, total } = state.embedding;
+  return state.modelReady && state.listing.done && done === total;
+}
+
+// The status line as translation keys: backend, uploads, and how far loading and preparation
+// have come.
 export function statusParts(state) {
   const parts = [];
   if (state.backend) parts.push({ key: 'backendLabel', params: { backend: state.backend } });
   const { pending, failing } = state.uploads;
   if (pending) parts.push({ key: failing ? 'failedUploads' : 'pendingUploads', params: { count: pending } });
   else parts.push({ key: 'allSaved', params: {} });
+  const { loaded, total: listed, done: allListed } = state.listing;
+  if (!allListed && listed) parts.push({ key: 'loadingPictures', params: { loaded, total: listed } });
   const { done, total } = state.embedding;
   if (total && done < total) parts.push({ key: 'embeddingProgress', params: { done, total } });
-  else if (total && state.modelReady) parts.push({ key: 'embeddingDone', params: {} });
+  else if (total && picturesReady(state)) parts.push({ key: 'embeddingDone', params: {} });
   return parts;
 }
 

@@ -32,8 +32,8 @@ export const PREPROCESSING = Object.freeze(['none', 'l2', 'sqrt-l2']);
 export const DEFAULT_SETTINGS = Object.freeze({
   epochs: 40,
   // Larger than any classroom project (8,192 pictures, each with its mirror image), so each
-  // epoch is one full-batch step. Smaller batches are cut once before training (see
-  // trainingBatches): gathering rows every step cost ~100 ms a step on WASM.
+  // epoch is one full-batch step (but see LARGE_SET_ROWS). Smaller batches are cut once before
+  // training (see trainingBatches): gathering rows every step cost ~100 ms a step on WASM.
   batchSize: 16384,
   learningRate: 0.03,
   // Keeps a few pictures per class from being memorised (about 1 point at 10 per class).
@@ -46,6 +46,29 @@ export const DEFAULT_SETTINGS = Object.freeze({
   preprocess: 'sqrt-l2',
   seed: 0,
 });
+
+// Past this many training rows the default recipe keeps its 40 Adam steps but takes each on a
+// batch of at most this many rows (cut once, cycled), i.e. fewer passes over the rows: the work
+// of a step stops growing with the project, so 5,000 pictures (10,000 rows with their mirror
+// images) train about 5 times faster. Each step reads every row it uses, and a step over 10,000
+// x 1280 rows costs ~100 ms on one WASM thread. Measured on clothing-dev (1,400 rows, 10 draws):
+// 40 steps on 2 or 4 batches cost 0.3 and 0.7 points against 40 full-batch passes, and 8
+// full-batch passes (the same work) 4.1 points; batches of 2,048 rows are far less noisy than
+// those 350-700 (larger projects could not be measured: the set has 1,000 photos). Sets up to
+// this size, every few-shot case included, train exactly as before.
+export const LARGE_SET_ROWS = 2048;
+
+/**
+ * The settings a training run uses on `count` rows: the caller's, except that the default
+ * epochs and batch size on more than LARGE_SET_ROWS rows become the same number of steps on
+ * batches of at most LARGE_SET_ROWS rows (so `epochs` passes become ceil(epochs / batches)).
+ */
+export function settingsForRows(options, count) {
+  const isDefault = options.epochs === DEFAULT_SETTINGS.epochs && options.batchSize === DEFAULT_SETTINGS.batchSize;
+  if (!isDefault || count <= LARGE_SET_ROWS) return options;
+  const batches = Math.ceil(count / LARGE_SET_ROWS);
+  return { ...options, batchSize: Math.ceil(count / batches), epochs: Math.ceil(options.epochs / batches) };
+}
 
 /**
  * Train Snapclass's head.
@@ -68,11 +91,11 @@ export async function trainHead({
   tf: tfArgument = null,
 }) {
   const tf = resolveTf(tfArgument);
-  const options = { ...DEFAULT_SETTINGS, ...settings };
+  const { count, dim } = checkInputs(features, labels, numClasses);
+  const options = settingsForRows({ ...DEFAULT_SETTINGS, ...settings }, count);
   if (!PREPROCESSING.includes(options.preprocess)) {
     throw new Error(`unknown preprocess ${options.preprocess}`);
   }
-  const { count, dim } = checkInputs(features, labels, numClasses);
   const started = now();
   const history = [];
   const random = seededRandom(options.seed);

@@ -5,13 +5,22 @@ import { createEmbedder } from '../embedder.js';
 
 const DIM = 3;
 const pairOf = (value) => new Float32Array(2 * DIM).fill(value);
-const base64 = (floats) => Buffer.from(floats.buffer).toString('base64');
 
-function fakeApi(copies = {}) {
+// The server's copies (sample id -> pair), served `perPage` at a time like api.embeddingPage;
+// `gates[n]`, when given, holds page n back until it resolves.
+function fakeApi(copies = {}, { perPage = 1000, gates = [] } = {}) {
   const puts = [];
+  const entries = Object.entries(copies);
   return {
     puts,
-    projectEmbeddings: async () => ({ embeddings: copies }),
+    pagesAsked: 0,
+    async embeddingPage(_backboneId, after) {
+      const start = after ? Number(after) : 0;
+      const page = entries.slice(start, start + perPage);
+      await gates[this.pagesAsked++];
+      const next = start + perPage < entries.length ? String(start + perPage) : null;
+      return { ids: page.map(([id]) => id), pairs: page.map(([, pair]) => pair), nextCursor: next };
+    },
     putEmbedding: async (id, _backboneId, buffer) => puts.push([id, new Float32Array(buffer)[0]]),
   };
 }
@@ -25,7 +34,7 @@ test('pictures keep being prepared in a background tab, where animation frames n
   // A hidden tab runs no requestAnimationFrame callback at all.
   globalThis.requestAnimationFrame = () => 0;
   t.after(() => delete globalThis.requestAnimationFrame);
-  const copies = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`s${i}`, base64(pairOf(i))]));
+  const copies = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`s${i}`, pairOf(i)]));
   const embedder = createEmbedder({ backboneId: 'bb', compute: async () => pairOf(-1), api: fakeApi(copies), canWrite: true, cache: memoryCache() });
   embedder.prefetch();
   const pairs = await Promise.all(Array.from({ length: 40 }, (_, i) => embedder.request({ id: `s${i}`, sha256: `h${i}` })));
@@ -33,7 +42,7 @@ test('pictures keep being prepared in a background tab, where animation frames n
 });
 
 test('a pair is taken from the server, then the browser cache, and computed only when neither has it', async () => {
-  const api = fakeApi({ a: base64(pairOf(1)) });
+  const api = fakeApi({ a: pairOf(1) });
   const cache = memoryCache();
   cache.store.set('bb:hb', pairOf(2));
   const computed = [];
@@ -110,4 +119,43 @@ test('a picture deleted before its turn is neither computed nor sent to the serv
   await assert.rejects(second, { name: 'AbortError' });
   assert.deepEqual(computed, ['a']);
   assert.deepEqual(api.puts, []);
+});
+
+test('stored pairs arrive a page at a time: the first pictures are ready before the last page', async () => {
+  let releaseLast;
+  const lastPage = new Promise((resolve) => (releaseLast = resolve));
+  const copies = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`s${i}`, pairOf(i)]));
+  const api = fakeApi(copies, { perPage: 2, gates: [undefined, undefined, lastPage] });
+  const computed = [];
+  const ready = [];
+  const embedder = createEmbedder({
+    backboneId: 'bb',
+    api,
+    canWrite: true,
+    cache: memoryCache(),
+    compute: async (sample) => computed.push(sample.id) && pairOf(-1),
+    onReady: (sha) => ready.push(sha),
+  });
+  embedder.prefetch();
+  const pairs = Array.from({ length: 6 }, (_, i) => embedder.request({ id: `s${i}`, sha256: `h${i}` }));
+  const firstFour = await Promise.all(pairs.slice(0, 4));
+  assert.deepEqual(firstFour.map((pair) => pair[0]), [0, 1, 2, 3]);
+  assert.deepEqual(ready.sort(), ['h0', 'h1', 'h2', 'h3']);
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(embedder.get('h4'), undefined, 'the last page has not come');
+  assert.deepEqual(computed, [], 'nothing is computed while its stored copy may still come');
+  releaseLast();
+  assert.deepEqual((await Promise.all(pairs.slice(4))).map((pair) => pair[0]), [4, 5]);
+  assert.deepEqual(computed, []);
+  assert.deepEqual(api.puts, []);
+});
+
+test('a picture asked for after its page came is ready at once; one no page holds is computed', async () => {
+  const embedder = createEmbedder({ backboneId: 'bb', api: fakeApi({ a: pairOf(1) }), canWrite: false, cache: memoryCache(), compute: async () => pairOf(7) });
+  embedder.prefetch();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  const a = embedder.request({ id: 'a', sha256: 'ha' });
+  assert.equal(embedder.get('ha')[0], 1, 'ready without waiting for the queue');
+  const [pairA, pairB] = await Promise.all([a, embedder.request({ id: 'b', sha256: 'hb' })]);
+  assert.deepEqual([pairA[0], pairB[0]], [1, 7]);
 });

@@ -16,6 +16,7 @@ import {
   previewModel,
   samplesOf,
   selectedSamples,
+  picturesReady,
   statusParts,
   thumbnailUrl,
   trainingSamples,
@@ -256,6 +257,42 @@ describe('embeddings and training', () => {
     assert.deepEqual(statusParts(state).map((p) => p.key), ['backendLabel', 'allSaved', 'embeddingProgress']);
     state = actions.embeddingProgress(state, { done: 3, total: 3, computed: 1 });
     assert.deepEqual(statusParts(state).map((p) => p.key), ['backendLabel', 'allSaved', 'embeddingDone']);
+  });
+
+  test('pages of pictures and of their embeddings arriving: the first pictures train before the last page', () => {
+    let state = actions.projectLoaded(initialState({ canWrite: true }), { project: { id: 'p1', title: 'Pets', classes: [{ id: 1, name: 'Cats', position: 0 }, { id: 2, name: 'Dogs', position: 1 }] } });
+    state = actions.modelLoaded(state, { backend: 'wasm' });
+    state = applyUnchanged('samplesListed', state, { samples: [serverSample('a', 1), serverSample('b', 2)], total: 3, more: true });
+    assert.deepEqual(state.listing, { loaded: 2, total: 3, done: false });
+    assert.deepEqual(statusParts(state).map((p) => p.key), ['backendLabel', 'allSaved', 'loadingPictures']);
+    assert.deepEqual(statusParts(state)[2].params, { loaded: 2, total: 3 });
+    // The first page's embeddings land before the last page of pictures does.
+    state = actions.embeddingProgress(state, { done: 2, total: 2, computed: 0 });
+    state = applyUnchanged('embeddingsArrived', state, { sha256s: ['sha-a', 'sha-b'] });
+    const firstPage = trainingSamples(state, (sha) => vectors.get(sha), dim);
+    assert.deepEqual(firstPage.map((s) => [s.id, Boolean(s.embedding)]), [['a', true], ['b', true]]);
+    assert.equal(picturesReady(state), false, 'not every picture is listed yet');
+    assert.ok(!statusParts(state).some((p) => p.key === 'embeddingDone'));
+    // The last page: its picture is listed, waits for its embedding, then all are ready.
+    state = applyUnchanged('samplesListed', state, { samples: [serverSample('c', 2)], total: 3, more: false });
+    assert.deepEqual(state.listing, { loaded: 3, total: 3, done: true });
+    assert.deepEqual([...state.samples.keys()], ['a', 'b', 'c']);
+    state = actions.embeddingProgress(state, { done: 2, total: 3, computed: 0 });
+    assert.equal(picturesReady(state), false);
+    assert.deepEqual(trainingSamples(state, (sha) => vectors.get(sha), dim).map((s) => Boolean(s.embedding)), [true, true, false]);
+    state = actions.embeddingsArrived(state, { sha256s: ['sha-c'] });
+    state = actions.embeddingProgress(state, { done: 3, total: 3, computed: 0 });
+    assert.equal(picturesReady(state), true);
+    assert.deepEqual(statusParts(state).map((p) => p.key), ['backendLabel', 'allSaved', 'embeddingDone']);
+  });
+
+  test('a page listing a picture uploaded here meanwhile keeps its key and its local copy', () => {
+    let state = actions.projectLoaded(initialState({ canWrite: true }), { project: { id: 'p1', title: 'Pets', classes: [{ id: 1, name: 'Cats', position: 0 }] } });
+    state = actions.sampleCaptured(state, { key: 'local-1', classId: 1, url: 'blob:1' });
+    state = actions.uploadAccepted(state, { key: 'local-1', sample: serverSample('z', 1) });
+    state = actions.samplesListed(state, { samples: [serverSample('y', 1), serverSample('z', 1)], total: 2, more: false });
+    assert.deepEqual([...state.samples.keys()], ['local-1', 'y']);
+    assert.equal(state.samples.get('local-1').url, 'blob:1');
   });
 
   test('a trained head records the settings read when training started', () => {

@@ -6,11 +6,13 @@ import * as tf from '@tensorflow/tfjs';
 import { seededRandom } from '../dataset.js';
 import {
   DEFAULT_SETTINGS,
+  LARGE_SET_ROWS,
   argmaxRows,
   deserializeHead,
   predict,
   predictBatch,
   serializeHead,
+  settingsForRows,
   trainHead,
   trainProjectHead,
 } from '../trainer.js';
@@ -304,3 +306,41 @@ describe('predictions', () => {
   });
 });
 
+
+describe('large projects', () => {
+  const defaults = { ...DEFAULT_SETTINGS };
+
+  test('up to LARGE_SET_ROWS rows the recipe is unchanged', () => {
+    assert.equal(settingsForRows(defaults, LARGE_SET_ROWS), defaults);
+  });
+
+  test('past it, the same 40 steps on batches of at most LARGE_SET_ROWS rows', () => {
+    // 5,000 pictures with their mirror images, and the check run's 85 % of them.
+    for (const [rows, batchSize, epochs] of [
+      [10_000, 2000, 8],
+      [8500, 1700, 8],
+      [LARGE_SET_ROWS + 1, 1025, 20],
+    ]) {
+      const used = settingsForRows(defaults, rows);
+      assert.deepEqual([used.batchSize, used.epochs], [batchSize, epochs]);
+      assert.ok(Math.ceil(rows / used.batchSize) * used.epochs >= DEFAULT_SETTINGS.epochs);
+      assert.ok(used.batchSize <= LARGE_SET_ROWS);
+    }
+  });
+
+  test("a student's own epochs or batch size are kept as they are", () => {
+    const mine = { ...defaults, epochs: 5 };
+    assert.equal(settingsForRows(mine, 10_000), mine);
+    const batches = { ...defaults, batchSize: 256 };
+    assert.equal(settingsForRows(batches, 10_000), batches);
+  });
+
+  test('a large set trains in fewer passes and still learns', async () => {
+    const large = blobs(Math.ceil((LARGE_SET_ROWS + 1) / CLASSES), 3);
+    const { head, history } = await trainHead({ features: large.features, labels: large.labels, numClasses: CLASSES, tf });
+    assert.equal(history.length, 20);
+    const predicted = argmaxRows(predictBatch(head, validation.features), CLASSES);
+    const correct = predicted.filter((label, row) => label === validation.labels[row]).length;
+    assert.equal(correct, validation.labels.length);
+  });
+});
