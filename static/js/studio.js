@@ -140,7 +140,7 @@ async function Studio(el, projectId) {
   const modelPanel = ModelPanel(modelEl);
   const finetunePanel = FinetunePanel(finetuneEl);
   const preview = PreviewPanel(previewEl, { classify, camera });
-  const learn = LearnPanel(learnEl, { api });
+  const learn = LearnPanel(learnEl, { api, umapUrl: el.dataset.umapSrc || null });
   const uploader = createUploader(api, {
     onChange: (uploads) => dispatch('uploadsChanged', uploads),
     onRejected: (error) => showNotice(error.message),
@@ -534,6 +534,7 @@ async function Studio(el, projectId) {
       trained: headReady(state) ? state.trained : null,
       backbone,
       canWrite: state.canWrite,
+      inClassroom: Boolean(state.project?.inClassroom),
     };
   }
 
