@@ -7,6 +7,8 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
+from tests.conftest import Api
+
 from .conftest import ConsoleErrors, wait_until
 from .media import write_pictures
 from .test_share import screenshot
@@ -139,3 +141,28 @@ def test_student_walks_through_how_their_model_works(
     expect(visitor.locator(".share-learn")).to_have_count(0)
     assert not [url for url in asked if "/api/" in url], asked
     visitor_context.close()
+
+
+def test_a_classroom_students_finished_quiz_shows_on_the_teachers_dashboard(
+    page: Page, live_server
+):
+    api = Api(live_server.app.test_client())
+    classroom = api.start_classroom()
+    sam = api.join(classroom, "Sam")
+    work = api.student_project(sam)
+    page.goto(f"{live_server.url}/p/{work['id']}#student={sam['student_token']}")
+    page.locator(".learn-panel summary").click()
+    page.get_by_role("tab", name="Quiz").click()
+    expect(page.locator(".learn-quiz .caption")).to_contain_text("your teacher sees")
+    questions = page.locator(".quiz-question:not([hidden])")
+    expect(questions).to_have_count(10)  # no question on the project: it has no pictures
+    for index in range(10):
+        right = "true" if index else "false"  # the first one wrong, once
+        questions.nth(index).locator(f".quiz-option[data-right={right}]").first.click()
+    expect(page.locator(".quiz-saved")).to_have_text(
+        "Your teacher can see that you finished the quiz."
+    )
+    page.goto(f"{live_server.url}/classroom/{classroom['id']}#teacher={classroom['teacher_token']}")
+    row = page.locator('[data-nickname="Sam"]')
+    expect(row.locator(".quiz-finished")).to_have_text(" · quiz finished: 9 of 10")
+    screenshot(page, "classroom-quiz-finished")
