@@ -8,7 +8,12 @@ For each size (500 / 2,000 / 5,000 pictures in 10 classes by default) a generate
 Reported per run: seconds until the classes are drawn and until every picture is ready, the
 page's JS heap (CDP JSHeapUsedSize) and its DOM nodes and <img> elements at the end.
 
-    python -m benchmarks.studio_scale [--sizes 500 2000 5000] [--skip-scratch]
+With --map, the lesson's map of pictures is then drawn with PCA and with UMAP (the layout's
+radio button): seconds until every picture is placed, and the page's long tasks meanwhile (the
+longest, and their sum: the time the page could not answer a click), from a PerformanceObserver.
+
+    python -m benchmarks.studio_scale [--sizes 500 2000 5000] [--skip-scratch] [--map]
+        [--json FILE]
 """
 
 from __future__ import annotations
@@ -39,7 +44,47 @@ def page_metrics(page) -> dict:
     }
 
 
-def measure(browser, server: LiveServer, pictures: int, classes: int, stored: bool) -> dict:
+# Long tasks (> 50 ms on the page's thread) from now on, kept on window for the benchmark to read.
+WATCH_LONG_TASKS = """() => {
+  window.longTasks = [];
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) window.longTasks.push(entry.duration);
+  }).observe({ type: 'longtask' });
+}"""
+LONG_TASKS = """() => {
+  const tasks = window.longTasks.splice(0);
+  return { longest: Math.max(0, ...tasks), total: tasks.reduce((a, b) => a + b, 0) };
+}"""
+
+
+def measure_map(page, pictures: int) -> dict:
+    """Seconds to place every picture on the lesson's map by PCA, then by UMAP, and the page's
+    long tasks during each."""
+    page.locator(".learn-panel summary").click()
+    page.evaluate(WATCH_LONG_TASKS)
+    result = {}
+    for layout in ("pca", "umap"):
+        page.evaluate(LONG_TASKS)  # forget what came before
+        started = time.monotonic()
+        if layout == "pca":
+            page.get_by_role("tab", name="Map of your pictures").click()
+        else:
+            page.locator("input[name=map-layout][value=umap]").check()
+        placed = f"n => document.querySelectorAll('.map[data-layout={layout}] .dot').length === n"
+        wait_until(page, placed, pictures, timeout=3600)
+        seconds = time.monotonic() - started
+        tasks = page.evaluate(LONG_TASKS)
+        result[layout] = {
+            "seconds": round(seconds, 1),
+            "longest_task_ms": round(tasks["longest"]),
+            "long_tasks_ms": round(tasks["total"]),
+        }
+    return result
+
+
+def measure(
+    browser, server: LiveServer, pictures: int, classes: int, stored: bool, map_too: bool = False
+) -> dict:
     project = make_project(server.app, pictures, classes, embeddings=stored)
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
@@ -62,6 +107,8 @@ def measure(browser, server: LiveServer, pictures: int, classes: int, stored: bo
         "prepared_by": page.locator("body").get_attribute("data-embedding-backend"),
         **page_metrics(page),
     }
+    if map_too:
+        result["map"] = measure_map(page, pictures)
     context.close()
     return result
 
@@ -73,6 +120,8 @@ def main() -> None:
     parser.add_argument(
         "--skip-scratch", action="store_true", help="only projects with stored embeddings"
     )
+    parser.add_argument("--map", action="store_true", help="also time the lesson's map")
+    parser.add_argument("--json", type=Path, default=RESULTS / "studio_scale.json")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as data, sync_playwright() as playwright:
@@ -80,12 +129,12 @@ def main() -> None:
         with LiveServer(Path(data), BUILT_BACKBONES) as server:
             for size in args.sizes:
                 for stored in (True, False) if not args.skip_scratch else (True,):
-                    row = measure(browser, server, size, args.classes, stored)
+                    row = measure(browser, server, size, args.classes, stored, args.map)
                     print(json.dumps(row), flush=True)
                     rows.append(row)
         browser.close()
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "studio_scale.json").write_text(json.dumps(rows, indent=2))
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(rows, indent=2))
     print(
         "| pictures | embeddings | classes drawn | all ready | computed here "
         "| JS heap | DOM nodes | <img> |"
