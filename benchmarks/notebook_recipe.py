@@ -110,7 +110,13 @@ def run_draw(
         lesson_json = {"classes": classes, "weights": weights_info}
         (lesson / "lesson.json").write_text(json.dumps(lesson_json))
         right = train_and_score(lesson, weights, embeddings.classes, "x / 127.5 - 1")
-        wrong = train_and_score(lesson, weights, embeddings.classes, "x / 255") if mistake else None
+        # Each run as it ends: a draw at 50 shots is long, and a slow machine may stop before.
+        said = {"shots": shots, "seed": seed}
+        print(json.dumps({**said, "run": "x / 127.5 - 1", **right}), flush=True)
+        wrong = None
+        if mistake:
+            wrong = train_and_score(lesson, weights, embeddings.classes, "x / 255")
+            print(json.dumps({**said, "run": "x / 255", **wrong}), flush=True)
     return {
         "shots": shots,
         "seed": seed,
