@@ -44,11 +44,11 @@ export function PictureMap(el, { umapUrl = null } = {}) {
   let dots = [];
   let focused = 0;
   let run = 0;
-  let worker = null; // the UMAP worker of the run in progress
+  let stopUmap = null; // ends the UMAP worker of the run in progress
 
-  function choose(key) {
-    layout = key;
-    caption.textContent = t(key === 'umap' ? 'mapCaptionUmap' : 'mapCaption');
+  function choose(chosen) {
+    layout = chosen;
+    caption.textContent = t(chosen === 'umap' ? 'mapCaptionUmap' : 'mapCaption');
     if (props) place();
   }
 
@@ -72,19 +72,19 @@ export function PictureMap(el, { umapUrl = null } = {}) {
       if (mine === run) status.textContent = t('mapWorkingUmap', { count, percent: Math.round((100 * done) / total) });
     };
     return new Promise((resolve, reject) => {
+      let mapWorker;
       try {
-        worker = new Worker(new URL('../mapWorker.js', import.meta.url), { type: 'module' });
+        mapWorker = new Worker(new URL('../mapWorker.js', import.meta.url), { type: 'module' });
       } catch {
         umapOnPage(mine, rows, count, dim, progress).then(resolve, reject);
         return;
       }
-      const mapWorker = worker;
       const finish = (value, error) => {
         mapWorker.terminate();
-        if (worker === mapWorker) worker = null;
         if (error) reject(error);
         else resolve(mine === run ? value : null);
       };
+      stopUmap = () => finish(null);
       mapWorker.onmessage = ({ data }) => {
         if (data.type === 'progress') progress(data);
         else if (data.type === 'done') finish(data.points);
@@ -114,8 +114,8 @@ export function PictureMap(el, { umapUrl = null } = {}) {
 
   async function place() {
     const mine = ++run;
-    worker?.terminate();
-    worker = null;
+    stopUmap?.(); // a newer run replaces it
+    stopUmap = null;
     const { lesson, classes } = props;
     const { ready, rows, labels, dim } = lesson;
     status.textContent = t('mapWorking', { count: ready.length });
@@ -138,7 +138,7 @@ export function PictureMap(el, { umapUrl = null } = {}) {
     const flagged = new Map(found.map(({ row, nearest }) => [labelled[row], nearest]));
     placed = { points: scaled(points), samples: ready, labels, flagged };
     status.textContent = '';
-    figure.dataset.layout = layout; // what the dots show now, for tests and screen readers' users
+    figure.dataset.layout = layout; // which layout the dots show now (tests wait for it)
     draw();
   }
 
