@@ -1,8 +1,8 @@
 // The share page /s/<token>: anyone with the link runs the shared model on their webcam (front or
-// back camera) or on a picture. It reads only the link's model.json and the backbone; it never
-// sees the owner token or the training pictures. Only in the browser of the model's owner (the
-// one that remembers the project's owner token) does it add "How it works" (shareLesson.js,
-// loaded then and only then).
+// back camera) or on a picture. For them it reads only the link's model.json and the backbone,
+// never an owner token or a training picture. Only in the browser of the model's owner (the one
+// that remembers the project's owner token) does it add "How it works" (shareLesson.js, loaded
+// then and only then), which reads the project with that token.
 import { chooseBackend } from './backend.js';
 import { loadBackbone } from './backbone.js';
 import { grabSquare } from './camera.js';
