@@ -9,7 +9,11 @@ Reported per run: seconds until the first picture is ready for training, until e
 is listed and drawn, and until every picture is ready; the page's JS heap (CDP JSHeapUsedSize)
 and its DOM nodes and <img> elements at the end; the machine's load average before and after.
 
-    python -m benchmarks.studio_scale [--sizes 500 2000 5000] [--skip-scratch] [--budget S]
+With --map, the lesson's map of pictures is then drawn with PCA and with UMAP (the layout's
+radio button): seconds until every picture is placed, and the page's long tasks meanwhile (the
+longest, and their sum: the time the page could not answer a click), from a PerformanceObserver.
+
+    python -m benchmarks.studio_scale [--sizes 500 2000 5000] [--skip-scratch] [--budget S] [--map]
         [--json FILE]
 """
 
@@ -25,7 +29,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from benchmarks.large_project import make_project
-from tests.browser.conftest import BUILT_BACKBONES, LiveServer, launch_chromium
+from tests.browser.conftest import BUILT_BACKBONES, LiveServer, launch_chromium, wait_until
 
 RESULTS = Path(__file__).resolve().parents[1] / "build" / "benchmarks"
 
@@ -67,8 +71,52 @@ def milestones(page, pictures: int, budget: float) -> dict[str, float]:
     return seen
 
 
+# Long tasks (> 50 ms on the page's thread) from now on, kept on window for the benchmark to read.
+WATCH_LONG_TASKS = """() => {
+  window.longTasks = [];
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) window.longTasks.push(entry.duration);
+  }).observe({ type: 'longtask' });
+}"""
+LONG_TASKS = """() => {
+  const tasks = window.longTasks.splice(0);
+  return { longest: Math.max(0, ...tasks), total: tasks.reduce((a, b) => a + b, 0) };
+}"""
+
+
+def measure_map(page, pictures: int) -> dict:
+    """Seconds to place every picture on the lesson's map by PCA, then by UMAP, and the page's
+    long tasks during each."""
+    page.locator(".learn-panel summary").click()
+    page.evaluate(WATCH_LONG_TASKS)
+    result = {}
+    for layout in ("pca", "umap"):
+        page.evaluate(LONG_TASKS)  # forget what came before
+        started = time.monotonic()
+        if layout == "pca":
+            page.get_by_role("tab", name="Map of your pictures").click()
+        else:
+            page.locator("input[name=map-layout][value=umap]").check()
+        placed = f"n => document.querySelectorAll('.map[data-layout={layout}] .dot').length === n"
+        wait_until(page, placed, pictures, timeout=3600)
+        seconds = time.monotonic() - started
+        tasks = page.evaluate(LONG_TASKS)
+        result[layout] = {
+            "seconds": round(seconds, 1),
+            "longest_task_ms": round(tasks["longest"]),
+            "long_tasks_ms": round(tasks["total"]),
+        }
+    return result
+
+
 def measure(
-    browser, server: LiveServer, pictures: int, classes: int, stored: bool, budget: float
+    browser,
+    server: LiveServer,
+    pictures: int,
+    classes: int,
+    stored: bool,
+    budget: float,
+    map_too: bool = False,
 ) -> dict:
     project = make_project(server.app, pictures, classes, embeddings=stored)
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -97,6 +145,8 @@ def measure(
         **page_metrics(page),
         "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
     }
+    if map_too:
+        result["map"] = measure_map(page, pictures)
     context.close()
     return result
 
@@ -114,6 +164,7 @@ def main() -> None:
         default=3600,
         help="seconds a project may take; past it the run reports how many pictures were ready",
     )
+    parser.add_argument("--map", action="store_true", help="also time the lesson's map")
     parser.add_argument("--json", type=Path, default=RESULTS / "studio_scale.json")
     args = parser.parse_args()
     args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -123,7 +174,9 @@ def main() -> None:
         with LiveServer(Path(data), BUILT_BACKBONES) as server:
             for size in args.sizes:
                 for stored in (True, False) if not args.skip_scratch else (True,):
-                    row = measure(browser, server, size, args.classes, stored, args.budget)
+                    row = measure(
+                        browser, server, size, args.classes, stored, args.budget, args.map
+                    )
                     print(json.dumps(row), flush=True)
                     rows.append(row)
                     # Written as it goes: a long run stopped early keeps what it measured.

@@ -1,4 +1,5 @@
-"""Serve TensorFlow.js from node_modules (installed by `npm ci`, never committed)."""
+"""Serve the pages' npm packages (TensorFlow.js, umap-js) from node_modules (installed by
+`npm ci`, never committed)."""
 
 import json
 import mimetypes
@@ -16,7 +17,11 @@ PACKAGES = {
     "tfjs-backend-wasm": "@tensorflow/tfjs-backend-wasm",
     # Loaded by static/js/backend.js only where the browser has a WebGPU adapter.
     "tfjs-backend-webgpu": "@tensorflow/tfjs-backend-webgpu",
+    # The map of pictures' UMAP option (static/js/mapWorker.js).
+    "umap-js": "umap-js",
 }
+# The folder of each package that browsers load; dist/ unless named here.
+FOLDERS = {"umap-js": "lib"}  # umap-js's dist/ is CommonJS; lib/ holds its browser bundle
 FOREVER = 365 * 24 * 3600
 
 
@@ -29,7 +34,7 @@ def package_version(node_modules: Path, package: str) -> str | None:
 
 
 def register_assets(app: Flask) -> None:
-    """Serve each TF.js package's dist folder at a URL that carries its version, cached for good."""
+    """Serve each package's browser folder at a URL that carries its version, cached for good."""
     default = Path(app.root_path).parent / "node_modules"
     node_modules = Path(app.config.get("NODE_MODULES_DIR") or default)
     versions = {name: package_version(node_modules, pkg) for name, pkg in PACKAGES.items()}
@@ -40,8 +45,8 @@ def register_assets(app: Flask) -> None:
     @app.get("/vendor/<name>@<version>/<path:filename>")
     @requires("public")
     def vendor_file(name: str, version: str, filename: str):
-        """A file from an installed TF.js package; immutable because the URL names its version."""
+        """A file from an installed npm package; immutable because the URL names its version."""
         if name not in PACKAGES or versions.get(name) != version:
             abort(404)
-        dist = node_modules / PACKAGES[name] / "dist"
-        return send_from_directory(dist, filename, max_age=FOREVER)
+        folder = node_modules / PACKAGES[name] / FOLDERS.get(name, "dist")
+        return send_from_directory(folder, filename, max_age=FOREVER)

@@ -251,6 +251,10 @@ class ClassroomProject(db.Model):
         ForeignKey("assignment.id", ondelete="SET NULL")
     )
     published_to_class: Mapped[bool] = mapped_column(default=False)
+    # The lesson's quiz, once the student finished it: answers right the first time, of how many.
+    quiz_right: Mapped[int | None]
+    quiz_total: Mapped[int | None]
+    quiz_finished: Mapped[datetime | None]
 
 
 class Pairing(db.Model):

@@ -232,6 +232,35 @@ def test_the_dashboard_counts_each_students_work(api, client, image, lesson):
     assert listed["students"] == body["students"]
 
 
+def test_a_finished_quiz_is_kept_for_the_teacher_only_in_a_classroom(api, client, lesson, problem):
+    classroom, work = lesson["classroom"], lesson["work"]
+    quiz = f"/api/projects/{work['id']}/quiz"
+    problem(client.put(quiz, json={"right": 9, "total": 8}, headers=api.auth(work)), 400)
+    problem(client.put(quiz, json={"right": 3, "total": 0}, headers=api.auth(work)), 400)
+    done = client.put(quiz, json={"right": 8, "total": 11}, headers=api.auth(work))
+    assert done.status_code == 200, done.json
+    assert done.json["classroom"]["quiz"]["right"] == 8
+    body = client.get(f"/api/classrooms/{classroom['id']}", headers=api.teacher(classroom)).json
+    (project,) = {s["nickname"]: s for s in body["students"]}["Sam"]["projects"]
+    assert (project["quiz"]["right"], project["quiz"]["total"]) == (8, 11)
+    assert project["quiz"]["finished"].endswith("Z")
+    # A project of no classroom keeps no score: refused, and nothing about it is stored.
+    mine = api.create_project()
+    refused = problem(
+        client.put(
+            f"/api/projects/{mine['id']}/quiz",
+            json={"right": 5, "total": 10},
+            headers=api.auth(mine),
+        ),
+        409,
+    )
+    assert "nothing was stored" in refused["detail"]
+    assert api.get(mine, f"/api/projects/{mine['id']}").json["classroom"] is None
+    with client.application.app_context():
+        rows = db.session.scalars(select(ClassroomProject)).all()
+        assert [(r.quiz_right, r.quiz_total) for r in rows] == [(8, 11)]
+
+
 def test_share_links_wait_for_the_teachers_approval_and_the_teacher_can_revoke_them(
     api, client, lesson, problem
 ):

@@ -28,7 +28,7 @@ from ..policy import CLASSROOM, SHARE_LINK, requires
 from ..problems import abort_problem, field_error
 from ..sharing import link_state
 from .common import class_sample_counts, json_body, text_field, timestamp
-from .projects import TITLE_MAX, class_names
+from .projects import TITLE_MAX, class_names, quiz_json
 from .versions import version_json
 
 bp = Blueprint("classrooms", __name__, url_prefix="/api")
@@ -74,6 +74,7 @@ def project_summary(project: Project, place: ClassroomProject) -> dict[str, Any]
         "share_count": states.count("active"),
         "pending_share_count": states.count("pending"),
         "published_to_class": place.published_to_class,
+        "quiz": quiz_json(place),
         "created": timestamp(project.created),
     }
 

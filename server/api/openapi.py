@@ -327,6 +327,11 @@ PATHS |= {
                    (200, JSON, ref("Project")), (PROJECT_ID,), (JSON, ref("GalleryChoice")),
                    (404, 409)),
     },
+    "/api/projects/{project_id}/quiz": {
+        "put": op("Record a finished quiz of the lesson, for the classroom's teacher (a classroom "
+                  "project only).", (200, JSON, ref("Project")), (PROJECT_ID,),
+                  (JSON, ref("QuizResult")), (404, 409)),
+    },
     "/api/projects/{project_id}/classes/{class_id}/pairings": {
         "post": op("Pair a phone with this class: a URL (token in its fragment) for a QR code.",
                    (201, JSON, ref("Pairing")), (PROJECT_ID, CLASS_ID)),

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from ..classrooms import delete_projects, membership
 from ..credentials import current_credential, hash_token, new_token
 from ..db import db
-from ..models import Assignment, ClassroomProject, Project, ProjectClass
+from ..models import Assignment, ClassroomProject, Project, ProjectClass, utcnow
 from ..policy import PROJECT, requires
 from ..problems import abort_problem, field_error
 from .common import (
@@ -23,6 +23,10 @@ from .common import (
 bp = Blueprint("projects", __name__, url_prefix="/api/projects")
 
 TITLE_MAX = 200
+QUIZ_MAX_QUESTIONS = 50
+NOT_IN_CLASSROOM_QUIZ = (
+    "Quiz results are kept only for a classroom project, for its teacher; nothing was stored."
+)
 
 
 LOOK_UP = object()  # project_json reads the project's classroom membership itself
@@ -41,8 +45,21 @@ def project_json(project: Project, place: Any = LOOK_UP) -> dict[str, Any]:
         "unlabelled_count": counts.get(None, 0),
         "sample_count": sum(counts.values()),
         "classroom": (
-            {"published_to_class": place.published_to_class} if place is not None else None
+            {"published_to_class": place.published_to_class, "quiz": quiz_json(place)}
+            if place is not None
+            else None
         ),
+    }
+
+
+def quiz_json(place: ClassroomProject) -> dict[str, Any] | None:
+    """The student's finished quiz (None: not finished yet)."""
+    if place.quiz_finished is None:
+        return None
+    return {
+        "right": place.quiz_right,
+        "total": place.quiz_total,
+        "finished": timestamp(place.quiz_finished),
     }
 
 
@@ -149,3 +166,28 @@ def publish_to_class(project: Project):
     place.published_to_class = published
     db.session.commit()
     return project_json(project)
+
+
+def count_field(body: dict, field: str, most: int) -> int:
+    value = body.get(field)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= most:
+        field_error(field, f"must be a whole number from 0 to {most}")
+    return value
+
+
+@bp.put("/<project_id>/quiz")
+@requires("edit_project", PROJECT)
+def finish_quiz(project: Project):
+    """Record that the student finished the lesson's quiz ({"right", "total"}), for the
+    teacher's dashboard. Only a classroom project keeps it; any other is answered 409."""
+    place = membership(project.id)
+    if place is None:
+        abort_problem(409, NOT_IN_CLASSROOM_QUIZ)
+    body = json_body()
+    total = count_field(body, "total", QUIZ_MAX_QUESTIONS)
+    right = count_field(body, "right", total)
+    if total == 0:
+        field_error("total", "a finished quiz has at least one question")
+    place.quiz_right, place.quiz_total, place.quiz_finished = right, total, utcnow()
+    db.session.commit()
+    return project_json(project, place)

@@ -29,9 +29,17 @@ PROJECT = obj(
     classroom={
         "type": ["object", "null"],
         "description": "null for a project of no classroom.",
-        "properties": {"published_to_class": {"type": "boolean"}},
+        "properties": {
+            "published_to_class": {"type": "boolean"},
+            "quiz": {**ref("QuizDone"), "description": "null until the student finishes the quiz"},
+        },
     },
 )
+QUIZ_DONE = {
+    "type": ["object", "null"],
+    "required": ["right", "total", "finished"],
+    "properties": {"right": INTEGER, "total": INTEGER, "finished": TIMESTAMP},
+}
 
 SCHEMAS: dict[str, Any] = {
     "Problem": obj(
@@ -319,6 +327,7 @@ SCHEMAS |= {
         share_count=INTEGER,
         pending_share_count=INTEGER,
         published_to_class={"type": "boolean"},
+        quiz=ref("QuizDone"),
         created=TIMESTAMP,
     ),
     "Student": obj(
@@ -379,6 +388,12 @@ SCHEMAS |= {
         },
     ),
     "GalleryChoice": obj(("published",), published={"type": "boolean"}),
+    "QuizResult": obj(
+        ("right", "total"),
+        right={"type": "integer", "minimum": 0, "maximum": 50, "description": "right first time"},
+        total={"type": "integer", "minimum": 1, "maximum": 50, "description": "questions"},
+    ),
+    "QuizDone": QUIZ_DONE,
     "StudentHome": obj(
         ("student", "classroom", "assignments"),
         student=ref("Student"),

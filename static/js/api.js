@@ -92,6 +92,7 @@ export function createApi(projectId, ownerToken) {
     downloadBlob: (url) => call('GET', url, { blob: true }),
     archiveUrl: () => `${base}/archive`,
     notebookUrl: () => `${base}/notebook`,
+    finishQuiz: (result) => call('PUT', `${base}/quiz`, { json: result }),
     // Fine-tuning on the server, and the headers that load a fine-tuned model's files.
     startFinetune: (settings) => call('POST', `${base}/finetune`, { json: settings }),
     listJobs: () => call('GET', `${base}/jobs`),

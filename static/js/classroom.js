@@ -102,6 +102,7 @@ function Dashboard(el, classroomId, token) {
             h('span', {}, `${project.title}: `),
             h('span', { class: 'counts' }, t('projectCounts', { pictures: project.sample_count, models: project.model_count, shares: project.share_count })),
             project.pending_share_count ? h('span', { class: 'pending' }, ` · ${t('pendingShares', { count: project.pending_share_count })}`) : '',
+            project.quiz ? h('span', { class: 'quiz-finished' }, ` · ${t('quizFinishedBy', project.quiz)}`) : '',
             ' ',
             h('a', { class: 'button', href: teacherStudioLink(project), target: '_blank', rel: 'noopener', 'aria-label': t('openInStudioLabel', { title: project.title, nickname: student.nickname }) }, t('openInStudio')),
             ' ',

@@ -1,6 +1,8 @@
 // The share page /s/<token>: anyone with the link runs the shared model on their webcam (front or
-// back camera) or on a picture. It reads only the link's model.json and the backbone; it never
-// sees the owner token or the training pictures.
+// back camera) or on a picture. For them it reads only the link's model.json and the backbone,
+// never an owner token or a training picture. Only in the browser of the model's owner (the one
+// that remembers the project's owner token) does it add "How it works" (shareLesson.js, loaded
+// then and only then), which reads the project with that token.
 import { chooseBackend } from './backend.js';
 import { loadBackbone } from './backbone.js';
 import { grabSquare } from './camera.js';
@@ -8,6 +10,7 @@ import { CameraPanel } from './components/CameraPanel.js';
 import { ExportList } from './components/ExportList.js';
 import { PreviewPanel } from './components/PreviewPanel.js';
 import { h } from './dom.js';
+import { rememberedProjects } from './projects.js';
 import { loadServerModel } from './serverModel.js';
 import { t } from './strings.js';
 import { deserializeHead, predict } from './trainer.js';
@@ -68,13 +71,14 @@ async function SharePage(el, state) {
   });
   el.addEventListener('camera-change', (e) => (e.detail.on ? preview.startLoop() : preview.stopLoop()));
 
+  let backbone = null; // for a quick model: the backbone its head runs on
   try {
     const { backend } = await backendReady;
     if (shared.graph_model_url) {
       const model = await loadServerModel(shared.graph_model_url);
       run = (input) => model.predict(input);
     } else {
-      const backbone = await loadBackbone(shared.backbone.url);
+      backbone = await loadBackbone(shared.backbone.url);
       size = backbone.metadata.input_size;
       await backbone.warmUp(1); // the page embeds one picture at a time
       const head = deserializeHead(shared.head);
@@ -83,9 +87,22 @@ async function SharePage(el, state) {
     status.textContent = t('backendLabel', { backend });
     document.body.dataset.backend = backend;
     preview.update({ labels: shared.labels, ready: true });
+    // Its own failures are its own: the model above works whatever happens to it.
+    if (backbone) offerLessonToOwner(el, exportsEl, shared, backbone).catch((error) => console.warn(`How it works: ${error.message}`));
   } catch (error) {
     status.textContent = t('modelFailed', { reason: error.message });
   }
+}
+
+// A quick model (a head on the backbone) shown in its owner's browser gets "How it works".
+async function offerLessonToOwner(el, before, shared, backbone) {
+  if (!rememberedProjects().some((p) => p.ownerToken)) return;
+  const { ShareLesson, ownersApi } = await import('./shareLesson.js');
+  const api = await ownersApi(location.pathname.split('/')[2]);
+  if (!api) return;
+  const section = h('section');
+  el.insertBefore(section, before);
+  ShareLesson(section, { api, shared, backbone });
 }
 
 const root = document.querySelector('[data-mount="share"]');

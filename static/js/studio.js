@@ -147,7 +147,7 @@ async function Studio(el, projectId) {
   const modelPanel = ModelPanel(modelEl);
   const finetunePanel = FinetunePanel(finetuneEl);
   const preview = PreviewPanel(previewEl, { classify, camera });
-  const learn = LearnPanel(learnEl, { api });
+  const learn = LearnPanel(learnEl, { api, umapUrl: el.dataset.umapSrc || null });
   const uploader = createUploader(api, {
     onChange: (uploads) => dispatch('uploadsChanged', uploads),
     onRejected: (error) => showNotice(error.message),
@@ -610,6 +610,7 @@ async function Studio(el, projectId) {
       trained: headReady(state) ? state.trained : null,
       backbone,
       canWrite: state.canWrite,
+      inClassroom: Boolean(state.project?.inClassroom),
     };
   }
 

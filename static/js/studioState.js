@@ -72,7 +72,8 @@ function fromServer(sample, existing) {
 
 export const actions = {
   projectLoaded(state, { project }) {
-    return { ...state, project: { id: project.id, title: project.title }, classes: sortClasses(project.classes) };
+    // inClassroom: a classroom student's project, whose quiz score is kept for the teacher.
+    return { ...state, project: { id: project.id, title: project.title, inClassroom: Boolean(project.classroom) }, classes: sortClasses(project.classes) };
   },
 
   // A page of the server's sample list (of `total`; `more` when another page follows): drawn

@@ -1,13 +1,17 @@
-"""A student learns how the model works: inside the network, the map, the curve, the quiz."""
+"""A student learns how the model works: inside the network, the map (PCA and UMAP), the curve,
+the quiz, and "How it works" again on the share page, for the owner only."""
 
 import io
 import zipfile
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from .conftest import wait_until
+from tests.conftest import Api
+
+from .conftest import ConsoleErrors, wait_until
 from .media import write_pictures
+from .test_share import screenshot
 
 MAP_DATA = "[...document.querySelectorAll('.feature-maps[data-layer=\"{}\"] canvas')]" \
     ".map((c) => c.toDataURL())"  # fmt: skip
@@ -17,7 +21,15 @@ def feature_maps(page: Page) -> dict[str, list[str]]:
     return {layer: page.evaluate(MAP_DATA.format(layer)) for layer in ("early", "late")}
 
 
-def test_student_walks_through_how_their_model_works(page: Page, live_server, tmp_path: Path):
+DOTS = "[...document.querySelectorAll('.map .dot')].map((d) => [+d.getAttribute('cx'), " \
+    "+d.getAttribute('cy')])"  # fmt: skip
+
+
+def test_student_walks_through_how_their_model_works(
+    page: Page, browser: Browser, live_server, tmp_path: Path, console_errors: ConsoleErrors
+):
+    sent = []  # the page's requests: nothing may tell a server about a quiz outside a classroom
+    page.on("request", lambda request: sent.append(f"{request.method} {request.url}"))
     page.goto(live_server.url + "/")
     page.get_by_role("button", name="Start a new project").click()
     page.wait_for_url("**/p/**")
@@ -63,6 +75,15 @@ def test_student_walks_through_how_their_model_works(page: Page, live_server, tm
     page.get_by_role("button", name="Move to Class 2").click()
     expect(second.locator(".thumb[data-status=saved]")).to_have_count(5)
     expect(page.locator(".map-checks")).to_contain_text("Nothing to check", timeout=30_000)
+    # UMAP instead of PCA (umap-js, in a worker): every picture placed again, inside the map.
+    pca = page.evaluate(DOTS)
+    page.get_by_label("UMAP", exact=False).check()
+    expect(page.locator(".map[data-layout=umap] .dot")).to_have_count(13, timeout=60_000)
+    umap = page.evaluate(DOTS)
+    assert all(0 <= v <= 400 for point in umap for v in point), umap
+    assert len({tuple(point) for point in umap}) == 13 and umap != pca
+    expect(page.locator(".map-checks")).to_contain_text("Nothing to check")
+    screenshot(page, "learn-map-umap")
 
     # How many pictures: the curve never falls on these well-separated pictures.
     page.get_by_role("tab", name="How many pictures?").click()
@@ -82,6 +103,8 @@ def test_student_walks_through_how_their_model_works(page: Page, live_server, tm
         questions.nth(index).locator(".quiz-option[data-right=true]").click()
         expect(questions.nth(index).locator(".quiz-why")).to_contain_text("Right!")
     expect(page.locator(".quiz-score")).to_have_text("You answered 11 of 11 right the first time.")
+    expect(page.locator(".quiz-saved")).to_have_text("")
+    assert not [r for r in sent if "/quiz" in r], "a project of no classroom keeps no quiz score"
 
     # Train it in Python: the zip of pictures and programs.
     page.get_by_role("tab", name="Train it in Python").click()
@@ -91,3 +114,55 @@ def test_student_walks_through_how_their_model_works(page: Page, live_server, tm
         names = archive.namelist()
     assert {"train.py", "train.ipynb", "lesson.json"} <= set(names)
     assert sum(name.startswith("pictures/") for name in names) == 13
+
+    # The share page: "How it works" for the owner (this browser remembers the project's owner
+    # token), drawn by the same component from the project's pictures; nothing for a visitor.
+    models = page.locator(".model-panel")
+    models.get_by_role("button", name="Save this model").click()
+    expect(models.locator(".model-version")).to_have_count(1)
+    models.get_by_role("button", name="Create a share link").click()
+    link = models.locator(".share-url").input_value()
+    owner = page.context.new_page()
+    console_errors.watch(owner)
+    owner.goto(link)
+    owner.locator(".share-learn summary").click(timeout=60_000)
+    expect(owner.locator(".share-learn .feature-map")).to_have_count(16, timeout=60_000)
+    expect(owner.locator(".share-learn .head-view li")).to_have_count(3)
+    expect(owner.locator(".share-learn .inside-picker option")).to_have_count(13)
+    screenshot(owner, "share-how-it-works")
+    owner.close()
+    visitor_context = browser.new_context()
+    visitor = visitor_context.new_page()
+    console_errors.watch(visitor)
+    asked = []
+    visitor.on("request", lambda request: asked.append(request.url))
+    visitor.goto(link)
+    wait_until(visitor, "Boolean(document.body.dataset.backend)", timeout=60)
+    expect(visitor.locator(".share-learn")).to_have_count(0)
+    assert not [url for url in asked if "/api/" in url], asked
+    visitor_context.close()
+
+
+def test_a_classroom_students_finished_quiz_shows_on_the_teachers_dashboard(
+    page: Page, live_server
+):
+    api = Api(live_server.app.test_client())
+    classroom = api.start_classroom()
+    sam = api.join(classroom, "Sam")
+    work = api.student_project(sam)
+    page.goto(f"{live_server.url}/p/{work['id']}#student={sam['student_token']}")
+    page.locator(".learn-panel summary").click()
+    page.get_by_role("tab", name="Quiz").click()
+    expect(page.locator(".learn-quiz .caption")).to_contain_text("your teacher sees")
+    questions = page.locator(".quiz-question:not([hidden])")
+    expect(questions).to_have_count(10)  # no question on the project: it has no pictures
+    for index in range(10):
+        right = "true" if index else "false"  # the first one wrong, once
+        questions.nth(index).locator(f".quiz-option[data-right={right}]").first.click()
+    expect(page.locator(".quiz-saved")).to_have_text(
+        "Your teacher can see that you finished the quiz."
+    )
+    page.goto(f"{live_server.url}/classroom/{classroom['id']}#teacher={classroom['teacher_token']}")
+    row = page.locator('[data-nickname="Sam"]')
+    expect(row.locator(".quiz-finished")).to_have_text(" · quiz finished: 9 of 10")
+    screenshot(page, "classroom-quiz-finished")

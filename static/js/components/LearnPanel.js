@@ -13,9 +13,12 @@ const TABS = ['inside', 'map', 'curve', 'quiz', 'python'];
 
 /**
  * props for update(): {classes: [{id, name}], samples: [{id, classId, url, embedding}],
- * trained: {head, labels} | null, backbone: the loaded backbone | null, canWrite}
+ * trained: {head, labels} | null, backbone: the loaded backbone | null, canWrite,
+ * inClassroom: whether the project is a classroom student's (the quiz's score is kept for the
+ * teacher)}
  */
-export function LearnPanel(el, { api }) {
+// umapUrl: umap-js's browser bundle, for the map's UMAP option.
+export function LearnPanel(el, { api, umapUrl = null }) {
   el.classList.add('learn-panel');
   const tabList = h('div', { role: 'tablist', 'aria-label': t('learnTitle') });
   const bodies = {};
@@ -37,9 +40,9 @@ export function LearnPanel(el, { api }) {
 
   const parts = {
     inside: HowItWorks(bodies.inside, { api }),
-    map: PictureMap(bodies.map),
+    map: PictureMap(bodies.map, { umapUrl }),
     curve: LearningCurvePanel(bodies.curve, { api }),
-    quiz: Quiz(bodies.quiz),
+    quiz: Quiz(bodies.quiz, { api }),
     python: PythonDownload(bodies.python, { api }),
   };
   let current = null;
@@ -74,8 +77,8 @@ export function LearnPanel(el, { api }) {
 }
 
 // The pictures whose embeddings are ready, as rows the way the head sees them, with their class
-// index in the studio's order (-1: not sorted into a class).
-function lessonData({ classes, samples, trained }) {
+// index in the studio's order (-1: not sorted into a class). The share page's owner view too.
+export function lessonData({ classes, samples, trained }) {
   const ready = samples.filter((s) => s.embedding);
   const dim = ready[0]?.embedding.length ?? 0;
   const index = new Map(classes.map((c, i) => [c.id, i]));

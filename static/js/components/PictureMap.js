@@ -1,10 +1,11 @@
 // The map of your pictures: every picture with an embedding placed in 2-D (PCA, computed in the
-// page a pass at a time), coloured by class, a thumbnail on hover and focus, arrow keys to move
-// between dots, and the pictures nearer another class than their own listed to check, with one
-// click to move or delete them (events move-samples and delete-samples).
+// page a pass at a time; or UMAP, in a Web Worker), coloured by class, a thumbnail on hover and
+// focus, arrow keys to move between dots, and the pictures nearer another class than their own
+// listed to check, with one click to move or delete them (events move-samples and delete-samples).
 import { emit, h } from '../dom.js';
 import { labelsToCheck, neighbourInDirection, pca2dSteps } from '../pictureMap.js';
 import { t } from '../strings.js';
+import { importUmd, umap2dSteps } from '../umapLayout.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const SIZE = 400;
@@ -20,34 +21,113 @@ function svg(tag, attrs = {}) {
 
 const nextFrame = () => new Promise((resolve) => setTimeout(resolve, 0));
 
-export function PictureMap(el) {
+const LAYOUTS = ['pca', 'umap'];
+
+// `umapUrl`: umap-js's browser bundle as the server serves it (no UMAP option without one).
+export function PictureMap(el, { umapUrl = null } = {}) {
   const caption = h('p', { class: 'caption' }, t('mapCaption'));
   const status = h('p', { class: 'hint', role: 'status' });
+  let layout = 'pca';
+  const layoutChoice = h('fieldset', { class: 'map-layout', hidden: !umapUrl },
+    h('legend', {}, t('mapLayout')),
+    LAYOUTS.map((key) => h('label', {},
+      h('input', { type: 'radio', name: 'map-layout', value: key, checked: key === layout, onchange: () => choose(key) }),
+      ` ${t(`mapLayout.${key}`)}`)));
   const figure = svg('svg', { viewBox: `0 0 ${SIZE} ${SIZE}`, class: 'map', role: 'group', 'aria-label': t('learnTab.map') });
   const tip = h('div', { class: 'map-tip', hidden: true });
   const legend = h('ul', { class: 'map-legend' });
   const checks = h('div', { class: 'map-checks' });
-  el.append(caption, status, h('div', { class: 'map-box' }, figure, tip), legend, checks);
+  el.append(caption, layoutChoice, status, h('div', { class: 'map-box' }, figure, tip), legend, checks);
   let props = null;
   let key = null;
   let placed = null; // {points (scaled to the figure), samples, labels, flagged: Map row -> nearest}
   let dots = [];
   let focused = 0;
   let run = 0;
+  let stopUmap = null; // ends the UMAP worker of the run in progress
 
-  async function place() {
-    const mine = ++run;
-    const { lesson, classes } = props;
-    const { ready, rows, labels, dim } = lesson;
-    status.textContent = t('mapWorking', { count: ready.length });
+  function choose(chosen) {
+    layout = chosen;
+    caption.textContent = t(chosen === 'umap' ? 'mapCaptionUmap' : 'mapCaption');
+    if (props) place();
+  }
+
+  // PCA here, a pass per frame (a pass is ~10 ms at 2,000 pictures): the page stays responsive.
+  async function pcaPoints(mine, { rows, ready, dim }) {
     const steps = pca2dSteps(rows, ready.length, dim);
     let next = steps.next();
     while (!next.done) {
-      await nextFrame(); // a pass is ~10 ms at 2,000 pictures: the page stays responsive
-      if (mine !== run) return;
+      await nextFrame();
+      if (mine !== run) return null;
       next = steps.next();
     }
-    const { points } = next.value;
+    return next.value.points;
+  }
+
+  // UMAP in a worker: its neighbour search over 2,000 pictures is seconds of work in one go.
+  // Where no worker starts, the same steps run here between frames.
+  function umapPoints(mine, { rows, ready, dim }) {
+    const count = ready.length;
+    const progress = ({ done, total }) => {
+      if (mine === run) status.textContent = t('mapWorkingUmap', { count, percent: Math.round((100 * done) / total) });
+    };
+    return new Promise((resolve, reject) => {
+      let mapWorker;
+      try {
+        mapWorker = new Worker(new URL('../mapWorker.js', import.meta.url), { type: 'module' });
+      } catch {
+        umapOnPage(mine, rows, count, dim, progress).then(resolve, reject);
+        return;
+      }
+      const finish = (value, error) => {
+        mapWorker.terminate();
+        if (error) reject(error);
+        else resolve(mine === run ? value : null);
+      };
+      stopUmap = () => finish(null);
+      mapWorker.onmessage = ({ data }) => {
+        if (data.type === 'progress') progress(data);
+        else if (data.type === 'done') finish(data.points);
+        else finish(null, new Error(data.error));
+      };
+      mapWorker.onerror = (event) => {
+        event.preventDefault();
+        finish(null, new Error(event.message || t('mapUmapFailed')));
+      };
+      const absolute = new URL(umapUrl, location.href).href;
+      mapWorker.postMessage({ umapUrl: absolute, rows, count, dim, seed: 0 });
+    });
+  }
+
+  async function umapOnPage(mine, rows, count, dim, progress) {
+    const { UMAP } = await importUmd(new URL(umapUrl, location.href).href);
+    const steps = umap2dSteps(UMAP, rows, count, dim);
+    let next = steps.next();
+    while (!next.done) {
+      progress(next.value);
+      await nextFrame();
+      if (mine !== run) return null;
+      next = steps.next();
+    }
+    return next.value.points;
+  }
+
+  async function place() {
+    const mine = ++run;
+    stopUmap?.(); // a newer run replaces it
+    stopUmap = null;
+    const { lesson, classes } = props;
+    const { ready, rows, labels, dim } = lesson;
+    status.textContent = t('mapWorking', { count: ready.length });
+    figure.dataset.layout = '';
+    let points;
+    try {
+      points = await (layout === 'umap' ? umapPoints(mine, lesson) : pcaPoints(mine, lesson));
+    } catch (error) {
+      if (mine === run) status.textContent = t('error', { reason: error.message });
+      return;
+    }
+    if (!points || mine !== run) return;
     // Only labelled pictures are checked; unlabelled ones have no label to be wrong.
     const labelled = labels.map((label, r) => (label >= 0 ? r : -1)).filter((r) => r >= 0);
     const labelledRows = new Float32Array(labelled.length * dim);
@@ -58,6 +138,7 @@ export function PictureMap(el) {
     const flagged = new Map(found.map(({ row, nearest }) => [labelled[row], nearest]));
     placed = { points: scaled(points), samples: ready, labels, flagged };
     status.textContent = '';
+    figure.dataset.layout = layout; // which layout the dots show now (tests wait for it)
     draw();
   }
 

@@ -1,6 +1,7 @@
 // A short quiz on how the model works: each question's options in a shuffled order, and each
 // answer explained. The first question, when the project has three classes of pictures, is about
-// the student's own project: which two classes look most alike to the network. Nothing is stored.
+// the student's own project: which two classes look most alike to the network. Nothing is stored,
+// except in a classroom: there the finished quiz's score goes to the server for the teacher.
 import { seededRandom, shuffleInPlace } from '../dataset.js';
 import { h } from '../dom.js';
 import { mostConfusedPair } from '../pictureMap.js';
@@ -8,8 +9,10 @@ import { QUIZ_QUESTIONS, t } from '../strings.js';
 
 const OPTIONS = 3;
 
-export function Quiz(el) {
+export function Quiz(el, { api }) {
   const score = h('p', { class: 'quiz-score', role: 'status' });
+  const intro = h('p', { class: 'caption' }, t('quizIntro'));
+  const saved = h('p', { class: 'hint quiz-saved', role: 'status' });
   const firstTries = new Map(); // question -> right the first time?
   const yours = h('li', { class: 'quiz-question quiz-yours', hidden: true });
   const general = Array.from({ length: QUIZ_QUESTIONS }, (_, i) => {
@@ -17,8 +20,10 @@ export function Quiz(el) {
     const options = [0, 1, 2].map((option) => t(`quiz.${n}.option${option}`));
     return question(n, t(`quiz.${n}.question`), options, t(`quiz.${n}.why`), h('li', { class: 'quiz-question' }));
   });
-  el.append(h('p', { class: 'caption' }, t('quizIntro')), h('ol', { class: 'quiz' }, yours, general), score);
+  el.append(intro, h('ol', { class: 'quiz' }, yours, general), score, saved);
   let yoursKey = null;
+  let keptForTeacher = false; // a classroom project the student may write: the score is stored
+  let finished = false;
 
   // Fills item with a question whose right answer is options[0]; returns item.
   function question(id, text, options, why, item) {
@@ -37,8 +42,21 @@ export function Quiz(el) {
     answer.textContent = `${t(right ? 'quizCorrect' : 'quizWrong')} ${why}`;
     answer.hidden = false;
     const total = QUIZ_QUESTIONS + (yours.hidden ? 0 : 1);
-    if (firstTries.size === total) {
-      score.textContent = t('quizDone', { right: [...firstTries.values()].filter(Boolean).length, total });
+    if (firstTries.size === total && !finished) {
+      finished = true;
+      const rightFirst = [...firstTries.values()].filter(Boolean).length;
+      score.textContent = t('quizDone', { right: rightFirst, total });
+      if (keptForTeacher) tellTeacher(rightFirst, total);
+    }
+  }
+
+  async function tellTeacher(right, total) {
+    saved.textContent = t('quizSaving');
+    try {
+      await api.finishQuiz({ right, total });
+      saved.textContent = t('quizSaved');
+    } catch (error) {
+      saved.textContent = t('quizNotSaved', { reason: error.message });
     }
   }
 
@@ -72,7 +90,9 @@ export function Quiz(el) {
 
   return {
     update(props) {
-      askAboutYours(props);
+      keptForTeacher = Boolean(props.inClassroom && props.canWrite);
+      intro.textContent = t(keptForTeacher ? 'quizIntroClassroom' : 'quizIntro');
+      if (!finished) askAboutYours(props); // the questions stay as answered once the quiz is done
     },
   };
 }
