@@ -25,10 +25,11 @@ export async function ownersApi(linkToken) {
 
 async function allSamples(api) {
   const samples = [];
-  for (let page = 1; ; page++) {
-    const listing = await api.listSamples(page);
+  for (let after = null; ; ) {
+    const listing = await api.listSamples(after);
     samples.push(...listing.samples);
-    if (page * listing.per_page >= listing.total) return samples;
+    after = listing.next_cursor;
+    if (!after) return samples;
   }
 }
 
