@@ -67,19 +67,19 @@ def test_a_request_gives_its_turn_back_after_committing(app, api, project, image
 def test_a_blob_deleted_before_the_insert_is_written_again(app, api, project, image, monkeypatch):
     """A deletion that checked "is this blob used?" between our write and our insert found it
     unused and removed it; the upload notices under its write turn and stores it again."""
-    real_put = BlobStore.put
+    real_put_many = BlobStore.put_many
     calls = []
 
-    def put_then_lose(store, data):
-        sha256 = real_put(store, data)
-        calls.append(sha256)
+    def put_then_lose(store, blobs, written=None):
+        real_put_many(store, blobs, written)
+        calls.append(sorted(blobs))
         if len(calls) == 1:
-            store.delete(sha256)
-        return sha256
+            for sha256 in blobs:
+                store.delete(sha256)
 
-    monkeypatch.setattr(BlobStore, "put", put_then_lose)
+    monkeypatch.setattr(BlobStore, "put_many", put_then_lose)
     (sample,) = api.add_samples(project, image())
-    assert len(calls) == 2
+    assert calls == [[sample["sha256"]], [sample["sha256"]]]
     assert hashlib.sha256(api.image_data(sample)).hexdigest() == sample["sha256"]
 
 
