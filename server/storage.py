@@ -5,8 +5,9 @@ import hashlib
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,8 +25,8 @@ SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 TEMP_PREFIX = ".tmp-"
 # Hashes per IN (...) query: well under SQLite's limit on bound parameters.
 QUERY_CHUNK = 500
-# Blobs written (or fsynced) at once by one request.
-MAX_PARALLEL_WRITES = 16
+# Files fsynced at once, by all of a process's requests together.
+MAX_PARALLEL_WRITES = 32
 
 
 class BlobStore:
@@ -133,15 +134,32 @@ def _fsync_path(path: str) -> None:
 
 
 def at_once(work: Callable[[str], None], items: Iterable[str]) -> None:
-    """Run `work` on every item, in threads when there are several (the calls wait on the disk,
-    not on Python); the first error is raised once all have finished."""
+    """Run `work` on every item, in the process's disk threads when there are several (the
+    calls wait on the disk, not on Python); the first error is raised once all have finished."""
     items = list(items)
     if len(items) == 1:
         work(items[0])
     elif items:
-        with ThreadPoolExecutor(min(len(items), MAX_PARALLEL_WRITES)) as pool:
-            for future in [pool.submit(work, item) for item in items]:
-                future.result()
+        futures = [_disk_threads().submit(work, item) for item in items]
+        wait(futures)
+        for future in futures:
+            future.result()
+
+
+_pools: dict[int, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def _disk_threads() -> ThreadPoolExecutor:
+    """One pool per process, made on first use: a forked worker (Gunicorn) gets its own, and
+    no request waits for threads to start."""
+    with _pools_lock:
+        pool = _pools.get(os.getpid())
+        if pool is None:
+            pool = _pools[os.getpid()] = ThreadPoolExecutor(
+                MAX_PARALLEL_WRITES, thread_name_prefix="snapclass-disk"
+            )
+        return pool
 
 
 def work_root() -> Path:
