@@ -10,6 +10,7 @@ import sqlite3
 import threading
 import time
 import uuid
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,34 @@ def test_a_blob_deleted_before_the_insert_is_written_again(app, api, project, im
     (sample,) = api.add_samples(project, image())
     assert calls == [[sample["sha256"]], [sample["sha256"]]]
     assert hashlib.sha256(api.image_data(sample)).hexdigest() == sample["sha256"]
+
+
+def test_uploads_and_imports_write_their_pictures_outside_the_writers_turn(
+    app, client, api, project, image, monkeypatch
+):
+    """Writing and syncing files is the slow part of an upload or an import: done before the
+    transaction, it never keeps the other writers waiting."""
+    lock = app.extensions[WRITE_LOCK]
+    turn_held = []
+    real_write = BlobStore._write
+
+    def write(store, missing, written=None):
+        turn_held.append(lock.depth > 0)
+        real_write(store, missing, written)
+
+    monkeypatch.setattr(BlobStore, "_write", write)
+    api.add_samples(project, image(color=(1, 2, 3)), image(color=(4, 5, 6)))
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as folders:
+        folders.writestr("cats/1.png", image(color=(7, 8, 9)))
+        folders.writestr("dogs/2.png", image(color=(10, 11, 12)))
+    response = client.post(
+        "/api/projects/import",
+        data={"file": (io.BytesIO(archive.getvalue()), "pets.zip")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, response.json
+    assert turn_held == [False, False]  # one batch of two pictures each, neither in the turn
 
 
 def jpeg(seed: int) -> bytes:
