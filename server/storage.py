@@ -263,7 +263,8 @@ def delete_unreferenced(sha256s: Iterable[str]) -> list[str]:
 
 
 def delete_unreferenced_artifacts(sha256s: Iterable[str]) -> list[str]:
-    """Delete the model artifact blobs among `sha256s` that no sample or model version uses.
+    """Delete the blobs among `sha256s` that no sample or model version uses (model artifacts,
+    or any blob the clean-up sweep found unused).
 
     Same transaction rule as delete_unreferenced. Samples' images are never artifacts (those are
     heads, model files and zips), yet a sample's blob is checked too, to be sure.
