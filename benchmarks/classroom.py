@@ -8,14 +8,14 @@ Each server runs as its command starts it, in a child process on a fresh data fo
 workers and threads), "flask-dev" is Flask's development server (`flask run`), the reference.
 --database postgresql starts a throw-away PostgreSQL cluster (as the tests do) for each run.
 
-Every student (a thread with its own keep-alive connection) goes through a lesson: create a
-project with two classes; record three bursts of 30 pictures, each burst uploaded in the
-studio's batches of 10 (static/js/uploader.js) and followed by one PUT of each picture's
-embedding; save a model version; make a share link and open the share page's files (the page,
-the model description, the backbone's model.json). Requests are retried as the studio does
-(network error, 408, 429, 5xx; three attempts). Pictures are real photos (--photos, default the
-clothing-dev set) downscaled as the studio does (longest side 512 px, JPEG quality 90: about
-35 KB), each made distinct with a JPEG comment.
+Every student (a thread with its own connection, kept alive where the server allows) goes
+through a lesson: create a project with two classes; record three bursts of 30 pictures, each
+burst uploaded in the studio's batches of 10 (static/js/uploader.js) and followed by one PUT of
+each picture's embedding; save a model version; make a share link and open the share page's
+files (the page, the model description, the backbone's model.json). Requests are retried as the
+studio does (network error, 408, 429, 5xx; three attempts). Pictures are real photos (--photos,
+default the clothing-dev set) downscaled as the studio does (longest side 512 px, JPEG quality
+90: about 35 KB), each made distinct with a JPEG comment.
 
 Afterwards every project's samples are listed through the API and each stored blob is re-hashed
 (sha256): a picture the server accepted but does not list is lost; one listed twice, or under
@@ -126,7 +126,8 @@ def multipart(fields: dict[str, str], files: list[bytes]) -> tuple[bytes, str]:
 
 
 class Student(threading.Thread):
-    """One student's lesson over one keep-alive connection, every request timed by route."""
+    """One student's lesson over one connection (reopened when the server closes it), every
+    request timed by route."""
 
     def __init__(self, number, port, photos, backbone, start_line, timings, outcome):
         super().__init__(daemon=True)

@@ -26,7 +26,7 @@ from .errors import DomainError, Invalid, TooLarge
 from .images import CheckedImage, check_image
 from .jsonlimits import JsonRejected, loads_limited
 from .models import Project, ProjectClass, Sample
-from .storage import blob_store
+from .storage import blob_store, blobs_then_rows
 
 PROJECT_FILE = "project.json"
 PROJECT_FORMAT = "snapclass-project"
@@ -242,34 +242,24 @@ def add_class(plan: ImportPlan, class_of_folder: dict, folder: str, name: Any) -
 
 
 def create_project(plan: ImportPlan, owner_token_sha256: str) -> Project:
-    """Insert the project, its classes and samples, then write the blobs, then commit."""
+    """Write the pictures, then insert the project, its classes and samples in one short
+    transaction (storage.blobs_then_rows)."""
     project = Project(title=plan.title, owner_token_sha256=owner_token_sha256)
     project.classes = [ProjectClass(name=n, position=i) for i, n in enumerate(plan.class_names)]
-    db.session.add(project)
-    store, written = blob_store(), []
-    try:
-        db.session.flush()
-        for class_index, _path, image, source in plan.pictures:
-            db.session.add(
-                Sample(
-                    project_id=project.id,
-                    class_id=None if class_index is None else project.classes[class_index].id,
-                    sha256=image.sha256,
-                    width=image.width,
-                    height=image.height,
-                    mime_type=image.mime_type,
-                    source=source,
-                )
+    pictures = {image.sha256: image.data for _class_index, _path, image, _source in plan.pictures}
+    with blobs_then_rows(pictures):
+        db.session.add(project)
+        db.session.flush()  # the classes' ids
+        db.session.add_all(
+            Sample(
+                project_id=project.id,
+                class_id=None if class_index is None else project.classes[class_index].id,
+                sha256=image.sha256,
+                width=image.width,
+                height=image.height,
+                mime_type=image.mime_type,
+                source=source,
             )
-        db.session.flush()  # the write lock, before any blob (see storage.delete_unreferenced)
-        for _class_index, _path, image, _source in plan.pictures:
-            if not store.exists(image.sha256):
-                store.put(image.data)
-                written.append(image.sha256)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        for sha256 in written:
-            store.delete(sha256)
-        raise
+            for class_index, _path, image, source in plan.pictures
+        )
     return project

@@ -21,9 +21,9 @@ from flask import Flask
 from sqlalchemy import inspect, select
 
 from . import classrooms
-from .db import db
+from .db import db, write_turn
 from .models import Classroom, ModelVersion, Sample
-from .storage import blob_store, work_root
+from .storage import blob_store, delete_unreferenced_artifacts, work_root
 
 BLOB_GRACE_SECONDS = 3600
 WORK_GRACE_SECONDS = 24 * 3600
@@ -55,6 +55,7 @@ def sweep(now: float | None = None) -> SweepReport:
     entries = list(store.entries())
     # Read the references after listing: a blob written after the listing is not in it.
     used = referenced_blobs()
+    orphans = []
     for name, modified, temporary in entries:
         if now - modified < BLOB_GRACE_SECONDS:
             continue
@@ -62,8 +63,12 @@ def sweep(now: float | None = None) -> SweepReport:
             store.delete_temporary(name)
             report.temporary_files += 1
         elif name not in used:
-            store.delete(name)
-            report.orphan_blobs += 1
+            orphans.append(name)
+    # An upload may have named an old blob since the references were read: the orphans are
+    # checked again holding them and the writers' turn, as a deletion does.
+    with write_turn():
+        report.orphan_blobs = len(delete_unreferenced_artifacts(orphans))
+        db.session.commit()
     for folder in work_root().iterdir():
         if now - folder.stat().st_mtime >= WORK_GRACE_SECONDS:
             shutil.rmtree(folder, ignore_errors=True)

@@ -17,7 +17,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from .storage import SHA256_HEX
+from .storage import SHA256_HEX, at_once
 
 NOT_FOUND_CODES = {"404", "NoSuchKey", "NotFound"}
 # Enough pooled connections for a Gunicorn worker's threads and the embedded job thread.
@@ -62,6 +62,21 @@ class S3BlobStore:
         if not self.exists(sha256):
             self.client.put_object(Bucket=self.bucket, Key=self.key(sha256), Body=data)
         return sha256
+
+    def put_many(self, blobs: dict[str, bytes], written: list[str] | None = None) -> None:
+        """Store each of `blobs` (sha256 -> bytes) not there already, several PUTs at once;
+        append each one this call wrote to `written` once it is stored."""
+        for sha256, data in blobs.items():
+            if hashlib.sha256(data).hexdigest() != sha256:
+                raise ValueError(f"the bytes given for blob {sha256} have another sha256")
+
+        def put_one(sha256: str) -> None:
+            if not self.exists(sha256):
+                self.client.put_object(Bucket=self.bucket, Key=self.key(sha256), Body=blobs[sha256])
+                if written is not None:
+                    written.append(sha256)
+
+        at_once(put_one, blobs)
 
     def read(self, sha256: str) -> bytes:
         try:

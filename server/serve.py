@@ -52,6 +52,12 @@ def gunicorn_options(config: dict, host: str, port: int, tls: tuple[Path, Path] 
         "workers": config["WORKERS"],
         "worker_class": "gthread",
         "threads": config["THREADS"],
+        # A worker takes a connection only when one of its threads is free, and answers one
+        # request per connection: each request then goes to a free worker. With keep-alive a
+        # connection stays with the worker that accepted it, and under a class's load its
+        # requests queued behind that worker's busy threads (seconds) while others sat idle.
+        "worker_connections": config["THREADS"],
+        "keepalive": 0,
         "timeout": WORKER_TIMEOUT_S,
         "graceful_timeout": 30,
         # Access lines carry no query strings: share tokens may be in them (?share=...).

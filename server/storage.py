@@ -5,14 +5,17 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, text
 
-from .db import db
+from .db import WriteLockTimeout, db, write_turn
 from .models import ModelVersion, Sample
 
 if TYPE_CHECKING:
@@ -22,6 +25,8 @@ SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 TEMP_PREFIX = ".tmp-"
 # Hashes per IN (...) query: well under SQLite's limit on bound parameters.
 QUERY_CHUNK = 500
+# Files fsynced at once, by all of a process's requests together.
+MAX_PARALLEL_WRITES = 32
 
 
 class BlobStore:
@@ -42,23 +47,54 @@ class BlobStore:
     def put(self, data: bytes) -> str:
         """Store `data` (if not there already) and return its sha256."""
         sha256 = hashlib.sha256(data).hexdigest()
-        target = self.path(sha256)
-        if target.is_file():
-            return sha256
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # Readers see the whole blob or none of it: write a temp file beside it, then rename.
-        fd, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as temp:
-                temp.write(data)
-                temp.flush()
-                os.fsync(temp.fileno())
-            os.chmod(temp_name, 0o644)
-            os.replace(temp_name, target)
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
+        if not self.path(sha256).is_file():
+            self._write({sha256: data})
         return sha256
+
+    def put_many(self, blobs: dict[str, bytes], written: list[str] | None = None) -> None:
+        """Store each of `blobs` (sha256 -> bytes) not there already; append each one this
+        call wrote to `written` as soon as it is in place, so a caller whose call failed midway
+        knows which to take back.
+
+        Readers see a whole blob or none of it: each is written to a temp file beside its
+        name, made durable (fsync), then renamed, and the renames are made durable (fsync of
+        their folders) before this returns, so a row committed after it never names a blob a
+        power cut took. The fsyncs of a batch run at once: the file system's journal then
+        commits them together instead of once per picture.
+        """
+        missing = {}
+        for sha256, data in blobs.items():
+            if hashlib.sha256(data).hexdigest() != sha256:
+                raise ValueError(f"the bytes given for blob {sha256} have another sha256")
+            if not self.path(sha256).is_file():
+                missing[sha256] = data
+        if missing:
+            self._write(missing, written)
+
+    def _write(self, missing: dict[str, bytes], written: list[str] | None = None) -> None:
+        temps: dict[str, str] = {}
+        try:
+            folders = set()
+            for sha256, data in missing.items():
+                folder = self.path(sha256).parent
+                if not folder.is_dir():
+                    folder.mkdir(parents=True, exist_ok=True)
+                    folders.add(str(folder.parent))  # its new name in the store's root
+                folders.add(str(folder))
+                fd, temps[sha256] = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=folder)
+                with os.fdopen(fd, "wb") as temp:
+                    temp.write(data)
+            at_once(_fsync_path, temps.values())
+            for sha256, temp_name in list(temps.items()):
+                os.chmod(temp_name, 0o644)
+                os.replace(temp_name, self.path(sha256))
+                del temps[sha256]
+                if written is not None:
+                    written.append(sha256)
+            at_once(_fsync_path, folders)
+        finally:
+            for temp_name in temps.values():
+                Path(temp_name).unlink(missing_ok=True)
 
     def read(self, sha256: str) -> bytes:
         return self.path(sha256).read_bytes()
@@ -89,6 +125,43 @@ class BlobStore:
                 path.unlink(missing_ok=True)
 
 
+def _fsync_path(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def at_once(work: Callable[[str], None], items: Iterable[str]) -> None:
+    """Run `work` on every item, in the process's disk threads when there are several (the
+    calls wait on the disk, not on Python); the first error is raised once all have finished."""
+    items = list(items)
+    if len(items) == 1:
+        work(items[0])
+    elif items:
+        futures = [_disk_threads().submit(work, item) for item in items]
+        wait(futures)
+        for future in futures:
+            future.result()
+
+
+_pools: dict[int, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def _disk_threads() -> ThreadPoolExecutor:
+    """One pool per process, made on first use: a forked worker (Gunicorn) gets its own, and
+    no request waits for threads to start."""
+    with _pools_lock:
+        pool = _pools.get(os.getpid())
+        if pool is None:
+            pool = _pools[os.getpid()] = ThreadPoolExecutor(
+                MAX_PARALLEL_WRITES, thread_name_prefix="snapclass-disk"
+            )
+        return pool
+
+
 def work_root() -> Path:
     """<DATA_DIR>/work: temporary folders of exports and jobs, swept after a crash."""
     root = Path(current_app.config["DATA_DIR"]) / "work"
@@ -106,19 +179,78 @@ def blob_store() -> "BlobStore | S3BlobStore":
     return BlobStore(Path(config["DATA_DIR"]) / "blobs")
 
 
+def hold_blobs(sha256s: Iterable[str]) -> None:
+    """Until the transaction ends, be the only writer that may decide whether these blobs stay.
+
+    An upload adds a row naming a blob while a deletion asks "does a row still use this blob?"
+    before removing it: the two must not interleave, or the upload's row names a removed blob.
+    On SQLite the writers' turn, held from a transaction's first write to its end
+    (db.SQLiteWriteLock), orders them already. On PostgreSQL writers run side by side, so each
+    takes a transaction-level advisory lock per blob, always in the same order (no deadlock),
+    after its own inserts or deletes: a row lock it waits for is never held by one waiting for
+    it.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    keys = sorted({int(sha256[:16], 16) - 2**63 for sha256 in sha256s})  # signed 64 bits
+    for start in range(0, len(keys), QUERY_CHUNK):
+        db.session.execute(
+            text(
+                "SELECT count(pg_advisory_xact_lock(key)) FROM "
+                "(SELECT unnest(CAST(:keys AS bigint[])) AS key ORDER BY key) AS ordered"
+            ),
+            {"keys": keys[start : start + QUERY_CHUNK]},
+        )
+
+
+def hold_and_restore(store: "BlobStore | S3BlobStore", blobs: dict[str, bytes]) -> None:
+    """Hold the blobs the transaction's new rows name (hold_blobs), then write again any that
+    a deletion removed before: one that ran between their write and the insert found them
+    unused. Held, none can go until the rows are committed."""
+    hold_blobs(blobs)
+    missing = {sha256: data for sha256, data in blobs.items() if not store.exists(sha256)}
+    store.put_many(missing)
+
+
+@contextmanager
+def blobs_then_rows(blobs: dict[str, bytes]) -> Iterator[None]:
+    """Store `blobs` (sha256 -> bytes), then let the body add the rows that name them, then
+    commit: the slow part (writing and syncing files) is over before the body runs, so on
+    SQLite the writers' turn, taken at the body's first write, lasts a few inserts and a
+    commit. The body must not commit. On any failure the transaction is rolled back and the
+    blobs written here that no row uses are deleted.
+    """
+    store, written = blob_store(), []
+    try:
+        store.put_many(blobs, written)
+        yield
+        db.session.flush()  # the writers' turn (SQLite) from here to the commit
+        hold_and_restore(store, blobs)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        # Our blobs may be another upload's by now: only unused ones go, checked in turn. With
+        # no turn to be had, they stay (unused blobs cost space, a wrong deletion a picture).
+        with suppress(WriteLockTimeout), write_turn():
+            delete_unreferenced(written)
+            db.session.commit()
+        raise
+
+
 def delete_unreferenced(sha256s: Iterable[str]) -> list[str]:
     """Delete the blobs among `sha256s` that no sample row references any more; return them.
 
-    Call it after deleting rows and before committing: inside the deleting transaction SQLite
-    holds the write lock, so an upload cannot add a new reference between the check and the
-    unlink (an upload writes its blobs first, then, holding the same lock after its insert,
-    writes again any that a deletion removed meanwhile).
+    Call it after deleting rows and before committing: the blobs are held (hold_blobs) from the
+    check to the commit, so an upload cannot add a new reference between the check and the
+    unlink (an upload writes its blobs first, then, holding them after its insert, writes
+    again any that a deletion removed meanwhile: blobs_then_rows).
     """
     wanted = set(sha256s)
     if not wanted:
         return []
     db.session.flush()
     ordered = sorted(wanted)
+    hold_blobs(ordered)
     still_used: set[str] = set()
     for start in range(0, len(ordered), QUERY_CHUNK):
         chunk = ordered[start : start + QUERY_CHUNK]
@@ -131,7 +263,8 @@ def delete_unreferenced(sha256s: Iterable[str]) -> list[str]:
 
 
 def delete_unreferenced_artifacts(sha256s: Iterable[str]) -> list[str]:
-    """Delete the model artifact blobs among `sha256s` that no sample or model version uses.
+    """Delete the blobs among `sha256s` that no sample or model version uses (model artifacts,
+    or any blob the clean-up sweep found unused).
 
     Same transaction rule as delete_unreferenced. Samples' images are never artifacts (those are
     heads, model files and zips), yet a sample's blob is checked too, to be sure.
@@ -140,6 +273,7 @@ def delete_unreferenced_artifacts(sha256s: Iterable[str]) -> list[str]:
     if not wanted:
         return []
     db.session.flush()
+    hold_blobs(wanted)
     still_used = set(db.session.scalars(select(Sample.sha256).where(Sample.sha256.in_(wanted))))
     # Artifacts are a JSON map per version; a classroom server has few versions, so scan them.
     for artifacts in db.session.scalars(select(ModelVersion.artifacts)):

@@ -1,18 +1,17 @@
 """Turn uploaded files into checked images, then into sample rows and stored blobs."""
 
 import hashlib
-from contextlib import suppress
 from typing import IO
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
-from .db import WriteLockTimeout, db, write_turn
+from .db import db
 from .errors import Conflict
 from .images import CheckedImage, check_image
 from .models import Project, Sample
-from .storage import blob_store, delete_unreferenced
+from .storage import blobs_then_rows
 
 
 def checked_uploads(project: Project, files: list[tuple[str, IO[bytes]]]) -> list[CheckedImage]:
@@ -69,40 +68,20 @@ def _insert_samples(
         select(Sample).where(Sample.project_id == project.id, Sample.sha256.in_(shas))
     )
     by_sha = {sample.sha256: sample for sample in found}
-    new_images = {}
-    for image in images:
-        if image.sha256 not in by_sha:
-            sample = Sample(
+    new_images = {image.sha256: image for image in images if image.sha256 not in by_sha}
+    with blobs_then_rows({sha256: image.data for sha256, image in new_images.items()}):
+        for sha256, image in new_images.items():
+            by_sha[sha256] = Sample(
                 project_id=project.id,
                 class_id=class_id,
-                sha256=image.sha256,
+                sha256=sha256,
                 width=image.width,
                 height=image.height,
                 mime_type=image.mime_type,
                 source=source,
             )
-            db.session.add(sample)
-            by_sha[image.sha256] = sample
-            new_images[image.sha256] = image
-    # Blobs first, outside any transaction, so the write transaction stays short.
-    store, written = blob_store(), []
-    try:
-        for sha256, image in new_images.items():
-            if not store.exists(sha256):
-                store.put(image.data)
-                written.append(sha256)
-        db.session.flush()  # the writers' turn (see db.SQLiteWriteLock) from here to the commit
-        for sha256, image in new_images.items():
-            # A deletion that ran between our write and our insert found the blob unused.
-            if not store.exists(sha256):
-                store.put(image.data)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        # Our blobs may be another upload's by now: only unused ones go, checked in turn. With
-        # no turn to be had, they stay (unused blobs cost space, a wrong deletion a picture).
-        with suppress(WriteLockTimeout), write_turn():
-            delete_unreferenced(written)
-            db.session.commit()
-        raise
+            db.session.add(by_sha[sha256])
+    # The commit expired the rows; one query loads them all again, not one query per row.
+    ids = [inspect(sample).identity[0] for sample in by_sha.values()]
+    db.session.scalars(select(Sample).where(Sample.id.in_(ids))).all()
     return [by_sha[image.sha256] for image in images]

@@ -126,14 +126,14 @@ def test_an_import_that_fails_midway_leaves_nothing(client, image, stored, monke
     before = stored()
     calls = []
 
-    def failing_put(self, data):
-        calls.append(len(data))
+    def replace_once_then_fail(src, dst):
+        calls.append(dst)
         if len(calls) == 2:
             raise OSError("disk full")
-        return original(self, data)
+        return original(src, dst)
 
-    original = storage.BlobStore.put
-    monkeypatch.setattr(storage.BlobStore, "put", failing_put)
+    original = storage.os.replace
+    monkeypatch.setattr(storage.os, "replace", replace_once_then_fail)
     data = zip_bytes({"a/1.png": image(color=(1, 1, 1)), "b/2.png": image(color=(2, 2, 2))})
     with pytest.raises(OSError):
         import_zip(client, data)

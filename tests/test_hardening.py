@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 from werkzeug.serving import make_server
 
-from server import archive, create_app, images, uploads
+from server import archive, cleanup, create_app, images, uploads
 from server.cleanup import BLOB_GRACE_SECONDS, WORK_GRACE_SECONDS, sweep
 from server.finetune.job import QUEUED_RESTART_REASON
 
@@ -266,6 +266,19 @@ def test_the_sweep_removes_what_a_crash_left_and_nothing_else(app, api, project,
     assert (report.temporary_files, report.orphan_blobs, report.work_folders) == (1, 1, 1)
     assert kept.exists() and fresh_orphan.exists() and fresh_temp.exists() and busy.exists()
     assert not orphan.exists() and not half_written.exists() and not stale.exists()
+
+
+def test_the_sweep_keeps_an_old_blob_that_an_upload_named_after_it_read_the_references(
+    app, api, project, image, monkeypatch
+):
+    (sample,) = api.add_samples(project, image())
+    blob = Path(app.config["DATA_DIR"]) / "blobs" / sample["sha256"][:2] / sample["sha256"][2:]
+    age(blob, BLOB_GRACE_SECONDS + 60)
+    # As if the upload's row were committed just after the sweep read the references.
+    monkeypatch.setattr(cleanup, "referenced_blobs", set)
+    with app.app_context():
+        assert sweep().orphan_blobs == 0
+    assert blob.exists()
 
 
 def test_the_sweep_runs_from_the_command_line(app, runner):

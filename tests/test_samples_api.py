@@ -1,8 +1,13 @@
 """Samples: the studio lists them page by page, relabels, deletes and shows their images."""
 
+import threading
+
 import pytest
 
+from server import storage
 from server.signed_urls import ROUNDING_SECONDS
+from server.storage import BlobStore
+from tests.conftest import Api
 
 
 def samples_url(project: dict, sample_id: str | None = None) -> str:
@@ -230,6 +235,72 @@ def test_deleting_a_shared_image_keeps_the_blob_for_the_other_project(
     assert api.image_data(theirs) == data
     client.delete(f"/api/projects/{other['id']}", headers=api.auth(other))
     assert stored()["blob_files"] == []
+
+
+def paused(real, gate: dict, name: str, before: bool):
+    """`real`, made to stop once, in the thread named `name`, until gate["go"] is set: before
+    calling `real` or after it returned. gate["there"] is set when it stops."""
+    calls = []
+
+    def wrapper(*args, **kwargs):
+        stop = threading.current_thread().name == name and not calls
+        calls.append(name)
+        if stop and before:
+            gate["there"].set()
+            gate["go"].wait(10)
+        result = real(*args, **kwargs)
+        if stop and not before:
+            gate["there"].set()
+            gate["go"].wait(10)
+        return result
+
+    return wrapper
+
+
+@pytest.mark.parametrize("first", ["upload", "deletion"])
+def test_an_upload_racing_the_deletion_of_the_same_picture_keeps_it(
+    app, api, project, image, monkeypatch, first
+):
+    """Project A deletes a picture while project B uploads the same one (same blob). The
+    upload is stopped after its insert and its check that the blob is there, just before its
+    commit; or the deletion after finding no other row uses the blob, just before removing
+    it. The other request runs meanwhile, then both finish: the picture must still be stored.
+    (Without blob locks on PostgreSQL, the deletion removed the blob under the new row.)"""
+    data = image(color=(77, 77, 77))
+    (theirs,) = api.add_samples(project, data)
+    other = api.create_project("Other")
+    gate = {"there": threading.Event(), "go": threading.Event()}
+    if first == "upload":
+        hook = paused(storage.hold_and_restore, gate, "upload", before=False)
+        monkeypatch.setattr(storage, "hold_and_restore", hook)
+    else:
+        monkeypatch.setattr(BlobStore, "delete", paused(BlobStore.delete, gate, "deletion", True))
+    answers = {}
+
+    def upload():
+        answers["upload"] = Api(app.test_client()).upload(other, data)
+
+    def deletion():
+        answers["deletion"] = app.test_client().delete(
+            samples_url(project, theirs["id"]), headers=api.auth(project)
+        )
+
+    threads = {name: threading.Thread(target=run, name=name) for name, run in
+               [("upload", upload), ("deletion", deletion)]}  # fmt: skip
+    second = "deletion" if first == "upload" else "upload"
+    threads[first].start()
+    assert gate["there"].wait(10)
+    threads[second].start()
+    threads[second].join(0.5)  # it waits for the first to commit; unguarded, it would finish
+    gate["go"].set()
+    for thread in threads.values():
+        thread.join(30)
+    assert answers["deletion"].status_code == 204
+    assert answers["upload"].status_code == 201, answers["upload"].json
+    (mine,) = answers["upload"].json["samples"]
+    assert api.image_data(mine) == data
+    listed = api.get(other, samples_url(other)).json["samples"]
+    assert [s["id"] for s in listed] == [mine["id"]]
 
 
 def test_sample_image_is_kept_only_by_this_browser_while_its_url_works(client, five_samples):

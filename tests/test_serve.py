@@ -68,6 +68,8 @@ def test_gunicorn_is_sized_by_the_settings_and_given_the_certificate(tmp_path):
     options = gunicorn_options(config, "0.0.0.0", 5000, (tmp_path / "c.pem", tmp_path / "k.pem"))
     assert options["bind"] == ["0.0.0.0:5000"]
     assert (options["workers"], options["threads"], options["worker_class"]) == (3, 6, "gthread")
+    # A worker with no free thread leaves new connections to the others.
+    assert (options["worker_connections"], options["keepalive"]) == (6, 0)
     assert options["certfile"].endswith("c.pem") and options["keyfile"].endswith("k.pem")
     assert "certfile" not in gunicorn_options(config, "127.0.0.1", 5000, None)
 

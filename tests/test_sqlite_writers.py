@@ -10,6 +10,7 @@ import sqlite3
 import threading
 import time
 import uuid
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -67,20 +68,48 @@ def test_a_request_gives_its_turn_back_after_committing(app, api, project, image
 def test_a_blob_deleted_before_the_insert_is_written_again(app, api, project, image, monkeypatch):
     """A deletion that checked "is this blob used?" between our write and our insert found it
     unused and removed it; the upload notices under its write turn and stores it again."""
-    real_put = BlobStore.put
+    real_put_many = BlobStore.put_many
     calls = []
 
-    def put_then_lose(store, data):
-        sha256 = real_put(store, data)
-        calls.append(sha256)
+    def put_then_lose(store, blobs, written=None):
+        real_put_many(store, blobs, written)
+        calls.append(sorted(blobs))
         if len(calls) == 1:
-            store.delete(sha256)
-        return sha256
+            for sha256 in blobs:
+                store.delete(sha256)
 
-    monkeypatch.setattr(BlobStore, "put", put_then_lose)
+    monkeypatch.setattr(BlobStore, "put_many", put_then_lose)
     (sample,) = api.add_samples(project, image())
-    assert len(calls) == 2
+    assert calls == [[sample["sha256"]], [sample["sha256"]]]
     assert hashlib.sha256(api.image_data(sample)).hexdigest() == sample["sha256"]
+
+
+def test_uploads_and_imports_write_their_pictures_outside_the_writers_turn(
+    app, client, api, project, image, monkeypatch
+):
+    """Writing and syncing files is the slow part of an upload or an import: done before the
+    transaction, it never keeps the other writers waiting."""
+    lock = app.extensions[WRITE_LOCK]
+    turn_held = []
+    real_write = BlobStore._write
+
+    def write(store, missing, written=None):
+        turn_held.append(lock.depth > 0)
+        real_write(store, missing, written)
+
+    monkeypatch.setattr(BlobStore, "_write", write)
+    api.add_samples(project, image(color=(1, 2, 3)), image(color=(4, 5, 6)))
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as folders:
+        folders.writestr("cats/1.png", image(color=(7, 8, 9)))
+        folders.writestr("dogs/2.png", image(color=(10, 11, 12)))
+    response = client.post(
+        "/api/projects/import",
+        data={"file": (io.BytesIO(archive.getvalue()), "pets.zip")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, response.json
+    assert turn_held == [False, False]  # one batch of two pictures each, neither in the turn
 
 
 def jpeg(seed: int) -> bytes:

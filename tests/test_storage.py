@@ -74,3 +74,39 @@ def test_unreferenced_blobs_are_deleted_and_referenced_ones_kept(app, api, proje
         assert blobs.exists(kept_digest)
         assert not blobs.exists(dropped_digest)
         assert storage.delete_unreferenced([]) == []
+
+
+def test_put_many_writes_the_missing_blobs_and_says_which(store):
+    old = store.put(b"old")
+    blobs = {hashlib.sha256(data).hexdigest(): data for data in (b"old", b"one", b"two")}
+    written = []
+    store.put_many(blobs, written)
+    assert sorted(written) == sorted(set(blobs) - {old})
+    assert all(store.read(sha256) == data for sha256, data in blobs.items())
+    assert len(all_files(store)) == 3
+    store.put_many(blobs, written := [])
+    assert written == []
+
+
+def test_put_many_refuses_bytes_under_another_name(store):
+    with pytest.raises(ValueError):
+        store.put_many({hashlib.sha256(b"this").hexdigest(): b"that"})
+    assert all_files(store) == []
+
+
+def test_put_many_failing_midway_leaves_no_temp_file_and_names_what_it_wrote(store, monkeypatch):
+    renamed = []
+
+    def replace_once_then_fail(src, dst):
+        if renamed:
+            raise OSError("disk full")
+        renamed.append(dst)
+        return original(src, dst)
+
+    original = storage.os.replace
+    monkeypatch.setattr(storage.os, "replace", replace_once_then_fail)
+    blobs = {hashlib.sha256(data).hexdigest(): data for data in (b"a", b"b", b"c")}
+    written = []
+    with pytest.raises(OSError, match="disk full"):
+        store.put_many(blobs, written)
+    assert len(written) == 1 and all_files(store) == [f"{written[0][:2]}/{written[0][2:]}"]

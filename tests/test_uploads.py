@@ -6,11 +6,14 @@ import struct
 import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 from sqlalchemy.exc import IntegrityError
 
 from server import storage, uploads
+from server.images import check_image
+from server.problems import ApiProblem
 
 
 def test_student_uploads_images_of_each_accepted_type(client, api, project, image):
@@ -105,6 +108,42 @@ BAD_FILES = {
 def bad_file(case: str) -> tuple[tuple[bytes, str, str], int]:
     make, name, content_type, status = BAD_FILES[case]
     return (make(), name, content_type), status
+
+
+def fully_decodes(data: bytes) -> bool:
+    try:
+        with Image.open(io.BytesIO(data), formats=["JPEG"]) as picture:
+            picture.load()
+        return True
+    except (OSError, SyntaxError, ValueError, EOFError):
+        return False
+
+
+def passes_the_upload_check(data: bytes) -> bool:
+    try:
+        check_image(data, 10_000_000, 10_000_000)
+        return True
+    except ApiProblem:
+        return False
+
+
+@pytest.mark.parametrize("progressive", [False, True])
+def test_a_jpeg_without_metadata_passes_the_check_exactly_when_it_fully_decodes(progressive):
+    """Such JPEGs are checked at 1/8 scale, which reads all their data as a full decode does:
+    every cut and damaged copy of one is accepted or refused as a full decode would."""
+    rng = np.random.default_rng(7)
+    noise = Image.fromarray(rng.integers(0, 256, (96, 128, 3), dtype=np.uint8))
+    out = io.BytesIO()
+    noise.save(out, format="JPEG", quality=85, progressive=progressive)
+    data = out.getvalue()
+    copies = [data[:cut] for cut in range(4, len(data), len(data) // 40)]
+    for position in rng.integers(2, len(data), 60):
+        damaged = bytearray(data)
+        damaged[position] ^= 1 << int(rng.integers(8))
+        copies.append(bytes(damaged))
+    verdicts = [(fully_decodes(copy), passes_the_upload_check(copy)) for copy in copies]
+    assert all(full == checked for full, checked in verdicts)
+    assert 0 < sum(not checked for _, checked in verdicts) < len(copies)  # both kinds occur
 
 
 @pytest.mark.parametrize("case", BAD_FILES)
