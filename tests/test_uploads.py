@@ -12,8 +12,8 @@ from PIL import Image
 from sqlalchemy.exc import IntegrityError
 
 from server import storage, uploads
+from server.errors import DomainError
 from server.images import check_image
-from server.problems import ApiProblem
 
 
 def test_student_uploads_images_of_each_accepted_type(client, api, project, image):
@@ -123,7 +123,7 @@ def passes_the_upload_check(data: bytes) -> bool:
     try:
         check_image(data, 10_000_000, 10_000_000)
         return True
-    except ApiProblem:
+    except DomainError:
         return False
 
 
