@@ -389,7 +389,7 @@ def route_ids(api, project, image, backbone, client) -> dict[str, str]:
     job_id = queued_job(client.application, project["id"])
     return {
         "project_id": project["id"],
-        "class_id": str(project["classes"][0]["id"]),
+        "class_id": project["classes"][0]["id"],
         "sample_id": sample["id"],
         "backbone_id": backbone.id,
         "model_id": model["id"],
