@@ -409,7 +409,7 @@ def queued_job(app: Flask, project_id: str) -> str:
 
 
 def fill_rule(rule: str, values: dict[str, str]) -> str:
-    """Turn a URL rule like /api/projects/<project_id>/classes/<int:class_id> into a URL."""
+    """Turn a URL rule like /api/projects/<project_id>/classes/<class_id> into a URL."""
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda match: values[match[1]], rule)
 
 

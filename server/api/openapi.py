@@ -345,7 +345,7 @@ SECURITY: dict[str, tuple[list[dict[str, list]], tuple[int, ...]]] = {
 
 
 def openapi_path(rule: str) -> str:
-    """/api/projects/<project_id>/classes/<int:class_id> -> /api/projects/{project_id}/..."""
+    """/api/projects/<project_id>/classes/<class_id> -> /api/projects/{project_id}/..."""
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
 
 
