@@ -256,7 +256,7 @@ class Builder:
         class_ids = [label["class_id"] for label in self.version.labels]
         rows = db.session.execute(
             select(Sample.class_id, Sample.sha256)
-            .where(Sample.project_id == self.project.id, Sample.class_id.in_(class_ids))
+            .where(Sample.project_id == self.project.id, Sample.class_public_id.in_(class_ids))
             .order_by(Sample.created, Sample.id)
         ).all()
         by_class: dict[int, list[str]] = {}

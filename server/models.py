@@ -12,9 +12,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    select,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from .db import db
 
@@ -64,6 +65,10 @@ class ProjectClass(db.Model):
     __table_args__ = (UniqueConstraint("project_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # A unique index, not a constraint: adding it is then no SQLite table rebuild on upgrade.
+    public_id: Mapped[str] = mapped_column(
+        String(32), unique=True, index=True, default=new_public_id
+    )
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(80))
     position: Mapped[int]
@@ -82,6 +87,10 @@ class Sample(db.Model):
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     class_id: Mapped[int | None] = mapped_column(
         ForeignKey("project_class.id", ondelete="SET NULL")
+    )
+    # The class's id as the API shows it, read with the row (no query per sample).
+    class_public_id: Mapped[str | None] = column_property(
+        select(ProjectClass.public_id).where(ProjectClass.id == class_id).scalar_subquery()
     )
     # The blob's name in the store; several samples (in different projects) may share one blob.
     sha256: Mapped[str] = mapped_column(String(SHA256_HEX_LENGTH), index=True)
@@ -128,7 +137,8 @@ class ModelVersion(db.Model):
     number: Mapped[int]
     tier: Mapped[str] = mapped_column(String(16))  # "browser" or "server"
     backbone_id: Mapped[str] = mapped_column(String(64))
-    # [{"class_id", "name"}] in output order, frozen at training time.
+    # [{"class_id", "name"}] in output order, frozen at training time; class_id is the class's
+    # public id (a deleted class's stays, naming no class).
     labels: Mapped[list] = mapped_column(JSON)
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
     metrics: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -389,7 +389,7 @@ def route_ids(api, project, image, backbone, client) -> dict[str, str]:
     job_id = queued_job(client.application, project["id"])
     return {
         "project_id": project["id"],
-        "class_id": str(project["classes"][0]["id"]),
+        "class_id": project["classes"][0]["id"],
         "sample_id": sample["id"],
         "backbone_id": backbone.id,
         "model_id": model["id"],
@@ -409,7 +409,7 @@ def queued_job(app: Flask, project_id: str) -> str:
 
 
 def fill_rule(rule: str, values: dict[str, str]) -> str:
-    """Turn a URL rule like /api/projects/<project_id>/classes/<int:class_id> into a URL."""
+    """Turn a URL rule like /api/projects/<project_id>/classes/<class_id> into a URL."""
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda match: values[match[1]], rule)
 
 

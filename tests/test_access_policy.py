@@ -150,7 +150,7 @@ def project_ids(api, client, project, image) -> dict[str, str]:
     link = api.share(project=project, model=model)
     return {
         "project_id": project["id"],
-        "class_id": str(project["classes"][0]["id"]),
+        "class_id": project["classes"][0]["id"],
         "sample_id": sample["id"],
         "backbone_id": "0123456789abcdef",
         "model_id": model["id"],

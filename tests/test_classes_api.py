@@ -1,9 +1,13 @@
 """Classes: a student adds, renames, reorders and deletes the things to recognise."""
 
 import pytest
+from sqlalchemy import select
+
+from server.db import db
+from server.models import ProjectClass
 
 
-def class_url(project: dict, class_id: int | None = None) -> str:
+def class_url(project: dict, class_id: str | None = None) -> str:
     url = f"/api/projects/{project['id']}/classes"
     return url if class_id is None else f"{url}/{class_id}"
 
@@ -156,7 +160,7 @@ def test_delete_samples_flag_must_be_a_boolean(client, api, project, problem):
     problem(response, 400)
 
 
-def test_class_of_another_project_is_not_found(client, api, project, problem):
+def test_class_of_another_project_is_not_found(client, api, project, problem, image):
     other = api.create_project()
     foreign = other["classes"][0]["id"]
     response = client.patch(
@@ -165,3 +169,27 @@ def test_class_of_another_project_is_not_found(client, api, project, problem):
     problem(response, 404)
     problem(client.delete(class_url(project, foreign), headers=api.auth(project)), 404)
     assert names_in_order(api, other) == ["Apple", "Banana"]
+    pairings = f"{class_url(project, foreign)}/pairings"
+    problem(client.post(pairings, headers=api.auth(project)), 404)
+    [sample] = api.add_samples(project, image())
+    relabel = {"ids": [sample["id"]], "class_id": foreign}
+    samples = f"/api/projects/{project['id']}/samples"
+    for response in (
+        client.get(f"{samples}?class_id={foreign}", headers=api.auth(project)),
+        client.patch(samples, json=relabel, headers=api.auth(project)),
+        api.upload(project, image(color=(1, 2, 3)), class_id=foreign),
+    ):
+        assert problem(response, 400)["errors"][0]["field"] == "class_id"
+
+
+def test_class_ids_are_random_strings_not_row_numbers(app, client, api, project, problem):
+    ids = [c["id"] for c in project["classes"]]
+    assert all(isinstance(i, str) and not i.isdigit() and len(i) >= 20 for i in ids)
+    with app.app_context():
+        row = db.session.scalar(select(ProjectClass.id).where(ProjectClass.public_id == ids[0]))
+    # The row number names no class, in a URL or in a body.
+    response = client.patch(class_url(project, row), json={"name": "X"}, headers=api.auth(project))
+    problem(response, 404)
+    samples = f"/api/projects/{project['id']}/samples"
+    problem(client.get(f"{samples}?class_id={row}", headers=api.auth(project)), 400)
+    assert names_in_order(api, project) == ["Apple", "Banana"]

@@ -1,6 +1,7 @@
 """The database: built by the migrations, matching the models, tuned for SQLite."""
 
-import io
+import hashlib
+import json
 import sqlite3
 
 from alembic.autogenerate import compare_metadata
@@ -9,7 +10,10 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
 from server import create_app
+from server.credentials import hash_token
 from server.db import MIGRATIONS_DIR, db, upgrade_database
+from server.models import Job
+from server.storage import blob_store
 
 
 def test_flask_db_upgrade_builds_a_fresh_database(tmp_path):
@@ -56,39 +60,102 @@ def test_database_url_can_point_anywhere(make_app, tmp_path):
 
 
 def test_a_teachers_data_survives_every_migration(tmp_path, image):
-    """Data made at the first revision is all there, unchanged, after upgrading to the newest."""
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path)})
+    teachers_data_survives_every_migration(
+        create_app({"TESTING": True, "DATA_DIR": str(tmp_path)}), image
+    )
+
+
+def test_a_teachers_data_survives_every_migration_on_postgresql(postgres_cluster, tmp_path, image):
+    url = postgres_cluster.create_database()
+    teachers_data_survives_every_migration(
+        create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "DATABASE_URL": url}), image
+    )
+
+
+def teachers_data_survives_every_migration(app, image) -> None:
+    """Data made at the first revision is all there, unchanged, after upgrading to the newest;
+    classes get random public ids, and a version saved while classes were named by row numbers
+    names its classes by those public ids. Downgrading gives the row numbers back."""
+    token, picture = "a-teachers-token", image(color=(10, 200, 30))
+    sha256 = hashlib.sha256(picture).hexdigest()
+    # Written as SQL: today's models hold columns that the older revisions lack.
     with app.app_context():
         upgrade(directory=str(MIGRATIONS_DIR), revision="4d1dbb7cb89c")
+        blob_store().put(picture)
+        db.session.execute(
+            text(
+                "INSERT INTO project (id, public_id, title, owner_token_sha256, created) "
+                "VALUES (1, 'leaves', 'Leaves', :owner, '2026-01-02 03:04:05')"
+            ),
+            {"owner": hash_token(token)},
+        )
+        db.session.execute(
+            text(
+                "INSERT INTO project_class (id, project_id, name, position) "
+                "VALUES (1, 1, 'Oak', 0), (2, 1, 'Maple', 1)"
+            )
+        )
+        db.session.execute(
+            text(
+                "INSERT INTO sample (id, public_id, project_id, class_id, sha256, width, height, "
+                "mime_type, source, created) VALUES (1, 'leaf', 1, 1, :sha256, 40, 30, "
+                "'image/png', 'upload', '2026-01-02 03:05:00')"
+            ),
+            {"sha256": sha256},
+        )
+        db.session.commit()
+        upgrade(directory=str(MIGRATIONS_DIR), revision="2a12e9049130")
+        old_labels = [{"class_id": 2, "name": "Maple"}, {"class_id": 1, "name": "Oak"}]
+        gone = {"class_id": 7, "name": "Pine"}  # a class deleted since
+        db.session.execute(
+            text(
+                "INSERT INTO model_version (id, public_id, project_id, number, tier, backbone_id, "
+                "labels, settings, metrics, artifacts, published, created) VALUES (1, 'v1', 1, 1, "
+                "'browser', 'b', :labels, '{}', '{}', '{}', true, '2026-01-02 03:06:00')"
+            ),
+            {"labels": json.dumps([*old_labels, gone])},
+        )
+        db.session.execute(
+            text(
+                "INSERT INTO job (id, public_id, project_id, kind, state, settings, progress, "
+                "created) VALUES (1, 'j1', 1, 'finetune', 'queued', :settings, '{}', "
+                "'2026-01-02 03:07:00')"
+            ),
+            {"settings": json.dumps({"head_labels": [1, 2]})},
+        )
+        db.session.commit()
         db.engine.dispose()
-    client = app.test_client()
-    made = client.post("/api/projects", json={"title": "Leaves", "classes": ["Oak", "Maple"]}).json
-    auth = {"Authorization": f"Bearer {made['owner_token']}"}
-    oak = made["classes"][0]["id"]
-    picture = image(color=(10, 200, 30))
-    stored = client.post(
-        f"/api/projects/{made['id']}/samples",
-        data={"file": (io.BytesIO(picture), "leaf.png"), "class_id": str(oak)},
-        headers=auth,
-    ).json["samples"][0]
-    # Read back only after upgrading: today's code reads tables the first revision lacks.
     upgrade_database(app)
+    client = app.test_client()
+    auth = {"Authorization": f"Bearer {token}"}
 
-    after = client.get(f"/api/projects/{made['id']}", headers=auth).json
-    assert after["id"] == made["id"] and after["created"] == made["created"]
-    assert after["title"] == "Leaves"
-    assert [(c["id"], c["name"], c["sample_count"]) for c in after["classes"]] == [
-        (oak, "Oak", 1),
-        (made["classes"][1]["id"], "Maple", 0),
-    ]
-    listed = client.get(f"/api/projects/{made['id']}/samples", headers=auth).json["samples"]
-    assert [(s["id"], s["sha256"], s["class_id"]) for s in listed] == [
-        (stored["id"], stored["sha256"], oak)
-    ]
-    with client.get(stored["image_url"]) as response:
+    after = client.get("/api/projects/leaves", headers=auth).json
+    assert after["title"] == "Leaves" and after["created"] == "2026-01-02T03:04:05Z"
+    assert [(c["name"], c["sample_count"]) for c in after["classes"]] == [("Oak", 1), ("Maple", 0)]
+    oak, maple = (c["id"] for c in after["classes"])
+    assert isinstance(oak, str) and not oak.isdigit() and len({oak, maple}) == 2
+    listed = client.get("/api/projects/leaves/samples", headers=auth).json["samples"]
+    assert [(s["id"], s["sha256"], s["class_id"]) for s in listed] == [("leaf", sha256, oak)]
+    [version] = client.get("/api/projects/leaves/models", headers=auth).json["models"]
+    labels = version["labels"]
+    assert labels[:2] == [{"class_id": maple, "name": "Maple"}, {"class_id": oak, "name": "Oak"}]
+    assert labels[2]["name"] == "Pine" and labels[2]["class_id"] not in (oak, maple, 7)
+    with app.app_context():
+        assert db.session.get(Job, 1).settings["head_labels"] == [oak, maple]
+    with client.get(listed[0]["image_url"]) as response:
         assert response.data == picture
-    rename = client.patch(f"/api/projects/{made['id']}", json={"title": "Trees"}, headers=auth)
+    rename = client.patch("/api/projects/leaves", json={"title": "Trees"}, headers=auth)
     assert rename.status_code == 200
+
+    # Back down: row numbers again, the picture still in its class (no table was rebuilt).
+    with app.app_context():
+        downgrade(directory=str(MIGRATIONS_DIR), revision="2a12e9049130")
+        labels = db.session.execute(text("SELECT labels FROM model_version")).scalar()
+        labels = json.loads(labels) if isinstance(labels, str) else labels  # SQLite: text
+        assert [label["class_id"] for label in labels] == [2, 1, 0]
+        assert db.session.execute(text("SELECT class_id FROM sample")).scalar() == 1
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_migrations_build_match_and_undo_a_postgresql_database(postgres_cluster, tmp_path):

@@ -14,7 +14,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PROJECTS = "/api/projects"
 PROJECT = "/api/projects/<project_id>"
 CLASSES = PROJECT + "/classes"
-CLASS = PROJECT + "/classes/<int:class_id>"
+CLASS = PROJECT + "/classes/<class_id>"
 SAMPLES = PROJECT + "/samples"
 SAMPLE = PROJECT + "/samples/<sample_id>"
 IMAGE = "/api/samples/<sample_id>/image"
@@ -203,7 +203,7 @@ CASES = [
     ("POST", "/api/backbones", 405, {}),
     ("DELETE", "/api/openapi.json", 405, {}),
     ("GET", "/api/no-such-route", 404, {}),
-    ("GET", PROJECT + "/classes/not-a-number", 404, {}),
+    ("PATCH", PROJECT + "/classes/1", 404, {"json": {"name": "C"}}),
 ]
 
 

@@ -62,9 +62,9 @@ def add_class(project: Project):
     return commit_names(project, cls, 201)
 
 
-@bp.patch("/<int:class_id>")
+@bp.patch("/<class_id>")
 @requires("edit_project", PROJECT)
-def update_class(project: Project, class_id: int):
+def update_class(project: Project, class_id: str):
     """Rename a class and/or move it to another position."""
     cls = get_class(project, class_id)
     body = json_body()
@@ -82,9 +82,9 @@ def update_class(project: Project, class_id: int):
     return commit_names(project, cls)
 
 
-@bp.delete("/<int:class_id>")
+@bp.delete("/<class_id>")
 @requires("edit_project", PROJECT)
-def delete_class(project: Project, class_id: int):
+def delete_class(project: Project, class_id: str):
     """Delete a class; its samples become unlabelled, or go too with ?delete_samples=true."""
     cls = get_class(project, class_id)
     delete_samples = BOOLEANS.get(request.args.get("delete_samples", "false").lower())

@@ -66,7 +66,7 @@ def project_summary(project: Project, place: ClassroomProject) -> dict[str, Any]
         "id": project.public_id,
         "title": project.title,
         "classes": [
-            {"id": c.id, "name": c.name, "sample_count": counts.get(c.id, 0)}
+            {"id": c.public_id, "name": c.name, "sample_count": counts.get(c.id, 0)}
             for c in project.classes
         ],
         "sample_count": sum(counts.values()),

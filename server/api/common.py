@@ -73,22 +73,37 @@ def sample_in(project: Project, sample_id: str) -> Sample:
 
 def find_class(project: Project, class_id: Any, field: str = "class_id") -> ProjectClass:
     """A class of `project` named in a request body or query (400 when there is none)."""
-    cls = db.session.get(ProjectClass, int_field(class_id, field))
-    if cls is None or cls.project_id != project.id:
-        field_error(field, f"no class {class_id} in this project")
+    if not isinstance(class_id, str):
+        field_error(field, "must be a class id (a string)")
+    cls = class_of(project, class_id)
+    if cls is None:
+        field_error(field, f"no class {class_id[:40]!r} in this project")
     return cls
 
 
-def get_class(project: Project, class_id: int) -> ProjectClass:
+def get_class(project: Project, class_id: str) -> ProjectClass:
     """A class of `project` named in the URL (404 when there is none)."""
-    cls = db.session.get(ProjectClass, class_id)
-    if cls is None or cls.project_id != project.id:
-        abort_problem(404, f"No class {class_id} in this project.")
+    cls = class_of(project, class_id)
+    if cls is None:
+        abort_problem(404, "No class with this id in this project.")
     return cls
+
+
+def class_of(project: Project, public_id: str) -> ProjectClass | None:
+    return db.session.scalar(
+        select(ProjectClass).where(
+            ProjectClass.public_id == public_id, ProjectClass.project_id == project.id
+        )
+    )
 
 
 def class_json(cls: ProjectClass, sample_count: int) -> dict[str, Any]:
-    return {"id": cls.id, "name": cls.name, "position": cls.position, "sample_count": sample_count}
+    return {
+        "id": cls.public_id,
+        "name": cls.name,
+        "position": cls.position,
+        "sample_count": sample_count,
+    }
 
 
 def class_sample_counts(project: Project) -> dict[int | None, int]:
@@ -104,7 +119,7 @@ def class_sample_counts(project: Project) -> dict[int | None, int]:
 def sample_json(sample: Sample) -> dict[str, Any]:
     return {
         "id": sample.public_id,
-        "class_id": sample.class_id,
+        "class_id": sample.class_public_id,
         "sha256": sample.sha256,
         "width": sample.width,
         "height": sample.height,

@@ -28,7 +28,7 @@ def param(name: str, where: str = "path", schema: dict | None = None, text: str 
 
 PROJECT_ID = param("project_id", text="The project's public id.")
 SAMPLE_ID = param("sample_id", text="The sample's public id.")
-CLASS_ID = param("class_id", schema={"type": "integer"}, text="The class id.")
+CLASS_ID = param("class_id", text="The class's public id.")
 BACKBONE_ID = param("backbone_id", text="A backbone id from GET /api/backbones.")
 
 
@@ -381,7 +381,7 @@ SECURITY: dict[str, tuple[list[dict[str, list]], tuple[int, ...]]] = {
 
 
 def openapi_path(rule: str) -> str:
-    """/api/projects/<project_id>/classes/<int:class_id> -> /api/projects/{project_id}/..."""
+    """/api/projects/<project_id>/classes/<class_id> -> /api/projects/{project_id}/..."""
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
 
 

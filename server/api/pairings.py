@@ -20,9 +20,9 @@ from .common import get_class, sample_json, timestamp, uploaded_pictures
 bp = Blueprint("pairings", __name__, url_prefix="/api")
 
 
-@bp.post("/projects/<project_id>/classes/<int:class_id>/pairings")
+@bp.post("/projects/<project_id>/classes/<class_id>/pairings")
 @requires("edit_project", PROJECT)
-def start_pairing(project: Project, class_id: int):
+def start_pairing(project: Project, class_id: str):
     """A phone link for one class: {url, expires_at}; the token is in the URL's fragment."""
     cls = get_class(project, class_id)
     token = new_token()
@@ -38,9 +38,9 @@ def start_pairing(project: Project, class_id: int):
     return {"url": f"/phone#pair={token}", "expires_at": timestamp(pairing.expires)}, 201
 
 
-@bp.delete("/projects/<project_id>/classes/<int:class_id>/pairings")
+@bp.delete("/projects/<project_id>/classes/<class_id>/pairings")
 @requires("edit_project", PROJECT)
-def end_pairings(project: Project, class_id: int):
+def end_pairings(project: Project, class_id: str):
     """End every phone link of this class now."""
     cls = get_class(project, class_id)
     db.session.execute(delete(Pairing).where(Pairing.class_id == cls.id))
@@ -60,7 +60,7 @@ def paired_class() -> tuple[Project, ProjectClass]:
 def pairing_target():
     """What the phone adds pictures to: the project's title and the class's name."""
     project, cls = paired_class()
-    return {"project": {"title": project.title}, "class": {"id": cls.id, "name": cls.name}}
+    return {"project": {"title": project.title}, "class": {"id": cls.public_id, "name": cls.name}}
 
 
 @bp.post("/pairing/samples")

@@ -16,7 +16,8 @@ INTEGER = {"type": "integer"}
 TIMESTAMP = {"type": "string", "format": "date-time"}
 CLASS_NAME = {"type": "string", "minLength": 1, "maxLength": 80}
 TITLE = {"type": "string", "minLength": 1, "maxLength": 200}
-CLASS_REF = {"type": ["integer", "null"], "description": "A class id; null: unlabelled."}
+CLASS_ID = {"type": "string", "description": "A class's public id."}
+CLASS_REF = {"type": ["string", "null"], "description": "A class id; null: unlabelled."}
 
 PROJECT = obj(
     ("id", "title", "created", "classes", "unlabelled_count", "sample_count"),
@@ -70,7 +71,7 @@ SCHEMAS: dict[str, Any] = {
     "ClassUpdate": obj((), name=CLASS_NAME, position={"type": "integer", "minimum": 0}),
     "Class": obj(
         ("id", "name", "position", "sample_count"),
-        id=INTEGER,
+        id=CLASS_ID,
         name=STRING,
         position=INTEGER,
         sample_count=INTEGER,
@@ -90,7 +91,7 @@ SCHEMAS: dict[str, Any] = {
     "SampleUpload": obj(
         ("file",),
         file={"type": "array", "items": {"type": "string", "contentMediaType": "image/*"}},
-        class_id=INTEGER,
+        class_id=CLASS_ID,
         source={"enum": ["webcam", "upload"], "default": "upload"},
     ),
     "SamplePage": obj(
@@ -126,7 +127,7 @@ SCHEMAS: dict[str, Any] = {
 }
 
 # Models, share links and project zips.
-LABEL = obj(("class_id", "name"), class_id=INTEGER, name=CLASS_NAME)
+LABEL = obj(("class_id", "name"), class_id=CLASS_ID, name=CLASS_NAME)
 SUMMARY = {"type": ["object", "null"], "properties": {"id": STRING, "number": INTEGER}}
 SCHEMAS |= {
     "ModelCreate": obj(
@@ -229,7 +230,7 @@ SCHEMAS |= {
                 (),
                 backbone_id=STRING,
                 head={"type": "object", "description": "trainer.js serializeHead output."},
-                head_labels={"type": "array", "items": INTEGER},
+                head_labels={"type": "array", "items": CLASS_ID},
             ),
         ],
         "description": "All optional; without a head the newest saved browser version's is used.",
@@ -320,7 +321,7 @@ SCHEMAS |= {
         title=STRING,
         classes={
             "type": "array",
-            "items": obj((), id=INTEGER, name=STRING, sample_count=INTEGER),
+            "items": obj((), id=CLASS_ID, name=STRING, sample_count=INTEGER),
         },
         sample_count=INTEGER,
         model_count=INTEGER,
@@ -405,6 +406,6 @@ SCHEMAS |= {
     "PairingTarget": obj(
         ("project", "class"),
         project=obj(("title",), title=STRING),
-        **{"class": obj(("id", "name"), id=INTEGER, name=STRING)},
+        **{"class": obj(("id", "name"), id=CLASS_ID, name=STRING)},
     ),
 }

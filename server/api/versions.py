@@ -19,7 +19,7 @@ from ..problems import abort_problem, field_error
 from ..sharing import public_metrics
 from ..storage import blob_store, delete_unreferenced_artifacts
 from ..versions import add_next_version
-from .common import CLASS_NAME_MAX, int_field, json_body, text_field, timestamp
+from .common import CLASS_NAME_MAX, json_body, text_field, timestamp
 
 bp = Blueprint("versions", __name__, url_prefix="/api")
 
@@ -66,15 +66,17 @@ def parse_labels(project: Project, value: Any) -> list[dict[str, Any]]:
     if not isinstance(value, list) or not 2 <= len(value) <= MAX_LABELS:
         field_error("labels", f"must be a list of 2 to {MAX_LABELS} labels")
     class_ids = set(
-        db.session.scalars(select(ProjectClass.id).where(ProjectClass.project_id == project.id))
+        db.session.scalars(
+            select(ProjectClass.public_id).where(ProjectClass.project_id == project.id)
+        )
     )
     labels = []
     for label in value:
         if not isinstance(label, dict):
             field_error("labels", "each label must be an object {class_id, name}")
-        class_id = int_field(label.get("class_id"), "labels.class_id")
-        if class_id not in class_ids:
-            field_error("labels", f"no class {class_id} in this project")
+        class_id = label.get("class_id")
+        if not isinstance(class_id, str) or class_id not in class_ids:
+            field_error("labels", f"no class {str(class_id)[:40]!r} in this project")
         name = text_field(label.get("name"), "labels.name", CLASS_NAME_MAX)
         labels.append({"class_id": class_id, "name": name})
     if len({label["class_id"] for label in labels}) != len(labels):

@@ -40,7 +40,9 @@ def class_counts(project: Project) -> list[tuple[dict, int]]:
         .group_by(Sample.class_id)
     )
     counts = dict(rows.all())
-    return [({"class_id": c.id, "name": c.name}, counts.get(c.id, 0)) for c in project.classes]
+    return [
+        ({"class_id": c.public_id, "name": c.name}, counts.get(c.id, 0)) for c in project.classes
+    ]
 
 
 def trainability_problems(project: Project, min_per_class: int) -> list[str]:
@@ -72,7 +74,7 @@ def load_labelled(project: Project, size: int) -> Labelled:
     images = np.zeros((len(samples), size, size, 3), np.float32)
     for row, sample in enumerate(samples):
         images[row] = square_picture(store.read(sample.sha256), size)
-    labels = np.array([index[s.class_id] for s in samples], np.int32)
+    labels = np.array([index[s.class_public_id] for s in samples], np.int32)
     return Labelled(images, labels, [s.public_id for s in samples], class_labels)
 
 

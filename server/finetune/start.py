@@ -98,7 +98,7 @@ def choose_backbone(value: Any) -> dict[str, Any]:
     return backbone
 
 
-def start_head(project: Project, fields: dict, class_ids: list[int], dim: int) -> dict[str, Any]:
+def start_head(project: Project, fields: dict, class_ids: list[str], dim: int) -> dict[str, Any]:
     """Which head the job starts from: the one sent, else the newest saved browser version's."""
     if fields.get("head") is not None:
         try:

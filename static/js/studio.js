@@ -664,7 +664,7 @@ async function Studio(el, projectId) {
   });
   moveTo.addEventListener('change', () => {
     if (moveTo.value === '') return;
-    relabel(selectedSamples(state).map((s) => s.id), moveTo.value === 'none' ? null : Number(moveTo.value));
+    relabel(selectedSamples(state).map((s) => s.id), moveTo.value === 'none' ? null : moveTo.value);
     moveTo.value = '';
   });
   deleteSelected.addEventListener('click', () => deleteSamples(selectedSamples(state).map((s) => s.id)));
@@ -737,7 +737,7 @@ async function Studio(el, projectId) {
     const selected = selectedSamples(state);
     toolbar.hidden = selected.length === 0 || !state.canModerate;
     selectedCount.textContent = t('selectedCount', { count: selected.length });
-    const options = [['', t('moveSelectedTo')], ...state.classes.map((c) => [String(c.id), c.name]), ['none', t('unlabelled')]];
+    const options = [['', t('moveSelectedTo')], ...state.classes.map((c) => [c.id, c.name]), ['none', t('unlabelled')]];
     if (moveTo.options.length !== options.length || options.some(([value, label], i) => moveTo.options[i].value !== value || moveTo.options[i].text !== label)) {
       moveTo.replaceChildren(...options.map(([value, label]) => h('option', { value }, label)));
     }

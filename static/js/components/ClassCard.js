@@ -27,7 +27,7 @@ export function ClassCard(el, cls) {
   // In the head row, so the card keeps its height until a phone is paired.
   const phone = PhonePairing(el.querySelector('.class-card-head'), el);
 
-  const classId = () => Number(el.dataset.classId);
+  const classId = () => el.dataset.classId;
   let recording = false;
   const startRecording = () => {
     if (!recording) {

@@ -6,7 +6,7 @@ import { emit, h } from '../dom.js';
 import { t } from '../strings.js';
 
 export function PhonePairing(buttonParent, card) {
-  const classId = () => Number(card.dataset.classId);
+  const classId = () => card.dataset.classId;
   const start = h('button', { type: 'button', class: 'quiet', 'aria-label': t('phoneCamera'), title: t('phoneCamera') }, '📱');
   const scan = h('p');
   const link = h('p', { class: 'secret-link', 'data-testid': 'phone-link' });
