@@ -6,7 +6,7 @@ jobs' head_labels become those public ids. No table is rebuilt: SQLite adds the 
 foreign keys on would unlabel every sample (ON DELETE SET NULL).
 
 Revision ID: 5b3f0e7d9a21
-Revises: 2a12e9049130
+Revises: b3d41f7e9a20
 Create Date: 2026-12-01 03:10:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "5b3f0e7d9a21"
-down_revision = "2a12e9049130"
+down_revision = "b3d41f7e9a20"
 branch_labels = None
 depends_on = None
 
