@@ -178,7 +178,7 @@ def test_a_student_token_covers_all_of_the_students_projects_and_nothing_else(
     renamed = client.patch(f"/api/projects/{second['id']}", json={"title": "Trees"},
                            headers=bearer(sam["student_token"]))  # fmt: skip
     assert renamed.json["title"] == "Trees"
-    assert renamed.json["classroom"] == {"published_to_class": False}
+    assert renamed.json["classroom"] == {"published_to_class": False, "quiz": None}
     problem(client.get(f"/api/projects/{work['id']}", headers=bearer(kim["student_token"])), 403)
     problem(client.delete(f"/api/projects/{work['id']}", headers=bearer(kim["student_token"])),
             403)  # fmt: skip
@@ -330,7 +330,7 @@ def test_the_gallery_shows_published_models_to_the_class_and_its_teacher(
                        headers=bearer(kim["student_token"])), 403)  # fmt: skip
     published = client.post(f"/api/projects/{work['id']}/gallery", json={"published": True},
                             headers=api.auth(work))  # fmt: skip
-    assert published.json["classroom"] == {"published_to_class": True}
+    assert published.json["classroom"] == {"published_to_class": True, "quiz": None}
     (entry,) = client.get(url, headers=bearer(kim["student_token"])).json["gallery"]
     assert entry["nickname"] == "Sam" and entry["model"]["id"] == lesson["model"]["id"]
     assert client.get(url, headers=api.teacher(classroom)).json["gallery"] == [entry]
