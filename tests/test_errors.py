@@ -29,6 +29,7 @@ PROJECT_SHARES = PROJECT + "/shares"
 SHARE = "/api/shares/<token>"
 ARCHIVE = PROJECT + "/archive"
 NOTEBOOK = PROJECT + "/notebook"
+QUIZ = PROJECT + "/quiz"
 IMPORT = "/api/projects/import"
 NO_MODEL = {"model_id": "missing"}
 FINETUNE = PROJECT + "/finetune"
@@ -68,6 +69,10 @@ CASES = [
     ("DELETE", PROJECT, 403, {"auth": STRANGER}),
     ("DELETE", PROJECT, 404, {"ids": NO_PROJECT}),
     ("PUT", PROJECT, 405, {}),
+    ("PUT", QUIZ, 409, {"json": {"right": 1, "total": 2}}),  # a project of no classroom
+    ("PUT", QUIZ, 401, {"auth": NOBODY, "json": {"right": 1, "total": 2}}),
+    ("PUT", QUIZ, 403, {"auth": STRANGER, "json": {"right": 1, "total": 2}}),
+    ("PUT", QUIZ, 404, {"ids": NO_PROJECT, "json": {"right": 1, "total": 2}}),
     ("POST", CLASSES, 400, {"json": {"name": ""}}),
     ("POST", CLASSES, 409, {"json": {"name": "Apple"}}),
     ("POST", CLASSES, 401, {"auth": NOBODY, "json": {"name": "C"}}),
