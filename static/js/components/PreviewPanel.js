@@ -10,7 +10,9 @@ export function PreviewPanel(el, { classify, camera }) {
   const bars = h('ol', { class: 'prediction-bars' });
   const announcer = h('p', { class: 'visually-hidden', 'aria-live': 'polite', role: 'status' });
   const files = h('input', { type: 'file', accept: 'image/*', hidden: true });
-  const tryButton = h('button', { type: 'button' }, t('tryImage'));
+  // Disabled until the studio says a model is ready: a click before its first update would
+  // classify with no model.
+  const tryButton = h('button', { type: 'button', disabled: true }, t('tryImage'));
   const tried = h('img', { class: 'tried-image', alt: '', hidden: true });
   const source = h('p', { class: 'prediction-source' });
   el.append(h('h2', {}, t('preview')), hint, h('div', { class: 'row' }, tryButton, files), tried, source, bars, announcer);
@@ -31,7 +33,9 @@ export function PreviewPanel(el, { classify, camera }) {
     source.textContent = file.name;
     const bitmap = await createImageBitmap(file);
     try {
-      show(await classify(bitmap, { mirrored: false }));
+      const probabilities = await classify(bitmap, { mirrored: false });
+      if (!probabilities) return; // the model went away meanwhile: nothing to show
+      show(probabilities);
       el.dataset.predictedFor = file.name;
     } finally {
       bitmap.close();
