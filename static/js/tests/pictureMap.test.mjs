@@ -3,26 +3,10 @@ import { describe, test } from 'node:test';
 
 import { seededRandom } from '../dataset.js';
 import { labelsToCheck, mostConfusedPair, neighbourInDirection, pca2d } from '../pictureMap.js';
+import { clusters, gaussianish } from './clusters.mjs';
 
 // Gaussian-ish noise from the seeded generator (sum of uniforms).
-function noise(random) {
-  return random() + random() + random() - 1.5;
-}
-
-// `count` points per class around centres far apart along the first few axes.
-function clusters(numClasses, count, dim, seed = 1, spread = 0.3) {
-  const random = seededRandom(seed);
-  const rows = new Float32Array(numClasses * count * dim);
-  const labels = [];
-  for (let c = 0; c < numClasses; c += 1) {
-    for (let k = 0; k < count; k += 1) {
-      const r = labels.length;
-      for (let i = 0; i < dim; i += 1) rows[r * dim + i] = (i === c ? 3 : 0) + spread * noise(random);
-      labels.push(c);
-    }
-  }
-  return { rows, labels };
-}
+const noise = gaussianish(1);
 
 describe('pca2d', () => {
   test('finds the direction of most spread first, then the next one', () => {
@@ -53,7 +37,7 @@ describe('pca2d', () => {
   });
 
   test('places every one of 2,000 pictures of 1,280 numbers', () => {
-    const { rows, labels } = clusters(4, 500, 1280, 5);
+    const { rows, labels } = clusters(4, 500, 1280, { seed: 5 });
     const { points } = pca2d(rows, labels.length, 1280);
     assert.equal(points.length, 4000);
     assert.ok(points.every(Number.isFinite));
@@ -71,7 +55,7 @@ describe('labelsToCheck', () => {
 
   test('flags nothing when every picture sits with its class', () => {
     const dim = 8;
-    const { rows, labels } = clusters(3, 20, dim, 9);
+    const { rows, labels } = clusters(3, 20, dim, { seed: 9 });
     assert.deepEqual(labelsToCheck(rows, labels, 3, dim), []);
   });
 });

@@ -2,26 +2,14 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, test } from 'node:test';
 
-import { seededRandom } from '../dataset.js';
 import { umap2dSteps, umapSettings } from '../umapLayout.js';
+import { clusters as clustersAround, uniform } from './clusters.mjs';
 
 // The same browser bundle the server serves to the map's worker.
 const { UMAP } = createRequire(import.meta.url)('../../../node_modules/umap-js/lib/umap-js.min.js');
 
-// `count` rows per class around centres far apart along the first axes.
-function clusters(numClasses, count, dim, seed = 1) {
-  const random = seededRandom(seed);
-  const rows = new Float32Array(numClasses * count * dim);
-  const labels = [];
-  for (let c = 0; c < numClasses; c += 1) {
-    for (let k = 0; k < count; k += 1) {
-      const r = labels.length;
-      for (let i = 0; i < dim; i += 1) rows[r * dim + i] = (i === c ? 4 : 0) + 0.3 * (random() - 0.5);
-      labels.push(c);
-    }
-  }
-  return { rows, labels };
-}
+const clusters = (numClasses, count, dim) =>
+  clustersAround(numClasses, count, dim, { centre: 4, noise: uniform(0.3) });
 
 function run(rows, count, dim, options) {
   const steps = umap2dSteps(UMAP, rows, count, dim, options);
