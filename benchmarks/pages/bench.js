@@ -4,6 +4,7 @@
 // does.
 import { chooseBackend } from '/static/js/backend.js';
 import { loadBackbone } from '/static/js/backbone.js';
+import { startWorkerPool } from '/static/js/offThread.js';
 import {
   labelIndex,
   seededRandom,
@@ -64,6 +65,50 @@ function decode(url) {
  * Returns {ms, vectors (base64 float32 rows: picture[, mirror] per photo, or null without keep),
  * backend, metadata, warmUpMs, tensors}.
  */
+const pools = new Map(); // `${url} x${workers}` -> the studio's worker pool, started once
+
+async function workerPool(backboneUrl, workers) {
+  const key = `${backboneUrl} x${workers}`;
+  if (!pools.has(key)) {
+    const wasm = document.getElementById('tfjs-wasm');
+    let running = 0;
+    const pool = await startWorkerPool({
+      count: workers,
+      tfScripts: [document.getElementById('tfjs').src, wasm.src],
+      wasmPath: new URL(wasm.dataset.wasmPath, location.href).href,
+      backboneUrl: new URL(backboneUrl, location.href).href,
+      backend: 'wasm',
+      onSize: (size) => {
+        running = size;
+      },
+    });
+    const deadline = performance.now() + 60_000;
+    while (running < workers && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    if (running < workers) throw new Error(`only ${running} of ${workers} workers started`);
+    pools.set(key, pool);
+  }
+  return pools.get(key);
+}
+
+/**
+ * Prepare photos as the studio does: its pool of `workers` Web Workers (offThread.js), each
+ * photo fetched as a Blob, decoded and embedded with its mirror image in a worker, `workers`
+ * photos in hand at once (the embedder's lanes). Blobs are fetched before the clock starts; each
+ * worker embeds one photo untimed first. Returns {ms: the whole set's wall time, workers}.
+ */
+async function poolEmbed({ backboneUrl, urls, workers }) {
+  const pool = await workerPool(backboneUrl, workers);
+  const blobs = await Promise.all(urls.map(async (url) => (await fetch(url)).blob()));
+  await Promise.all(Array.from({ length: workers }, () => pool.compute({}, blobs[0])));
+  const began = performance.now();
+  let next = 0;
+  const lane = async () => {
+    while (next < blobs.length) await pool.compute({}, blobs[next++]);
+  };
+  await Promise.all(Array.from({ length: workers }, lane));
+  return { ms: performance.now() - began, workers };
+}
+
 async function embed({ backboneUrl, urls, mirrored = false, keep = true, warm = false, chunk = 16 }) {
   const { backbone, warmUpMs } = await useBackbone(backboneUrl);
   const ms = [];
@@ -260,6 +305,7 @@ try {
     tfjs: tf.version.tfjs,
     setDataset,
     embed,
+    poolEmbed,
     fewshot,
     headSpeed,
     projectHeadSpeed,

@@ -4,9 +4,9 @@
 // The server's copies come a page at a time (api.embeddingPage), and each page's pictures are
 // ready as soon as it lands, so a reopened project of thousands of pictures is usable before
 // its last page; nothing is computed while a stored copy may still come.
-// Computing runs the backbone in a Web Worker (offThread.js), so the page stays responsive and
+// Computing runs the backbone in Web Workers (offThread.js), so the page stays responsive and
 // the queue keeps moving in a background tab (timers and animation frames stop there; worker
-// messages do not).
+// messages do not); with two workers, two pictures are computed at once.
 import { joinPair } from './backbone.js';
 import { embeddingKey, getCachedEmbedding, putCachedEmbedding } from './idb.js';
 import { yieldToPage } from './trainer.js';
@@ -17,8 +17,9 @@ const SLICE_MS = 8;
 
 // compute(sample, image) -> Promise<Float32Array> of the joined pair; onReady(sha256) for each
 // picture whose pair is in memory. compute may wait for the backbone to load: pages of stored
-// pairs do not.
-export function createEmbedder({ backboneId, compute, api, canWrite, cache = browserCache, onProgress = () => {}, onReady = () => {} }) {
+// pairs do not. `lanes`: how many pictures are in hand at once (a pool of workers computes
+// that many side by side); they finish in any order.
+export function createEmbedder({ backboneId, compute, api, canWrite, lanes = 1, cache = browserCache, onProgress = () => {}, onReady = () => {} }) {
   const vectors = new Map(); // sha256 -> Float32Array [embedding, mirrored embedding]
   const waiting = new Map(); // sha256 -> promise, so a picture is never queued twice
   // Jobs in request order, by sample id (sha256 before it has one): a job whose stored pair
@@ -29,7 +30,7 @@ export function createEmbedder({ backboneId, compute, api, canWrite, cache = bro
   let storedComing = false; // pages of stored pairs are still arriving
   let done = 0;
   let computed = 0; // pictures this page had to run through the backbone itself
-  let running = false;
+  let active = 0; // lanes running
   const deleted = new Set(); // ids of pictures deleted meanwhile: nothing more is done for them
 
   const progress = () => onProgress({ done, total: done + queue.size, computed });
@@ -101,9 +102,20 @@ export function createEmbedder({ backboneId, compute, api, canWrite, cache = bro
     return pair;
   }
 
-  async function pump() {
-    if (running) return;
-    running = true;
+  // Up to `lanes` loops over the queue; each takes its first job before pump looks again.
+  function pump() {
+    while (active < lanes && queue.size) {
+      active += 1;
+      lane().finally(() => {
+        active -= 1;
+        progress();
+        if (queue.size) pump();
+      });
+    }
+  }
+
+  // Takes jobs in request order until the queue is empty.
+  async function lane() {
     let sliceStart = performance.now();
     while (queue.size) {
       const [id, job] = queue.entries().next().value;
@@ -121,8 +133,6 @@ export function createEmbedder({ backboneId, compute, api, canWrite, cache = bro
         sliceStart = performance.now();
       }
     }
-    running = false;
-    progress();
   }
 
   // Pictures deleted before their turn leave the queue; one being computed is not sent back.
@@ -166,9 +176,11 @@ export function createEmbedder({ backboneId, compute, api, canWrite, cache = bro
   return { request, prefetch, forget, get: (sha256) => vectors.get(sha256), progress, backboneId };
 }
 
-// The same on the page's own thread, for browsers whose workers cannot run the backbone.
+// The same on the page's own thread, for browsers whose workers cannot run the backbone: one
+// picture at a time, whatever the lanes (the page has one thread).
 export function computeOnPage(backbone) {
-  return async (sample, image) => {
+  let last = Promise.resolve();
+  const one = async (sample, image) => {
     const blob = image ?? (await (await fetch(sample.image_url)).blob());
     const bitmap = await createImageBitmap(blob);
     try {
@@ -176,5 +188,10 @@ export function computeOnPage(backbone) {
     } finally {
       bitmap.close();
     }
+  };
+  return (sample, image) => {
+    const result = last.then(() => one(sample, image));
+    last = result.catch(() => {});
+    return result;
   };
 }

@@ -1,7 +1,8 @@
 // TF.js work off the page's thread: a Web Worker (tfWorker.js) that embeds pictures with the
 // backbone and trains the head, so the page answers clicks and draws while either runs.
 // startWorker resolves once the backbone is loaded and warm, or rejects where a worker cannot
-// run it (the studio then does the work on the page).
+// run it (the studio then does the work on the page). startWorkerPool runs more than one, so that
+// preparing many pictures uses every core (see workerCount).
 
 // `tfScripts`: the URLs of TF.js and its WASM backend, as the page loads them.
 export function startWorker({ tfScripts, wasmPath, backboneUrl, backend, headers = {} }) {
@@ -55,4 +56,54 @@ export function startWorker({ tfScripts, wasmPath, backboneUrl, backend, headers
     };
     worker.postMessage({ type: 'start', tfScripts, wasmPath, backboneUrl, backend });
   });
+}
+
+// How many workers embed pictures. Below four logical cores TF.js's WASM backend runs one thread
+// per worker (backend.js), so one worker leaves a core idle while a project's pictures are
+// prepared: two keep both busy. From four cores on, each worker's threaded build already uses
+// half of them: two workers use them all. Each worker holds its own TF.js and backbone (tens of
+// MB), so never more than two.
+export function workerCount(cores = 1) {
+  return cores >= 2 ? 2 : 1;
+}
+
+// Several workers behind one compute(): a picture goes to a free worker, or waits for one. The
+// first worker's start is the pool's start (what the page waits for); the others start after it,
+// without delaying the page, and join as they become ready (one that cannot start is left out).
+// Training runs in the first. onSize(n) says how many are running; `start` is startWorker (a
+// stand-in in Node tests).
+export async function startWorkerPool({ count, start = startWorker, onSize = () => {}, ...options }) {
+  const first = await start(options);
+  const free = [first];
+  const waiting = []; // resolvers of computes waiting for a free worker
+  let size = 1;
+  onSize(size);
+
+  function release(worker) {
+    const next = waiting.shift();
+    if (next) next(worker);
+    else free.push(worker);
+  }
+
+  for (let i = 1; i < count; i += 1) {
+    start(options).then(
+      (worker) => {
+        size += 1;
+        onSize(size);
+        release(worker);
+      },
+      (error) => console.warn(`A second worker for pictures did not start: ${error.message}`),
+    );
+  }
+
+  async function compute(sample, image) {
+    const worker = free.pop() ?? (await new Promise((resolve) => waiting.push(resolve)));
+    try {
+      return await worker.compute(sample, image);
+    } finally {
+      release(worker);
+    }
+  }
+
+  return { compute, train: first.train, backend: first.backend };
 }

@@ -20,7 +20,7 @@ import { downscaleForUpload } from './downscale.js';
 import { h } from './dom.js';
 import { filesFromDrop, filesFromFolderPicker } from './drop.js';
 import { computeOnPage, createEmbedder } from './embedder.js';
-import { startWorker } from './offThread.js';
+import { startWorkerPool, workerCount } from './offThread.js';
 import { editLink, projectCredential, rememberProject } from './projects.js';
 import { loadServerModel } from './serverModel.js';
 import { t } from './strings.js';
@@ -68,6 +68,7 @@ async function Studio(el, projectId) {
   let backbone = null;
   let embeddingSize = null; // the backbone's, known before the backbone itself has loaded
   let worker = null; // embeds and trains off the page's thread, where it could start
+  const embeddingWorkers = workerCount(navigator.hardwareConcurrency);
   let serverPredictor = null; // the chosen fine-tuned model, loaded
   let trainingAbort = null;
   const localImages = new Map(); // sample key -> Blob, until the picture is prepared
@@ -198,6 +199,7 @@ async function Studio(el, projectId) {
       embedder = createEmbedder({
         backboneId: entry.id,
         compute: (sample, image) => computing.then((compute) => compute(sample, image), () => Promise.reject(failed)),
+        lanes: embeddingWorkers,
         api,
         canWrite: state.canWrite,
         onProgress: (progress) => dispatch('embeddingProgress', progress),
@@ -230,16 +232,20 @@ async function Studio(el, projectId) {
     return worker?.compute ?? computeOnPage(backbone);
   }
 
-  // Pictures are prepared and heads trained in a Web Worker; where one cannot run TF.js, here.
+  // Pictures are prepared and heads trained in Web Workers; where none can run TF.js, here.
   async function startOffThread(backboneUrl, backend) {
     const wasm = document.getElementById('tfjs-wasm');
     try {
-      const started = await startWorker({
+      const started = await startWorkerPool({
+        count: embeddingWorkers,
         tfScripts: [document.getElementById('tfjs').src, wasm.src],
         wasmPath: new URL(wasm.dataset.wasmPath, location.href).href,
         backboneUrl: new URL(backboneUrl, location.href).href,
         backend,
         headers: api.authHeaders(),
+        onSize: (size) => {
+          document.body.dataset.embeddingWorkers = String(size);
+        },
       });
       document.body.dataset.embeddingBackend = `worker:${started.backend}`;
       return started;

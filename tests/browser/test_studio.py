@@ -130,6 +130,9 @@ def build_and_try_classifier(page: Page, base_url: str, tmp_path: Path, flow: di
     uploads = write_pictures(tmp_path / "checks", "checks", flow["uploads"], first_seed=1)
     third.locator("input[type=file]").set_input_files([str(p) for p in uploads])
     wait_until_saved_and_prepared(page)
+    # Pictures are prepared by two Web Workers side by side (one on a single-core device).
+    workers = "navigator.hardwareConcurrency >= 2 ? '2' : '1'"
+    wait_until(page, f"document.body.dataset.embeddingWorkers === ({workers})")
 
     counts = [cards.nth(i).locator(".thumb[data-status=saved]").count() for i in range(3)]
     # A loaded machine may take fewer frames per second than asked; five per class still train.

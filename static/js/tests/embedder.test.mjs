@@ -159,3 +159,37 @@ test('a picture asked for after its page came is ready at once; one no page hold
   const [pairA, pairB] = await Promise.all([a, embedder.request({ id: 'b', sha256: 'hb' })]);
   assert.deepEqual([pairA[0], pairB[0]], [1, 7]);
 });
+
+test('with two lanes, two pictures are computed at once, and every one exactly once', async () => {
+  let inFlight = 0;
+  let most = 0;
+  const computed = [];
+  // The first picture is slow: it finishes only once the last one is done (or after 2 s, so a
+  // single lane fails the test instead of hanging).
+  let lastDone;
+  const slow = Promise.race([new Promise((resolve) => (lastDone = resolve)), new Promise((resolve) => setTimeout(resolve, 2000))]);
+  const embedder = createEmbedder({
+    backboneId: 'bb',
+    api: fakeApi(),
+    canWrite: false,
+    cache: memoryCache(),
+    lanes: 2,
+    compute: async (sample) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await (sample.id === 's0' ? slow : new Promise((resolve) => setTimeout(resolve, 1)));
+      inFlight -= 1;
+      computed.push(sample.id);
+      if (sample.id === 's8') lastDone();
+      return pairOf(Number(sample.id.slice(1)));
+    },
+  });
+  const pairs = await Promise.all(Array.from({ length: 9 }, (_, i) => embedder.request({ id: `s${i}`, sha256: `h${i}` })));
+  assert.equal(most, 2);
+  assert.deepEqual(pairs.map((pair) => pair[0]), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.deepEqual([...computed].sort(), ['s0', 's1', 's2', 's3', 's4', 's5', 's6', 's7', 's8']);
+  assert.equal(computed.at(-1), 's0', 'the slow picture did not hold the other lane back');
+  // A picture asked for once the queue has drained is still computed.
+  assert.equal((await embedder.request({ id: 's9', sha256: 'h9' }))[0], 9);
+  assert.equal(computed.length, 10);
+});
