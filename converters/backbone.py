@@ -64,6 +64,13 @@ def network(architecture: str, input_size: int, alpha: float = 1.0) -> keras.Mod
     return mobilenet_v2(input_size, alpha)
 
 
+def architecture_of(backbone: keras.Model) -> str:
+    """The architecture of a backbone network built by `network`."""
+    if backbone.name == efficientnet_lite.MODEL_NAME:
+        return efficientnet_lite.ARCHITECTURE
+    return MOBILENET_V2
+
+
 def mobilenet_v2(input_size: int, alpha: float = 1.0) -> keras.Model:
     """The backbone's network with random weights, for weights copied in afterwards."""
     # An explicit input name keeps the graph (so the backbone id) independent of what else this

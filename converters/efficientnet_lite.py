@@ -23,6 +23,7 @@ import numpy as np
 from converters.torch_state import read_state_dict
 
 ARCHITECTURE = "EfficientNet-Lite0"
+MODEL_NAME = "efficientnet_lite0"
 EMBEDDING_SIZE = 1280
 STEM_CHANNELS = 32
 BN_EPSILON = 1e-3
@@ -65,7 +66,7 @@ def efficientnet_lite0(input_size: int = 224) -> keras.Model:
         x = mbconv(x, kernel, stride, expand, channels_in, channels_out, f"block{index}")
     x = conv_bn(x, EMBEDDING_SIZE, 1, 1, "head")
     embedding = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    return keras.Model(image, embedding, name="efficientnet_lite0")
+    return keras.Model(image, embedding, name=MODEL_NAME)
 
 
 def pad_for(x, kernel: int, stride: int, name: str):
