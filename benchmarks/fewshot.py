@@ -2,7 +2,8 @@
 
     python -m benchmarks.fewshot --data ../shared/data/clothing-dev [--shots 5 10 50]
         [--backbone mobilenetv2 efficientnet-lite0] [--seeds 5] [--split app|none]
-        [--backend wasm|webgl|cpu] [--speed-photos 64] [--finetune] [--json FILE]
+        [--backend wasm|webgl|cpu] [--speed-photos 64] [--speed-rounds 5] [--finetune]
+        [--json FILE]
 
 For each shot count k and seed, k support photos per class are drawn (a seeded draw; a seed's
 5 photos are the first 5 of its 10) and every other photo is the test set. On the same
@@ -378,6 +379,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=("wasm", "webgl", "cpu"), default=None)
     parser.add_argument("--check-photos", type=int, default=20)
     parser.add_argument("--speed-photos", type=int, default=64, help="0: no Keras speed check")
+    parser.add_argument("--speed-rounds", type=int, default=5)
     parser.add_argument("--finetune", action="store_true", help="MobileNetV2 only")
     parser.add_argument("--finetune-seeds", type=int, default=1)
     parser.add_argument("--json", type=Path, default=None)
@@ -424,7 +426,9 @@ def main() -> None:
         chromium_version = browser.version
         tfjs = page.evaluate("window.bench.tfjs")
     speed_load = harness.machine()["load_average"]
-    speed = keras_speed(backbones, args.data, args.speed_photos, 3) if args.speed_photos else {}
+    speed = {}
+    if args.speed_photos:
+        speed = keras_speed(backbones, args.data, args.speed_photos, args.speed_rounds)
     results, verdicts = [], []
     for name in args.backbone:
         found = aggregate([d for d in draws if d["backbone"] == name])
@@ -479,7 +483,8 @@ def main() -> None:
         print(f"\nKeras CPU embedding speed ({args.speed_photos} photos, load {speed_load[0]}):")
         for name, figures in speed.items():
             print(
-                f"  {name}: {figures['images_per_s_median']} images/s median of 3 rounds "
+                f"  {name}: {figures['images_per_s_median']} images/s median of "
+                f"{figures['rounds']} rounds "
                 f"(best {figures['images_per_s_best']})"
             )
     print("Targets:")
