@@ -115,7 +115,7 @@ def test_finetuning_trains_efficientnets_top_blocks_and_exports_the_same_network
     from server.finetune.model import float32_copy, unfreeze_top_blocks
 
     # Random weights at a small size: which layers train does not depend on the values.
-    model, _ = classifier_network(64, 3, architecture="EfficientNet-Lite0")
+    model, _ = classifier_network(32, 3, architecture="EfficientNet-Lite0")
     unfreeze_top_blocks(model, 3)
     backbone = next(layer for layer in model.layers if isinstance(layer, keras.Model))
     training = {layer.name for layer in backbone.layers if layer.trainable and layer.weights}
@@ -123,8 +123,8 @@ def test_finetuning_trains_efficientnets_top_blocks_and_exports_the_same_network
         *(f"block{i}_{part}_conv" for i in (13, 14, 15) for part in ("expand", "dw", "project")),
         "head_conv",
     }
-    copy = float32_copy(model, 64, None)
-    pictures = np.random.default_rng(3).uniform(0, 255, (2, 64, 64, 3)).astype("float32")
+    copy = float32_copy(model, 32, None)
+    pictures = np.random.default_rng(3).uniform(0, 255, (2, 32, 32, 3)).astype("float32")
     np.testing.assert_allclose(
         copy.predict(pictures, verbose=0), model.predict(pictures, verbose=0)
     )
