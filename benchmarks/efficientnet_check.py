@@ -16,8 +16,11 @@ Needs PyTorch, which the project does not install: give a Python that has it (to
 pillow). Run with the project's Python from the repository root:
 
     python3 -m venv /tmp/torchenv && /tmp/torchenv/bin/pip install torch numpy pillow
-    .venv/bin/python -m benchmarks.efficientnet_check /work/shared/data/clothing-dev \\
+    .venv/bin/python -m benchmarks.efficientnet_check PHOTOS \\
         --torch-python /tmp/torchenv/bin/python [--per-class 10]
+
+PHOTOS is a folder with one sub-folder of photos per class (benchmarks/README.md names the one
+measured).
 """
 
 from __future__ import annotations
