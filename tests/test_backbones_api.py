@@ -24,6 +24,17 @@ def test_newest_backbone_is_the_default(client, backbone, add_backbone):
     )
 
 
+def test_mobilenet_stays_the_default_beside_a_newer_efficientnet(client, add_backbone):
+    add_backbone("aaaaaaaaaaaaaaaa", architecture="MobileNetV2", created="2026-06-01T00:00:00Z")
+    add_backbone(
+        "bbbbbbbbbbbbbbbb", architecture="EfficientNet-Lite0", created="2027-01-01T00:00:00Z"
+    )
+    body = client.get("/api/backbones").json
+    assert body["default"] == "aaaaaaaaaaaaaaaa"
+    listed = {b["id"]: b["metadata"].get("architecture") for b in body["backbones"]}
+    assert listed["bbbbbbbbbbbbbbbb"] == "EfficientNet-Lite0"
+
+
 def test_broken_or_random_weight_backbones_are_not_offered(
     client, backbone, add_backbone, backbone_dir
 ):

@@ -96,6 +96,21 @@ def test_the_zip_holds_the_labelled_pictures_by_class_and_both_programs(api, ima
         Image.open(io.BytesIO(data)).verify()
 
 
+def test_a_project_on_efficientnet_gets_the_default_backbone_its_script_can_rebuild(
+    api, image, add_backbone
+):
+    add_backbone("aaaaaaaaaaaaaaaa", architecture="MobileNetV2", name="mobilenet_v2_1.0_224")
+    add_backbone(
+        "eeeeeeeeeeeeeeee", architecture="EfficientNet-Lite0", name="efficientnet_lite0_224"
+    )
+    project = tiny_project(api, image, per_class=3)
+    api.save_model(project, backbone_id="eeeeeeeeeeeeeeee")
+    with zipfile.ZipFile(io.BytesIO(notebook_zip(api, project))) as archive:
+        lesson = json.loads(archive.read("lesson.json"))
+    # train.py builds MobileNetV2: the lesson names the studio's default, not the project's.
+    assert lesson["backbone"]["name"] == "mobilenet_v2_1.0_224"
+
+
 def test_a_project_without_two_classes_of_pictures_gets_a_clear_error(api, image, problem):
     project = api.create_project()
     api.add_samples(

@@ -7,7 +7,12 @@ from flask import Blueprint, request, send_file
 from sqlalchemy import select
 
 from ..archive import create_project, plan_import, write_project_zip
-from ..backbone_files import all_backbones, default_backbone_id, load_backbone
+from ..backbone_files import (
+    DEFAULT_ARCHITECTURE,
+    all_backbones,
+    default_backbone_id,
+    load_backbone,
+)
 from ..credentials import hash_token, new_token
 from ..db import db
 from ..exports import slug
@@ -60,13 +65,19 @@ def download_notebook(project: Project):
 
 
 def project_backbone(project) -> dict:
-    """The backbone of the project's newest model version, else the studio's default one."""
+    """The backbone of the project's newest model version, else the studio's default one.
+
+    The notebook's train.py rebuilds MobileNetV2 only, so a project on another backbone
+    (EfficientNet-Lite0) gets the default one: train.py learns from the pictures themselves.
+    """
     newest = db.session.scalars(
         select(ModelVersion.backbone_id)
         .where(ModelVersion.project_id == project.id)
         .order_by(ModelVersion.number.desc())
     ).first()
     metadata = load_backbone(newest) if newest else None
+    if metadata and metadata.get("architecture", DEFAULT_ARCHITECTURE) != DEFAULT_ARCHITECTURE:
+        metadata = None
     if metadata is None:
         backbones = all_backbones()
         metadata = backbones.get(default_backbone_id(backbones), {})

@@ -5,19 +5,22 @@ pictures 0..255 in, probabilities out. Here: its start from the class means, the
 back, which layers train, mixed precision, and the float32 copy that is exported.
 """
 
+import re
+
 import keras
 import numpy as np
 
+from converters.backbone import architecture_of
 from converters.classifier import OUTPUT_NAME, ExportUnavailable, classifier_network
 from converters.classifier import backbone_weights as find_backbone_weights
 from converters.head import DenseLayer, Head, predict, preprocess_rows
-from converters.weights import WeightsInfo
+from converters.weights import MOBILENET_V2, WeightsInfo
 
 from . import FinetuneError
 
 # The browser's head recipe starts from the class means at this logit scale (trainer.js).
 PROTOTYPE_SCALE = 10.0
-BLOCKS = 16  # MobileNetV2's inverted residual blocks are block_1 .. block_16
+BLOCKS = 16  # inverted residual blocks: MobileNetV2's and EfficientNet-Lite0's alike
 
 
 def backbone_weights(metadata: dict) -> WeightsInfo:
@@ -62,17 +65,26 @@ def head_accuracy(head: Head, embeddings: np.ndarray, labels: np.ndarray) -> flo
 
 
 def unfreeze_top_blocks(model: keras.Model, blocks: int) -> None:
-    """Train the head and the backbone's top blocks (and Conv_1); BatchNorm stays frozen."""
+    """Train the head and the backbone's top blocks (and its last 1x1 convolution: MobileNetV2's
+    Conv_1, EfficientNet-Lite0's head_conv); BatchNorm stays frozen."""
     backbone = backbone_of(model)
     backbone.trainable = True
-    first = BLOCKS + 1 - blocks
     for layer in backbone.layers:
-        name = layer.name
-        in_top = blocks > 0 and (
-            name.startswith(("Conv_1", "out_relu"))
-            or (name.startswith("block_") and int(name.split("_")[1]) >= first)
-        )
+        in_top = blocks > 0 and in_top_blocks(layer.name, blocks, architecture_of(backbone))
         layer.trainable = in_top and not isinstance(layer, keras.layers.BatchNormalization)
+
+
+def in_top_blocks(name: str, blocks: int, architecture: str) -> bool:
+    """Whether a backbone layer belongs to the top `blocks` blocks or what follows them."""
+    if architecture == MOBILENET_V2:  # block_1 .. block_16, then Conv_1
+        if name.startswith(("Conv_1", "out_relu")):
+            return True
+        return name.startswith("block_") and int(name.split("_")[1]) > BLOCKS - blocks
+    # EfficientNet-Lite0: block0_… .. block15_…, then head_conv
+    if name.startswith("head_"):
+        return True
+    number = re.match(r"block(\d+)_", name)
+    return number is not None and int(number[1]) >= BLOCKS - blocks
 
 
 def use_mixed_precision(model: keras.Model) -> None:
@@ -98,6 +110,9 @@ def float32_copy(model: keras.Model, input_size: int, head: Head | None) -> kera
     The weights do not depend on the picture size (convolutions, then average pooling), so a
     model trained on small pictures still exports at the backbone's size.
     """
-    copy, _ = classifier_network(input_size, model.output.shape[-1], head)
+    architecture = architecture_of(backbone_of(model))
+    copy, _ = classifier_network(
+        input_size, model.output.shape[-1], head, architecture=architecture
+    )
     copy.set_weights([keras.ops.convert_to_numpy(w).astype(np.float32) for w in model.weights])
     return copy

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from converters.head import HeadError, parse_head
 
 from .. import ratelimits
-from ..backbone_files import all_backbones, load_backbone
+from ..backbone_files import all_backbones, default_backbone_id, load_backbone
 from ..db import db
 from ..errors import Conflict, FieldInvalid, NotReady, Unavailable
 from ..models import Job, ModelVersion, Project, new_public_id, utcnow
@@ -84,12 +84,12 @@ def start_job(project: Project, settings: FinetuneSettings, fields: dict[str, An
 
 
 def choose_backbone(value: Any) -> dict[str, Any]:
-    """The backbone a job fine-tunes: the one named, else the studio's default (the newest)."""
+    """The backbone a job fine-tunes: the one named, else the studio's default."""
     if value is None:
         backbones = all_backbones()
         if not backbones:
             raise Conflict("This server has no exported backbone to fine-tune.")
-        return max(backbones.values(), key=lambda meta: (str(meta.get("created", "")), meta["id"]))
+        return backbones[default_backbone_id(backbones)]
     backbone = load_backbone(value) if isinstance(value, str) else None
     if backbone is None:
         raise FieldInvalid(

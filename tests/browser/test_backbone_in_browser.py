@@ -99,9 +99,23 @@ def default_backbone(base_url: str) -> dict:
     return next(b["metadata"] for b in listing["backbones"] if b["id"] == listing["default"])
 
 
+def second_backbone(base_url: str) -> dict:
+    """The metadata of the EfficientNet-Lite0 export `make install` builds beside the default."""
+    listing = json.load(urlopen(f"{base_url}/api/backbones"))
+    found = [b["metadata"] for b in listing["backbones"]]
+    found = [meta for meta in found if meta["architecture"] == "EfficientNet-Lite0"]
+    if not found:
+        pytest.fail("No EfficientNet-Lite0 backbone in build/backbones: run `make install` first.")
+    return found[-1]
+
+
 @pytest.fixture
 def served(request, live_server, tmp_path, tmp_path_factory):
-    """(server, metadata) for request.param's quantization of the app's default backbone."""
+    """(server, metadata) for request.param: a quantization of the app's default backbone, or
+    the second backbone (EfficientNet-Lite0, float16) as `make install` exports it."""
+    if request.param == "efficientnet-lite0":
+        yield live_server, second_backbone(live_server.url)
+        return
     default = default_backbone(live_server.url)
     if request.param == "float16":  # the export `make install` builds, which the studio loads
         yield live_server, default
@@ -153,12 +167,12 @@ def embed_in_browser(
     return started, results, page.evaluate(STOP)
 
 
-@pytest.mark.parametrize("served", ["float16", "float32"], indirect=True)
+@pytest.mark.parametrize("served", ["float16", "float32", "efficientnet-lite0"], indirect=True)
 def test_browser_embeddings_match_keras_on_real_photos(
     served, page, photos, keras_embeddings, request, record_property
 ):
     server, metadata = served
-    quantization = request.node.callspec.params["served"]
+    quantization = request.node.callspec.params["served"].replace("efficientnet-lite0", "float16")
     assert metadata["quantization"] == quantization
 
     started, results, tensors_after_dispose = embed_in_browser(page, server, metadata, photos)
@@ -173,7 +187,8 @@ def test_browser_embeddings_match_keras_on_real_photos(
     bitmap_vs_image = [cosine(r["pair"][0], r["vector"]) for r in results]
     milliseconds = statistics.median(r["embedMs"] for r in results)
     summary = (
-        f"{quantization} backbone {metadata['id']} vs Keras on {len(results)} photos: cosine mean "
+        f"{quantization} {metadata['name']} {metadata['id']} vs Keras on {len(results)} photos: "
+        f"cosine mean "
         f"{np.mean(plain):.6f} min {min(plain):.6f}, mirrored mean {np.mean(mirrored):.6f} min "
         f"{min(mirrored):.6f}; median {milliseconds:.1f} ms per image on {started['backend']} "
         f"(warm-up {started['warmUpMs']:.0f} ms)"
