@@ -15,8 +15,10 @@ const MAX_DELAY_MS = 15_000;
 
 // How the sender treats a failed request: 'retry' it later, 'drop' the pictures the server says
 // are gone and send the rest again, 'split' it to find the one bad pair, or 'reject' it.
+// An ApiError of status 0 is a network error (api.js).
 export function failureAction(error, size) {
-  const status = error?.status ?? 0;
+  const status = error?.status;
+  if (status === undefined) return 'reject'; // not an answer (a bug here): trying again cannot help
   if (status === 0 || status === 408 || status === 429 || status >= 500) return 'retry';
   if (status === 404 && Array.isArray(error.problem?.missing_ids)) return 'drop';
   if (status === 400 && size > 1) return 'split';

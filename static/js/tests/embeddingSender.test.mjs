@@ -118,6 +118,7 @@ test('failures: which are retried, which drop deleted pictures, which split or a
   assert.equal(failureAction(apiError(400), 5), 'split');
   assert.equal(failureAction(apiError(400), 1), 'reject');
   assert.equal(failureAction(apiError(403), 5), 'reject');
+  assert.equal(failureAction(new TypeError('a bug'), 5), 'reject');
 });
 
 test('a request holds at most the server limit, and a pair split out travels alone', () => {
