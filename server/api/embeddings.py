@@ -8,6 +8,7 @@ import struct
 import numpy as np
 from flask import Blueprint, Response, request
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..backbone_files import get_backbone
 from ..db import db
@@ -61,17 +62,31 @@ def put_embedding(sample: Sample, backbone_id: str):
     data = request.get_data(cache=False)
     count = vector_count(len(data), size)
     check_finite(data)
-    embedding = db.session.scalar(
-        select(Embedding).where(
-            Embedding.sample_id == sample.id, Embedding.backbone_id == backbone_id
-        )
-    )
-    if embedding is None:
-        embedding = Embedding(sample_id=sample.id, backbone_id=backbone_id)
-        db.session.add(embedding)
-    embedding.vectors, embedding.count = data, count
-    db.session.commit()
+    store_embeddings(backbone_id, [(sample.id, data, count)])
     return "", 204
+
+
+def store_embeddings(backbone_id: str, rows: list[tuple[int, bytes, int]]) -> None:
+    """Insert or replace each (sample row id, vectors, count) for the backbone, and commit.
+
+    One upsert: two requests storing the same sample's embedding at once both succeed (the
+    later one's is kept) instead of the second failing on the unique constraint.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(Embedding)
+    statement = statement.on_conflict_do_update(
+        index_elements=[Embedding.sample_id, Embedding.backbone_id],
+        set_={"vectors": statement.excluded.vectors, "count": statement.excluded.count},
+    )
+    db.session.execute(
+        statement,
+        [
+            {"sample_id": sample_id, "backbone_id": backbone_id, "vectors": data, "count": count}
+            for sample_id, data, count in rows
+        ],
+    )
+    db.session.commit()
 
 
 @bp.put("/projects/<project_id>/embeddings/<backbone_id>")
@@ -103,25 +118,12 @@ def put_embeddings(project: Project, backbone_id: str):
             f"{len(missing)} of these samples are not in this project; nothing was stored.",
             missing_ids=missing,
         )
-    existing = {
-        row.sample_id: row
-        for row in db.session.scalars(
-            select(Embedding).where(
-                Embedding.sample_id.in_(samples.values()), Embedding.backbone_id == backbone_id
-            )
-        )
-    }
-    start = 0
+    rows, start = [], 0
     for sample_id, count in zip(ids, counts, strict=True):
         end = start + count * size * FLOAT32_BYTES
-        row_id = samples[sample_id]
-        embedding = existing.get(row_id)
-        if embedding is None:
-            embedding = Embedding(sample_id=row_id, backbone_id=backbone_id)
-            db.session.add(embedding)
-        embedding.vectors, embedding.count = data[start:end], count
+        rows.append((samples[sample_id], data[start:end], count))
         start = end
-    db.session.commit()
+    store_embeddings(backbone_id, rows)
     return "", 204
 
 
