@@ -10,16 +10,18 @@ workers and threads), "flask-dev" is Flask's development server (`flask run`), t
 
 Every student (a thread with its own connection, kept alive where the server allows) goes
 through a lesson: create a project with two classes; record three bursts of 30 pictures, each
-burst uploaded in the studio's batches of 10 (static/js/uploader.js) and followed by one PUT of
-each picture's embedding; save a model version; make a share link and open the share page's
-files (the page, the model description, the backbone's model.json). Requests are retried as the
-studio does (network error, 408, 429, 5xx; three attempts). Pictures are real photos (--photos,
-default the clothing-dev set) downscaled as the studio does (longest side 512 px, JPEG quality
-90: about 35 KB), each made distinct with a JPEG comment.
+burst uploaded in the studio's batches of 10 (static/js/uploader.js), then the burst's embeddings
+stored as the studio stores them (static/js/embeddingSender.js: 20 pictures' pairs in one PUT as
+soon as 20 wait, the rest after a quiet 400 ms); save a model version; make a share link and open
+the share page's files (the page, the model description, the backbone's model.json). Requests
+are retried as the studio does (network error, 408, 429, 5xx; three attempts). Pictures are real
+photos (--photos, default the clothing-dev set) downscaled as the studio does (longest side 512
+px, JPEG quality 90: about 35 KB), each made distinct with a JPEG comment.
 
 Afterwards every project's samples are listed through the API and each stored blob is re-hashed
 (sha256): a picture the server accepted but does not list is lost; one listed twice, or under
-another id than it answered, is duplicated.
+another id than it answered, is duplicated. Every project's embeddings are read back too: an
+accepted picture without the very bytes its student sent is an embedding missing.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import http.client
 import io
 import json
 import os
+import struct
 import subprocess
 import sys
 import tempfile
@@ -59,6 +62,8 @@ from benchmarks.ingest import (
 BURSTS = 3
 PICTURES_PER_BURST = 30
 UPLOAD_BATCH = 10  # static/js/uploader.js's BATCH
+EMBEDDING_BATCH = 20  # static/js/embeddingSender.js's BATCH
+EMBEDDING_QUIET_S = 0.4  # and its QUIET_MS: fewer than a batch wait this long
 LONGEST_SIDE = 512
 JPEG_QUALITY = 90
 DEFAULT_PHOTOS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "clothing-dev"
@@ -136,6 +141,7 @@ class Student(threading.Thread):
         self.connection: http.client.HTTPConnection | None = None
         self.errors = 0
         self.accepted: list[tuple[str, str]] = []  # (sample id, sha256) as the server answered
+        self.embedded: dict[str, str] = {}  # sample id -> sha256 of the vectors stored for it
 
     def request(self, route, method, path, body=None, headers=None, expect=(200,)):
         """One API call with the studio's retries; returns the decoded answer or None."""
@@ -171,6 +177,7 @@ class Student(threading.Thread):
             self.outcome[self.number] = {
                 "project": getattr(self, "project", None),
                 "accepted": self.accepted,
+                "embedded": self.embedded,
                 "errors": self.errors,
             }
 
@@ -201,10 +208,17 @@ class Student(threading.Thread):
                     self.accepted += [(s["id"], s["sha256"]) for s in answer["samples"]]
             rng = np.random.default_rng(self.number * 1000 + burst)
             octets = {**auth, "Content-Type": "application/octet-stream"}
-            for sample in samples:
-                vectors = rng.normal(0, 1, 2 * dim).astype("<f4").tobytes()  # picture, mirror
-                path = f"/api/samples/{sample['id']}/embeddings/{self.backbone['id']}"
-                self.request("put_embedding", "PUT", path, vectors, octets, (204,))
+            path = f"/api/projects/{project['id']}/embeddings/{self.backbone['id']}"
+            for start in range(0, len(samples), EMBEDDING_BATCH):
+                batch = samples[start : start + EMBEDDING_BATCH]
+                if len(batch) < EMBEDDING_BATCH:
+                    time.sleep(EMBEDDING_QUIET_S)
+                # Each picture's pair: the picture's vector, then its mirror image's.
+                pairs = {s["id"]: rng.normal(0, 1, 2 * dim).astype("<f4").tobytes() for s in batch}
+                body = embedding_batch(pairs, dim)
+                answer = self.request("put_embeddings_batch", "PUT", path, body, octets, (204,))
+                if answer is not None:
+                    self.embedded |= {i: hashlib.sha256(v).hexdigest() for i, v in pairs.items()}
         labels = [{"class_id": c["id"], "name": c["name"]} for c in classes]
         body = json.dumps(
             {
@@ -225,6 +239,40 @@ class Student(threading.Thread):
         self.request("share_page", "GET", f"/s/{token}")
         self.request("share_model", "GET", f"/s/{token}/model.json")
         self.request("backbone_model", "GET", f"/backbones/{self.backbone['id']}/model.json")
+
+
+def embedding_batch(pairs: dict[str, bytes], dim: int) -> bytes:
+    """A batch PUT's body as static/js/embeddingPage.js writeEmbeddingBatch lays it out."""
+    header = {"ids": list(pairs), "counts": [len(v) // (4 * dim) for v in pairs.values()]}
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-(4 + len(text)) % 8)
+    return struct.pack("<I", len(text)) + text + b"".join(pairs.values())
+
+
+def stored_embeddings(port: int, project: dict, backbone_id: str) -> dict[str, str]:
+    """sample id -> sha256 of its stored float32 vectors, every page of the project's."""
+    auth = {"Authorization": f"Bearer {project['owner_token']}"}
+    found, after = {}, None
+    while True:
+        query = f"backbone={backbone_id}&per_page=1000" + (f"&after={after}" if after else "")
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            status, page = call(
+                connection, "GET", f"/api/projects/{project['id']}/embeddings?{query}", None, auth
+            )
+        finally:
+            connection.close()
+        if status != 200:
+            raise RuntimeError(f"embeddings of {project['id']}: HTTP {status} {page[:200]!r}")
+        (length,) = struct.unpack_from("<I", page)
+        header = json.loads(page[4 : 4 + length])
+        start, size = 4 + length, 4 * header["dim"]
+        for sample_id, count in zip(header["ids"], header["counts"], strict=True):
+            found[sample_id] = hashlib.sha256(page[start : start + count * size]).hexdigest()
+            start += count * size
+        after = header["next_cursor"]
+        if after is None:
+            return found
 
 
 @contextmanager
@@ -266,10 +314,10 @@ def get_json(port: int, path: str, headers: dict | None = None) -> dict:
     return json.loads(answer)
 
 
-def verify(port: int, data_dir: Path, outcome: dict) -> dict:
+def verify(port: int, data_dir: Path, outcome: dict, backbone_id: str) -> dict:
     """Lost and duplicated pictures: the server's listing against what it accepted; blob bytes
-    re-hashed from the store."""
-    lost = duplicated = wrong_bytes = 0
+    re-hashed from the store; each accepted picture's stored embedding against what was sent."""
+    lost = duplicated = wrong_bytes = embeddings_missing = 0
     for student in outcome.values():
         project = student["project"]
         if project is None:
@@ -287,7 +335,17 @@ def verify(port: int, data_dir: Path, outcome: dict) -> dict:
             blob = data_dir / "blobs" / sha256[:2] / sha256[2:]
             if not blob.is_file() or hashlib.sha256(blob.read_bytes()).hexdigest() != sha256:
                 wrong_bytes += 1
-    return {"lost": lost, "duplicated": duplicated, "wrong_bytes": wrong_bytes}
+        embeddings = stored_embeddings(port, project, backbone_id)
+        for sample_id, _ in set(student["accepted"]):
+            sent = student["embedded"].get(sample_id)
+            if sent is None or embeddings.get(sample_id) != sent:
+                embeddings_missing += 1
+    return {
+        "lost": lost,
+        "duplicated": duplicated,
+        "wrong_bytes": wrong_bytes,
+        "embeddings_missing": embeddings_missing,
+    }
 
 
 def percentiles(values: list[float]) -> dict:
@@ -345,7 +403,7 @@ def run_lesson(kind: str, students: int, photos: list[bytes], database: str) -> 
         for thread in threads:
             thread.join()
         seconds = time.perf_counter() - began
-        checked = verify(port, data_dir, outcome)
+        checked = verify(port, data_dir, outcome, backbone["id"])
         exceptions = logged_exceptions(data_dir / "server.log")
     requests = sum(len(values) for values in timings.values())
     return {
@@ -356,6 +414,7 @@ def run_lesson(kind: str, students: int, photos: list[bytes], database: str) -> 
         "lost": checked["lost"],
         "duplicated": checked["duplicated"],
         "wrong_bytes": checked["wrong_bytes"],
+        "embeddings_missing": checked["embeddings_missing"],
         "pictures_accepted": sum(len(set(s["accepted"])) for s in outcome.values()),
         "pictures_expected": students * per_student,
         "requests": requests,
@@ -374,12 +433,13 @@ def print_table(results: list[dict]) -> None:
             f"{result['requests']} requests in {result['seconds']} s "
             f"({result['requests_per_second']}/s), errors {result['errors']}, "
             f"lost {result['lost']}, duplicated {result['duplicated']}, "
-            f"pictures {result['pictures_accepted']}/{result['pictures_expected']}"
+            f"pictures {result['pictures_accepted']}/{result['pictures_expected']}, "
+            f"embeddings missing {result['embeddings_missing']}"
         )
-        print(f"  {'route':<16} {'count':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+        print(f"  {'route':<20} {'count':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
         for route, stats in result["routes"].items():
             print(
-                f"  {route:<16} {stats['count']:>6} {stats['p50_ms']:>8} "
+                f"  {route:<20} {stats['count']:>6} {stats['p50_ms']:>8} "
                 f"{stats['p95_ms']:>8} {stats['p99_ms']:>8}"
             )
 

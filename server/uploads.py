@@ -4,13 +4,13 @@ import hashlib
 from typing import IO
 
 from flask import current_app
-from sqlalchemy import inspect, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from .db import db
 from .errors import Conflict
 from .images import CheckedImage, check_image
-from .models import Project, Sample
+from .models import Project, Sample, new_public_id, utcnow
 from .storage import blobs_then_rows
 
 
@@ -64,24 +64,29 @@ def _insert_samples(
 ) -> list[Sample]:
     """Write the blobs, then insert the rows and commit; on any failure undo both."""
     shas = {image.sha256 for image in images}
-    found = db.session.scalars(
-        select(Sample).where(Sample.project_id == project.id, Sample.sha256.in_(shas))
-    )
-    by_sha = {sample.sha256: sample for sample in found}
+    query = select(Sample).where(Sample.project_id == project.id, Sample.sha256.in_(shas))
+    by_sha = {sample.sha256: sample for sample in db.session.scalars(query)}
     new_images = {image.sha256: image for image in images if image.sha256 not in by_sha}
+    rows = [
+        {
+            "public_id": new_public_id(),
+            "project_id": project.id,
+            "class_id": class_id,
+            "sha256": sha256,
+            "width": image.width,
+            "height": image.height,
+            "mime_type": image.mime_type,
+            "source": source,
+            "created": utcnow(),
+        }
+        for sha256, image in new_images.items()
+    ]
     with blobs_then_rows({sha256: image.data for sha256, image in new_images.items()}):
-        for sha256, image in new_images.items():
-            by_sha[sha256] = Sample(
-                project_id=project.id,
-                class_id=class_id,
-                sha256=sha256,
-                width=image.width,
-                height=image.height,
-                mime_type=image.mime_type,
-                source=source,
-            )
-            db.session.add(by_sha[sha256])
-    # The commit expired the rows; one query loads them all again, not one query per row.
-    ids = [inspect(sample).identity[0] for sample in by_sha.values()]
-    db.session.scalars(select(Sample).where(Sample.id.in_(ids))).all()
+        if rows:
+            # One executemany without RETURNING: the ORM sends one INSERT per row (SQLite
+            # cannot match the ids it generates to the rows of a multi-row INSERT), and the
+            # rows are read back below anyway.
+            db.session.execute(insert(Sample), rows)
+    # The commit expired the rows found above; one query loads them and the new ones.
+    by_sha = {sample.sha256: sample for sample in db.session.scalars(query)}
     return [by_sha[image.sha256] for image in images]

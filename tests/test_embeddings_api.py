@@ -210,3 +210,124 @@ def test_embeddings_go_with_their_sample(client, api, project, backbone, sample,
 @pytest.mark.parametrize("query, status", [("", 400), ("?backbone=", 400), ("?backbone=nope", 404)])
 def test_project_embeddings_need_a_known_backbone(api, project, problem, query, status):
     problem(api.get(project, f"/api/projects/{project['id']}/embeddings{query}"), status)
+
+
+def batch(entries: list[tuple[str, bytes]], size: int, header: dict | None = None) -> bytes:
+    """A batch PUT's body: the page layout, its header {ids, counts} (or `header` as given)."""
+    header = header or {
+        "ids": [sample_id for sample_id, _ in entries],
+        "counts": [len(data) // (4 * size) for _, data in entries],
+    }
+    text = json.dumps(header).encode()
+    text += b" " * (-(4 + len(text)) % 8)
+    return struct.pack("<I", len(text)) + text + b"".join(data for _, data in entries)
+
+
+def batch_url(project: dict, backbone_id: str) -> str:
+    return f"/api/projects/{project['id']}/embeddings/{backbone_id}"
+
+
+@pytest.fixture
+def three(api, project, image) -> list[dict]:
+    return [api.add_samples(project, image(color=(n, 0, 0)))[0] for n in range(3)]
+
+
+def test_many_samples_embeddings_are_stored_in_one_request(
+    client, api, project, backbone, three, put, stored
+):
+    size = backbone.embedding_size
+    put(three[0], vectors(2, size, start=-9.0))  # replaced by the batch
+    sent = [vectors(1, size), vectors(2, size, 1.0), vectors(2, size, 2.0)]
+    body = batch([(s["id"], d) for s, d in zip(three, sent, strict=True)], size)
+    response = client.put(batch_url(project, backbone.id), data=body, headers=api.auth(project))
+    assert response.status_code == 204, response.data
+    for sample, data in zip(three, sent, strict=True):
+        assert api.get(project, embedding_url(sample, backbone.id)).data == data
+    assert stored()["rows"]["Embedding"] == 3
+    _, page = read_page(api.get(project, embeddings_url(project, backbone.id)))
+    assert {i: d.tobytes() for i, d in page.items()} == {
+        s["id"]: d for s, d in zip(three, sent, strict=True)
+    }
+
+
+BAD_BATCHES = {
+    # name: (make(ids, size) -> body, status, the field named in the 400's errors)
+    "no header length": (lambda ids, size: b"\0\0", 400, "body"),
+    "header longer than body": (lambda ids, size: struct.pack("<I", 99) + b"{}", 400, "body"),
+    "header not json": (lambda ids, size: struct.pack("<I", 4) + b"nope", 400, "header"),
+    "no ids": (lambda ids, size: batch([], size, {"counts": []}), 400, "ids"),
+    "empty": (lambda ids, size: batch([], size), 400, "ids"),
+    "id twice": (lambda ids, size: batch([(ids[0], vectors(1, size))] * 2, size), 400, "ids"),
+    "101 samples": (
+        lambda ids, size: batch([(f"s{n}", vectors(1, size)) for n in range(101)], size),
+        400,
+        "ids",
+    ),
+    "three vectors": (lambda ids, size: batch([(ids[0], vectors(3, size))], size), 400, "counts"),
+    "counts missing one": (
+        lambda ids, size: batch([], size, {"ids": ids[:2], "counts": [1]}) + vectors(1, size),
+        400,
+        "counts",
+    ),
+    "one float short": (
+        lambda ids, size: batch([(ids[0], vectors(1, size))], size)[:-4],
+        400,
+        "body",
+    ),
+    "nan": (
+        lambda ids, size: batch(
+            [(ids[0], vectors(1, size)), (ids[1], floats(math.nan, *[0.0] * (size - 1)))], size
+        ),
+        400,
+        "body",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", BAD_BATCHES)
+def test_a_malformed_batch_stores_nothing(
+    client, api, project, backbone, three, problem, stored, name
+):
+    make, status, field = BAD_BATCHES[name]
+    before = stored()
+    body = make([s["id"] for s in three], backbone.embedding_size)
+    response = client.put(batch_url(project, backbone.id), data=body, headers=api.auth(project))
+    assert problem(response, status)["errors"][0]["field"] == field
+    assert stored() == before
+
+
+def test_a_batch_naming_another_projects_sample_stores_none_of_it(
+    client, api, project, backbone, three, image, problem, stored
+):
+    other = api.create_project(title="Someone else's")
+    (theirs,) = api.add_samples(other, image(color=(9, 9, 9)))
+    size = backbone.embedding_size
+    before = stored()
+    entries = [(three[0]["id"], vectors(1, size)), (theirs["id"], vectors(1, size))]
+    entries.append(("no-such-sample", vectors(2, size)))
+    response = client.put(
+        batch_url(project, backbone.id), data=batch(entries, size), headers=api.auth(project)
+    )
+    assert problem(response, 404)["missing_ids"] == [theirs["id"], "no-such-sample"]
+    assert stored() == before
+
+
+def test_a_batch_bigger_than_100_pairs_is_refused_unread(
+    client, api, project, backbone, problem, stored
+):
+    size = backbone.embedding_size
+    most = 4 + 16 * 1024 + 100 * 2 * size * 4
+    before = stored()
+    response = client.put(
+        batch_url(project, backbone.id), data=b"\0" * (most + 1), headers=api.auth(project)
+    )
+    problem(response, 413)
+    assert stored() == before
+
+
+def test_a_batch_for_an_unknown_backbone_is_not_found(client, api, project, three, problem):
+    body = batch([(three[0]["id"], floats(1, 2, 3, 4))], 4)
+    response = client.put(
+        batch_url(project, "feedfacefeedface"), data=body, headers=api.auth(project)
+    )
+    problem(response, 404)

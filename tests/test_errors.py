@@ -20,6 +20,7 @@ SAMPLE = PROJECT + "/samples/<sample_id>"
 IMAGE = "/api/samples/<sample_id>/image"
 EMBEDDING = "/api/samples/<sample_id>/embeddings/<backbone_id>"
 EMBEDDINGS = PROJECT + "/embeddings"
+EMBEDDING_BATCH = EMBEDDINGS + "/<backbone_id>"
 MODELS = PROJECT + "/models"
 MODEL = "/api/models/<model_id>"
 PUBLISH = MODEL + "/publish"
@@ -116,6 +117,12 @@ CASES = [
     ("GET", EMBEDDING, 401, {"auth": NOBODY}),
     ("GET", EMBEDDING, 403, {"auth": STRANGER}),
     ("GET", EMBEDDINGS, 400, {}),
+    ("PUT", EMBEDDING_BATCH, 400, {"data": b"\0\0\0"}),
+    ("PUT", EMBEDDING_BATCH, 404, {"ids": NO_BACKBONE, "data": b"\0"}),
+    ("PUT", EMBEDDING_BATCH, 404, {"ids": NO_PROJECT, "data": b"\0"}),
+    ("PUT", EMBEDDING_BATCH, 401, {"auth": NOBODY, "data": b"\0"}),
+    ("PUT", EMBEDDING_BATCH, 403, {"auth": STRANGER, "data": b"\0"}),
+    ("PUT", EMBEDDING_BATCH, 413, {"data": b"\0" * 30_000}),
     ("GET", EMBEDDINGS, 404, {"query": "?backbone=nope"}),
     ("GET", EMBEDDINGS, 401, {"auth": NOBODY, "query": "?backbone=nope"}),
     ("GET", EMBEDDINGS, 403, {"auth": STRANGER, "query": "?backbone=nope"}),

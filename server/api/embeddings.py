@@ -1,5 +1,6 @@
 """Embeddings: the backbone's feature vectors of a sample, computed in the browser, kept here
-and read back a page at a time (binary) when a project is reopened."""
+(one sample's at a time, or many of a project's in one batch) and read back a page at a time
+(binary) when a project is reopened."""
 
 import json
 import struct
@@ -7,6 +8,7 @@ import struct
 import numpy as np
 from flask import Blueprint, Response, request
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..backbone_files import get_backbone
 from ..db import db
@@ -25,6 +27,10 @@ VECTOR_COUNTS = (1, 2)
 DTYPES = {"float32": "<f4", "float16": "<f2"}
 MAX_PER_PAGE = 1000
 HEADER_LENGTH_BYTES = 4
+# A batch PUT: the studio sends 10-30 pictures' pairs at once (static/js/embeddingSender.js);
+# 100 pairs of 1,280-float vectors are 1 MB, and the header of their ids a few KB.
+MAX_PER_BATCH = 100
+MAX_BATCH_HEADER_BYTES = 16 * 1024
 BINARY = "application/octet-stream"
 
 
@@ -56,17 +62,108 @@ def put_embedding(sample: Sample, backbone_id: str):
     data = request.get_data(cache=False)
     count = vector_count(len(data), size)
     check_finite(data)
-    embedding = db.session.scalar(
-        select(Embedding).where(
-            Embedding.sample_id == sample.id, Embedding.backbone_id == backbone_id
-        )
-    )
-    if embedding is None:
-        embedding = Embedding(sample_id=sample.id, backbone_id=backbone_id)
-        db.session.add(embedding)
-    embedding.vectors, embedding.count = data, count
-    db.session.commit()
+    store_embeddings(backbone_id, [(sample.id, data, count)])
     return "", 204
+
+
+def store_embeddings(backbone_id: str, rows: list[tuple[int, bytes, int]]) -> None:
+    """Insert or replace each (sample row id, vectors, count) for the backbone, and commit.
+
+    One upsert: two requests storing the same sample's embedding at once both succeed (the
+    later one's is kept) instead of the second failing on the unique constraint.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(Embedding)
+    statement = statement.on_conflict_do_update(
+        index_elements=[Embedding.sample_id, Embedding.backbone_id],
+        set_={"vectors": statement.excluded.vectors, "count": statement.excluded.count},
+    )
+    db.session.execute(
+        statement,
+        [
+            {"sample_id": sample_id, "backbone_id": backbone_id, "vectors": data, "count": count}
+            for sample_id, data, count in rows
+        ],
+    )
+    db.session.commit()
+
+
+@bp.put("/projects/<project_id>/embeddings/<backbone_id>")
+@requires("edit_project", PROJECT)
+def put_embeddings(project: Project, backbone_id: str):
+    """Store (or replace) many samples' embeddings for a backbone in one transaction: a body
+    like a page of them (embedding_page), float32, its header {ids, counts}."""
+    size = get_backbone(backbone_id)["embedding_size"]
+    most = HEADER_LENGTH_BYTES + MAX_BATCH_HEADER_BYTES + MAX_PER_BATCH * 2 * size * FLOAT32_BYTES
+    if request.content_length is not None and request.content_length > most:
+        abort_problem(
+            413, f"Send at most {MAX_PER_BATCH} samples' embeddings ({most} bytes) at once."
+        )
+    ids, counts, data = read_batch(request.get_data(cache=False), size)
+    check_finite(data)
+    samples = dict(
+        db.session.execute(
+            select(Sample.public_id, Sample.id).where(
+                Sample.project_id == project.id, Sample.public_id.in_(ids)
+            )
+        ).all()
+    )
+    missing = [sample_id for sample_id in ids if sample_id not in samples]
+    if missing:
+        # Most often pictures deleted while their embeddings were on the way: the ids let the
+        # sender drop those and send the others again.
+        abort_problem(
+            404,
+            f"{len(missing)} of these samples are not in this project; nothing was stored.",
+            missing_ids=missing,
+        )
+    rows, start = [], 0
+    for sample_id, count in zip(ids, counts, strict=True):
+        end = start + count * size * FLOAT32_BYTES
+        rows.append((samples[sample_id], data[start:end], count))
+        start = end
+    store_embeddings(backbone_id, rows)
+    return "", 204
+
+
+def read_batch(body: bytes, size: int) -> tuple[list[str], list[int], bytes]:
+    """(sample ids, vector counts, the float32 bytes) of a batch; 400 unless it is well formed:
+    distinct ids, 1 or 2 vectors each, exactly as many numbers as the counts say."""
+    if len(body) < HEADER_LENGTH_BYTES:
+        field_error("body", "starts with the header's length (uint32, little-endian)")
+    (length,) = struct.unpack_from("<I", body)
+    if length > min(MAX_BATCH_HEADER_BYTES, len(body) - HEADER_LENGTH_BYTES):
+        field_error(
+            "body", f"the header's length must be at most {MAX_BATCH_HEADER_BYTES} and the body's"
+        )
+    try:
+        header = json.loads(body[HEADER_LENGTH_BYTES : HEADER_LENGTH_BYTES + length])
+    except ValueError:
+        field_error("header", 'must be UTF-8 JSON: {"ids": [...], "counts": [...]}')
+    ids = header.get("ids") if isinstance(header, dict) else None
+    counts = header.get("counts") if isinstance(header, dict) else None
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        field_error("ids", "must be a list of sample ids")
+    if not 1 <= len(ids) <= MAX_PER_BATCH:
+        field_error("ids", f"must name 1 to {MAX_PER_BATCH} samples")
+    if len(set(ids)) != len(ids):
+        field_error("ids", "must not name a sample twice")
+    if (
+        not isinstance(counts, list)
+        or len(counts) != len(ids)
+        or not all(type(c) is int and c in VECTOR_COUNTS for c in counts)
+    ):
+        field_error("counts", "must give 1 or 2 vectors for each sample, in the order of ids")
+    data = body[HEADER_LENGTH_BYTES + length :]
+    expected = sum(counts) * size * FLOAT32_BYTES
+    if len(data) != expected:
+        field_error(
+            "body",
+            f"after the header, {sum(counts)} vectors of {size} little-endian float32 numbers "
+            f"({expected} bytes); got {len(data)} bytes",
+        )
+    return ids, counts, data
 
 
 @bp.get("/samples/<sample_id>/embeddings/<backbone_id>")

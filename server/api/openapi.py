@@ -99,6 +99,18 @@ EMBEDDING_PAGE = {
         "null on the last page."
     ),
 }
+EMBEDDING_BATCH = {
+    "type": "string",
+    "contentMediaType": "application/octet-stream",
+    "description": (
+        "Laid out like a page of embeddings: a uint32 (little-endian), the length of a UTF-8 "
+        "JSON header {ids, counts} that follows (pad it with spaces to an 8-byte boundary, as "
+        "a page does), then for each sample id in turn counts[i] (1 or 2: the picture, then "
+        "its mirror image) vectors of the backbone's embedding_size little-endian float32 "
+        "numbers. 1 to 100 samples, all of the project; any other sample (a 404 lists them in "
+        "missing_ids) or any number that is not finite refuses the whole batch."
+    ),
+}
 BINARY = {"type": "string", "contentMediaType": "application/octet-stream"}
 IMAGE = {"type": "string", "contentMediaType": "image/*"}
 SAMPLE_LIST = {
@@ -163,6 +175,11 @@ PATHS = {
         "get": op("A page of a project's stored embeddings for one backbone, oldest sample "
                   "first.", (200, "application/octet-stream", EMBEDDING_PAGE),
                   (PROJECT_ID, *EMBEDDINGS_QUERY), errors=(400, 404)),
+    },
+    "/api/projects/{project_id}/embeddings/{backbone_id}": {
+        "put": op("Store (or replace) many samples' embeddings for a backbone at once.",
+                  NO_CONTENT, (PROJECT_ID, BACKBONE_ID),
+                  ("application/octet-stream", EMBEDDING_BATCH), (404, 413)),
     },
     "/api/backbones": {
         "get": op("Exported backbones and the default one.", (200, JSON, ref("BackboneList")),

@@ -13,8 +13,8 @@ export class ApiError extends Error {
 export function createApi(projectId, ownerToken) {
   const auth = ownerToken ? { Authorization: `Bearer ${ownerToken}` } : {};
 
-  async function call(method, url, { json, body, headers = {}, binary = false, blob = false } = {}) {
-    const init = { method, headers: { ...auth, ...headers } };
+  async function call(method, url, { json, body, headers = {}, binary = false, blob = false, keepalive = false } = {}) {
+    const init = { method, headers: { ...auth, ...headers }, keepalive };
     if (json !== undefined) {
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(json);
@@ -68,10 +68,13 @@ export function createApi(projectId, ownerToken) {
     },
     relabelSamples: (ids, classId) => call('PATCH', `${base}/samples`, { json: { ids, class_id: classId } }),
     deleteSample: (sampleId) => call('DELETE', `${base}/samples/${encodeURIComponent(sampleId)}`),
-    putEmbedding: (sampleId, backboneId, vectors) =>
-      call('PUT', `/api/samples/${encodeURIComponent(sampleId)}/embeddings/${backboneId}`, {
-        body: vectors,
+    // Many samples' embeddings in one request (a body of embeddingPage.js writeEmbeddingBatch);
+    // keepalive lets a small one outlive the page.
+    putEmbeddings: (backboneId, body, { keepalive = false } = {}) =>
+      call('PUT', `${base}/embeddings/${backboneId}`, {
+        body,
         headers: { 'Content-Type': 'application/octet-stream' },
+        keepalive,
       }),
     // A page of the project's stored embeddings (embeddingPage.js), in float16: half the bytes.
     embeddingPage: async (backboneId, after = null, perPage = 500) =>

@@ -1,6 +1,7 @@
 // Embeds each picture once per backbone. A vector pair (the picture, then its mirror image) is
 // looked up in memory, then in the server's copies, then in this browser's IndexedDB, and only
-// computed when none has it; a computed pair is saved to IndexedDB and to the server.
+// computed when none has it; a computed pair is saved to IndexedDB and to the server, in
+// batches (embeddingSender.js).
 // The server's copies come a page at a time (api.embeddingPage), and each page's pictures are
 // ready as soon as it lands, so a reopened project of thousands of pictures is usable before
 // its last page; nothing is computed while a stored copy may still come.
@@ -8,6 +9,8 @@
 // the queue keeps moving in a background tab (timers and animation frames stop there; worker
 // messages do not); with two workers, two pictures are computed at once.
 import { joinPair } from './backbone.js';
+import { writeEmbeddingBatch } from './embeddingPage.js';
+import { createEmbeddingSender } from './embeddingSender.js';
 import { embeddingKey, getCachedEmbedding, putCachedEmbedding } from './idb.js';
 import { yieldToPage } from './trainer.js';
 
@@ -15,11 +18,12 @@ const browserCache = { get: getCachedEmbedding, put: putCachedEmbedding };
 // Pairs found in a cache cost microseconds: hand the page a turn only this often.
 const SLICE_MS = 8;
 
-// compute(sample, image) -> Promise<Float32Array> of the joined pair; onReady(sha256) for each
-// picture whose pair is in memory. compute may wait for the backbone to load: pages of stored
-// pairs do not. `lanes`: how many pictures are in hand at once (a pool of workers computes
-// that many side by side); they finish in any order.
-export function createEmbedder({ backboneId, compute, api, canWrite, lanes = 1, cache = browserCache, onProgress = () => {}, onReady = () => {} }) {
+// compute(sample, image) -> Promise<Float32Array> of the joined pair (2 vectors of `dim`);
+// onReady(sha256) for each picture whose pair is in memory; onRejected(error) when the server
+// refuses to store pairs. compute may wait for the backbone to load: pages of stored pairs do not.
+// `lanes`: how many pictures are in hand at once (a pool of workers computes that many side by
+// side); they finish in any order.
+export function createEmbedder({ backboneId, dim, compute, api, canWrite, lanes = 1, cache = browserCache, onProgress = () => {}, onReady = () => {}, onRejected = () => {} }) {
   const vectors = new Map(); // sha256 -> Float32Array [embedding, mirrored embedding]
   const waiting = new Map(); // sha256 -> promise, so a picture is never queued twice
   // Jobs in request order, by sample id (sha256 before it has one): a job whose stored pair
@@ -32,6 +36,9 @@ export function createEmbedder({ backboneId, compute, api, canWrite, lanes = 1, 
   let computed = 0; // pictures this page had to run through the backbone itself
   let active = 0; // lanes running
   const deleted = new Set(); // ids of pictures deleted meanwhile: nothing more is done for them
+  const sender = canWrite
+    ? createEmbeddingSender((ids, pairs, options) => api.putEmbeddings(backboneId, writeEmbeddingBatch(ids, pairs, dim), options), { onRejected })
+    : null;
 
   const progress = () => onProgress({ done, total: done + queue.size, computed });
 
@@ -137,6 +144,7 @@ export function createEmbedder({ backboneId, compute, api, canWrite, lanes = 1, 
 
   // Pictures deleted before their turn leave the queue; one being computed is not sent back.
   function forget(ids) {
+    sender?.forget(ids);
     for (const id of ids) {
       deleted.add(id);
       stored.delete(id);
@@ -162,14 +170,14 @@ export function createEmbedder({ backboneId, compute, api, canWrite, lanes = 1, 
     const key = embeddingKey(backboneId, sample.sha256);
     const cached = await cache.get(key).catch(() => undefined);
     if (cached) {
-      if (canWrite && sample.id) api.putEmbedding(sample.id, backboneId, cached.buffer).catch(() => {});
+      if (sample.id) sender?.add(sample.id, cached);
       return cached;
     }
     const pair = await compute(sample, image);
     computed += 1;
     await cache.put(key, pair).catch(() => {});
     if (deleted.has(sample.id)) throw new DOMException('the picture was deleted', 'AbortError');
-    if (canWrite && sample.id) api.putEmbedding(sample.id, backboneId, pair.buffer).catch(() => {});
+    if (sample.id) sender?.add(sample.id, pair);
     return pair;
   }
 

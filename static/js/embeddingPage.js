@@ -1,8 +1,10 @@
 // A page of a project's stored embeddings, as GET /api/projects/<id>/embeddings sends it
 // (server/api/embeddings.py): a uint32 (little-endian) header length, a UTF-8 JSON header
 // {backbone_id, dim, dtype, ids, counts, next_cursor} padded to an 8-byte boundary, then for each
-// sample its counts[i] vectors of dim little-endian float32 or float16 numbers. Pure, with Node
-// tests (static/js/tests/embeddingPage.test.mjs); the studio's browser tests read real pages.
+// sample its counts[i] vectors of dim little-endian float32 or float16 numbers. A batch the studio
+// stores (PUT /api/projects/<id>/embeddings/<backbone>) is laid out the same, in float32, its
+// header {ids, counts}. Pure, with Node tests (static/js/tests/embeddingPage.test.mjs); the
+// studio's browser tests read real pages and store real batches.
 
 const HEADER_LENGTH_BYTES = 4;
 
@@ -24,6 +26,25 @@ export function readEmbeddingPage(buffer) {
   }
   if (offset !== numbers.length) throw new Error(`an embedding page of ${numbers.length} numbers, expected ${offset}`);
   return { backboneId: header.backbone_id, dim: header.dim, ids: header.ids, pairs, nextCursor: header.next_cursor };
+}
+
+/** The body of a batch PUT: each of ids[i]'s pairs[i] (1 or 2 vectors of dim float32). */
+export function writeEmbeddingBatch(ids, pairs, dim) {
+  const counts = pairs.map((pair) => pair.length / dim);
+  if (!counts.every((count) => count === 1 || count === 2)) throw new Error(`pairs must hold 1 or 2 vectors of ${dim} numbers`);
+  let text = JSON.stringify({ ids, counts });
+  text += ' '.repeat((8 - ((HEADER_LENGTH_BYTES + new TextEncoder().encode(text).length) % 8)) % 8);
+  const header = new TextEncoder().encode(text);
+  const start = HEADER_LENGTH_BYTES + header.length;
+  const buffer = new ArrayBuffer(start + pairs.reduce((sum, pair) => sum + pair.byteLength, 0));
+  new DataView(buffer).setUint32(0, header.length, true);
+  new Uint8Array(buffer, HEADER_LENGTH_BYTES).set(header);
+  let offset = start;
+  for (const pair of pairs) {
+    new Float32Array(buffer, offset, pair.length).set(pair);
+    offset += pair.byteLength;
+  }
+  return buffer;
 }
 
 // Every float16 bit pattern's value, built on first use (256 kB): a lookup per number decodes

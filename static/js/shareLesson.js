@@ -49,7 +49,7 @@ export function ShareLesson(el, { api, shared, backbone }) {
     status.textContent = t('shareLearnLoading');
     const [project, samples] = await Promise.all([api.getProject(), allSamples(api)]);
     const dim = backbone.metadata.embedding_size;
-    const embedder = createEmbedder({ backboneId: backbone.metadata.id, compute: computeOnPage(backbone), api, canWrite: true });
+    const embedder = createEmbedder({ backboneId: backbone.metadata.id, dim, compute: computeOnPage(backbone), api, canWrite: true });
     embedder.prefetch();
     const labelled = samples.filter((s) => s.class_id !== null);
     const pairs = await Promise.all(labelled.map((s) => embedder.request({ id: s.id, sha256: s.sha256, image_url: s.image_url })));

@@ -198,11 +198,13 @@ async function Studio(el, projectId) {
       const failed = new DOMException('the image model did not load', 'AbortError'); // said once, below
       embedder = createEmbedder({
         backboneId: entry.id,
+        dim: embeddingSize,
         compute: (sample, image) => computing.then((compute) => compute(sample, image), () => Promise.reject(failed)),
         lanes: embeddingWorkers,
         api,
         canWrite: state.canWrite,
         onProgress: (progress) => dispatch('embeddingProgress', progress),
+        onRejected: (error) => showNotice(t('error', { reason: error.message })),
         onReady: (sha256) => {
           arrived.push(sha256);
           scheduleRender();

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { createEmbedder } from '../embedder.js';
+import { QUIET_MS } from '../embeddingSender.js';
 
 const DIM = 3;
 const pairOf = (value) => new Float32Array(2 * DIM).fill(value);
@@ -21,9 +22,22 @@ function fakeApi(copies = {}, { perPage = 1000, gates = [] } = {}) {
       const next = start + perPage < entries.length ? String(start + perPage) : null;
       return { ids: page.map(([id]) => id), pairs: page.map(([, pair]) => pair), nextCursor: next };
     },
-    putEmbedding: async (id, _backboneId, buffer) => puts.push([id, new Float32Array(buffer)[0]]),
+    // A batch as embeddingPage.js writes it: each picture's id and its pair's first number.
+    async putEmbeddings(_backboneId, buffer) {
+      const length = new DataView(buffer).getUint32(0, true);
+      const { ids, counts } = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 4, length)));
+      const numbers = new Float32Array(buffer, 4 + length);
+      let offset = 0;
+      ids.forEach((id, i) => {
+        puts.push([id, numbers[offset]]);
+        offset += counts[i] * DIM;
+      });
+    },
   };
 }
+
+// Past the sender's quiet moment, when the pairs waiting to be stored have been sent.
+const sent = () => new Promise((resolve) => setTimeout(resolve, QUIET_MS + 50));
 
 const memoryCache = () => {
   const store = new Map();
@@ -35,7 +49,7 @@ test('pictures keep being prepared in a background tab, where animation frames n
   globalThis.requestAnimationFrame = () => 0;
   t.after(() => delete globalThis.requestAnimationFrame);
   const copies = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`s${i}`, pairOf(i)]));
-  const embedder = createEmbedder({ backboneId: 'bb', compute: async () => pairOf(-1), api: fakeApi(copies), canWrite: true, cache: memoryCache() });
+  const embedder = createEmbedder({ backboneId: 'bb', dim: DIM, compute: async () => pairOf(-1), api: fakeApi(copies), canWrite: true, cache: memoryCache() });
   embedder.prefetch();
   const pairs = await Promise.all(Array.from({ length: 40 }, (_, i) => embedder.request({ id: `s${i}`, sha256: `h${i}` })));
   assert.deepEqual(pairs.map((pair) => pair[0]), Array.from({ length: 40 }, (_, i) => i));
@@ -50,6 +64,7 @@ test('a pair is taken from the server, then the browser cache, and computed only
   const progress = [];
   const embedder = createEmbedder({
     backboneId: 'bb',
+    dim: DIM,
     api,
     canWrite: true,
     cache,
@@ -73,6 +88,7 @@ test('a pair is taken from the server, then the browser cache, and computed only
   assert.deepEqual(progress.at(-1), { done: 3, total: 3, computed: 1 });
   // Computed here: kept in this browser and sent to the server; from this browser's cache: sent too.
   assert.deepEqual(cache.store.get('bb:hc')[0], 3);
+  await sent();
   assert.deepEqual(api.puts.sort(), [['b', 2], ['c', 3]]);
   assert.equal(embedder.get('ha')[0], 1);
 });
@@ -80,6 +96,7 @@ test('a pair is taken from the server, then the browser cache, and computed only
 test('a picture that cannot be prepared is reported, and the queue goes on', async () => {
   const embedder = createEmbedder({
     backboneId: 'bb',
+    dim: DIM,
     api: fakeApi(),
     canWrite: false,
     cache: memoryCache(),
@@ -101,6 +118,7 @@ test('a picture deleted before its turn is neither computed nor sent to the serv
   const gate = new Promise((resolve) => (release = resolve));
   const embedder = createEmbedder({
     backboneId: 'bb',
+    dim: DIM,
     api,
     canWrite: true,
     cache: memoryCache(),
@@ -118,6 +136,7 @@ test('a picture deleted before its turn is neither computed nor sent to the serv
   await assert.rejects(first, { name: 'AbortError' });
   await assert.rejects(second, { name: 'AbortError' });
   assert.deepEqual(computed, ['a']);
+  await sent();
   assert.deepEqual(api.puts, []);
 });
 
@@ -130,6 +149,7 @@ test('stored pairs arrive a page at a time: the first pictures are ready before 
   const ready = [];
   const embedder = createEmbedder({
     backboneId: 'bb',
+    dim: DIM,
     api,
     canWrite: true,
     cache: memoryCache(),
@@ -151,7 +171,7 @@ test('stored pairs arrive a page at a time: the first pictures are ready before 
 });
 
 test('a picture asked for after its page came is ready at once; one no page holds is computed', async () => {
-  const embedder = createEmbedder({ backboneId: 'bb', api: fakeApi({ a: pairOf(1) }), canWrite: false, cache: memoryCache(), compute: async () => pairOf(7) });
+  const embedder = createEmbedder({ backboneId: 'bb', dim: DIM, api: fakeApi({ a: pairOf(1) }), canWrite: false, cache: memoryCache(), compute: async () => pairOf(7) });
   embedder.prefetch();
   await new Promise((resolve) => setTimeout(resolve, 0));
   const a = embedder.request({ id: 'a', sha256: 'ha' });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { float16ToFloat32, readEmbeddingPage } from '../embeddingPage.js';
+import { float16ToFloat32, readEmbeddingPage, writeEmbeddingBatch } from '../embeddingPage.js';
 
 // A page laid out as server/api/embeddings.py writes it.
 function pageBytes(header, numbers) {
@@ -50,4 +50,15 @@ test('infinities and NaN decode from float16', () => {
   const values = float16ToFloat32(Uint16Array.from([0x7c00, 0xfc00, 0x7e00]));
   assert.deepEqual([values[0], values[1]], [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]);
   assert.ok(Number.isNaN(values[2]));
+});
+
+test('a batch to store is laid out like a page: aligned header {ids, counts}, then float32', () => {
+  const pairs = [Float32Array.of(1, 2, 3, 4), Float32Array.of(-1, -2)];
+  const buffer = writeEmbeddingBatch(['a', 'é'], pairs, 2);
+  const length = new DataView(buffer).getUint32(0, true);
+  assert.equal((4 + length) % 8, 0);
+  const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 4, length)));
+  assert.deepEqual(header, { ids: ['a', 'é'], counts: [2, 1] });
+  assert.deepEqual([...new Float32Array(buffer, 4 + length)], [1, 2, 3, 4, -1, -2]);
+  assert.throws(() => writeEmbeddingBatch(['a'], [Float32Array.of(1, 2, 3)], 2), /1 or 2 vectors/);
 });
