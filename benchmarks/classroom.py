@@ -1,7 +1,7 @@
 """A lesson as a benchmark: a class of students working at once against the real server.
 
     python -m benchmarks.classroom --students 30 [--database sqlite|postgresql]
-        [--photos DIR] [--servers gunicorn,flask-dev] [--json FILE]
+        [--photos DIR] [--servers gunicorn,flask-dev] [--pace studio|none] [--json FILE]
 
 Each server runs as its command starts it, in a child process on a fresh data folder:
 "gunicorn" is `make run` (`flask db upgrade`, then `flask serve`: Gunicorn with the settings'
@@ -9,10 +9,12 @@ workers and threads), "flask-dev" is Flask's development server (`flask run`), t
 --database postgresql starts a throw-away PostgreSQL cluster (as the tests do) for each run.
 
 Every student (a thread with its own connection, kept alive where the server allows) goes
-through a lesson: create a project with two classes; record three bursts of 30 pictures, each
-burst uploaded in the studio's batches of 10 (static/js/uploader.js), then the burst's embeddings
-stored as the studio stores them (static/js/embeddingSender.js: 20 pictures' pairs in one PUT as
-soon as 20 wait, the rest after a quiet 400 ms); save a model version; make a share link and open
+through a lesson: create a project with two classes; record three bursts of 30 pictures, taken
+as hold-to-record takes them (10 a second, all students at once) and uploaded as the studio's
+uploader sends them (static/js/uploader.js: what has been taken, at most 10, whenever no request
+is in flight; `--pace none` instead sends each burst's 30 at once, back to back, as a stress
+test), and their embeddings stored as the studio stores them (static/js/embeddingSender.js: 20
+pictures' pairs in one PUT as soon as 20 wait, the rest after a quiet 400 ms); save a model version; make a share link and open
 the share page's files (the page, the model description, the backbone's model.json). Requests
 are retried as the studio does (network error, 408, 429, 5xx; three attempts). Pictures are real
 photos (--photos, default the clothing-dev set) downscaled as the studio does (longest side 512
@@ -64,6 +66,12 @@ PICTURES_PER_BURST = 30
 UPLOAD_BATCH = 10  # static/js/uploader.js's BATCH
 EMBEDDING_BATCH = 20  # static/js/embeddingSender.js's BATCH
 EMBEDDING_QUIET_S = 0.4  # and its QUIET_MS: fewer than a batch wait this long
+# Hold-to-record takes a picture every 1/10 s (static/js/studio.js's FRAMES_PER_SECOND), and the
+# uploader sends what has been taken (at most UPLOAD_BATCH) whenever no request is in flight.
+FRAMES_PER_SECOND = 10
+# "studio": pictures arrive as the studio records them; "none": each burst's 30 pictures exist at
+# once and go back to back (a stress test: no student can record that fast).
+PACES = ("studio", "none")
 LONGEST_SIDE = 512
 JPEG_QUALITY = 90
 DEFAULT_PHOTOS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "clothing-dev"
@@ -134,9 +142,10 @@ class Student(threading.Thread):
     """One student's lesson over one connection (reopened when the server closes it), every
     request timed by route."""
 
-    def __init__(self, number, port, photos, backbone, start_line, timings, outcome):
+    def __init__(self, number, port, photos, backbone, start_line, timings, outcome, pace):
         super().__init__(daemon=True)
         self.number, self.port, self.photos, self.backbone = number, port, photos, backbone
+        self.pace = pace
         self.start_line, self.timings, self.outcome = start_line, timings, outcome
         self.connection: http.client.HTTPConnection | None = None
         self.errors = 0
@@ -195,30 +204,23 @@ class Student(threading.Thread):
             class_id = classes[burst % len(classes)]["id"]
             first = burst * PICTURES_PER_BURST
             burst_photos = self.photos[first : first + PICTURES_PER_BURST]
-            samples = []
-            for start in range(0, len(burst_photos), UPLOAD_BATCH):
-                batch = burst_photos[start : start + UPLOAD_BATCH]
+            rng = np.random.default_rng(self.number * 1000 + burst)
+            unsent: list[dict] = []  # accepted pictures whose embeddings wait to be stored
+            for batch in self.recorded(burst_photos):
                 fields = {"class_id": str(class_id), "source": "webcam"}
                 form, content_type = multipart(fields, batch)
                 headers = {**auth, "Content-Type": content_type}
                 path = f"/api/projects/{project['id']}/samples"
                 answer = self.request("upload", "POST", path, form, headers, (201,))
                 if answer:
-                    samples += answer["samples"]
+                    unsent += answer["samples"]
                     self.accepted += [(s["id"], s["sha256"]) for s in answer["samples"]]
-            rng = np.random.default_rng(self.number * 1000 + burst)
-            octets = {**auth, "Content-Type": "application/octet-stream"}
-            path = f"/api/projects/{project['id']}/embeddings/{self.backbone['id']}"
-            for start in range(0, len(samples), EMBEDDING_BATCH):
-                batch = samples[start : start + EMBEDDING_BATCH]
-                if len(batch) < EMBEDDING_BATCH:
-                    time.sleep(EMBEDDING_QUIET_S)
-                # Each picture's pair: the picture's vector, then its mirror image's.
-                pairs = {s["id"]: rng.normal(0, 1, 2 * dim).astype("<f4").tobytes() for s in batch}
-                body = embedding_batch(pairs, dim)
-                answer = self.request("put_embeddings_batch", "PUT", path, body, octets, (204,))
-                if answer is not None:
-                    self.embedded |= {i: hashlib.sha256(v).hexdigest() for i, v in pairs.items()}
+                while len(unsent) >= EMBEDDING_BATCH:
+                    self.store_embeddings(unsent[:EMBEDDING_BATCH], rng, auth)
+                    unsent = unsent[EMBEDDING_BATCH:]
+            if unsent:
+                time.sleep(EMBEDDING_QUIET_S)
+                self.store_embeddings(unsent, rng, auth)
         labels = [{"class_id": c["id"], "name": c["name"]} for c in classes]
         body = json.dumps(
             {
@@ -239,6 +241,36 @@ class Student(threading.Thread):
         self.request("share_page", "GET", f"/s/{token}")
         self.request("share_model", "GET", f"/s/{token}/model.json")
         self.request("backbone_model", "GET", f"/backbones/{self.backbone['id']}/model.json")
+
+    def recorded(self, photos: list[bytes]) -> Iterator[list[bytes]]:
+        """A burst's upload requests. Paced as the studio: picture i is taken i/10 s after the
+        burst starts, and each request holds what has been taken since the last one (at most
+        UPLOAD_BATCH), sent as soon as the previous one is answered."""
+        if self.pace == "none":
+            yield from (photos[i : i + UPLOAD_BATCH] for i in range(0, len(photos), UPLOAD_BATCH))
+            return
+        began = time.perf_counter()
+        sent = 0
+        while sent < len(photos):
+            taken = min(len(photos), 1 + int((time.perf_counter() - began) * FRAMES_PER_SECOND))
+            if taken <= sent:
+                time.sleep(began + sent / FRAMES_PER_SECOND - time.perf_counter())
+                continue
+            batch = photos[sent : min(taken, sent + UPLOAD_BATCH)]
+            sent += len(batch)
+            yield batch
+
+    def store_embeddings(self, samples: list[dict], rng, auth: dict) -> None:
+        """One batch PUT of these pictures' pairs (the picture's vector, then its mirror's)."""
+        dim = self.backbone["embedding_size"]
+        pairs = {s["id"]: rng.normal(0, 1, 2 * dim).astype("<f4").tobytes() for s in samples}
+        headers = {**auth, "Content-Type": "application/octet-stream"}
+        path = f"/api/projects/{self.project['id']}/embeddings/{self.backbone['id']}"
+        answer = self.request(
+            "put_embeddings_batch", "PUT", path, embedding_batch(pairs, dim), headers, (204,)
+        )
+        if answer is not None:
+            self.embedded |= {i: hashlib.sha256(v).hexdigest() for i, v in pairs.items()}
 
 
 def embedding_batch(pairs: dict[str, bytes], dim: int) -> bytes:
@@ -358,7 +390,9 @@ def percentiles(values: list[float]) -> dict:
     }
 
 
-def run_lesson(kind: str, students: int, photos: list[bytes], database: str) -> dict:
+def run_lesson(
+    kind: str, students: int, photos: list[bytes], database: str, pace: str = "studio"
+) -> dict:
     """One lesson against one server on fresh data; returns its result entry."""
     per_student = BURSTS * PICTURES_PER_BURST
     with ExitStack() as stack:
@@ -392,6 +426,7 @@ def run_lesson(kind: str, students: int, photos: list[bytes], database: str) -> 
                 start_line,
                 timings,
                 outcome,
+                pace,
             )
             for n in range(students)
         ]
@@ -409,6 +444,7 @@ def run_lesson(kind: str, students: int, photos: list[bytes], database: str) -> 
     return {
         "server": kind,
         "database": database,
+        "pace": pace,
         "students": students,
         "errors": sum(student["errors"] for student in outcome.values()),
         "lost": checked["lost"],
@@ -429,7 +465,8 @@ def run_lesson(kind: str, students: int, photos: list[bytes], database: str) -> 
 def print_table(results: list[dict]) -> None:
     for result in results:
         print(
-            f"\n{result['server']} on {result['database']}, {result['students']} students: "
+            f"\n{result['server']} on {result['database']}, {result['students']} students "
+            f"(pace: {result['pace']}): "
             f"{result['requests']} requests in {result['seconds']} s "
             f"({result['requests_per_second']}/s), errors {result['errors']}, "
             f"lost {result['lost']}, duplicated {result['duplicated']}, "
@@ -450,6 +487,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--photos", type=Path, default=DEFAULT_PHOTOS)
     parser.add_argument("--servers", default=",".join(SERVERS), help="which servers, in order")
+    parser.add_argument(
+        "--pace",
+        choices=PACES,
+        default="studio",
+        help="studio: pictures arrive as hold-to-record takes them (10 a second); "
+        "none: each burst back to back, a stress test",
+    )
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where the results go")
     args = parser.parse_args(argv)
     photos = studio_photos(args.photos, args.students * BURSTS * PICTURES_PER_BURST)
@@ -458,7 +502,7 @@ def main(argv: list[str] | None = None) -> None:
     for kind in args.servers.split(","):
         if kind not in SERVERS:
             raise SystemExit(f"unknown server {kind!r}; choose from {', '.join(SERVERS)}")
-        results.append(run_lesson(kind, args.students, photos, args.database))
+        results.append(run_lesson(kind, args.students, photos, args.database, args.pace))
         print_table(results[-1:])
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"results": results}, indent=2) + "\n")
