@@ -1,0 +1,78 @@
+"""A student switches a project's image model to "More accurate": the studio prepares the
+pictures again with EfficientNet-Lite0, keeps them on the server under its id, and trains on it."""
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+from urllib.request import urlopen
+
+from playwright.sync_api import Page, expect
+from sqlalchemy import func, select
+
+from server.db import db
+from server.models import Embedding
+
+from .conftest import wait_until
+from .media import write_pictures
+from .test_studio import classify_file, start_project, wait_until_saved_and_prepared
+
+
+def backbone_ids(base_url: str) -> dict[str, str]:
+    with urlopen(f"{base_url}/api/backbones") as response:
+        listed = json.load(response)["backbones"]
+    return {b["metadata"]["architecture"]: b["id"] for b in listed}
+
+
+def embeddings_by_backbone(app) -> dict[str, int]:
+    with app.app_context():
+        rows = db.session.execute(
+            select(Embedding.backbone_id, func.count()).group_by(Embedding.backbone_id)
+        )
+        return dict(rows.all())
+
+
+def wait_for_stored_embeddings(page: Page, app, expected: dict[str, int]) -> None:
+    """The page sends the embeddings it computed in batches, a moment after they are ready."""
+    deadline = time.monotonic() + 30
+    while (stored := embeddings_by_backbone(app)) != expected:
+        assert time.monotonic() < deadline, stored
+        page.wait_for_timeout(200)
+
+
+def test_switching_to_more_accurate_prepares_pictures_again_and_trains_on_it(
+    page: Page, live_server, tmp_path
+):
+    ids = backbone_ids(live_server.url)
+    mobilenet, effnet = ids["MobileNetV2"], ids["EfficientNet-Lite0"]
+    start_project(page, live_server.url)
+    assert page.evaluate("document.body.dataset.backbone") == mobilenet
+    cards = page.locator(".class-card")
+    for card, kind in ((cards.nth(0), "disc"), (cards.nth(1), "checks")):
+        pictures = write_pictures(tmp_path / kind, kind, 2, first_seed=1)
+        card.locator("input[type=file]").set_input_files([str(p) for p in pictures])
+    wait_until_saved_and_prepared(page)
+    wait_for_stored_embeddings(page, live_server.app, {mobilenet: 4})
+
+    choice = page.locator(".backbone-choice")
+    faster = choice.get_by_role("radio", name=re.compile("^Faster"))
+    accurate = choice.get_by_role("radio", name=re.compile("^More accurate"))
+    expect(faster).to_be_checked()
+    expect(choice).to_contain_text(re.compile(r"MobileNetV2, \d+\.\d MB download"))
+    expect(choice).to_contain_text(re.compile(r"EfficientNet-Lite0, \d+\.\d MB download"))
+    if folder := os.environ.get("SNAPCLASS_SCREENSHOTS"):
+        choice.screenshot(path=str(Path(folder) / "backbone-choice.png"))
+
+    with page.expect_navigation():  # saved on the project, then the studio starts again
+        accurate.click()
+    wait_until(page, "id => document.body.dataset.backbone === id", effnet)
+    expect(accurate).to_be_checked()
+    wait_until_saved_and_prepared(page)
+    assert page.evaluate("document.body.dataset.embeddingsComputed") == "4"
+    wait_for_stored_embeddings(page, live_server.app, {mobilenet: 4, effnet: 4})
+
+    page.get_by_role("button", name="Train model").click()
+    expect(page.locator(".train-status")).to_contain_text("Trained in", timeout=60_000)
+    held_out = write_pictures(tmp_path / "held", "checks", 1, first_seed=500)[0]
+    assert classify_file(page, held_out) == "Class 2"
