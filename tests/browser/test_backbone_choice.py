@@ -104,6 +104,11 @@ def test_switching_to_more_accurate_prepares_pictures_again_and_shares_on_it(
     model_id = train_and_save(page, versions=2)
     held_out = write_pictures(tmp_path / "held", "checks", 1, first_seed=500)[0]
     assert classify_file(page, held_out) == "Class 2"
+    # "How it works" looks inside EfficientNet-Lite0's own layers.
+    page.locator(".learn-panel summary").click()
+    expect(page.locator(".inside-steps .feature-map")).to_have_count(16, timeout=30_000)
+    if folder:
+        page.locator(".inside-steps").screenshot(path=str(Path(folder) / "inside-efficientnet.png"))
 
     friend = browser.new_context().new_page()
     fetched = []
