@@ -21,6 +21,7 @@ from typing import IO, Any
 from flask import current_app
 from sqlalchemy import select
 
+from .backbone_files import load_backbone
 from .db import db
 from .errors import DomainError, Invalid, TooLarge
 from .images import CheckedImage, check_image
@@ -77,6 +78,7 @@ def write_project_zip(project: Project, out: IO[bytes]) -> None:
             "format": PROJECT_FORMAT,
             "version": 1,
             "title": project.title,
+            "backbone_id": project.backbone_id,  # the one chosen for it; null: the default
             "exported": datetime.now(UTC).isoformat(timespec="seconds"),
             "classes": [{"name": c.name, "folder": folders[c.id]} for c in project.classes],
             "unlabelled_folder": UNLABELLED_FOLDER,
@@ -91,6 +93,7 @@ class ImportPlan:
     """What a zip holds: the title, classes in order, and pictures by class (None: unlabelled)."""
 
     title: str
+    backbone_id: str | None = None
     class_names: list[str] = field(default_factory=list)
     pictures: list[tuple[int | None, str, CheckedImage, str]] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
@@ -181,6 +184,10 @@ def plan_import(archive: zipfile.ZipFile, upload_name: str) -> ImportPlan:
     stem = folder or PurePosixPath(upload_name or "").stem
     fallback = clean_name(stem, "Imported project", TITLE_MAX)
     plan = ImportPlan(title=clean_name(description.get("title"), fallback, TITLE_MAX))
+    chosen = description.get("backbone_id")
+    # A backbone this server lacks (the zip came from another one) leaves the default.
+    if isinstance(chosen, str) and load_backbone(chosen) is not None:
+        plan.backbone_id = chosen
     class_of_folder: dict[str, int | None] = {}
     listed = description.get("classes") if isinstance(description.get("classes"), list) else []
     for item in listed:
@@ -244,7 +251,9 @@ def add_class(plan: ImportPlan, class_of_folder: dict, folder: str, name: Any) -
 def create_project(plan: ImportPlan, owner_token_sha256: str) -> Project:
     """Write the pictures, then insert the project, its classes and samples in one short
     transaction (storage.blobs_then_rows)."""
-    project = Project(title=plan.title, owner_token_sha256=owner_token_sha256)
+    project = Project(
+        title=plan.title, owner_token_sha256=owner_token_sha256, backbone_id=plan.backbone_id
+    )
     project.classes = [ProjectClass(name=n, position=i) for i, n in enumerate(plan.class_names)]
     pictures = {image.sha256: image.data for _class_index, _path, image, _source in plan.pictures}
     with blobs_then_rows(pictures):

@@ -72,6 +72,26 @@ def default_backbone_id(backbones: dict[str, dict[str, Any]]) -> str | None:
     return newest[-1] if newest else None
 
 
+def project_backbone_id(chosen: str | None) -> str | None:
+    """The backbone a project uses: the one chosen for it while the server still has it, else
+    the server's default (None when the server has no backbone at all)."""
+    if chosen is not None and load_backbone(chosen) is not None:
+        return chosen
+    return default_backbone_id(all_backbones())
+
+
+def weights_bytes(backbone_id: str) -> int:
+    """The download size of a backbone's weights: the shard files its model.json lists."""
+    folder = backbone_dir() / backbone_id
+    try:
+        manifest = json.loads((folder / "model.json").read_text()).get("weightsManifest", [])
+        paths = [path for group in manifest for path in group.get("paths", [])]
+        # A listed path is a file name inside the folder; anything that climbs out is not counted.
+        return sum((folder / Path(path).name).stat().st_size for path in paths)
+    except (OSError, ValueError, AttributeError, TypeError):
+        return 0
+
+
 @bp.get("/backbones/<backbone_id>/<path:filename>")
 @requires("public")
 def backbone_file(backbone_id: str, filename: str):

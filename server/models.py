@@ -47,6 +47,8 @@ class Project(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     owner_token_sha256: Mapped[str] = mapped_column(String(SHA256_HEX_LENGTH), unique=True)
     created: Mapped[datetime] = mapped_column(default=utcnow)
+    # The image model its pictures are prepared with; None: the server's default backbone.
+    backbone_id: Mapped[str | None] = mapped_column(String(64))
 
     # The database deletes children (ON DELETE CASCADE); passive_deletes stops the ORM loading them.
     classes: Mapped[list["ProjectClass"]] = relationship(

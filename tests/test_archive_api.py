@@ -65,6 +65,27 @@ def test_a_ten_class_project_comes_back_identical_from_its_zip(api, client, imag
     assert pictures_by_class(api, copy) == pictures_by_class(api, project)
 
 
+def test_a_projects_chosen_backbone_comes_back_from_its_zip_where_the_server_has_it(
+    api, client, image, backbone, add_backbone
+):
+    add_backbone("e" * 16, created="2025-01-01T00:00:00Z")
+    project = api.create_project()
+    client.patch(
+        f"/api/projects/{project['id']}", json={"backbone_id": "e" * 16}, headers=api.auth(project)
+    )
+    api.add_samples(project, image())
+    data = archive_of(api, project)
+    assert import_zip(client, data).json["backbone_id"] == "e" * 16
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        description = json.loads(archive.read("project.json"))
+    elsewhere = io.BytesIO()
+    with zipfile.ZipFile(elsewhere, "w") as archive:
+        archive.writestr("project.json", json.dumps({**description, "backbone_id": "f" * 16}))
+        for sample in description["samples"]:
+            archive.writestr(sample["path"], zipfile.ZipFile(io.BytesIO(data)).read(sample["path"]))
+    assert import_zip(client, elsewhere.getvalue()).json["backbone_id"] == backbone.id
+
+
 def test_any_zip_of_class_folders_becomes_a_project(client, image, api):
     data = zip_bytes(
         {

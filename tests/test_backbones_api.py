@@ -14,6 +14,15 @@ def test_page_lists_backbones_with_model_url_and_metadata(client, backbone):
     assert listed["metadata"]["embedding_size"] == backbone.embedding_size
 
 
+def test_each_backbone_says_how_many_bytes_its_weights_download(client, add_backbone):
+    folder = add_backbone("aaaaaaaaaaaaaaaa")
+    (folder / "group1-shard2of2.bin").write_bytes(b"\0" * 5)
+    manifest = [{"paths": ["group1-shard1of1.bin", "group1-shard2of2.bin"], "weights": []}]
+    (folder / "model.json").write_text(json.dumps({"weightsManifest": manifest}))
+    listed = {b["id"]: b for b in client.get("/api/backbones").json["backbones"]}
+    assert listed["aaaaaaaaaaaaaaaa"]["download_bytes"] == 16 + 5
+
+
 def test_newest_backbone_is_the_default(client, backbone, add_backbone):
     add_backbone("ffffffffffffffff", created="2025-01-01T00:00:00Z")
     add_backbone("1111111111111111", created="2027-01-01T00:00:00Z")

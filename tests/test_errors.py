@@ -63,6 +63,7 @@ CASES = [
     ("GET", PROJECT, 403, {"auth": STRANGER}),
     ("GET", PROJECT, 404, {"ids": NO_PROJECT}),
     ("PATCH", PROJECT, 400, {"json": {"title": 3}}),
+    ("PATCH", PROJECT, 400, {"json": {"backbone_id": "nope"}}),
     ("PATCH", PROJECT, 401, {"auth": NOBODY, "json": {"title": "x"}}),
     ("PATCH", PROJECT, 403, {"auth": STRANGER, "json": {"title": "x"}}),
     ("PATCH", PROJECT, 404, {"ids": NO_PROJECT}),

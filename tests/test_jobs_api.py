@@ -85,6 +85,25 @@ def test_a_post_without_a_body_uses_the_defaults(client, trainable, runner):
     assert response.status_code == 202, response.json
 
 
+def test_a_job_fine_tunes_the_backbone_the_project_chose(
+    api, client, trainable, runner, backbone, add_backbone
+):
+    first = start(client, trainable).json
+    assert first["backbone_id"] == backbone.id
+    client.delete(f"/api/jobs/{first['id']}", headers=api.auth(trainable))  # one job at a time
+    add_backbone("e" * 16, created="2025-01-01T00:00:00Z")
+    client.patch(
+        f"/api/projects/{trainable['id']}",
+        json={"backbone_id": "e" * 16},
+        headers=api.auth(trainable),
+    )
+    other = api.create_project()
+    assert other["backbone_id"] == backbone.id  # the default is unchanged
+    second = start(client, trainable)
+    assert second.status_code == 202, second.json
+    assert second.json["backbone_id"] == "e" * 16
+
+
 def test_settings_are_recorded(client, trainable, runner):
     settings = {"epochs": 2, "input_size": 96, "learning_rate": 0.001, "seed": 7}
     job = start(client, trainable, **settings).json

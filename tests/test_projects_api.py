@@ -101,3 +101,44 @@ def test_deleting_project_removes_its_rows_and_blobs(app, client, api, project, 
 
 def test_unknown_project_is_not_found(client, problem):
     problem(client.get("/api/projects/no-such-project"), 404)
+
+
+def test_project_uses_the_servers_default_backbone_until_its_owner_chooses_another(
+    client, api, project, backbone, add_backbone
+):
+    add_backbone("e" * 16, architecture="EfficientNet-Lite0", created="2025-01-01T00:00:00Z")
+    assert api.project(project)["backbone_id"] == backbone.id
+    response = client.patch(
+        f"/api/projects/{project['id']}", json={"backbone_id": "e" * 16}, headers=api.auth(project)
+    )
+    assert response.status_code == 200
+    assert response.json["backbone_id"] == "e" * 16
+    assert api.project(project)["backbone_id"] == "e" * 16
+    assert api.project(project)["title"] == project["title"]
+    other = api.create_project()
+    assert other["backbone_id"] == backbone.id
+
+
+def test_a_chosen_backbone_the_server_no_longer_has_gives_way_to_the_default(
+    client, api, project, backbone, add_backbone
+):
+    folder = add_backbone("e" * 16, created="2025-01-01T00:00:00Z")
+    client.patch(
+        f"/api/projects/{project['id']}", json={"backbone_id": "e" * 16}, headers=api.auth(project)
+    )
+    (folder / "metadata.json").unlink()
+    assert api.project(project)["backbone_id"] == backbone.id
+
+
+@pytest.mark.parametrize("choice", ["ffffffffffffffff", "../backbones", 5, None, "random"])
+def test_only_a_backbone_the_server_offers_can_be_chosen(
+    client, api, problem, project, add_backbone, choice
+):
+    add_backbone("random", weights_source="random")
+    response = client.patch(
+        f"/api/projects/{project['id']}",
+        json={"title": "Renamed", "backbone_id": choice},
+        headers=api.auth(project),
+    )
+    assert problem(response, 400)["errors"][0]["field"] == "backbone_id"
+    assert api.project(project)["title"] == project["title"]

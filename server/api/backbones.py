@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from ..backbone_files import all_backbones, default_backbone_id
+from ..backbone_files import all_backbones, default_backbone_id, weights_bytes
 from ..policy import requires
 
 bp = Blueprint("backbones", __name__, url_prefix="/api")
@@ -20,6 +20,7 @@ def list_backbones():
                 "id": backbone_id,
                 "model_url": f"/backbones/{backbone_id}/model.json",
                 "metadata": meta,
+                "download_bytes": weights_bytes(backbone_id),
             }
             for backbone_id, meta in backbones.items()
         ],

@@ -127,8 +127,8 @@ PATHS = {
     "/api/projects/{project_id}": {
         "get": op("Read a project with classes and counts.", (200, JSON, ref("Project")),
                   (PROJECT_ID,)),
-        "patch": op("Rename a project.", (200, JSON, ref("Project")), (PROJECT_ID,),
-                    (JSON, ref("ProjectUpdate"))),
+        "patch": op("Rename a project or choose its backbone.", (200, JSON, ref("Project")),
+                    (PROJECT_ID,), (JSON, ref("ProjectUpdate"))),
         "delete": op("Delete a project and its unshared blobs.", NO_CONTENT, (PROJECT_ID,)),
     },
     "/api/projects/{project_id}/classes": {

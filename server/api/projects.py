@@ -1,10 +1,11 @@
-"""Projects: create one (and get its owner token), read, rename, delete."""
+"""Projects: create one (and get its owner token), read, rename or choose its backbone, delete."""
 
 from typing import Any
 
 from flask import Blueprint, current_app
 from sqlalchemy import select
 
+from ..backbone_files import load_backbone, project_backbone_id
 from ..classrooms import delete_projects, membership
 from ..credentials import current_credential, hash_token, new_token
 from ..db import db
@@ -41,6 +42,7 @@ def project_json(project: Project, place: Any = LOOK_UP) -> dict[str, Any]:
         "id": project.public_id,
         "title": project.title,
         "created": timestamp(project.created),
+        "backbone_id": project_backbone_id(project.backbone_id),
         "classes": [class_json(cls, counts.get(cls.id, 0)) for cls in project.classes],
         "unlabelled_count": counts.get(None, 0),
         "sample_count": sum(counts.values()),
@@ -137,11 +139,25 @@ def read_project(project: Project):
 
 @bp.patch("/<project_id>")
 @requires("edit_project", PROJECT)
-def rename_project(project: Project):
-    """Change a project's title."""
-    project.title = text_field(json_body().get("title"), "title", TITLE_MAX)
+def update_project(project: Project):
+    """Change a project's title, its backbone (the image model its pictures are prepared
+    with), or both; a body with neither is refused for its missing title."""
+    body = json_body()
+    title, backbone_id = project.title, project.backbone_id
+    if "title" in body or "backbone_id" not in body:
+        title = text_field(body.get("title"), "title", TITLE_MAX)
+    if "backbone_id" in body:
+        backbone_id = backbone_choice(body["backbone_id"])
+    project.title, project.backbone_id = title, backbone_id
     db.session.commit()
     return project_json(project)
+
+
+def backbone_choice(value: Any) -> str:
+    """A backbone id the server offers (GET /api/backbones)."""
+    if not isinstance(value, str) or load_backbone(value) is None:
+        field_error("backbone_id", "must be the id of one of the server's backbones")
+    return value
 
 
 @bp.delete("/<project_id>")

@@ -24,6 +24,10 @@ PROJECT = obj(
     id=STRING,
     title=STRING,
     created=TIMESTAMP,
+    backbone_id={
+        "type": ["string", "null"],
+        "description": "The backbone its pictures are prepared with (null: the server has none).",
+    },
     classes={"type": "array", "items": ref("Class")},
     unlabelled_count=INTEGER,
     sample_count=INTEGER,
@@ -61,7 +65,10 @@ SCHEMAS: dict[str, Any] = {
             "(its title unless one is given, and its classes).",
         },
     ),
-    "ProjectUpdate": obj(("title",), title=TITLE),
+    "ProjectUpdate": {
+        **obj((), title=TITLE, backbone_id={**STRING, "description": "One of GET /api/backbones."}),
+        "minProperties": 1,
+    },
     "Project": PROJECT,
     "NewProject": {
         "allOf": [ref("Project"), obj(("owner_token",), owner_token=STRING)],
@@ -117,10 +124,11 @@ SCHEMAS: dict[str, Any] = {
         backbones={
             "type": "array",
             "items": obj(
-                ("id", "model_url", "metadata"),
+                ("id", "model_url", "metadata", "download_bytes"),
                 id=STRING,
                 model_url=STRING,
                 metadata={"type": "object"},
+                download_bytes={**INTEGER, "description": "The weight files' size in bytes."},
             ),
         },
     ),

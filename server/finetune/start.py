@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from converters.head import HeadError, parse_head
 
 from .. import ratelimits
-from ..backbone_files import all_backbones, default_backbone_id, load_backbone
+from ..backbone_files import load_backbone, project_backbone_id
 from ..db import db
 from ..errors import Conflict, FieldInvalid, NotReady, Unavailable
 from ..models import Job, ModelVersion, Project, new_public_id, utcnow
@@ -34,7 +34,7 @@ def start_job(project: Project, settings: FinetuneSettings, fields: dict[str, An
 
     Raises FieldInvalid, Conflict, NotReady, TooMany or Unavailable when a rule refuses it.
     """
-    backbone = choose_backbone(fields.get("backbone_id"))
+    backbone = choose_backbone(fields.get("backbone_id"), project)
     class_ids = [label["class_id"] for label, _ in class_counts(project)]
     problems = trainability_problems(project, current_app.config["FINETUNE_MIN_SAMPLES"])
     if problems:
@@ -83,13 +83,15 @@ def start_job(project: Project, settings: FinetuneSettings, fields: dict[str, An
     return job
 
 
-def choose_backbone(value: Any) -> dict[str, Any]:
-    """The backbone a job fine-tunes: the one named, else the studio's default."""
+def choose_backbone(value: Any, project: Project) -> dict[str, Any]:
+    """The backbone a job fine-tunes: the one named, else the project's (the one its studio
+    prepares pictures with, and trains the head it may start from on)."""
     if value is None:
-        backbones = all_backbones()
-        if not backbones:
+        backbone_id = project_backbone_id(project.backbone_id)
+        backbone = load_backbone(backbone_id) if backbone_id is not None else None
+        if backbone is None:
             raise Conflict("This server has no exported backbone to fine-tune.")
-        return backbones[default_backbone_id(backbones)]
+        return backbone
     backbone = load_backbone(value) if isinstance(value, str) else None
     if backbone is None:
         raise FieldInvalid(

@@ -45,6 +45,7 @@ export function createApi(projectId, ownerToken) {
   return {
     getProject: () => call('GET', base),
     renameProject: (title) => call('PATCH', base, { json: { title } }),
+    chooseBackbone: (backboneId) => call('PATCH', base, { json: { backbone_id: backboneId } }),
     addClass: (name) => call('POST', `${base}/classes`, { json: { name } }),
     updateClass: (classId, changes) => call('PATCH', `${base}/classes/${classId}`, { json: changes }),
     deleteClass: (classId, deleteSamples) =>

@@ -1,12 +1,25 @@
 // Which of the backbone's inner layers the lesson shows, and how a layer's output becomes small
-// pictures. Pure: no DOM, no TF.js. MobileNetV2's 16 blocks each widen the picture's numbers
-// ("expand"), filter them, then narrow them again; an early block still sees edges and colours
-// at 56 x 56 places, a late one sees parts of things at 14 x 14.
+// pictures. Pure: no DOM, no TF.js. MobileNetV2's and EfficientNet-Lite0's 16 blocks each widen
+// the picture's numbers ("expand"), filter them, then narrow them again; an early block still
+// sees edges and colours at 56 x 56 places, a late one sees parts of things at 14 x 14.
 
 export const LESSON_LAYERS = Object.freeze([
   { key: 'early', block: 'block_2_expand_relu' },
   { key: 'late', block: 'block_13_expand_relu' },
 ]);
+
+// The same places in EfficientNet-Lite0 (converters/efficientnet_lite.py names its layers). Its
+// export fuses each expand ReLU into its convolution, so the lesson shows the filtering ReLU of
+// the same blocks' resolution: block 2 at 56 x 56, block 10 (the last before 7 x 7) at 14 x 14.
+const EFFICIENTNET_LESSON_LAYERS = Object.freeze([
+  { key: 'early', block: 'block2_dw_relu' },
+  { key: 'late', block: 'block10_dw_relu' },
+]);
+
+/** The lesson's layers in a backbone of this architecture (its metadata's `architecture`). */
+export function lessonLayers(architecture) {
+  return architecture === 'EfficientNet-Lite0' ? EFFICIENTNET_LESSON_LAYERS : LESSON_LAYERS;
+}
 
 /** The graph node names of those layers in a TF.js model.json (exporters add suffixes). */
 export function featureNodeNames(modelJson, layers = LESSON_LAYERS) {

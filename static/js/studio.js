@@ -26,6 +26,7 @@ import { loadServerModel } from './serverModel.js';
 import { t } from './strings.js';
 import {
   actions,
+  canSwitchBackbone,
   classById,
   classNamed,
   draggedIds,
@@ -191,8 +192,10 @@ async function Studio(el, projectId) {
     status.textContent = t('loadingModel');
     try {
       const { backbones, default: defaultId } = await api.backbones();
-      const entry = backbones.find((b) => b.id === defaultId) ?? backbones[0];
+      dispatch('backbonesListed', { backbones });
+      const entry = backbones.find((b) => b.id === state.project.backboneId) ?? backbones.find((b) => b.id === defaultId) ?? backbones[0];
       if (!entry) throw new Error('the server has no image model; run `make install`');
+      document.body.dataset.backbone = entry.id;
       embeddingSize = entry.metadata.embedding_size;
       const computing = listing.then(() => startComputing(entry));
       const failed = new DOMException('the image model did not load', 'AbortError'); // said once, below
@@ -488,6 +491,21 @@ async function Studio(el, projectId) {
     return trainingSamples(state, (sha256) => embedder?.get(sha256), embeddingSize);
   }
 
+  // A new image model for the project: saved, then the page starts again on it. Reloading is
+  // the one way that leaves nothing of the old model behind: its embeddings, the workers that
+  // computed them, and any head trained on them (which would predict nonsense on the new one).
+  async function chooseBackbone(backboneId) {
+    if (backboneId === state.project.backboneId || !canSwitchBackbone(state) || shrinking) {
+      scheduleRender(); // puts the radio buttons back as they were
+      return;
+    }
+    dispatch('backboneSwitchStarted', { backboneId });
+    showNotice(t('switchingBackbone'));
+    const project = await run(() => api.chooseBackbone(backboneId));
+    if (project?.backbone_id === backboneId) location.reload();
+    else dispatch('backboneSwitchFailed');
+  }
+
   // Saved versions and share links.
   async function refreshVersions() {
     const versions = await run(() => api.listModels());
@@ -641,6 +659,7 @@ async function Studio(el, projectId) {
   on('camera-change', ({ on: cameraOn }) => (cameraOn ? preview.startLoop() : preview.stopLoop()));
   on('train', ({ settings }) => train(settings));
   on('stop-training', () => trainingAbort?.abort());
+  on('choose-backbone', ({ backboneId }) => chooseBackbone(backboneId));
   on('show-samples', ({ ids }) => selectOnly(ids));
   on('save-model', saveModel);
   on('publish-model', ({ id }) => run(() => api.publishModel(id)).then(refreshVersions));
@@ -751,7 +770,8 @@ async function Studio(el, projectId) {
     }
     drawStatus();
     const samples = currentTrainingSamples();
-    trainPanel.update({ classes: state.classes, samples, training: state.training, trained: state.trained, error: ui.trainError });
+    const backboneChoice = { choices: state.backboneChoices, chosen: state.switchingTo ?? state.project.backboneId, enabled: canSwitchBackbone(state) && !shrinking };
+    trainPanel.update({ classes: state.classes, samples, training: state.training, trained: state.trained, error: ui.trainError, backbone: backboneChoice });
     const ready = headReady(state);
     modelPanel.update({ versions: state.versions, shares: state.shares, canWrite, canSave: ready && Boolean(backbone), saving: ui.saving, saveMessage: ui.saveMessage, exportMessage: ui.exportMessage });
     finetunePanel.update({

@@ -40,6 +40,8 @@ export function initialState({ canWrite = false, canModerate = canWrite } = {}) 
     job: null,
     serverModel: null, // {model} while the preview uses a fine-tuned server model
     pairings: [],
+    backboneChoices: [], // [{kind, id, architecture, megabytes}]: see backboneChoices()
+    switchingTo: null, // the backbone id being saved as the project's; the page reloads next
   };
 }
 
@@ -73,7 +75,8 @@ function fromServer(sample, existing) {
 export const actions = {
   projectLoaded(state, { project }) {
     // inClassroom: a classroom student's project, whose quiz score is kept for the teacher.
-    return { ...state, project: { id: project.id, title: project.title, inClassroom: Boolean(project.classroom) }, classes: sortClasses(project.classes) };
+    // backboneId: the image model its pictures are prepared with, and its heads trained on.
+    return { ...state, project: { id: project.id, title: project.title, inClassroom: Boolean(project.classroom), backboneId: project.backbone_id ?? null }, classes: sortClasses(project.classes) };
   },
 
   // A page of the server's sample list (of `total`; `more` when another page follows): drawn
@@ -262,6 +265,18 @@ export const actions = {
     return { ...state, trained: { head, labels, metrics: version.metrics, settings: version.settings, history: [], validation: null, versionId: version.id } };
   },
 
+  backbonesListed(state, { backbones }) {
+    return { ...state, backboneChoices: backboneChoices(backbones) };
+  },
+
+  backboneSwitchStarted(state, { backboneId }) {
+    return { ...state, switchingTo: backboneId };
+  },
+
+  backboneSwitchFailed(state) {
+    return { ...state, switchingTo: null };
+  },
+
   versionsLoaded(state, { versions, shares = state.shares }) {
     return { ...state, versions, shares };
   },
@@ -419,7 +434,9 @@ export function metricsForVersion(metrics = {}) {
 // The saved version a reopened project previews: the published one, else the newest, if the
 // page trained it (a server version is previewed through its own graph model instead).
 export function versionToPreview(state) {
-  const browser = state.versions.filter((v) => v.tier === 'browser');
+  // A head only means something on the backbone it was trained on: versions trained on another
+  // one (before the project switched) are not previewed.
+  const browser = state.versions.filter((v) => v.tier === 'browser' && v.backbone_id === state.project?.backboneId);
   return browser.find((v) => v.published) ?? browser[0] ?? null;
 }
 
@@ -454,4 +471,31 @@ export function droppedUrls(before, after) {
   const dropped = [];
   for (const s of before.samples.values()) if (s.url && !kept.has(s.url)) dropped.push(s.url);
   return dropped;
+}
+
+// The image models a student chooses between, by what they are good at (measured on the same
+// pictures, benchmarks/README.md): MobileNetV2 prepares pictures faster, EfficientNet-Lite0
+// recognises them better. Of each architecture the newest export is offered; `megabytes` is what
+// the browser downloads (its weight files).
+const BACKBONE_KINDS = [
+  { kind: 'faster', architecture: 'MobileNetV2' },
+  { kind: 'moreAccurate', architecture: 'EfficientNet-Lite0' },
+];
+
+export function backboneChoices(backbones) {
+  const choices = [];
+  for (const { kind, architecture } of BACKBONE_KINDS) {
+    const newest = backbones
+      .filter((b) => b.metadata?.architecture === architecture)
+      .sort((a, b) => String(a.metadata.created ?? '').localeCompare(String(b.metadata.created ?? '')))
+      .at(-1);
+    if (newest) choices.push({ kind, id: newest.id, architecture, megabytes: Math.round((newest.download_bytes ?? 0) / 1e5) / 10 });
+  }
+  return choices;
+}
+
+// The choice is offered when there is one to make; switching reloads the page, so not while a
+// head trains or a picture is still uploading (its upload would be cut off).
+export function canSwitchBackbone(state) {
+  return state.canWrite && state.backboneChoices.length > 1 && !state.training && state.uploads.pending === 0 && state.switchingTo === null;
 }

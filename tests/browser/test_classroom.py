@@ -206,6 +206,10 @@ def test_a_lesson_with_a_teacher_three_students_and_a_phone(browser: Browser, li
     assert studio.get_by_role("button", name="Hold to record").count() == 0
     for name in ["Phone camera", "Upload images", "Add a class", "Train model", "Save this model"]:
         expect(studio.get_by_role("button", name=name)).to_have_count(0)
+    # The image model's choice is drawn once the backbones are listed, but not shown or usable.
+    wait_until(studio, "document.querySelectorAll('.backbone-choice input').length === 2")
+    choice = studio.locator(".backbone-choice input")
+    assert choice.evaluate_all("inputs => inputs.every((i) => i.disabled && !i.checkVisibility())")
     expect(studio.locator(".class-name").first).not_to_be_editable()
     expect(studio.locator(".project-title")).not_to_be_editable()
     screenshot(studio, "classroom-teacher-studio")

@@ -3,7 +3,7 @@
 // same graph model the studio embeds with, asked for inner outputs), the embedding, and the
 // trained head's weights and probabilities.
 import { h } from '../dom.js';
-import { LESSON_LAYERS, channelPixels, featureNodeNames, inputPixels, strongestChannels, stripPixels } from '../featureMaps.js';
+import { LESSON_LAYERS, channelPixels, featureNodeNames, inputPixels, lessonLayers, strongestChannels, stripPixels } from '../featureMaps.js';
 import { t } from '../strings.js';
 import { predict } from '../trainer.js';
 
@@ -31,7 +31,7 @@ export function HowItWorks(el, { api }) {
     const { backbones } = await api.backbones();
     const entry = backbones.find((b) => b.id === backbone.metadata.id);
     const modelJson = await (await fetch(entry.model_url)).json();
-    nodeNames = { id: backbone.metadata.id, names: featureNodeNames(modelJson) };
+    nodeNames = { id: backbone.metadata.id, names: featureNodeNames(modelJson, lessonLayers(backbone.metadata.architecture)) };
     return nodeNames.names;
   }
 

@@ -1,10 +1,12 @@
-// Training in the page: settings, live loss and accuracy curves, then per-class accuracy and a
-// confusion matrix whose cells lead to the pictures behind them. The studio trains; this panel
-// asks for it ('train' with the settings, read once; 'stop-training') and shows the state.
+// Training in the page: the image model, settings, live loss and accuracy curves, then per-class
+// accuracy and a confusion matrix whose cells lead to the pictures behind them. The studio
+// trains; this panel asks for it ('train' with the settings, read once; 'stop-training';
+// BackboneChoice's 'choose-backbone') and shows the state.
 import { checkTrainable, confusionMatrix, displayNames, overallAccuracy, perClassAccuracy } from '../dataset.js';
 import { emit, h } from '../dom.js';
 import { t } from '../strings.js';
 import { DEFAULT_SETTINGS } from '../trainer.js';
+import { BackboneChoice } from './BackboneChoice.js';
 import { LineChart } from './LineChart.js';
 
 const SETTINGS = [
@@ -29,6 +31,8 @@ export function TrainPanel(el) {
     ...SETTINGS.map((s) => h('label', { for: `setting-${s.key}` }, t(s.label), inputs[s.key])),
     reset,
   );
+  const backboneEl = h('fieldset');
+  const backboneChoice = BackboneChoice(backboneEl);
   const progress = h('p', { class: 'train-status', role: 'status' });
   const lossEl = h('figure');
   const accuracyEl = h('figure');
@@ -36,7 +40,7 @@ export function TrainPanel(el) {
   const lossChart = LineChart(lossEl, { title: t('lossChart'), series });
   const accuracyChart = LineChart(accuracyEl, { title: t('accuracyChart'), series });
   const results = h('div', { class: 'results', hidden: true });
-  el.append(h('h2', {}, t('train')), h('div', { class: 'row' }, trainButton, stopButton), reasons, advanced, progress, h('div', { class: 'charts' }, lossEl, accuracyEl), results);
+  el.append(h('h2', {}, t('train')), backboneEl, h('div', { class: 'row' }, trainButton, stopButton), reasons, advanced, progress, h('div', { class: 'charts' }, lossEl, accuracyEl), results);
 
   let shownHistory = null;
   let shownResults = null;
@@ -99,8 +103,10 @@ export function TrainPanel(el) {
     );
   }
 
-  // props: {classes, samples (dataset.js's shape), training, trained, error}.
-  function update({ classes, samples, training, trained, error }) {
+  // props: {classes, samples (dataset.js's shape), training, trained, error, backbone (the
+  // BackboneChoice's props)}.
+  function update({ classes, samples, training, trained, error, backbone }) {
+    backboneChoice.update(backbone);
     const check = checkTrainable(classes, samples);
     reasons.replaceChildren(...check.reasons.map((r) => h('li', {}, t(r.key, r.params))));
     trainButton.disabled = Boolean(training) || !check.trainable;

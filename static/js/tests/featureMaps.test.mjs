@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { channelPixels, featureNodeNames, strongestChannels } from '../featureMaps.js';
+import { channelPixels, featureNodeNames, lessonLayers, strongestChannels } from '../featureMaps.js';
 
 test('finds the lesson layers whatever suffix the exporter added', () => {
   const modelJson = {
@@ -19,6 +19,14 @@ test('finds the lesson layers whatever suffix the exporter added', () => {
     'StatefulPartitionedCall/mobilenetv2_1.00_224_1/block_13_expand_relu_1/Relu6',
   ]);
   assert.throws(() => featureNodeNames({ modelTopology: { node: [] } }), /block_2_expand_relu/);
+});
+
+test('an EfficientNet-Lite0 backbone shows its own blocks at the same resolutions', () => {
+  const prefix = 'StatefulPartitionedCall/efficientnet_lite0_1';
+  const modelJson = { modelTopology: { node: ['block2_dw_relu_1', 'block10_dw_relu_1', 'block11_dw_relu_1'].map((layer) => ({ name: `${prefix}/${layer}/Relu6` })) } };
+  assert.deepEqual(featureNodeNames(modelJson, lessonLayers('EfficientNet-Lite0')), [`${prefix}/block2_dw_relu_1/Relu6`, `${prefix}/block10_dw_relu_1/Relu6`]);
+  assert.deepEqual(lessonLayers('MobileNetV2').map((l) => l.block), ['block_2_expand_relu', 'block_13_expand_relu']);
+  assert.deepEqual(lessonLayers('EfficientNet-Lite0').map((l) => l.key), lessonLayers('MobileNetV2').map((l) => l.key));
 });
 
 test('picks the channels that fire most and draws one from black to white', () => {

@@ -3,6 +3,8 @@ import { describe, test } from 'node:test';
 
 import {
   actions,
+  backboneChoices,
+  canSwitchBackbone,
   draggedIds,
   droppedUrls,
   expiredPairings,
@@ -32,7 +34,7 @@ const serverSample = (id, classId, sha256 = `sha-${id}`) => ({ id, class_id: cla
 function loaded() {
   let state = initialState({ canWrite: true });
   state = actions.projectLoaded(state, {
-    project: { id: 'p1', title: 'Pets', classes: [{ id: 2, name: 'Dogs', position: 1 }, { id: 1, name: 'Cats', position: 0 }, { id: 3, name: 'Birds', position: 2 }] },
+    project: { id: 'p1', title: 'Pets', backbone_id: 'mobile', classes: [{ id: 2, name: 'Dogs', position: 1 }, { id: 1, name: 'Cats', position: 0 }, { id: 3, name: 'Birds', position: 2 }] },
   });
   return actions.samplesListed(state, { samples: [serverSample('a', 1), serverSample('b', 1), serverSample('c', 2)] });
 }
@@ -330,7 +332,7 @@ describe('embeddings and training', () => {
 });
 
 describe('saved versions and server jobs', () => {
-  const version = (id, extra = {}) => ({ id, number: 1, tier: 'browser', published: false, labels: [{ class_id: 1, name: 'Cats' }, { class_id: 2, name: 'Dogs' }, { class_id: 3, name: 'Birds' }], metrics: {}, settings: {}, ...extra });
+  const version = (id, extra = {}) => ({ id, number: 1, tier: 'browser', backbone_id: 'mobile', published: false, labels: [{ class_id: 1, name: 'Cats' }, { class_id: 2, name: 'Dogs' }, { class_id: 3, name: 'Birds' }], metrics: {}, settings: {}, ...extra });
 
   test('a reopened project previews its published version, else the newest one trained here', () => {
     let state = applyUnchanged('versionsLoaded', loaded(), { versions: [version('v3', { tier: 'server' }), version('v2'), version('v1', { published: true })] });
@@ -341,6 +343,15 @@ describe('saved versions and server jobs', () => {
     assert.deepEqual(previewModel(state).labels, ['Cats', 'Dogs', 'Birds']);
     assert.equal(versionToPreview(actions.versionsLoaded(state, { versions: [version('v2')] })).id, 'v2');
     assert.equal(versionToPreview(actions.versionsLoaded(state, { versions: [version('v3', { tier: 'server' })] })), null);
+  });
+
+  test('a version trained on another backbone is not previewed: its head means nothing on this one', () => {
+    const versions = [version('v3', { backbone_id: 'effnet', published: true }), version('v2'), version('v1', { backbone_id: 'effnet' })];
+    const state = actions.versionsLoaded(loaded(), { versions });
+    assert.equal(versionToPreview(state).id, 'v2');
+    const switched = actions.projectLoaded(state, { project: { id: 'p1', title: 'Pets', backbone_id: 'effnet', classes: [] } });
+    assert.equal(versionToPreview(switched).id, 'v3');
+    assert.equal(versionToPreview(actions.versionsLoaded(state, { versions: [versions[0]] })), null);
   });
 
   test('a saved model does not replace a head trained in this session', () => {
@@ -444,5 +455,37 @@ describe('a phone paired with a class', () => {
     assert.deepEqual([initialState({ canWrite: true }).canModerate, initialState().canModerate], [true, false]);
     const teacher = initialState({ canWrite: false, canModerate: true });
     assert.deepEqual([teacher.canWrite, teacher.canModerate], [false, true]);
+  });
+});
+
+describe('choosing the image model', () => {
+  const backbone = (id, architecture, created, bytes) => ({ id, download_bytes: bytes, metadata: { architecture, created } });
+  const listed = [
+    backbone('old-mobile', 'MobileNetV2', '2026-01-01', 1),
+    backbone('effnet', 'EfficientNet-Lite0', '2026-12-01T05:43', 6_718_476),
+    backbone('mobile', 'MobileNetV2', '2026-12-01T05:01', 4_428_040),
+    backbone('other', 'ResNet50', '2026-12-02', 1),
+  ];
+
+  test('faster is the newest MobileNetV2, more accurate the newest EfficientNet-Lite0, each with its download size', () => {
+    assert.deepEqual(backboneChoices(listed), [
+      { kind: 'faster', id: 'mobile', architecture: 'MobileNetV2', megabytes: 4.4 },
+      { kind: 'moreAccurate', id: 'effnet', architecture: 'EfficientNet-Lite0', megabytes: 6.7 },
+    ]);
+    assert.deepEqual(backboneChoices(listed.slice(2)).map((c) => c.kind), ['faster']);
+    assert.deepEqual(backboneChoices([]), []);
+  });
+
+  test('the choice is offered to a writer with two models, not while training, uploading or already switching', () => {
+    const state = actions.backbonesListed(loaded(), { backbones: listed });
+    assert.equal(canSwitchBackbone(state), true);
+    assert.equal(canSwitchBackbone({ ...state, canWrite: false }), false);
+    assert.equal(canSwitchBackbone(actions.backbonesListed(state, { backbones: listed.slice(2) })), false);
+    assert.equal(canSwitchBackbone(actions.trainingStarted(state, { settings: {} })), false);
+    assert.equal(canSwitchBackbone(actions.uploadsChanged(state, { pending: 1, failing: false })), false);
+    const switching = actions.backboneSwitchStarted(state, { backboneId: 'effnet' });
+    assert.equal(switching.switchingTo, 'effnet');
+    assert.equal(canSwitchBackbone(switching), false);
+    assert.equal(canSwitchBackbone(actions.backboneSwitchFailed(switching)), true);
   });
 });

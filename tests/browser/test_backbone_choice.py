@@ -1,0 +1,121 @@
+"""A student switches a project's image model to "More accurate": the studio prepares the
+pictures again with EfficientNet-Lite0 (keeping them on the server under its id), leaves the head
+trained on MobileNetV2 behind, trains on the new model, and a link to that version runs on it."""
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+from urllib.request import Request, urlopen
+
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import func, select
+
+from server.db import db
+from server.models import Embedding
+
+from .conftest import wait_until
+from .media import write_pictures
+from .test_studio import classify_file, start_project, wait_until_saved_and_prepared
+
+
+def backbone_ids(base_url: str) -> dict[str, str]:
+    with urlopen(f"{base_url}/api/backbones") as response:
+        listed = json.load(response)["backbones"]
+    return {b["metadata"]["architecture"]: b["id"] for b in listed}
+
+
+def embeddings_by_backbone(app) -> dict[str, int]:
+    with app.app_context():
+        rows = db.session.execute(
+            select(Embedding.backbone_id, func.count()).group_by(Embedding.backbone_id)
+        )
+        return dict(rows.all())
+
+
+def wait_for_stored_embeddings(page: Page, app, expected: dict[str, int]) -> None:
+    """The page sends the embeddings it computed in batches, a moment after they are ready."""
+    deadline = time.monotonic() + 30
+    while (stored := embeddings_by_backbone(app)) != expected:
+        assert time.monotonic() < deadline, stored
+        page.wait_for_timeout(200)
+
+
+def train_and_save(page: Page, versions: int) -> str:
+    """Train, save, and return the new version's id (the list shows the newest first)."""
+    page.get_by_role("button", name="Train model").click()
+    expect(page.locator(".train-status")).to_contain_text("Trained in", timeout=60_000)
+    models = page.locator(".model-panel")
+    models.get_by_role("button", name="Save this model").click()
+    expect(models.locator(".model-version")).to_have_count(versions)
+    return models.locator(".model-version").first.get_attribute("data-model-id")
+
+
+def share_link(base_url: str, page: Page, model_id: str) -> str:
+    """A link pinned to the version, made with the owner token the studio's address holds."""
+    token = page.url.split("#owner=")[1]
+    request = Request(
+        f"{base_url}/api/models/{model_id}/shares",
+        data=b"{}",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urlopen(request) as response:
+        return base_url + json.load(response)["url"]
+
+
+def test_switching_to_more_accurate_prepares_pictures_again_and_shares_on_it(
+    browser: Browser, page: Page, live_server, tmp_path
+):
+    ids = backbone_ids(live_server.url)
+    mobilenet, effnet = ids["MobileNetV2"], ids["EfficientNet-Lite0"]
+    start_project(page, live_server.url)
+    assert page.evaluate("document.body.dataset.backbone") == mobilenet
+    cards = page.locator(".class-card")
+    for card, kind in ((cards.nth(0), "disc"), (cards.nth(1), "checks")):
+        pictures = write_pictures(tmp_path / kind, kind, 2, first_seed=1)
+        card.locator("input[type=file]").set_input_files([str(p) for p in pictures])
+    wait_until_saved_and_prepared(page)
+    wait_for_stored_embeddings(page, live_server.app, {mobilenet: 4})
+    train_and_save(page, versions=1)
+    preview_hint = page.locator(".preview-panel .hint").first
+    expect(preview_hint).to_be_hidden()
+
+    choice = page.locator(".backbone-choice")
+    faster = choice.get_by_role("radio", name=re.compile("^Faster"))
+    accurate = choice.get_by_role("radio", name=re.compile("^More accurate"))
+    expect(faster).to_be_checked()
+    expect(choice).to_contain_text(re.compile(r"MobileNetV2, \d+\.\d MB download"))
+    expect(choice).to_contain_text(re.compile(r"EfficientNet-Lite0, \d+\.\d MB download"))
+    if folder := os.environ.get("SNAPCLASS_SCREENSHOTS"):
+        choice.screenshot(path=str(Path(folder) / "backbone-choice.png"))
+
+    with page.expect_navigation():  # saved on the project, then the studio starts again
+        accurate.click()
+    wait_until(page, "id => document.body.dataset.backbone === id", effnet)
+    expect(accurate).to_be_checked()
+    expect(page.locator(".model-panel .model-version")).to_have_count(1)
+    wait_until_saved_and_prepared(page)
+    assert page.evaluate("document.body.dataset.embeddingsComputed") == "4"
+    wait_for_stored_embeddings(page, live_server.app, {mobilenet: 4, effnet: 4})
+    # The MobileNetV2 version stays saved, but its head means nothing on EfficientNet-Lite0.
+    expect(preview_hint).to_be_visible()
+
+    model_id = train_and_save(page, versions=2)
+    held_out = write_pictures(tmp_path / "held", "checks", 1, first_seed=500)[0]
+    assert classify_file(page, held_out) == "Class 2"
+    # "How it works" looks inside EfficientNet-Lite0's own layers.
+    page.locator(".learn-panel summary").click()
+    expect(page.locator(".inside-steps .feature-map")).to_have_count(16, timeout=30_000)
+    if folder:
+        page.locator(".inside-steps").screenshot(path=str(Path(folder) / "inside-efficientnet.png"))
+
+    friend = browser.new_context().new_page()
+    fetched = []
+    friend.on("request", lambda request: fetched.append(request.url))
+    friend.goto(share_link(live_server.url, page, model_id))
+    wait_until(friend, "document.body.dataset.backend !== undefined", timeout=60)
+    assert f"{live_server.url}/backbones/{effnet}/model.json" in fetched
+    assert not any(f"/backbones/{mobilenet}/" in url for url in fetched)
+    assert classify_file(friend, held_out) == "Class 2"
+    friend.context.close()
