@@ -7,8 +7,13 @@ from alembic import context
 from flask import current_app
 
 config = context.config
-# Keep loggers made before the migration running (the app's, pytest's capture).
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# alembic.ini's console handler writes to sys.stderr as it is at this moment. Only where nothing
+# has set up logging yet (`flask db upgrade` from a shell): inside a running process (a test's
+# CLI runner, whose captured stderr is closed afterwards) a handler on that stream would outlive
+# it, and the next warning any thread logs would write to a closed file. Loggers made before the
+# migration keep running (disable_existing_loggers=False).
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 migrate = current_app.extensions["migrate"]
