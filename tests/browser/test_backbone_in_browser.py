@@ -142,8 +142,9 @@ def keras_embeddings(photos):
             model = backbone_from(info, metadata["input_size"])
             size = metadata["input_size"]
             batch = np.stack([preprocess(pixels, size) for pixels in photos.values()])
-            plain = model.predict(batch, verbose=0)
-            cache[key] = plain, model.predict(batch[:, :, ::-1], verbose=0)
+            # Called directly: predict() would trace a graph first, seconds for one batch.
+            plain = np.asarray(model(batch, training=False))
+            cache[key] = plain, np.asarray(model(batch[:, :, ::-1], training=False))
         return cache[key]
 
     return embeddings

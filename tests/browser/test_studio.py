@@ -16,7 +16,9 @@ SCENE_FRAMES = 40  # 4 s per scene at 10 frames per second
 @pytest.fixture(scope="module")
 def webcam_video(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("webcam")
-    return write_webcam_video(folder / "webcam.y4m", ["disc", "stripes"], SCENE_FRAMES)
+    # Stripes first: the camera opens on them, so the disc, recorded first, starts 4 s later
+    # (the other way round, recording would wait a whole loop for the disc to start again).
+    return write_webcam_video(folder / "webcam.y4m", ["stripes", "disc"], SCENE_FRAMES)
 
 
 @pytest.fixture(scope="module")
