@@ -129,15 +129,8 @@ export async function trainHead({
     const validation = valLabels?.length
       ? own(rowsTensors(tf, valFeatures, valLabels, numClasses, { ...options, labelSmoothing: 0 }))
       : null;
-    // Estimated on the first batch: every row, or on a large set a random LARGE_SET_ROWS of them
-    // (plenty for 16 directions, and the cost stays that of a few training steps).
     const whitener = options.whitening > 0
-      ? await withinClassWhitener(tf, trainBatches[0].x, trainBatches[0].labels, numClasses, {
-          directions: options.whitening,
-          shrinkage: WHITENING_SHRINKAGE,
-          iterations: WHITENING_ITERATIONS,
-          seed: options.seed,
-        })
+      ? await trainingWhitener(tf, features, labels, numClasses, options, trainBatches)
       : null;
     if (whitener) {
       own([whitener.basis, whitener.weights]);
@@ -418,6 +411,38 @@ function prototypeStart(tf, batches, numClasses, scale) {
       bias: tf.mul(tf.sum(tf.square(meansT), 0), -scale / 2),
     };
   });
+}
+
+// The whitener of the training rows (whitening.js), estimated on every row up to LARGE_SET_ROWS,
+// else on a seeded sample of LARGE_SET_ROWS of them: plenty for 16 directions, and its cost stays
+// that of a few training steps whatever the project's size (each subspace iteration reads every
+// row it uses twice).
+async function trainingWhitener(tf, features, labels, numClasses, options, trainBatches) {
+  const count = labels.length;
+  const settings = {
+    directions: options.whitening,
+    shrinkage: WHITENING_SHRINKAGE,
+    iterations: WHITENING_ITERATIONS,
+    seed: options.seed,
+  };
+  if (trainBatches.length === 1 && count <= LARGE_SET_ROWS) {
+    return withinClassWhitener(tf, trainBatches[0].x, trainBatches[0].labels, numClasses, settings);
+  }
+  const dim = features.length / count;
+  const rows = shuffleInPlace(
+    Array.from({ length: count }, (_, i) => i),
+    seededRandom(options.seed),
+  ).slice(0, LARGE_SET_ROWS);
+  const sampleFeatures = new Float32Array(rows.length * dim);
+  rows.forEach((row, i) => {
+    sampleFeatures.set(features.subarray(row * dim, (row + 1) * dim), i * dim);
+  });
+  const sample = rowsTensors(tf, sampleFeatures, Int32Array.from(rows, (row) => labels[row]), numClasses, options);
+  try {
+    return await withinClassWhitener(tf, sample.x, sample.labels, numClasses, settings);
+  } finally {
+    tf.dispose(sample);
+  }
 }
 
 // The training rows as the batches of every epoch, cut once: the whole set when it fits in one

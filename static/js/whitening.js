@@ -4,10 +4,12 @@
 // class, about 1 point at 10 (benchmarks/README.md, few-shot accuracy).
 //
 // C is the covariance of the rows minus their class means, m its mean variance (trace / dim) and
-// S = shrinkage * m * I + (1 - shrinkage) * C. Only C's leading eigenvectors V (columns, with
-// eigenvalues l) are found; the rest of the spectrum is taken to be m, shrunk to shrinkage * m
-// like the rest, so
-//   S^(-1/2) = a * I + V * diag(s - a) * V^T,  a = (shrinkage m)^(-1/2), s = (shrinkage m + (1 - shrinkage) l)^(-1/2)
+// S = shrinkage * m * I + (1 - shrinkage) * C, taken relative to m (S / m): whitened rows keep
+// about the length they had, which the learning rate and the class-mean start's scale were tuned
+// for (whitening by S itself scales them by m^(-1/2), about 40 for unit-length embeddings).
+// Only C's leading eigenvectors V (columns, with eigenvalues l) are found; the rest of the
+// spectrum is taken to be m, shrunk to shrinkage * m like the rest, so
+//   (S / m)^(-1/2) = a I + V diag(s - a) V^T,  a = shrinkage^(-1/2), s = (shrinkage + (1 - shrinkage) l / m)^(-1/2)
 // and whitening rows x is x * a + (x * V) * diag(s - a) * V^T: two thin products, never the
 // dim x dim matrix. V comes from subspace (block power) iteration: C * V = R^T (R * V) / n on the
 // residual rows R, a few more columns than needed for a faster convergence of the leading ones,
@@ -61,7 +63,7 @@ export async function withinClassWhitener(tf, x, labels, numClasses, options) {
     const { values, vectors } = symmetricEigen(Float64Array.from(await readAndDispose(gram)), columns);
     const eigenvalues = new Float64Array(wanted);
     const basisRows = new Float64Array(wanted * dim);
-    const a = (shrinkage * meanVariance) ** -0.5;
+    const a = shrinkage ** -0.5;
     const weights = new Float32Array(wanted * dim);
     for (let j = 0; j < wanted; j += 1) {
       eigenvalues[j] = Math.max(values[j], 0);
@@ -69,7 +71,7 @@ export async function withinClassWhitener(tf, x, labels, numClasses, options) {
         const u = vectors[i * columns + j];
         for (let d = 0; d < dim; d += 1) basisRows[j * dim + d] += u * rows[i * dim + d];
       }
-      const s = (shrinkage * meanVariance + (1 - shrinkage) * eigenvalues[j]) ** -0.5;
+      const s = (shrinkage + ((1 - shrinkage) * eigenvalues[j]) / meanVariance) ** -0.5;
       for (let d = 0; d < dim; d += 1) weights[j * dim + d] = (s - a) * basisRows[j * dim + d];
     }
     return tf.tidy(() => ({
@@ -84,14 +86,14 @@ export async function withinClassWhitener(tf, x, labels, numClasses, options) {
   }
 }
 
-/** Rows x [count, dim] whitened: x * S^(-1/2) (a new tensor). */
+/** Rows x [count, dim] whitened: x * (S / m)^(-1/2) (a new tensor). */
 export function whiten(tf, whitener, x) {
   return tf.tidy(() => tf.add(tf.mul(x, whitener.scale), tf.matMul(tf.matMul(x, whitener.basis), whitener.weights)));
 }
 
 /**
  * A kernel [dim, C] trained on whitened rows, as one for the rows before whitening:
- * S^(-1/2) * kernel (S^(-1/2) is symmetric), so (x S^(-1/2)) W = x (S^(-1/2) W).
+ * W * kernel with W = (S / m)^(-1/2), which is symmetric, so (x W) K = x (W K).
  */
 export function foldIntoKernel(tf, whitener, kernel) {
   return tf.tidy(() =>

@@ -140,13 +140,15 @@ describe('within-class whitening', () => {
     }
   });
 
-  test('whitened, the shrunk covariance is the identity along the directions it found', async () => {
+  test('whitened, the shrunk covariance (over its mean variance) is the identity along the directions it found', async () => {
     const covariance = withinClassCovariance(data);
     const whitener = await whitenerOf(data);
     const w = await whiteningMatrix(whitener);
     const basis = await whitener.basis.data();
     tf.dispose([whitener.basis, whitener.weights]);
-    const shrunk = covariance.map((value, i) => (1 - WHITENING_SHRINKAGE) * value + (i % (DIM + 1) === 0 ? WHITENING_SHRINKAGE * whitener.meanVariance : 0));
+    // S / m, what the whitener is relative to.
+    const m = whitener.meanVariance;
+    const shrunk = covariance.map((value, i) => ((1 - WHITENING_SHRINKAGE) * value) / m + (i % (DIM + 1) === 0 ? WHITENING_SHRINKAGE : 0));
     const whitened = multiply(multiply(w, shrunk, DIM), w, DIM);
     for (let i = 0; i < DIRECTIONS; i += 1) {
       for (let j = 0; j < DIRECTIONS; j += 1) {
