@@ -413,10 +413,12 @@ function prototypeStart(tf, batches, numClasses, scale) {
   });
 }
 
-// The whitener of the training rows (whitening.js), estimated on every row up to LARGE_SET_ROWS,
-// else on a seeded sample of LARGE_SET_ROWS of them: plenty for 16 directions, and its cost stays
+// The whitener of the training rows (whitening.js), estimated on every row up to WHITENING_ROWS,
+// else on a seeded sample of WHITENING_ROWS of them: enough for 16 directions, and its cost stays
 // that of a few training steps whatever the project's size (each subspace iteration reads every
-// row it uses twice).
+// row it uses twice). Every few-shot case of benchmarks/README.md (up to 1,000 rows) uses all.
+const WHITENING_ROWS = 1024;
+
 async function trainingWhitener(tf, features, labels, numClasses, options, trainBatches) {
   const count = labels.length;
   const settings = {
@@ -425,14 +427,14 @@ async function trainingWhitener(tf, features, labels, numClasses, options, train
     iterations: WHITENING_ITERATIONS,
     seed: options.seed,
   };
-  if (trainBatches.length === 1 && count <= LARGE_SET_ROWS) {
+  if (trainBatches.length === 1 && count <= WHITENING_ROWS) {
     return withinClassWhitener(tf, trainBatches[0].x, trainBatches[0].labels, numClasses, settings);
   }
   const dim = features.length / count;
   const rows = shuffleInPlace(
     Array.from({ length: count }, (_, i) => i),
     seededRandom(options.seed),
-  ).slice(0, LARGE_SET_ROWS);
+  ).slice(0, WHITENING_ROWS);
   const sampleFeatures = new Float32Array(rows.length * dim);
   rows.forEach((row, i) => {
     sampleFeatures.set(features.subarray(row * dim, (row + 1) * dim), i * dim);
