@@ -17,7 +17,7 @@ import {
   seededRandom,
   shuffleInPlace,
 } from './dataset.js';
-import { foldIntoKernel, whiten, withinClassWhitener } from './whitening.js';
+import { foldIntoKernel, withinClassWhitener } from './whitening.js';
 
 export const HEAD_FORMAT = 'snapclass-head';
 
@@ -135,15 +135,12 @@ export async function trainHead({
     const whitener = options.whitening > 0
       ? await trainingWhitener(tf, features, labels, numClasses, options, trainBatches)
       : null;
-    if (whitener) {
-      own([whitener.basis, whitener.weights]);
-      for (const rows of validation ? [...trainBatches, validation] : trainBatches) {
-        const plain = rows.x;
-        rows.x = whiten(tf, whitener, plain);
-        plain.dispose();
-      }
-    }
-    const start = prototypeStart(tf, trainBatches, numClasses, options.prototypeScale);
+    if (whitener) own([whitener.basis, whitener.weights]);
+    // The rows are never whitened: training kernel w on whitened rows x W is training W w on the
+    // rows x, whose gradient for w is W (x^T G), so each step adds two thin products of the
+    // [dim, C] kernel and gradient (foldIntoKernel) instead of a whitened copy of every row.
+    const fold = whitener ? (kernel) => foldIntoKernel(tf, whitener, kernel) : (kernel) => kernel;
+    const start = prototypeStart(tf, trainBatches, numClasses, options.prototypeScale, fold);
     const w = own(tf.variable(start.kernel));
     const b = own(tf.variable(start.bias));
     tf.dispose(start);
@@ -154,11 +151,11 @@ export async function trainHead({
       const batchScores = [];
       if (trainBatches.length > 1) shuffleInPlace(batchOrder, random);
       for (const index of batchOrder) {
-        batchScores.push(step(tf, optimizer, trainBatches[index], w, b, options.weightDecay));
+        batchScores.push(step(tf, optimizer, trainBatches[index], w, b, options.weightDecay, fold));
       }
       const epochScores = tf.tidy(() => {
         const trainSums = tf.sum(tf.stack(batchScores), 0);
-        return validation ? tf.concat([trainSums, scoreRows(tf, validation, w, b)]) : trainSums;
+        return validation ? tf.concat([trainSums, scoreRows(tf, validation, fold(w), b)]) : trainSums;
       });
       tf.dispose(batchScores);
       const [loss, correct, valLoss, valCorrect] = await epochScores.data();
@@ -189,7 +186,7 @@ export async function trainHead({
           activation: 'softmax',
           kernelShape: [dim, numClasses],
           // The kernel for unwhitened rows: the head's format and exports stay as they were.
-          kernel: await (whitener ? own(foldIntoKernel(tf, whitener, w)) : w).data(),
+          kernel: await (whitener ? own(fold(w)) : w).data(),
           bias: await b.data(),
         },
       ],
@@ -403,12 +400,13 @@ export function oneHotFloat(tf, labels, numClasses) {
 
 // The nearest-class-mean classifier written as a linear layer: logit_c = s * (x.m_c - |m_c|^2 / 2),
 // so training starts where a prototype classifier already is and only has to refine it.
-function prototypeStart(tf, batches, numClasses, scale) {
+function prototypeStart(tf, batches, numClasses, scale, fold) {
   return tf.tidy(() => {
     const onehots = batches.map(({ labels }) => tf.oneHot(labels, numClasses).toFloat());
     const sums = tf.addN(batches.map(({ x }, i) => transposedProduct(tf, onehots[i], x)));
     const counts = tf.maximum(tf.addN(onehots.map((onehot) => tf.sum(onehot, 0))), 1);
-    const meansT = tf.div(sums, counts);
+    // The class means of the whitened rows (the means' whitened: W m).
+    const meansT = fold(tf.div(sums, counts));
     return {
       kernel: tf.mul(meansT, scale),
       bias: tf.mul(tf.sum(tf.square(meansT), 0), -scale / 2),
@@ -477,15 +475,16 @@ function trainingBatches(tf, features, labels, numClasses, options, random) {
 }
 
 // One Adam step of softmax regression with the gradient written out: for cross-entropy over a
-// softmax, d loss / d logits = (softmax - y) / n, so dW = xT.G + decay.W and db = sum(G).
+// softmax, d loss / d logits = (softmax - y) / n, so dW = xT.G + decay.W and db = sum(G); with a
+// whitener the logits are x.fold(W) and dW = fold(xT.G) + decay.W (fold: see trainHead).
 // Returns the batch's [loss sum, correct count], scored before the step.
-function step(tf, optimizer, { x, y, labels }, w, b, weightDecay) {
+function step(tf, optimizer, { x, y, labels }, w, b, weightDecay, fold) {
   const { gradients, scores } = tf.tidy(() => {
-    const logits = tf.add(tf.matMul(x, w), b);
+    const logits = tf.add(tf.matMul(x, fold(w)), b);
     const g = tf.div(tf.sub(tf.softmax(logits), y), x.shape[0]);
     return {
       gradients: {
-        [w.name]: tf.add(transposedProduct(tf, g, x), tf.mul(w, weightDecay)),
+        [w.name]: tf.add(fold(transposedProduct(tf, g, x)), tf.mul(w, weightDecay)),
         [b.name]: tf.sum(g, 0),
       },
       scores: batchScores(tf, logits, y, labels),
