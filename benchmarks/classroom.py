@@ -407,13 +407,12 @@ def run_lesson(
             cluster = stack.enter_context(PostgresCluster(binaries))
             database_url = cluster.create_database()
         port = stack.enter_context(server(kind, data_dir, database_url))
-        backbones = get_json(port, "/api/backbones")["backbones"]
-        if not backbones:
+        listing = get_json(port, "/api/backbones")
+        if not listing["backbones"]:
             raise SystemExit("the server has no backbone: run `make install` first")
-        backbone = {
-            "id": backbones[0]["id"],
-            "embedding_size": backbones[0]["metadata"]["embedding_size"],
-        }
+        # New projects' backbone: the server's default.
+        default = next(b for b in listing["backbones"] if b["id"] == listing["default"])
+        backbone = {"id": default["id"], "embedding_size": default["metadata"]["embedding_size"]}
         timings: dict[str, list[float]] = defaultdict(list)
         outcome: dict[int, dict] = {}
         start_line = threading.Barrier(students + 1)

@@ -286,11 +286,19 @@ async function Studio(el, projectId) {
     }
   }
 
-  // One frame: grabbed on this tick, encoded and queued without waiting for anything else.
+  // One frame: grabbed on this tick, encoded and queued without waiting for anything else. It
+  // counts as a pending upload from this tick on, so a frame still being encoded when the
+  // student lets go of "Hold to record" is not missed by whoever waits for "nothing pending".
   async function snap(classId) {
-    if (!state.canWrite || !(await camera.ensure())) return;
-    const frame = grabSquare(camera.video, CAPTURE_SIZE, { mirrored: true, canvas: document.createElement('canvas') });
-    addLocalSample(await canvasToJpeg(frame), classId, 'webcam');
+    if (!state.canWrite) return;
+    countPreparing(1);
+    try {
+      if (!(await camera.ensure())) return;
+      const frame = grabSquare(camera.video, CAPTURE_SIZE, { mirrored: true, canvas: document.createElement('canvas') });
+      addLocalSample(await canvasToJpeg(frame), classId, 'webcam');
+    } finally {
+      countPreparing(-1);
+    }
   }
 
   let recordTimer = null;
@@ -308,14 +316,19 @@ async function Studio(el, projectId) {
     if (state.recordingClassId !== null) dispatch('recordingStopped');
   }
 
-  // Files being shrunk before they join the upload queue count as pending uploads too, so
-  // nobody (a test, a student closing the tab) takes "nothing pending" too early.
+  // Pictures being made (files shrunk, frames encoded) before they join the upload queue count
+  // as pending uploads too, so nobody (a test, a student closing the tab) takes "nothing
+  // pending" too early.
   let shrinking = 0;
-  async function uploadFiles(files, classId) {
-    if (!state.canWrite) return;
-    shrinking += files.length;
+  function countPreparing(change) {
+    shrinking += change;
     document.body.dataset.pendingUploads = String(state.uploads.pending + shrinking);
     scheduleRender();
+  }
+
+  async function uploadFiles(files, classId) {
+    if (!state.canWrite) return;
+    countPreparing(files.length);
     for (const file of files) {
       const small = await downscaleForUpload(file);
       shrinking -= 1;
