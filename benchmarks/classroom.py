@@ -14,8 +14,9 @@ as hold-to-record takes them (10 a second, all students at once) and uploaded as
 uploader sends them (static/js/uploader.js: what has been taken, at most 10, whenever no request
 is in flight; `--pace none` instead sends each burst's 30 at once, back to back, as a stress
 test), and their embeddings stored as the studio stores them (static/js/embeddingSender.js: 20
-pictures' pairs in one PUT as soon as 20 wait, the rest after a quiet 400 ms); save a model version; make a share link and open
-the share page's files (the page, the model description, the backbone's model.json). Requests
+pictures' pairs in one PUT as soon as 20 wait, the rest after a quiet 400 ms); save a model
+version; make a share link and open the share page's files (the page, the model description,
+the backbone's model.json). Requests
 are retried as the studio does (network error, 408, 429, 5xx; three attempts). Pictures are real
 photos (--photos, default the clothing-dev set) downscaled as the studio does (longest side 512
 px, JPEG quality 90: about 35 KB), each made distinct with a JPEG comment.
