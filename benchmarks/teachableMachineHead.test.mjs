@@ -3,7 +3,7 @@ import { before, describe, test } from 'node:test';
 
 import * as tf from '@tensorflow/tfjs';
 
-import { seededRandom } from '../static/js/dataset.js';
+import { gaussianClasses } from '../static/js/tests/gaussianClasses.mjs';
 import { predict } from '../static/js/trainer.js';
 import { TEACHABLE_MACHINE_SETTINGS, trainTeachableMachineHead } from './pages/teachableMachineHead.js';
 
@@ -12,21 +12,7 @@ const CLASSES = 3;
 
 // Gaussian blobs around well separated class centres: any working head gets them right.
 function blobs(perClass, seed, noise = 0.5) {
-  const random = seededRandom(seed);
-  const centres = seededRandom(99);
-  const centre = Array.from({ length: CLASSES }, () =>
-    Float32Array.from({ length: DIM }, () => 4 * (centres() - 0.5)),
-  );
-  const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-  const count = perClass * CLASSES;
-  const features = new Float32Array(count * DIM);
-  const labels = new Int32Array(count);
-  for (let row = 0; row < count; row += 1) {
-    labels[row] = row % CLASSES;
-    for (let d = 0; d < DIM; d += 1) {
-      features[row * DIM + d] = centre[labels[row]][d] + noise * gaussian();
-    }
-  }
+  const { features, labels } = gaussianClasses({ classes: CLASSES, dim: DIM, perClass, seed, sd: () => noise });
   return { features, labels };
 }
 

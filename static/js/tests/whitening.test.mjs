@@ -4,6 +4,7 @@ import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 
 import { seededRandom } from '../dataset.js';
+import { gaussianClasses } from './gaussianClasses.mjs';
 import { predictBatch, trainHead, WHITENING_ITERATIONS, WHITENING_SHRINKAGE } from '../trainer.js';
 import { foldIntoKernel, orthonormalRows, symmetricEigen, whiten, withinClassWhitener } from '../whitening.js';
 
@@ -16,20 +17,7 @@ const OPTIONS = { directions: DIRECTIONS, shrinkage: WHITENING_SHRINKAGE, iterat
 // its standard deviation is 3 * 0.75^d + 0.1, so the covariance has distinct leading eigenvalues
 // with gaps the subspace iteration can find.
 function anisotropic(perClass, seed, spread = 6) {
-  const random = seededRandom(seed);
-  const centres = seededRandom(7);
-  const centre = Array.from({ length: CLASSES }, () => Float32Array.from({ length: DIM }, () => spread * (centres() - 0.5)));
-  const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-  const count = perClass * CLASSES;
-  const features = new Float32Array(count * DIM);
-  const labels = new Int32Array(count);
-  for (let row = 0; row < count; row += 1) {
-    labels[row] = row % CLASSES;
-    for (let d = 0; d < DIM; d += 1) {
-      features[row * DIM + d] = centre[labels[row]][d] + (3 * 0.75 ** d + 0.1) * gaussian();
-    }
-  }
-  return { features, labels, count };
+  return gaussianClasses({ classes: CLASSES, dim: DIM, perClass, seed, centreSeed: 7, spread, sd: (d) => 3 * 0.75 ** d + 0.1 });
 }
 
 // The within-class covariance in float64, written out: C = (X - M)^T (X - M) / n.
