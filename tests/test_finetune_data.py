@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from converters.preprocessing import resize_bilinear, square_picture
-from server.finetune.dataset import split, validation_count
+from server.finetune.dataset import held_out_digest, split, validation_count
 
 from .browser.media import png_bytes, scene
 
@@ -43,7 +43,8 @@ def test_validation_counts_follow_the_page(n, held):
 
 
 def test_the_split_is_the_pages_split(tmp_path):
-    """Both tiers hold out the same pictures, so their validation accuracies compare."""
+    """Both tiers hold out the same pictures, so their validation accuracies compare, and both
+    fingerprint them alike, so the studio can tell when they are the same pictures."""
     node = shutil.which("node")
     if node is None:
         pytest.fail("Node.js is missing: the studio's JavaScript tests need it too.")
@@ -51,13 +52,14 @@ def test_the_split_is_the_pages_split(tmp_path):
     ids = [f"id-{rng.integers(1 << 40):x}" for _ in range(60)]
     labels = rng.integers(0, 3, len(ids)).astype(np.int32)
     script = """
-    const { splitSamples } = await import(process.argv[1]);
+    const { heldOutDigest, splitSamples } = await import(process.argv[1]);
     const { ids, labels, seed } = JSON.parse(process.argv[2]);
     const classes = [0, 1, 2].map((id) => ({ id, name: `c${id}`, position: id }));
     const vector = new Float32Array(1);
     const samples = ids.map((id, i) => ({ id, classId: labels[i], embedding: vector }));
     const { train, validation } = splitSamples(classes, samples, { seed });
-    console.log(JSON.stringify([train.map((s) => s.id), validation.map((s) => s.id)]));
+    const digest = await heldOutDigest(validation.map((s) => s.id));
+    console.log(JSON.stringify([train.map((s) => s.id), validation.map((s) => s.id), digest]));
     """
     for seed in (0, 7):
         payload = json.dumps({"ids": ids, "labels": labels.tolist(), "seed": seed})
@@ -66,7 +68,9 @@ def test_the_split_is_the_pages_split(tmp_path):
              str(REPO / "static/js/dataset.js"), payload],
             capture_output=True, text=True, check=True,
         )  # fmt: skip
-        page_train, page_validation = json.loads(result.stdout)
+        page_train, page_validation, page_digest = json.loads(result.stdout)
         train, validation = split(ids, labels, seed)
         assert [ids[row] for row in validation] == page_validation
         assert [ids[row] for row in train] == page_train
+        assert held_out_digest([ids[row] for row in validation]) == page_digest
+    assert held_out_digest(["b", "a"]) == held_out_digest(["a", "b"]) != held_out_digest(["a"])

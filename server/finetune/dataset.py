@@ -5,6 +5,7 @@ Pictures go through the one preprocessing (converters/preprocessing.py square_pi
 same the exports use, and stay RGB 0..255: the classifier scales them itself.
 """
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,6 +95,13 @@ def validation_count(n: int) -> int:
         return 0
     # JavaScript's Math.round rounds halves up; Python's round would round them to even.
     return min(n - 1, max(1, int(np.floor(n * VALIDATION_FRACTION + 0.5))))
+
+
+def held_out_digest(ids: list[str]) -> str:
+    """A fingerprint of a set of held-out pictures (sample ids), as dataset.js heldOutDigest
+    makes it: the first 16 hex digits of SHA-256 of the sorted ids joined by newlines. Equal
+    digests mean two scores were measured on the same pictures."""
+    return hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()[:16]
 
 
 def split(ids: list[str], labels: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

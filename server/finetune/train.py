@@ -19,7 +19,7 @@ from converters.head import Head
 from converters.weights import WeightsInfo
 
 from . import model as classifier
-from .dataset import Labelled, split
+from .dataset import Labelled, held_out_digest, split
 from .settings import FinetuneSettings
 
 # Compiling a training step costs ~25 s on two CPU cores (TensorFlow, MobileNetV2 at 96 px),
@@ -223,6 +223,7 @@ def train(
         "epochs_run": len(progress.history),
         "train_count": int(len(train_rows)),
         "val_count": int(len(val_rows)),
+        "val_digest": held_out_digest([data.ids[row] for row in val_rows]),
         "train_seconds": round(time.monotonic() - started, 2),
         "images_per_second": progress.speed(),
         "precision": "mixed_float16" if mixed else "float32",

@@ -140,6 +140,19 @@ export function splitSamples(classes, samples, options = {}) {
 }
 
 /**
+ * A fingerprint of a set of held-out pictures (sample ids), as the server's fine-tuning makes it
+ * (server/finetune/dataset.py held_out_digest): the first 16 hex digits of SHA-256 of the sorted
+ * ids joined by newlines. Equal digests mean two scores were measured on the same pictures.
+ * Null where the browser offers no SubtleCrypto (a page not served over HTTPS or localhost).
+ */
+export async function heldOutDigest(ids) {
+  if (!globalThis.crypto?.subtle) return null;
+  const text = new TextEncoder().encode([...ids].sort().join('\n'));
+  const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', text));
+  return [...hash.subarray(0, 8)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/**
  * Flat feature matrix of samples: {features: Float32Array(count * dim), labels: Int32Array,
  * ids, mirroredRows: Uint8Array (1 where the row is a mirrored copy), count, dim}.
  * With includeMirrored, each sample's mirrored embedding (when present) adds a row with the same

@@ -167,6 +167,9 @@ const EN = {
   finetuneCancelled: 'Fine-tuning was cancelled.',
   quickModel: 'Quick model (trained in the page), validation accuracy',
   serverModel: 'Server model, validation accuracy',
+  finetuneHelped: 'On the same {count} held-out pictures, the server model got {points} points more right than the quick model.',
+  finetuneDidNotHelp: 'On the same {count} held-out pictures, the server model did no better than the quick model: keep using the quick one.',
+  finetuneNotComparable: 'The pictures changed between the two trainings, so these scores are not on the same pictures. Train the quick model again to compare.',
   finetuneUse: 'Use the server model for the preview',
   finetuneUseQuick: 'Use the quick model for the preview',
   // The lesson: how it works, the map, how many pictures, the quiz, and training in Python.

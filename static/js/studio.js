@@ -15,7 +15,7 @@ import { ModelPanel } from './components/ModelPanel.js';
 import { PreviewPanel } from './components/PreviewPanel.js';
 import { SampleGrid } from './components/SampleGrid.js';
 import { TrainPanel } from './components/TrainPanel.js';
-import { checkTrainable } from './dataset.js';
+import { checkTrainable, heldOutDigest } from './dataset.js';
 import { downscaleForUpload } from './downscale.js';
 import { h } from './dom.js';
 import { filesFromDrop, filesFromFolderPicker } from './drop.js';
@@ -32,6 +32,7 @@ import {
   draggedIds,
   droppedUrls,
   expiredPairings,
+  finetuneVerdict,
   headReady,
   initialState,
   metricsForVersion,
@@ -74,7 +75,7 @@ async function Studio(el, projectId) {
   let trainingAbort = null;
   const localImages = new Map(); // sample key -> Blob, until the picture is prepared
   const arrived = []; // sha256s whose embeddings came since the last render
-  const ui = { trainError: null, saving: false, saveMessage: null, exportMessage: null, finetuneError: null, loadingServerModel: false };
+  const ui = { quickHeldOut: null, trainError: null, saving: false, saveMessage: null, exportMessage: null, finetuneError: null, loadingServerModel: false };
   let nextLocalKey = 0;
 
   function dispatch(name, detail) {
@@ -491,6 +492,11 @@ async function Studio(el, projectId) {
       const rows = validation?.rows;
       const predicted = rows ? argmaxRows(predictBatch(validation.head, rows.features, rows.count), labels.length) : [];
       dispatch('trained', { head, labels, metrics, validation: { labels: rows ? [...rows.labels] : [], predicted: [...predicted], ids: rows?.ids ?? [] } });
+      ui.quickHeldOut = null;
+      heldOutDigest(rows?.ids ?? []).then((digest) => {
+        ui.quickHeldOut = digest;
+        scheduleRender();
+      });
       ui.saveMessage = null;
     } catch (error) {
       if (error.name !== 'AbortError') ui.trainError = error.message;
@@ -584,7 +590,10 @@ async function Studio(el, projectId) {
     if (!state.job || !ACTIVE_JOB.has(state.job.state)) return;
     jobTimer = setTimeout(async () => {
       try {
-        dispatch('jobUpdated', { job: await api.getJob(state.job.id) });
+        const job = await api.getJob(state.job.id);
+        dispatch('jobUpdated', { job });
+        // The job saved a model version: the list of saved models shows it at once.
+        if (job.state === 'succeeded') refreshVersions();
       } catch {
         // A network hiccup: try again at the next tick.
       }
@@ -791,6 +800,9 @@ async function Studio(el, projectId) {
       job: state.job,
       canWrite,
       quickAccuracy: ready ? validationAccuracy(state.trained.metrics) : null,
+      verdict: ready
+        ? finetuneVerdict({ quickAccuracy: validationAccuracy(state.trained.metrics), quickHeldOut: ui.quickHeldOut, serverMetrics: state.job?.model?.metrics })
+        : null,
       usingServerModel: Boolean(state.serverModel),
       loadingServerModel: ui.loadingServerModel,
       error: ui.finetuneError,

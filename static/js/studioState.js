@@ -426,6 +426,17 @@ export function validationAccuracy(metrics) {
   return metrics?.val_accuracy ?? metrics?.valAccuracy ?? null;
 }
 
+// Whether fine-tuning beat the quick model, judged only where both were scored on the same
+// held-out pictures (the page and the server split a project alike, so they are the same
+// pictures unless the project changed between the two trainings): {count, gain (accuracy, as
+// a fraction), helped}, or null when the scores cannot be compared.
+export function finetuneVerdict({ quickAccuracy, quickHeldOut, serverMetrics }) {
+  const serverAccuracy = serverMetrics?.val_accuracy;
+  if (quickAccuracy == null || serverAccuracy == null || !quickHeldOut || serverMetrics.val_digest !== quickHeldOut) return null;
+  const gain = serverAccuracy - quickAccuracy;
+  return { count: serverMetrics.val_count, gain, helped: gain > 0 };
+}
+
 // The trainer's metrics as a version stores them, in the server's snake_case names.
 export function metricsForVersion(metrics = {}) {
   return Object.fromEntries(Object.entries(metrics).map(([name, value]) => [name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), value]));

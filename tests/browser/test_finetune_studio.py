@@ -7,12 +7,12 @@ the embedded runner, in the live server's own process.
 import time
 from pathlib import Path
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from ..conftest import Api
 from .conftest import wait_until
 from .media import png_bytes, scene, write_pictures
-from .test_studio import classify_file
+from .test_studio import classify_file, screenshot, wait_until_saved_and_prepared
 
 TINY_JOB = {"input_size": 96, "epochs": 1, "batch_size": 8}
 JOB_TIMEOUT_S = 300
@@ -44,6 +44,18 @@ def test_teacher_fine_tunes_on_the_server_and_previews_its_model(
     assert any(line for line in seen if "Done" not in line), seen
     assert panel.locator(".server-accuracy").inner_text().endswith("%")
     assert "version 1" in panel.locator(".finetune-status").inner_text()
+    # The version it saved is listed with the others at once.
+    expect(page.locator(".model-panel")).to_contain_text("Version 1")
+
+    # Trained in the page on the same pictures, the quick model is compared on the same held-out
+    # pictures (one of each class's eight), and the panel says plainly whether the server's helped.
+    wait_until_saved_and_prepared(page)
+    page.get_by_role("button", name="Train model").click()
+    expect(page.locator(".train-status")).to_contain_text("Trained in", timeout=120_000)
+    expect(panel).not_to_have_attribute("data-verdict", "none")
+    assert panel.get_attribute("data-verdict") in ("helped", "did-not-help")
+    expect(panel.locator(".finetune-verdict")).to_contain_text("On the same 2 held-out pictures")
+    screenshot(page, "studio-finetune-verdict")
 
     page.get_by_role("button", name="Use the server model for the preview").click()
     wait_until(

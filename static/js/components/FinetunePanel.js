@@ -1,5 +1,6 @@
 // Fine-tuning on the server: start a job (owners), follow its progress, cancel it, then compare
-// the server model's validation accuracy with the quick model's and use it for the preview.
+// the server model's validation accuracy with the quick model's, say plainly whether it helped
+// (only where both were scored on the same pictures), and use it for the preview.
 // The studio runs and polls the job; this panel sends 'start-finetune', 'cancel-finetune' and
 // 'use-server-model' ({use}) up and draws what update() gives it.
 import { emit, h } from '../dom.js';
@@ -18,8 +19,9 @@ export function FinetunePanel(el) {
   const quickScore = h('dd', { class: 'quick-accuracy' });
   const serverScore = h('dd', { class: 'server-accuracy' });
   const compare = h('dl', { class: 'finetune-compare', hidden: true }, h('dt', {}, t('quickModel')), quickScore, h('dt', {}, t('serverModel')), serverScore);
+  const verdictLine = h('p', { class: 'finetune-verdict', hidden: true });
   const useButton = h('button', { type: 'button', class: 'use-server-model', hidden: true });
-  el.append(h('h2', {}, t('finetuneTitle')), h('p', { class: 'hint' }, t('finetuneHint')), h('div', { class: 'row' }, startButton, cancelButton), bar, status, compare, useButton);
+  el.append(h('h2', {}, t('finetuneTitle')), h('p', { class: 'hint' }, t('finetuneHint')), h('div', { class: 'row' }, startButton, cancelButton), bar, status, compare, verdictLine, useButton);
 
   let using = false;
   startButton.addEventListener('click', () => emit(el, 'start-finetune'));
@@ -46,8 +48,15 @@ export function FinetunePanel(el) {
     return t('finetuneCancelled');
   }
 
-  // props: {job, canWrite, quickAccuracy, usingServerModel, loadingServerModel, error}.
-  function update({ job, canWrite, quickAccuracy, usingServerModel, loadingServerModel, error }) {
+  function verdictText(verdict, quickAccuracy) {
+    if (verdict?.helped) return t('finetuneHelped', { count: verdict.count, points: Math.round(verdict.gain * 100) });
+    if (verdict) return t('finetuneDidNotHelp', { count: verdict.count });
+    return quickAccuracy == null ? '' : t('finetuneNotComparable');
+  }
+
+  // props: {job, canWrite, quickAccuracy, verdict (studioState.finetuneVerdict), usingServerModel,
+  // loadingServerModel, error}.
+  function update({ job, canWrite, quickAccuracy, verdict, usingServerModel, loadingServerModel, error }) {
     using = usingServerModel;
     const active = Boolean(job && ACTIVE.has(job.state));
     startButton.hidden = !canWrite;
@@ -64,6 +73,9 @@ export function FinetunePanel(el) {
     compare.hidden = !model;
     quickScore.textContent = percent(quickAccuracy);
     serverScore.textContent = model ? percent(model.metrics.val_accuracy) : '';
+    verdictLine.textContent = model ? verdictText(verdict, quickAccuracy) : '';
+    verdictLine.hidden = !verdictLine.textContent;
+    el.dataset.verdict = !model || !verdictLine.textContent ? 'none' : verdict ? (verdict.helped ? 'helped' : 'did-not-help') : 'not-comparable';
     useButton.hidden = !model || !canWrite;
     useButton.disabled = Boolean(loadingServerModel);
     useButton.textContent = t(using ? 'finetuneUseQuick' : 'finetuneUse');

@@ -5,20 +5,21 @@ import {
   actions,
   backboneChoices,
   canSwitchBackbone,
+  classNamed,
   draggedIds,
   droppedUrls,
   expiredPairings,
+  finetuneVerdict,
   headReady,
-  classNamed,
   initialState,
   metricsForVersion,
   movePosition,
   nextClassName,
   pairingOf,
+  picturesReady,
   previewModel,
   samplesOf,
   selectedSamples,
-  picturesReady,
   statusParts,
   thumbnailUrl,
   trainingSamples,
@@ -488,4 +489,15 @@ describe('choosing the image model', () => {
     assert.equal(canSwitchBackbone(switching), false);
     assert.equal(canSwitchBackbone(actions.backboneSwitchFailed(switching)), true);
   });
+});
+
+test('fine-tuning is judged against the quick model only on the same held-out pictures', () => {
+  const serverMetrics = { val_accuracy: 0.8, val_count: 20, val_digest: 'abc' };
+  assert.deepEqual(finetuneVerdict({ quickAccuracy: 0.75, quickHeldOut: 'abc', serverMetrics }), { count: 20, gain: 0.8 - 0.75, helped: true });
+  const notBetter = finetuneVerdict({ quickAccuracy: 0.8, quickHeldOut: 'abc', serverMetrics });
+  assert.equal(notBetter.helped, false, 'a tie is no help');
+  assert.equal(finetuneVerdict({ quickAccuracy: 0.75, quickHeldOut: 'other', serverMetrics }), null, 'other pictures');
+  assert.equal(finetuneVerdict({ quickAccuracy: 0.75, quickHeldOut: null, serverMetrics }), null, 'no digest in this browser');
+  assert.equal(finetuneVerdict({ quickAccuracy: null, quickHeldOut: 'abc', serverMetrics }), null, 'no quick model');
+  assert.equal(finetuneVerdict({ quickAccuracy: 0.75, quickHeldOut: 'abc', serverMetrics: { val_accuracy: 0.9 } }), null, 'an older job without a digest');
 });
