@@ -35,12 +35,15 @@ export function createEmbedder({ backboneId, dim, compute, api, canWrite, lanes 
   let done = 0;
   let computed = 0; // pictures this page had to run through the backbone itself
   let active = 0; // lanes running
+  let inHand = 0; // jobs taken by a lane, not yet finished
   const deleted = new Set(); // ids of pictures deleted meanwhile: nothing more is done for them
   const sender = canWrite
     ? createEmbeddingSender((ids, pairs, options) => api.putEmbeddings(backboneId, writeEmbeddingBatch(ids, pairs, dim), options), { onRejected })
     : null;
 
-  const progress = () => onProgress({ done, total: done + queue.size, computed });
+  // Jobs taken by a lane and not yet finished count too: with two lanes, one may finish while
+  // the other's picture is still being computed, and that one is not done.
+  const progress = () => onProgress({ done, total: done + queue.size + inHand, computed });
 
   // The server's copies, a page at a time, oldest picture first (the order the studio asks in).
   function prefetch() {
@@ -127,9 +130,13 @@ export function createEmbedder({ backboneId, dim, compute, api, canWrite, lanes 
     while (queue.size) {
       const [id, job] = queue.entries().next().value;
       queue.delete(id);
+      inHand += 1;
       try {
-        finish(job, await lookUpOrCompute(job));
+        const pair = await lookUpOrCompute(job);
+        inHand -= 1;
+        finish(job, pair);
       } catch (error) {
+        inHand -= 1;
         waiting.delete(job.sample.sha256);
         done += 1;
         job.reject(error);

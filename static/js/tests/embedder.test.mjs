@@ -188,12 +188,14 @@ test('with two lanes, two pictures are computed at once, and every one exactly o
   // single lane fails the test instead of hanging).
   let lastDone;
   const slow = Promise.race([new Promise((resolve) => (lastDone = resolve)), new Promise((resolve) => setTimeout(resolve, 2000))]);
+  const progress = [];
   const embedder = createEmbedder({
     backboneId: 'bb',
     api: fakeApi(),
     canWrite: false,
     cache: memoryCache(),
     lanes: 2,
+    onProgress: (report) => progress.push(report),
     compute: async (sample) => {
       inFlight += 1;
       most = Math.max(most, inFlight);
@@ -209,6 +211,9 @@ test('with two lanes, two pictures are computed at once, and every one exactly o
   assert.deepEqual(pairs.map((pair) => pair[0]), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
   assert.deepEqual([...computed].sort(), ['s0', 's1', 's2', 's3', 's4', 's5', 's6', 's7', 's8']);
   assert.equal(computed.at(-1), 's0', 'the slow picture did not hold the other lane back');
+  // While the slow picture was still in hand, nothing said every picture was done.
+  const allDone = progress.findIndex(({ done, total }) => done === total);
+  assert.equal(progress[allDone].done, 9, `said all done at ${JSON.stringify(progress[allDone])}`);
   // A picture asked for once the queue has drained is still computed.
   assert.equal((await embedder.request({ id: 's9', sha256: 'h9' }))[0], 9);
   assert.equal(computed.length, 10);
