@@ -320,10 +320,10 @@ async function Studio(el, projectId) {
   // Pictures being made (files shrunk, frames encoded) before they join the upload queue count
   // as pending uploads too, so nobody (a test, a student closing the tab) takes "nothing
   // pending" too early.
-  let shrinking = 0;
+  let preparing = 0;
   function countPreparing(change) {
-    shrinking += change;
-    document.body.dataset.pendingUploads = String(state.uploads.pending + shrinking);
+    preparing += change;
+    document.body.dataset.pendingUploads = String(state.uploads.pending + preparing);
     scheduleRender();
   }
 
@@ -332,7 +332,7 @@ async function Studio(el, projectId) {
     countPreparing(files.length);
     for (const file of files) {
       const small = await downscaleForUpload(file);
-      shrinking -= 1;
+      preparing -= 1;
       addLocalSample(small, classId, 'upload');
     }
   }
@@ -514,7 +514,7 @@ async function Studio(el, projectId) {
   // the one way that leaves nothing of the old model behind: its embeddings, the workers that
   // computed them, and any head trained on them (which would predict nonsense on the new one).
   async function chooseBackbone(backboneId) {
-    if (backboneId === state.project.backboneId || !canSwitchBackbone(state) || shrinking) {
+    if (backboneId === state.project.backboneId || !canSwitchBackbone(state) || preparing) {
       scheduleRender(); // puts the radio buttons back as they were
       return;
     }
@@ -792,7 +792,7 @@ async function Studio(el, projectId) {
     }
     drawStatus();
     const samples = currentTrainingSamples();
-    const backboneChoice = { choices: state.backboneChoices, chosen: state.switchingTo ?? state.project.backboneId, enabled: canSwitchBackbone(state) && !shrinking };
+    const backboneChoice = { choices: state.backboneChoices, chosen: state.switchingTo ?? state.project.backboneId, enabled: canSwitchBackbone(state) && !preparing };
     trainPanel.update({ classes: state.classes, samples, training: state.training, trained: state.trained, error: ui.trainError, backbone: backboneChoice });
     const ready = headReady(state);
     modelPanel.update({ versions: state.versions, shares: state.shares, canWrite, canSave: ready && Boolean(backbone), saving: ui.saving, saveMessage: ui.saveMessage, exportMessage: ui.exportMessage });
@@ -842,7 +842,7 @@ async function Studio(el, projectId) {
     status.textContent = statusParts(state).map((part) => t(part.key, part.params)).join(' · ');
     // For tests and curious teachers: what is still in flight, and what had to be computed here.
     Object.assign(document.body.dataset, {
-      pendingUploads: String(state.uploads.pending + shrinking),
+      pendingUploads: String(state.uploads.pending + preparing),
       embeddingsReady: String(picturesReady(state)),
       embeddingsDone: String(state.embedding.done),
       embeddingsComputed: String(state.embedding.computed ?? 0),
