@@ -6,6 +6,11 @@ import struct
 
 import numpy as np
 import pytest
+from sqlalchemy import delete
+
+from server.api import embeddings as embeddings_api
+from server.db import db
+from server.models import Sample
 
 
 def floats(*values: float) -> bytes:
@@ -199,6 +204,38 @@ def test_invalid_embedding_page_query_is_refused(api, project, backbone, problem
     assert body["errors"][0]["field"] == field
 
 
+@pytest.fixture
+def deleted_before_write(monkeypatch):
+    """deleted_before_write(*samples): the next embeddings write first deletes these samples'
+    rows through a connection of its own and commits, as another request deleting them between
+    the route's check and its write would."""
+
+    def arrange(*samples: dict) -> None:
+        write = embeddings_api.store_embeddings
+
+        def delete_then_write(backbone_id: str, rows: list) -> list[int]:
+            gone = [sample["id"] for sample in samples]
+            with db.engine.begin() as connection:
+                connection.execute(delete(Sample).where(Sample.public_id.in_(gone)))
+            return write(backbone_id, rows)
+
+        monkeypatch.setattr(embeddings_api, "store_embeddings", delete_then_write)
+
+    return arrange
+
+
+def test_a_sample_deleted_while_its_embedding_is_stored_is_not_found(
+    backbone, sample, put, problem, stored, deleted_before_write
+):
+    before = stored()
+    deleted_before_write(sample)
+    assert problem(put(sample, vectors(1, backbone.embedding_size)), 404)["detail"] == (
+        "No sample with this id."
+    )
+    rows = stored()["rows"]
+    assert rows == {**before["rows"], "Sample": before["rows"]["Sample"] - 1}
+
+
 def test_embeddings_go_with_their_sample(client, api, project, backbone, sample, put, stored):
     put(sample, vectors(1, backbone.embedding_size))
     client.delete(
@@ -310,6 +347,23 @@ def test_a_batch_naming_another_projects_sample_stores_none_of_it(
     )
     assert problem(response, 404)["missing_ids"] == [theirs["id"], "no-such-sample"]
     assert stored() == before
+
+
+def test_a_sample_deleted_while_a_batch_is_stored_stores_none_of_it(
+    client, api, project, backbone, three, put, problem, stored, deleted_before_write
+):
+    size = backbone.embedding_size
+    put(three[0], vectors(1, size, start=-9.0))
+    before = stored()["rows"]
+    deleted_before_write(three[1])
+    entries = [(sample["id"], vectors(2, size, start=n)) for n, sample in enumerate(three)]
+    response = client.put(
+        batch_url(project, backbone.id), data=batch(entries, size), headers=api.auth(project)
+    )
+    assert problem(response, 404)["missing_ids"] == [three[1]["id"]]
+    assert stored()["rows"] == {**before, "Sample": before["Sample"] - 1}
+    assert api.get(project, embedding_url(three[0], backbone.id)).data == vectors(1, size, -9.0)
+    problem(api.get(project, embedding_url(three[2], backbone.id)), 404)
 
 
 def test_a_batch_bigger_than_100_pairs_is_refused_unread(

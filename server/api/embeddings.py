@@ -9,11 +9,12 @@ import numpy as np
 from flask import Blueprint, Response, request
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from ..backbone_files import get_backbone
 from ..db import db
 from ..models import Embedding, Project, Sample
-from ..policy import PROJECT, SAMPLE, requires
+from ..policy import NOT_FOUND, PROJECT, SAMPLE, requires
 from ..problems import abort_problem, field_error
 from .paging import after_cursor, cursor_arg, encode_cursor, size_arg
 
@@ -62,15 +63,19 @@ def put_embedding(sample: Sample, backbone_id: str):
     data = request.get_data(cache=False)
     count = vector_count(len(data), size)
     check_finite(data)
-    store_embeddings(backbone_id, [(sample.id, data, count)])
+    if store_embeddings(backbone_id, [(sample.id, data, count)]):
+        abort_problem(404, NOT_FOUND["sample"])  # deleted since `requires` loaded it
     return "", 204
 
 
-def store_embeddings(backbone_id: str, rows: list[tuple[int, bytes, int]]) -> None:
-    """Insert or replace each (sample row id, vectors, count) for the backbone, and commit.
+def store_embeddings(backbone_id: str, rows: list[tuple[int, bytes, int]]) -> list[int]:
+    """Insert or replace each (sample row id, vectors, count) for the backbone, and commit;
+    return the row ids of the samples that were gone, with nothing stored, or [] once stored.
 
     One upsert: two requests storing the same sample's embedding at once both succeed (the
-    later one's is kept) instead of the second failing on the unique constraint.
+    later one's is kept) instead of the second failing on the unique constraint. A sample
+    deleted by another request after the caller found it fails the foreign key; then the whole
+    upsert is rolled back, so a batch is stored entirely or not at all.
     """
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -79,14 +84,22 @@ def store_embeddings(backbone_id: str, rows: list[tuple[int, bytes, int]]) -> No
         index_elements=[Embedding.sample_id, Embedding.backbone_id],
         set_={"vectors": statement.excluded.vectors, "count": statement.excluded.count},
     )
-    db.session.execute(
-        statement,
-        [
-            {"sample_id": sample_id, "backbone_id": backbone_id, "vectors": data, "count": count}
-            for sample_id, data, count in rows
-        ],
-    )
-    db.session.commit()
+    values = [
+        {"sample_id": sample_id, "backbone_id": backbone_id, "vectors": data, "count": count}
+        for sample_id, data, count in rows
+    ]
+    try:
+        db.session.execute(statement, values)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        wanted = [sample_id for sample_id, _, _ in rows]
+        there = set(db.session.scalars(select(Sample.id).where(Sample.id.in_(wanted))))
+        gone = [sample_id for sample_id in wanted if sample_id not in there]
+        if not gone:
+            raise  # not a deleted sample: a fault to report
+        return gone
+    return []
 
 
 @bp.put("/projects/<project_id>/embeddings/<backbone_id>")
@@ -109,7 +122,20 @@ def put_embeddings(project: Project, backbone_id: str):
             )
         ).all()
     )
-    missing = [sample_id for sample_id in ids if sample_id not in samples]
+    missing_samples([sample_id for sample_id in ids if sample_id not in samples])
+    rows, start = [], 0
+    for sample_id, count in zip(ids, counts, strict=True):
+        end = start + count * size * FLOAT32_BYTES
+        rows.append((samples[sample_id], data[start:end], count))
+        start = end
+    gone = set(store_embeddings(backbone_id, rows))
+    # Deleted by another request between the lookup above and the write.
+    missing_samples([sample_id for sample_id in ids if samples[sample_id] in gone])
+    return "", 204
+
+
+def missing_samples(missing: list[str]) -> None:
+    """404 naming the batch's samples that are not (or no longer) in the project, if any."""
     if missing:
         # Most often pictures deleted while their embeddings were on the way: the ids let the
         # sender drop those and send the others again.
@@ -118,13 +144,6 @@ def put_embeddings(project: Project, backbone_id: str):
             f"{len(missing)} of these samples are not in this project; nothing was stored.",
             missing_ids=missing,
         )
-    rows, start = [], 0
-    for sample_id, count in zip(ids, counts, strict=True):
-        end = start + count * size * FLOAT32_BYTES
-        rows.append((samples[sample_id], data[start:end], count))
-        start = end
-    store_embeddings(backbone_id, rows)
-    return "", 204
 
 
 def read_batch(body: bytes, size: int) -> tuple[list[str], list[int], bytes]:
