@@ -55,6 +55,7 @@ const EN = {
   backboneDetails: '({name}, {megabytes} MB download)',
   backboneChoiceHint: 'Switching prepares every picture again with the other model; then train again.',
   switchingBackbone: 'Switching the image model…',
+  confirmSwitchBackbone: 'Your trained model is not saved: switching the image model throws it away, and you train again. Switch anyway? (To keep it, cancel and save it first.)',
   training: 'Training…',
   trainingAllPictures: 'Training the final model on every picture…',
   stopTraining: 'Stop',

@@ -46,6 +46,7 @@ import {
   statusParts,
   trainingSamples,
   undoPlan,
+  unsavedHead,
   validationAccuracy,
   versionLabels,
   versionToPreview,
@@ -516,6 +517,11 @@ async function Studio(el, projectId) {
   async function chooseBackbone(backboneId) {
     if (backboneId === state.project.backboneId || !canSwitchBackbone(state) || preparing) {
       scheduleRender(); // puts the radio buttons back as they were
+      return;
+    }
+    // The switch reloads the page: a head not saved as a version would be lost unasked.
+    if (unsavedHead(state) && !confirm(t('confirmSwitchBackbone'))) {
+      scheduleRender();
       return;
     }
     dispatch('backboneSwitchStarted', { backboneId });

@@ -510,3 +510,9 @@ export function backboneChoices(backbones) {
 export function canSwitchBackbone(state) {
   return state.canWrite && state.backboneChoices.length > 1 && !state.training && state.uploads.pending === 0 && state.switchingTo === null;
 }
+
+// A head trained here and not saved as a version (a saved one, or one loaded back from a
+// version, has its versionId): the page's reload for a backbone switch would lose it.
+export function unsavedHead(state) {
+  return Boolean(state.trained) && !state.trained.versionId;
+}

@@ -1,6 +1,7 @@
 """A student switches a project's image model to "More accurate": the studio prepares the
 pictures again with EfficientNet-Lite0 (keeping them on the server under its id), leaves the head
-trained on MobileNetV2 behind, trains on the new model, and a link to that version runs on it."""
+trained on MobileNetV2 behind, trains on the new model, and a link to that version runs on it.
+A head trained but not saved is lost by a switch, so then the studio asks first."""
 
 import json
 import os
@@ -13,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import func, select
 
 from server.db import db
-from server.models import Embedding
+from server.models import Embedding, Project
 
 from .conftest import wait_until
 from .media import write_pictures
@@ -42,10 +43,14 @@ def wait_for_stored_embeddings(page: Page, app, expected: dict[str, int]) -> Non
         page.wait_for_timeout(200)
 
 
-def train_and_save(page: Page, versions: int) -> str:
-    """Train, save, and return the new version's id (the list shows the newest first)."""
+def train(page: Page) -> None:
     page.get_by_role("button", name="Train model").click()
     expect(page.locator(".train-status")).to_contain_text("Trained in", timeout=60_000)
+
+
+def train_and_save(page: Page, versions: int) -> str:
+    """Train, save, and return the new version's id (the list shows the newest first)."""
+    train(page)
     models = page.locator(".model-panel")
     models.get_by_role("button", name="Save this model").click()
     expect(models.locator(".model-version")).to_have_count(versions)
@@ -64,18 +69,41 @@ def share_link(base_url: str, page: Page, model_id: str) -> str:
         return base_url + json.load(response)["url"]
 
 
-def test_switching_to_more_accurate_prepares_pictures_again_and_shares_on_it(
-    browser: Browser, page: Page, live_server, tmp_path
-):
-    ids = backbone_ids(live_server.url)
-    mobilenet, effnet = ids["MobileNetV2"], ids["EfficientNet-Lite0"]
-    start_project(page, live_server.url)
-    assert page.evaluate("document.body.dataset.backbone") == mobilenet
+def start_with_pictures(page: Page, base_url: str, tmp_path: Path) -> None:
+    """A new project, two pictures in each of its two classes, saved and prepared."""
+    start_project(page, base_url)
     cards = page.locator(".class-card")
     for card, kind in ((cards.nth(0), "disc"), (cards.nth(1), "checks")):
         pictures = write_pictures(tmp_path / kind, kind, 2, first_seed=1)
         card.locator("input[type=file]").set_input_files([str(p) for p in pictures])
     wait_until_saved_and_prepared(page)
+
+
+def answer_dialogs(page: Page, accept: list[bool]) -> list[str]:
+    """Answer the page's next dialogs in turn (True: OK); returns their messages as they come."""
+    messages = []
+
+    def answer(dialog) -> None:
+        messages.append(dialog.message)
+        dialog.accept() if accept.pop(0) else dialog.dismiss()
+
+    page.on("dialog", answer)
+    return messages
+
+
+def project_backbone(app) -> str | None:
+    with app.app_context():
+        return db.session.scalar(select(Project.backbone_id))
+
+
+def test_switching_to_more_accurate_prepares_pictures_again_and_shares_on_it(
+    browser: Browser, page: Page, live_server, tmp_path
+):
+    ids = backbone_ids(live_server.url)
+    mobilenet, effnet = ids["MobileNetV2"], ids["EfficientNet-Lite0"]
+    dialogs = answer_dialogs(page, [])  # a saved head: the switch asks nothing
+    start_with_pictures(page, live_server.url, tmp_path)
+    assert page.evaluate("document.body.dataset.backbone") == mobilenet
     wait_for_stored_embeddings(page, live_server.app, {mobilenet: 4})
     train_and_save(page, versions=1)
     preview_hint = page.locator(".preview-panel .hint").first
@@ -93,6 +121,7 @@ def test_switching_to_more_accurate_prepares_pictures_again_and_shares_on_it(
     with page.expect_navigation():  # saved on the project, then the studio starts again
         accurate.click()
     wait_until(page, "id => document.body.dataset.backbone === id", effnet)
+    assert dialogs == []
     expect(accurate).to_be_checked()
     expect(page.locator(".model-panel .model-version")).to_have_count(1)
     wait_until_saved_and_prepared(page)
@@ -119,3 +148,37 @@ def test_switching_to_more_accurate_prepares_pictures_again_and_shares_on_it(
     assert not any(f"/backbones/{mobilenet}/" in url for url in fetched)
     assert classify_file(friend, held_out) == "Class 2"
     friend.context.close()
+
+
+def test_switching_with_a_trained_head_not_saved_asks_first(page: Page, live_server, tmp_path):
+    ids = backbone_ids(live_server.url)
+    mobilenet, effnet = ids["MobileNetV2"], ids["EfficientNet-Lite0"]
+    start_with_pictures(page, live_server.url, tmp_path)
+    train(page)
+    choice = page.locator(".backbone-choice")
+    faster = choice.get_by_role("radio", name=re.compile("^Faster"))
+    accurate = choice.get_by_role("radio", name=re.compile("^More accurate"))
+    expect(faster).to_be_checked()
+    saved = []
+    page.on("request", lambda r: saved.append(r.url) if r.method == "PATCH" else None)
+
+    dialogs = answer_dialogs(page, [False, True])
+    accurate.click()  # cancelled: nothing changes
+    assert len(dialogs) == 1 and "not saved" in dialogs[0]
+    expect(faster).to_be_checked()
+    expect(accurate).not_to_be_checked()
+    expect(accurate).to_be_enabled()
+    page.wait_for_timeout(500)  # a switch would have saved the project's backbone by now
+    assert saved == []
+    assert project_backbone(live_server.app) is None  # the server's default, MobileNetV2
+    assert page.evaluate("document.body.dataset.backbone") == mobilenet
+    expect(page.locator(".train-status")).to_contain_text("Trained in")
+    expect(page.locator(".preview-panel .hint").first).to_be_hidden()  # the head previews
+    expect(page.get_by_role("button", name="Save this model")).to_be_enabled()
+
+    with page.expect_navigation():  # accepted: saved on the project, the studio starts again
+        accurate.click()
+    assert len(dialogs) == 2
+    wait_until(page, "id => document.body.dataset.backbone === id", effnet)
+    expect(accurate).to_be_checked()
+    assert project_backbone(live_server.app) == effnet

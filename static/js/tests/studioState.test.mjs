@@ -24,6 +24,7 @@ import {
   thumbnailUrl,
   trainingSamples,
   undoPlan,
+  unsavedHead,
   validationAccuracy,
   versionLabels,
   versionToPreview,
@@ -488,6 +489,21 @@ describe('choosing the image model', () => {
     assert.equal(switching.switchingTo, 'effnet');
     assert.equal(canSwitchBackbone(switching), false);
     assert.equal(canSwitchBackbone(actions.backboneSwitchFailed(switching)), true);
+  });
+
+  test('a head trained here is unsaved until saved as a version; one loaded back from a version is saved', () => {
+    const version = { id: 'v1', number: 1, tier: 'browser', backbone_id: 'mobile', labels: [], metrics: {}, settings: {} };
+    const state = loaded();
+    assert.equal(unsavedHead(state), false, 'nothing trained');
+    assert.equal(unsavedHead(actions.savedModelLoaded(state, { version, head: {} })), false);
+    const training = actions.trainingStarted(state, { settings: {} });
+    assert.equal(unsavedHead(training), false, 'still training: there is no head yet');
+    const trained = actions.trained(training, { head: {}, labels: [], metrics: {} });
+    assert.equal(unsavedHead(trained), true);
+    const saved = actions.versionSaved(trained, { version });
+    assert.equal(unsavedHead(saved), false);
+    const retrained = actions.trained(actions.trainingStarted(saved, { settings: {} }), { head: {}, labels: [], metrics: {} });
+    assert.equal(unsavedHead(retrained), true, 'a new head replaces the saved one');
   });
 });
 
