@@ -66,8 +66,8 @@ def test_owner_starts_a_job_and_only_the_owner_follows_it(api, client, trainable
     job = response.json
     assert response.headers["Location"] == f"/api/jobs/{job['id']}"
     assert job["state"] == "queued" and job["kind"] == "finetune" and job["model"] is None
-    assert job["settings"]["epochs"] == 15 and job["settings"]["input_size"] == 224
-    assert job["starts_from"] == "class means" and job["progress"] == {"phase": "queued"}
+    assert job["settings"]["epochs"] == 20 and job["settings"]["input_size"] == 224
+    assert job["starts_from"] == "fitted head" and job["progress"] == {"phase": "queued"}
     assert runner.submitted == [job["id"]]
     job_url, jobs_url = f"/api/jobs/{job['id']}", f"/api/projects/{trainable['id']}/jobs"
     assert api.get(trainable, job_url).json == job

@@ -11,7 +11,7 @@ import {
   shuffleInPlace,
   toMatrix,
 } from '/static/js/dataset.js';
-import { DEFAULT_SETTINGS, argmaxRows, predictBatch, trainHead, trainProjectHead } from '/static/js/trainer.js';
+import { DEFAULT_SETTINGS, argmaxRows, predictBatch, serializeHead, trainHead, trainProjectHead } from '/static/js/trainer.js';
 import { trainTeachableMachineHead } from './teachableMachineHead.js';
 
 const { tf } = globalThis;
@@ -222,14 +222,15 @@ const TRAINERS = {
  * One few-shot draw: train each method on the support rows, predict the test rows.
  * Returns {backend, tensors, results: {method: {predicted, trainMs, trainRows, validationRows}}}.
  */
-async function fewshot({ support, test, split, seed, methods }) {
+// keepHeads: each result also carries its head, serialized as the studio sends it to the server.
+async function fewshot({ support, test, split, seed, methods, keepHeads = false }) {
   const testFeatures = gather(dataset.plain, test);
   const results = {};
   for (const method of methods) {
     const { head, ...timing } = await TRAINERS[method](support, split, seed);
     const probabilities = predictBatch(head, testFeatures, test.length);
     const predicted = argmaxRows(probabilities, dataset.classes.length);
-    results[method] = { predicted: Array.from(predicted), ...timing };
+    results[method] = { predicted: Array.from(predicted), ...timing, ...(keepHeads ? { head: serializeHead(head) } : {}) };
   }
   return { backend: tf.getBackend(), tensors: tf.memory().numTensors, results };
 }

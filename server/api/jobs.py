@@ -49,7 +49,7 @@ def job_json(job: Job, project: Project | None = None) -> dict[str, Any]:
         "settings": settings.get("train", {}),
         "backbone_id": settings.get("backbone_id"),
         "starts_from": "browser head" if settings.get("head") or settings.get("head_model")
-        else "class means",
+        else "fitted head",
         "progress": job.progress or {},
         "error": job.error,
         "model": model_summary(model) if model else None,

@@ -218,7 +218,7 @@ NUMBER_OR_NULL = {"type": ["number", "null"]}
 SCHEMAS |= {
     "FinetuneSettings": obj(
         (),
-        epochs={"type": "integer", "minimum": 1, "maximum": 200, "default": 15},
+        epochs={"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
         batch_size={"type": "integer", "minimum": 1, "maximum": 256, "default": 16},
         learning_rate={"type": "number", "minimum": 1e-6, "maximum": 0.1, "default": 1e-4},
         input_size={
@@ -227,7 +227,6 @@ SCHEMAS |= {
             "description": "Picture size to train on; the model made takes the backbone's size.",
         },
         unfreeze_blocks={"type": "integer", "minimum": 0, "maximum": 16, "default": 3},
-        patience={"type": "integer", "minimum": 1, "maximum": 50, "default": 3},
         seed={"type": "integer", "minimum": 0, "default": 0},
         precision={"enum": ["auto", "mixed", "float32"], "default": "auto"},
     ),
@@ -251,7 +250,7 @@ SCHEMAS |= {
         state={"enum": ["queued", "running", "succeeded", "failed", "cancelled"]},
         settings=ref("FinetuneSettings"),
         backbone_id={"type": ["string", "null"]},
-        starts_from={"enum": ["browser head", "class means"]},
+        starts_from={"enum": ["browser head", "fitted head"]},
         progress=obj(
             (),
             phase={"enum": ["queued", "loading", "preparing", "training", "exporting"]},

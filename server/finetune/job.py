@@ -130,7 +130,7 @@ def _last_progress(job_row_id: int) -> dict[str, Any]:
 
 
 def _start_head(job_settings: dict, class_labels: list[dict], embedding_size: int):
-    """The browser head the job starts from (None: start from the class means)."""
+    """The browser head the job starts from (None: from a head fitted on the embeddings)."""
     head_json, head_labels = job_settings.get("head"), job_settings.get("head_labels")
     if head_json is None and job_settings.get("head_model"):
         version = db.session.scalar(
@@ -163,7 +163,7 @@ def _finish(job_row_id, backbone, labels, settings, head, metrics, trained, file
         "finetune": settings.to_json(),
         "job_id": job.public_id,
         "image_size": backbone["input_size"],
-        "started_from": "browser head" if head else "class means",
+        "started_from": "browser head" if head else "fitted head",
     }
     version = add_next_version(
         job.project_id,

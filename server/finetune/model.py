@@ -1,8 +1,9 @@
 """What fine-tuning does to the classifier, in backend-independent Keras 3.
 
 The network itself is the exports' one (converters/classifier.py classifier_network): RGB
-pictures 0..255 in, probabilities out. Here: its start from the class means, the head read
-back, which layers train, mixed precision, and the float32 copy that is exported.
+pictures 0..255 in, probabilities out. Here: the head a run starts from when the page sent
+none, the head read back, which layers train, mixed precision, and the float32 copy that is
+exported.
 """
 
 import re
@@ -11,15 +12,19 @@ import keras
 import numpy as np
 
 from converters.backbone import architecture_of
-from converters.classifier import OUTPUT_NAME, ExportUnavailable, classifier_network
+from converters.classifier import ExportUnavailable, classifier_network
 from converters.classifier import backbone_weights as find_backbone_weights
 from converters.head import DenseLayer, Head, predict, preprocess_rows
 from converters.weights import MOBILENET_V2, WeightsInfo
 
 from . import FinetuneError
 
-# The browser's head recipe starts from the class means at this logit scale (trainer.js).
+# The browser's head recipe (trainer.js DEFAULT_SETTINGS), which fit_head follows.
 PROTOTYPE_SCALE = 10.0
+HEAD_PREPROCESS = "sqrt-l2"
+HEAD_STEPS = 40
+HEAD_LEARNING_RATE = 0.03
+HEAD_WEIGHT_DECAY = 1e-3
 BLOCKS = 16  # inverted residual blocks: MobileNetV2's and EfficientNet-Lite0's alike
 
 
@@ -35,15 +40,33 @@ def backbone_of(model: keras.Model) -> keras.Model:
     return next(layer for layer in model.layers if isinstance(layer, keras.Model))
 
 
-def start_head_from_class_means(
-    model: keras.Model, embeddings: np.ndarray, labels: np.ndarray
-) -> None:
-    """The browser recipe's start: logit_c = s * (x.m_c - |m_c|^2 / 2) on unit embeddings."""
-    unit = preprocess_rows("l2", np.asarray(embeddings, np.float32))
-    means = np.stack([unit[labels == c].mean(axis=0) for c in range(model.output.shape[-1])])
-    kernel = (means.T * PROTOTYPE_SCALE).astype(np.float32)
-    bias = (-PROTOTYPE_SCALE / 2 * np.sum(means**2, axis=1)).astype(np.float32)
-    model.get_layer(OUTPUT_NAME).set_weights([kernel, bias])
+def fit_head(
+    embeddings: np.ndarray, labels: np.ndarray, num_classes: int, steps: int = HEAD_STEPS
+) -> Head:
+    """A softmax head on frozen embeddings: the page's recipe (trainer.js DEFAULT_SETTINGS)
+    without its whitening, in NumPy. Rows go through sqrt then unit length; the head starts
+    from the class means, logit_c = s * (x.m_c - |m_c|^2 / 2), then takes `steps` full-batch
+    Adam steps on the cross-entropy plus HEAD_WEIGHT_DECAY / 2 * |W|^2."""
+    rows = preprocess_rows(HEAD_PREPROCESS, np.asarray(embeddings, np.float32)).astype(np.float64)
+    onehot = np.eye(num_classes)[labels]
+    counts = np.maximum(onehot.sum(axis=0), 1)
+    means = (onehot.T @ rows) / counts[:, None]
+    params = [means.T * PROTOTYPE_SCALE, -PROTOTYPE_SCALE / 2 * np.sum(means**2, axis=1)]
+    moments = [[np.zeros_like(p), np.zeros_like(p)] for p in params]
+    beta1, beta2, epsilon = 0.9, 0.999, 1e-7  # TF.js's tf.train.adam defaults
+    for step in range(1, steps + 1):
+        logits = rows @ params[0] + params[1]
+        probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
+        probabilities /= probabilities.sum(axis=1, keepdims=True)
+        g = (probabilities - onehot) / len(rows)
+        gradients = [rows.T @ g + HEAD_WEIGHT_DECAY * params[0], g.sum(axis=0)]
+        for param, gradient, moment in zip(params, gradients, moments, strict=True):
+            moment[0] = beta1 * moment[0] + (1 - beta1) * gradient
+            moment[1] = beta2 * moment[1] + (1 - beta2) * gradient**2
+            rate = HEAD_LEARNING_RATE * np.sqrt(1 - beta2**step) / (1 - beta1**step)
+            param -= rate * moment[0] / (np.sqrt(moment[1]) + epsilon)
+    kernel, bias = (p.astype(np.float32) for p in params)
+    return Head(rows.shape[1], num_classes, HEAD_PREPROCESS, (DenseLayer(kernel, bias, "softmax"),))
 
 
 def current_head(model: keras.Model, preprocess: str) -> Head:

@@ -27,6 +27,7 @@ from .settings import FinetuneSettings
 EAGER_MAX_STEPS = 16
 PROGRESS_EVERY_S = 1.0
 EMBED_BATCH = 32
+EMBED_CHUNK = 256  # pictures per predict call
 
 
 class Cancelled(Exception):
@@ -43,19 +44,20 @@ class Trained:
 
 
 class Batches(keras.utils.PyDataset):
-    """Shuffled batches of (float32 pictures 0..255, label indices); reshuffled every epoch."""
+    """Shuffled batches of (float32 pictures 0..255, label indices) of the given rows of the
+    arrays (gathered a batch at a time: no copy of the pictures); reshuffled every epoch."""
 
-    def __init__(self, images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int):
+    def __init__(self, images, labels, rows: np.ndarray, batch_size: int, seed: int):
         super().__init__(workers=1, use_multiprocessing=False)
-        self.images, self.labels = images, labels
+        self.images, self.labels, self.rows = images, labels, rows
         self.batch_size, self.seed, self.epoch = batch_size, seed, 0
         self.order = self._order()
 
     def _order(self) -> np.ndarray:
-        return np.random.default_rng([self.seed, self.epoch]).permutation(len(self.labels))
+        return np.random.default_rng([self.seed, self.epoch]).permutation(self.rows)
 
     def __len__(self) -> int:
-        return math.ceil(len(self.labels) / self.batch_size)
+        return math.ceil(len(self.rows) / self.batch_size)
 
     def __getitem__(self, index: int):
         rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
@@ -132,15 +134,37 @@ class Progress(keras.callbacks.Callback):
         self.report({**progress, "images_per_second": self.speed(), "history": self.history})
 
 
-def embed(embedder: keras.Model, images: np.ndarray, eager: bool) -> np.ndarray:
-    """Backbone embeddings of unaugmented pictures."""
-    if not eager:
-        return embedder.predict(images, batch_size=EMBED_BATCH, verbose=0)
-    parts = [
-        keras.ops.convert_to_numpy(embedder(images[i : i + EMBED_BATCH]))
-        for i in range(0, len(images), EMBED_BATCH)
-    ]
+def embed(
+    embedder: keras.Model, images: np.ndarray, eager: bool, mirror: bool = False
+) -> np.ndarray:
+    """Backbone embeddings of unaugmented pictures (or of their horizontal mirrors), a chunk at
+    a time: a mirrored copy of a large project's pictures is never held whole."""
+    parts = []
+    for start in range(0, len(images), EMBED_CHUNK):
+        chunk = images[start : start + EMBED_CHUNK]
+        if mirror:
+            chunk = chunk[:, :, ::-1]
+        if eager:
+            rows = [
+                keras.ops.convert_to_numpy(embedder(chunk[i : i + EMBED_BATCH]))
+                for i in range(0, len(chunk), EMBED_BATCH)
+            ]
+            parts.append(np.concatenate(rows))
+        else:
+            parts.append(embedder.predict(chunk, batch_size=EMBED_BATCH, verbose=0))
     return np.concatenate(parts)
+
+
+@dataclass
+class Run:
+    """One fine-tuning run's network and what it recorded."""
+
+    model: keras.Model
+    progress: Progress
+
+    @property
+    def last(self) -> dict[str, Any]:
+        return self.progress.history[-1] if self.progress.history else {}
 
 
 def train(
@@ -154,35 +178,110 @@ def train(
 ) -> Trained:
     """Fine-tune a classifier on `data`; raises Cancelled when `cancelled()` turns true.
 
+    Two runs with the same recipe, as the page trains its head:
+    1. the check run, when the project holds pictures out (dataset.split, the page's own
+       split): from a head fitted on the other pictures' embeddings, fine-tuned on those
+       pictures and scored on the held-out ones after every epoch. Its last score is the job's
+       `val_accuracy`, measured on the pictures the page measured its quick model on.
+    2. the final run: from `head` (the page's, trained on every picture) or else a head fitted
+       on every picture's embeddings, fine-tuned on every picture. This is the model returned.
+    Both run `settings.epochs` epochs: no early stopping, whose few held-out pictures per class
+    would pick an epoch by chance, and the final run has none to watch.
+
     Returns it in float32, taking export_size pictures (the backbone's size in the page).
     weights=None leaves the backbone random: for benchmarks, never for a model anyone sees.
     """
     keras.utils.set_random_seed(settings.seed)
     num_classes = len(data.class_labels)
-    size = settings.input_size
-    model, embedder = classifier_network(size, num_classes, head, weights)
     train_rows, val_rows = split(data.ids, data.labels, settings.seed)
-    batch_size = min(settings.batch_size, len(train_rows))
-    steps = math.ceil(len(train_rows) / batch_size)
-    eager = settings.epochs * steps <= EAGER_MAX_STEPS
+    every_row = np.arange(len(data.labels))
+    runs = [train_rows, every_row] if len(val_rows) else [every_row]
+    eager = all(settings.epochs * steps_of(len(rows), settings) <= EAGER_MAX_STEPS for rows in runs)
     report({"phase": "preparing"})
-
+    _, embedder = classifier_network(settings.input_size, num_classes, None, weights)
     embeddings = embed(embedder, data.images, eager)
-    if head is None:
-        classifier.start_head_from_class_means(
-            model, embeddings[train_rows], data.labels[train_rows]
-        )
-    preprocess = head.preprocess if head else "l2"
-    start_val_accuracy = classifier.head_accuracy(
-        classifier.current_head(model, preprocess), embeddings[val_rows], data.labels[val_rows]
-    )
+    mirrored = embed(embedder, data.images, eager, mirror=True)
+    del embedder
+
+    def fitted_head(rows: np.ndarray) -> Head:
+        both = np.concatenate([embeddings[rows], mirrored[rows]])
+        labels = np.concatenate([data.labels[rows], data.labels[rows]])
+        return classifier.fit_head(both, labels, num_classes)
+
     if cancelled():
         raise Cancelled()
-
-    classifier.unfreeze_top_blocks(model, settings.unfreeze_blocks)
     mixed = settings.precision == "mixed" or (
         settings.precision == "auto" and classifier.gpu_present()
     )
+    started = time.monotonic()
+    check, start_val_accuracy = None, None
+    if len(val_rows):
+        start = fitted_head(train_rows)
+        start_val_accuracy = classifier.head_accuracy(
+            start, embeddings[val_rows], data.labels[val_rows]
+        )
+        progress = Progress(report, cancelled, run_base(1, len(runs), len(train_rows), settings))
+        check = fine_tune(
+            data, train_rows, val_rows, start, settings, weights, mixed, eager, progress
+        )
+    progress = Progress(report, cancelled, run_base(len(runs), len(runs), len(every_row), settings))
+    final_start = head or fitted_head(every_row)
+    final = fine_tune(data, every_row, None, final_start, settings, weights, mixed, eager, progress)
+    checked = check.last if check else {}
+    metrics = {
+        "val_accuracy": checked.get("val_accuracy"),
+        "val_loss": checked.get("val_loss"),
+        "train_accuracy": final.last.get("accuracy"),
+        "start_val_accuracy": start_val_accuracy,
+        "epochs_run": len(final.progress.history),
+        "train_count": int(len(every_row)),
+        "check_train_count": int(len(train_rows)) if check else None,
+        "val_count": int(len(val_rows)),
+        "val_digest": held_out_digest([data.ids[row] for row in val_rows]),
+        "train_seconds": round(time.monotonic() - started, 2),
+        "images_per_second": final.progress.speed(),
+        "precision": "mixed_float16" if mixed else "float32",
+        "backend": keras.backend.backend(),
+        "device": "gpu" if classifier.gpu_present() else "cpu",
+        "eager": eager,
+    }
+    history = (check or final).progress.history
+    model = classifier.float32_copy(final.model, export_size, final_start)
+    return Trained(model, metrics, history)
+
+
+def steps_of(count: int, settings: FinetuneSettings) -> int:
+    return math.ceil(count / min(settings.batch_size, count))
+
+
+def run_base(run: int, runs: int, count: int, settings: FinetuneSettings) -> dict[str, Any]:
+    """What every progress report of a run says about it."""
+    batch_size = min(settings.batch_size, count)
+    return {
+        "run": run,
+        "runs": runs,
+        "epochs": settings.epochs,
+        "steps": math.ceil(count / batch_size),
+        "batch_size": batch_size,
+    }
+
+
+def fine_tune(
+    data: Labelled,
+    rows: np.ndarray,
+    val_rows: np.ndarray | None,
+    start: Head,
+    settings: FinetuneSettings,
+    weights: WeightsInfo | None,
+    mixed: bool,
+    eager: bool,
+    progress: Progress,
+) -> Run:
+    """One run: the classifier from `start`, its head and top blocks trained on `rows` (with
+    augmentation) for settings.epochs epochs, scored on `val_rows` after each when given."""
+    size = settings.input_size
+    model, _ = classifier_network(size, len(data.class_labels), start, weights)
+    classifier.unfreeze_top_blocks(model, settings.unfreeze_blocks)
     optimizer = keras.optimizers.AdamW(settings.learning_rate, weight_decay=1e-4)
     if mixed:
         classifier.use_mixed_precision(model)
@@ -196,39 +295,14 @@ def train(
         run_eagerly=eager,
     )
     validation = None
-    if len(val_rows):
+    if val_rows is not None and len(val_rows):
         validation = (data.images[val_rows], data.labels[val_rows])
-    monitor = "val_loss" if validation else "loss"
-    base = {"epochs": settings.epochs, "steps": steps, "batch_size": batch_size}
-    progress = Progress(report, cancelled, base)
-    stopping = keras.callbacks.EarlyStopping(
-        monitor=monitor, patience=settings.patience, restore_best_weights=True
-    )
-    started = time.monotonic()
     trainer.fit(
-        Batches(data.images[train_rows], data.labels[train_rows], batch_size, settings.seed),
+        Batches(data.images, data.labels, rows, progress.base["batch_size"], settings.seed),
         epochs=settings.epochs,
         validation_data=validation,
-        validation_batch_size=batch_size,
-        callbacks=[progress, stopping],
+        validation_batch_size=progress.base["batch_size"],
+        callbacks=[progress],
         verbose=0,
     )
-    best = progress.history[stopping.best_epoch] if progress.history else {}
-    metrics = {
-        "val_accuracy": best.get("val_accuracy"),
-        "val_loss": best.get("val_loss"),
-        "train_accuracy": best.get("accuracy"),
-        "start_val_accuracy": start_val_accuracy,
-        "best_epoch": stopping.best_epoch + 1,
-        "epochs_run": len(progress.history),
-        "train_count": int(len(train_rows)),
-        "val_count": int(len(val_rows)),
-        "val_digest": held_out_digest([data.ids[row] for row in val_rows]),
-        "train_seconds": round(time.monotonic() - started, 2),
-        "images_per_second": progress.speed(),
-        "precision": "mixed_float16" if mixed else "float32",
-        "backend": keras.backend.backend(),
-        "device": "gpu" if classifier.gpu_present() else "cpu",
-        "eager": eager,
-    }
-    return Trained(classifier.float32_copy(model, export_size, head), metrics, progress.history)
+    return Run(model, progress)

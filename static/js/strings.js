@@ -161,6 +161,8 @@ const EN = {
   'finetunePhase.preparing': 'Preparing the network…',
   'finetunePhase.exporting': 'Packing the model for the page…',
   finetuneEpoch: 'Epoch {epoch} of {epochs}, step {step} of {steps}',
+  finetuneCheckRun: 'Check run, on most pictures',
+  finetuneFinalRun: 'Final run, on every picture',
   finetuneLoss: 'loss {loss}',
   finetuneDone: 'Done: the server made model version {number} (trained in {seconds} s).',
   finetuneFailed: 'Fine-tuning failed: {reason}',

@@ -430,6 +430,13 @@ export function validationAccuracy(metrics) {
 // held-out pictures (the page and the server split a project alike, so they are the same
 // pictures unless the project changed between the two trainings): {count, gain (accuracy, as
 // a fraction), helped}, or null when the scores cannot be compared.
+// How far a fine-tuning job's progress report is through its training runs, 0..1: a check run
+// then the final one, taken as equal halves (a job with no held-out pictures has one run).
+export function finetuneFraction(progress) {
+  const { epoch, epochs, step, steps, run = 1, runs = 1 } = progress;
+  return (run - 1 + ((epoch - 1) * steps + step) / (epochs * steps)) / runs;
+}
+
 export function finetuneVerdict({ quickAccuracy, quickHeldOut, serverMetrics }) {
   const serverAccuracy = serverMetrics?.val_accuracy;
   if (quickAccuracy == null || serverAccuracy == null || !quickHeldOut || serverMetrics.val_digest !== quickHeldOut) return null;

@@ -5,6 +5,7 @@
 // 'use-server-model' ({use}) up and draws what update() gives it.
 import { emit, h } from '../dom.js';
 import { t } from '../strings.js';
+import { finetuneFraction } from '../studioState.js';
 
 const ACTIVE = new Set(['queued', 'running']);
 
@@ -33,6 +34,8 @@ export function FinetunePanel(el) {
     if (job.state === 'queued' || !p.phase) return t('finetuneQueued');
     if (p.phase !== 'training') return t(`finetunePhase.${p.phase}`);
     const parts = [t('finetuneEpoch', { epoch: p.epoch, epochs: p.epochs, step: p.step, steps: p.steps })];
+    // Two runs when the project holds pictures out: the check run scores them, the final run trains on all.
+    if (p.runs > 1) parts.unshift(t(p.run < p.runs ? 'finetuneCheckRun' : 'finetuneFinalRun'));
     if (p.loss != null) parts.push(t('finetuneLoss', { loss: p.loss.toFixed(3) }));
     if (p.val_accuracy != null) parts.push(t('validationAccuracy', { percent: Math.round(p.val_accuracy * 100) }));
     return parts.join(' · ');
@@ -66,7 +69,7 @@ export function FinetunePanel(el) {
     el.dataset.usingServerModel = String(using);
     const p = job?.progress ?? {};
     bar.hidden = !active;
-    if (p.phase === 'training' && p.epochs && p.steps) bar.value = ((p.epoch - 1) * p.steps + p.step) / (p.epochs * p.steps);
+    if (p.phase === 'training' && p.epochs && p.steps) bar.value = finetuneFraction(p);
     else bar.removeAttribute('value'); // indeterminate while loading or exporting
     status.textContent = jobText(job, error);
     const model = job?.state === 'succeeded' ? job.model : null; // null too once deleted

@@ -9,6 +9,7 @@ import {
   draggedIds,
   droppedUrls,
   expiredPairings,
+  finetuneFraction,
   finetuneVerdict,
   headReady,
   initialState,
@@ -516,4 +517,13 @@ test('fine-tuning is judged against the quick model only on the same held-out pi
   assert.equal(finetuneVerdict({ quickAccuracy: 0.75, quickHeldOut: null, serverMetrics }), null, 'no digest in this browser');
   assert.equal(finetuneVerdict({ quickAccuracy: null, quickHeldOut: 'abc', serverMetrics }), null, 'no quick model');
   assert.equal(finetuneVerdict({ quickAccuracy: 0.75, quickHeldOut: 'abc', serverMetrics: { val_accuracy: 0.9 } }), null, 'an older job without a digest');
+});
+
+test("a fine-tuning job's progress runs through its check run, then its final run", () => {
+  const at = (run, epoch, step) => finetuneFraction({ run, runs: 2, epoch, epochs: 20, step, steps: 10 });
+  assert.equal(at(1, 1, 0), 0);
+  assert.equal(at(1, 20, 10), 0.5, 'the check run ends halfway');
+  assert.equal(at(2, 11, 0), 0.75);
+  assert.equal(at(2, 20, 10), 1);
+  assert.equal(finetuneFraction({ epoch: 2, epochs: 4, step: 5, steps: 10 }), 0.375, 'a job with one run (or from before runs)');
 });

@@ -1,0 +1,94 @@
+"""The fine-tuning recipe: a check run on the page's split, then a final run on every picture,
+each from a head fitted on frozen embeddings unless the page sent its own."""
+
+import keras
+import numpy as np
+
+from converters.head import DenseLayer, Head, predict
+from server.finetune.dataset import Labelled, held_out_digest, split
+from server.finetune.model import HEAD_PREPROCESS, backbone_of, current_head, fit_head
+from server.finetune.settings import FinetuneSettings
+from server.finetune.train import train
+
+TINY = FinetuneSettings(input_size=96, epochs=1, batch_size=8)
+
+
+def pictures(per_class: int, classes: int = 2) -> Labelled:
+    """Random pictures, `per_class` of each class (a random backbone: only shapes matter)."""
+    rng = np.random.default_rng(0)
+    count = per_class * classes
+    return Labelled(
+        images=rng.uniform(0, 255, (count, 96, 96, 3)).astype(np.float32),
+        labels=np.repeat(np.arange(classes), per_class).astype(np.int32),
+        ids=[f"sample{i}" for i in range(count)],
+        class_labels=[{"class_id": f"c{c}", "name": f"class {c}"} for c in range(classes)],
+    )
+
+
+def agrees_with_head(model: keras.Model, preprocess: str) -> bool:
+    """Whether the model's output is its own head, with this preprocessing, on its backbone's
+    embeddings (the model made takes the backbone's 224-pixel pictures)."""
+    probe = np.random.default_rng(3).uniform(0, 255, (2, 224, 224, 3)).astype(np.float32)
+    scale = model.get_layer("scale_to_minus1_1")
+    embeddings = keras.ops.convert_to_numpy(backbone_of(model)(scale(probe)))
+    expected = predict(current_head(model, preprocess), embeddings)
+    return np.allclose(keras.ops.convert_to_numpy(model(probe)), expected, atol=1e-5)
+
+
+def positive_rows(rng, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Non-negative rows (like pooled ReLU features) of 3 classes, each a little higher in its
+    own dimension than in 15 others of noise."""
+    labels = np.arange(count) % 3
+    rows = np.abs(rng.normal(0, 1, (count, 16)))
+    rows[np.arange(count), labels] += 1.5
+    return rows.astype(np.float32), labels
+
+
+def cross_entropy(head: Head, rows: np.ndarray, labels: np.ndarray) -> float:
+    return float(-np.mean(np.log(predict(head, rows)[np.arange(len(labels)), labels])))
+
+
+def test_a_fitted_head_starts_from_the_class_means_and_lowers_the_loss():
+    rng = np.random.default_rng(2)
+    rows, labels = positive_rows(rng, 90)
+    head = fit_head(rows, labels, 3)
+    start = fit_head(rows, labels, 3, steps=0)  # the class-mean start alone
+    assert head.preprocess == HEAD_PREPROCESS and head.layers[0].kernel.shape == (16, 3)
+    assert cross_entropy(head, rows, labels) < cross_entropy(start, rows, labels) - 0.1
+    fresh, truth = positive_rows(rng, 300)
+    assert np.mean(np.argmax(predict(head, fresh), axis=1) == truth) > 0.75  # chance: 1 in 3
+
+
+def test_a_job_checks_on_the_pages_held_out_pictures_then_trains_on_every_picture():
+    data = pictures(per_class=6)
+    reports = []
+    trained = train(data, TINY, None, None, reports.append, lambda: False)
+    runs = {(r["run"], r["runs"]) for r in reports if r.get("phase") == "training"}
+    assert runs == {(1, 2), (2, 2)}
+    train_rows, val_rows = split(data.ids, data.labels, TINY.seed)
+    metrics = trained.metrics
+    assert metrics["check_train_count"] == len(train_rows) == 10
+    assert metrics["train_count"] == 12 and metrics["val_count"] == len(val_rows) == 2
+    assert metrics["val_digest"] == held_out_digest([data.ids[row] for row in val_rows])
+    assert 0 <= metrics["val_accuracy"] <= 1 and 0 <= metrics["start_val_accuracy"] <= 1
+    assert trained.history[-1]["val_accuracy"] == metrics["val_accuracy"]
+    # Without a head from the page, the model made keeps the fitted head's preprocessing.
+    assert agrees_with_head(trained.model, HEAD_PREPROCESS)
+    assert not agrees_with_head(trained.model, "l2")
+
+
+def test_a_project_too_small_to_hold_pictures_out_trains_once_from_the_pages_head():
+    data = pictures(per_class=4)  # fewer than 5 a class: the page holds none out either
+    rng = np.random.default_rng(2)
+    layer = DenseLayer(rng.normal(0, 0.1, (1280, 2)).astype(np.float32), None, "softmax")
+    head = Head(1280, 2, "l2", (layer,))
+    reports = []
+    trained = train(data, TINY, None, head, reports.append, lambda: False)
+    assert {(r["run"], r["runs"]) for r in reports if r.get("phase") == "training"} == {(1, 1)}
+    metrics = trained.metrics
+    assert metrics["val_accuracy"] is None and metrics["check_train_count"] is None
+    assert metrics["train_count"] == 8 and metrics["val_count"] == 0
+    # The model made has the page head's form: unit length only, no bias.
+    dense = trained.model.get_layer("probabilities")
+    assert len(dense.weights) == 1
+    assert agrees_with_head(trained.model, "l2")
