@@ -227,6 +227,14 @@ SCHEMAS |= {
             "description": "Picture size to train on; the model made takes the backbone's size.",
         },
         unfreeze_blocks={"type": "integer", "minimum": 0, "maximum": 16, "default": 3},
+        blend={
+            "type": "number",
+            "minimum": 0,
+            "maximum": 1,
+            "default": 0.5,
+            "description": "Share of the fine-tuned change kept: the model made is start + "
+            "blend * (trained - start).",
+        },
         seed={"type": "integer", "minimum": 0, "default": 0},
         precision={"enum": ["auto", "mixed", "float32"], "default": "auto"},
     ),

@@ -23,6 +23,9 @@ class FinetuneSettings:
     learning_rate: float = 1e-4
     input_size: int = 224
     unfreeze_blocks: int = 3
+    # The share of its way from the start that each run's training keeps (train.py
+    # blend_toward_start; 1: all of it).
+    blend: float = 0.5
     seed: int = 0
     precision: str = "auto"  # auto: mixed float16 on a GPU, float32 on a CPU
 
@@ -36,6 +39,7 @@ RANGES: dict[str, tuple] = {
     "batch_size": (1, 256),
     "learning_rate": (1e-6, 0.1),
     "unfreeze_blocks": (0, 16),
+    "blend": (0.0, 1.0),
     "seed": (0, 2**31 - 1),
 }
 

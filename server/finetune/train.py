@@ -161,6 +161,7 @@ class Run:
 
     model: keras.Model
     progress: Progress
+    scores: dict[str, float]  # the finished network's, on the held-out pictures (if any)
 
     @property
     def last(self) -> dict[str, Any]:
@@ -227,7 +228,7 @@ def train(
     progress = Progress(report, cancelled, run_base(len(runs), len(runs), len(every_row), settings))
     final_start = head or fitted_head(every_row)
     final = fine_tune(data, every_row, None, final_start, settings, weights, mixed, eager, progress)
-    checked = check.last if check else {}
+    checked = check.scores if check else {}
     metrics = {
         "val_accuracy": checked.get("val_accuracy"),
         "val_loss": checked.get("val_loss"),
@@ -297,6 +298,7 @@ def fine_tune(
     validation = None
     if val_rows is not None and len(val_rows):
         validation = (data.images[val_rows], data.labels[val_rows])
+    start_weights = [keras.ops.convert_to_numpy(v) for v in model.trainable_weights]
     trainer.fit(
         Batches(data.images, data.labels, rows, progress.base["batch_size"], settings.seed),
         epochs=settings.epochs,
@@ -305,4 +307,27 @@ def fine_tune(
         callbacks=[progress],
         verbose=0,
     )
-    return Run(model, progress)
+    blend_toward_start(model, start_weights, settings.blend)
+    scores = score(model, *validation, eager) if validation else {}
+    return Run(model, progress, scores)
+
+
+def blend_toward_start(model: keras.Model, start: list[np.ndarray], share: float) -> None:
+    """Keep `share` of the way the trained weights moved from where the run started (a
+    weight-space ensemble of the start and the fine-tuned network, as in WiSE-FT): on few
+    pictures it keeps the gains of fine-tuning and undoes most of its losses."""
+    if share >= 1:
+        return
+    for variable, begin in zip(model.trainable_weights, start, strict=True):
+        value = keras.ops.convert_to_numpy(variable)
+        variable.assign(begin + share * (value - begin))
+
+
+def score(model: keras.Model, images: np.ndarray, labels: np.ndarray, eager: bool) -> dict:
+    """The model's accuracy and mean cross-entropy on these pictures."""
+    probabilities = embed(model, images, eager)
+    picked = probabilities[np.arange(len(labels)), labels]
+    return {
+        "val_accuracy": float(np.mean(np.argmax(probabilities, axis=1) == labels)),
+        "val_loss": float(-np.mean(np.log(np.maximum(picked, 1e-7)))),
+    }

@@ -152,7 +152,7 @@ const EN = {
   sharedDownloads: 'Use this model elsewhere',
   // Fine-tuning on the server.
   finetuneTitle: 'Fine-tune on the server',
-  finetuneHint: 'Not good enough yet? The server can train the whole network on your pictures. It takes minutes, not seconds.',
+  finetuneHint: 'Not good enough yet? The server can also retrain the top layers of the picture network on your pictures, not just the last one. It takes minutes, not seconds.',
   finetuneStart: 'Fine-tune on the server',
   finetuneCancel: 'Cancel fine-tuning',
   finetuneQueued: 'Waiting for the server…',
