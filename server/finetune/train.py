@@ -138,7 +138,8 @@ def embed(
     embedder: keras.Model, images: np.ndarray, eager: bool, mirror: bool = False
 ) -> np.ndarray:
     """Backbone embeddings of unaugmented pictures (or of their horizontal mirrors), a chunk at
-    a time: a mirrored copy of a large project's pictures is never held whole."""
+    a time: a mirrored copy of a large project's pictures is never held whole. (Given the whole
+    classifier, its probabilities: `score` uses it so.)"""
     parts = []
     for start in range(0, len(images), EMBED_CHUNK):
         chunk = images[start : start + EMBED_CHUNK]
@@ -182,12 +183,14 @@ def train(
     Two runs with the same recipe, as the page trains its head:
     1. the check run, when the project holds pictures out (dataset.split, the page's own
        split): from a head fitted on the other pictures' embeddings, fine-tuned on those
-       pictures and scored on the held-out ones after every epoch. Its last score is the job's
-       `val_accuracy`, measured on the pictures the page measured its quick model on.
+       pictures, scored on the held-out ones after every epoch (the history) and once more
+       when blended (below). That score is the job's `val_accuracy`, measured on the pictures
+       the page measured its quick model on.
     2. the final run: from `head` (the page's, trained on every picture) or else a head fitted
        on every picture's embeddings, fine-tuned on every picture. This is the model returned.
     Both run `settings.epochs` epochs: no early stopping, whose few held-out pictures per class
-    would pick an epoch by chance, and the final run has none to watch.
+    would pick an epoch by chance, and the final run has none to watch. Each then keeps
+    `settings.blend` of the way its weights moved (blend_toward_start).
 
     Returns it in float32, taking export_size pictures (the backbone's size in the page).
     weights=None leaves the backbone random: for benchmarks, never for a model anyone sees.
