@@ -3,12 +3,14 @@ each from a head fitted on frozen embeddings unless the page sent its own."""
 
 import keras
 import numpy as np
+import pytest
 
 from converters.head import DenseLayer, Head, predict
+from server.errors import FieldInvalid
 from server.finetune.dataset import Labelled, held_out_digest, split
 from server.finetune.model import HEAD_PREPROCESS, backbone_of, current_head, fit_head
-from server.finetune.settings import FinetuneSettings
-from server.finetune.train import blend_toward_start, train
+from server.finetune.settings import FinetuneSettings, parse_settings
+from server.finetune.train import BLEND_BELOW_PER_CLASS, blend_share, blend_toward_start, train
 
 TINY = FinetuneSettings(input_size=96, epochs=1, batch_size=8)
 
@@ -104,3 +106,18 @@ def test_blending_keeps_a_share_of_the_way_the_weights_moved():
         blend_toward_start(model, start, share)
         for variable, want in zip(model.trainable_weights, expected, strict=True):
             assert np.allclose(keras.ops.convert_to_numpy(variable), want)
+
+
+def test_small_runs_blend_by_default_and_a_blend_asked_for_is_kept():
+    classes = 10
+    small, large = (BLEND_BELOW_PER_CLASS - 1) * classes, BLEND_BELOW_PER_CLASS * classes
+    default = parse_settings({})
+    assert default.blend is None and parse_settings({"blend": None}).blend is None
+    assert blend_share(default, small, classes) == 0.5
+    assert blend_share(default, large, classes) == 1.0
+    asked = parse_settings({"blend": 0.3})
+    assert blend_share(asked, small, classes) == blend_share(asked, large, classes) == 0.3
+    assert parse_settings({"blend": 1}).blend == 1.0
+    for wrong in (1.5, -0.1, "half", True):
+        with pytest.raises(FieldInvalid):
+            parse_settings({"blend": wrong})

@@ -228,12 +228,13 @@ SCHEMAS |= {
         },
         unfreeze_blocks={"type": "integer", "minimum": 0, "maximum": 16, "default": 3},
         blend={
-            "type": "number",
+            "type": ["number", "null"],
             "minimum": 0,
             "maximum": 1,
-            "default": 0.5,
+            "default": None,
             "description": "Share of the fine-tuned change kept: the model made is start + "
-            "blend * (trained - start).",
+            "blend * (trained - start). null: 0.5 for runs on fewer than 25 pictures a class, "
+            "else 1.",
         },
         seed={"type": "integer", "minimum": 0, "default": 0},
         precision={"enum": ["auto", "mixed", "float32"], "default": "auto"},

@@ -24,8 +24,8 @@ class FinetuneSettings:
     input_size: int = 224
     unfreeze_blocks: int = 3
     # The share of its way from the start that each run's training keeps (train.py
-    # blend_toward_start; 1: all of it).
-    blend: float = 0.5
+    # blend_toward_start; 1: all of it). None: by the run's size (train.py blend_share).
+    blend: float | None = None
     seed: int = 0
     precision: str = "auto"  # auto: mixed float16 on a GPU, float32 on a CPU
 
@@ -56,12 +56,15 @@ def parse_settings(body: dict[str, Any]) -> FinetuneSettings:
             if isinstance(value, bool) or value not in CHOICES[name]:
                 raise FieldInvalid(name, f"must be one of {', '.join(map(str, CHOICES[name]))}")
         else:
+            if value is None and field.default is None:
+                values[name] = None  # asked for the default that depends on the data
+                continue
             low, high = RANGES[name]
-            is_float = field.type is float
+            is_float = field.type in (float, float | None)
             if isinstance(value, bool) or not isinstance(value, (int, float) if is_float else int):
                 raise FieldInvalid(name, "must be a number" if is_float else "must be an integer")
             if not low <= value <= high:
                 raise FieldInvalid(name, f"must be from {low} to {high}")
-            value = field.type(value)
+            value = float(value) if is_float else int(value)
         values[name] = value
     return FinetuneSettings(**values)

@@ -28,6 +28,12 @@ EAGER_MAX_STEPS = 16
 PROGRESS_EVERY_S = 1.0
 EMBED_BATCH = 32
 EMBED_CHUNK = 256  # pictures per predict call
+# On clothing-dev (benchmarks/README.md, server fine-tune), blending at 0.5 kept the mean gain
+# at 10 pictures a class and took away most of the loss on the draw where fine-tuning
+# overfitted, while at 50 a class it halved a gain that no draw had lost: runs on fewer than
+# 25 a class (between the two sizes measured) blend.
+SMALL_RUN_BLEND = 0.5
+BLEND_BELOW_PER_CLASS = 25
 
 
 class Cancelled(Exception):
@@ -189,8 +195,8 @@ def train(
     2. the final run: from `head` (the page's, trained on every picture) or else a head fitted
        on every picture's embeddings, fine-tuned on every picture. This is the model returned.
     Both run `settings.epochs` epochs: no early stopping, whose few held-out pictures per class
-    would pick an epoch by chance, and the final run has none to watch. Each then keeps
-    `settings.blend` of the way its weights moved (blend_toward_start).
+    would pick an epoch by chance, and the final run has none to watch. Each then keeps a share
+    of the way its weights moved (blend_share, blend_toward_start).
 
     Returns it in float32, taking export_size pictures (the backbone's size in the page).
     weights=None leaves the backbone random: for benchmarks, never for a model anyone sees.
@@ -310,9 +316,19 @@ def fine_tune(
         callbacks=[progress],
         verbose=0,
     )
-    blend_toward_start(model, start_weights, settings.blend)
+    blend_toward_start(
+        model, start_weights, blend_share(settings, len(rows), len(data.class_labels))
+    )
     scores = score(model, *validation, eager) if validation else {}
     return Run(model, progress, scores)
+
+
+def blend_share(settings: FinetuneSettings, count: int, num_classes: int) -> float:
+    """The run's `blend`: the one asked for, else SMALL_RUN_BLEND when it trains on fewer than
+    BLEND_BELOW_PER_CLASS pictures a class, else 1 (keep the weights as trained)."""
+    if settings.blend is not None:
+        return settings.blend
+    return SMALL_RUN_BLEND if count < BLEND_BELOW_PER_CLASS * num_classes else 1.0
 
 
 def blend_toward_start(model: keras.Model, start: list[np.ndarray], share: float) -> None:
