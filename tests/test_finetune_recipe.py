@@ -71,6 +71,7 @@ def test_a_job_checks_on_the_pages_held_out_pictures_then_trains_on_every_pictur
     metrics = trained.metrics
     assert metrics["check_train_count"] == len(train_rows) == 10
     assert metrics["train_count"] == 12 and metrics["val_count"] == len(val_rows) == 2
+    assert metrics["blend"] == 0.5  # both runs: 6 pictures a class is a small project
     assert metrics["val_digest"] == held_out_digest([data.ids[row] for row in val_rows])
     assert 0 <= metrics["val_accuracy"] <= 1 and 0 <= metrics["start_val_accuracy"] <= 1
     assert len(trained.history) == TINY.epochs and "val_accuracy" in trained.history[0]
@@ -108,7 +109,7 @@ def test_blending_keeps_a_share_of_the_way_the_weights_moved():
             assert np.allclose(keras.ops.convert_to_numpy(variable), want)
 
 
-def test_small_runs_blend_by_default_and_a_blend_asked_for_is_kept():
+def test_small_projects_blend_by_default_and_a_blend_asked_for_is_kept():
     classes = 10
     small, large = (BLEND_BELOW_PER_CLASS - 1) * classes, BLEND_BELOW_PER_CLASS * classes
     default = parse_settings({})

@@ -233,7 +233,7 @@ SCHEMAS |= {
             "maximum": 1,
             "default": None,
             "description": "Share of the fine-tuned change kept: the model made is start + "
-            "blend * (trained - start). null: 0.5 for runs on fewer than 25 pictures a class, "
+            "blend * (trained - start). null: 0.5 for projects of fewer than 25 pictures a class, "
             "else 1.",
         },
         seed={"type": "integer", "minimum": 0, "default": 0},

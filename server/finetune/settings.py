@@ -24,7 +24,7 @@ class FinetuneSettings:
     input_size: int = 224
     unfreeze_blocks: int = 3
     # The share of its way from the start that each run's training keeps (train.py
-    # blend_toward_start; 1: all of it). None: by the run's size (train.py blend_share).
+    # blend_toward_start; 1: all of it). None: by the project's size (train.py blend_share).
     blend: float | None = None
     seed: int = 0
     precision: str = "auto"  # auto: mixed float16 on a GPU, float32 on a CPU

@@ -8,7 +8,7 @@ callbacks for progress, cancellation and early stopping.
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import keras
@@ -30,8 +30,8 @@ EMBED_BATCH = 32
 EMBED_CHUNK = 256  # pictures per predict call
 # On clothing-dev (benchmarks/README.md, server fine-tune), blending at 0.5 kept the mean gain
 # at 10 pictures a class and took away most of the loss on the draw where fine-tuning
-# overfitted, while at 50 a class it halved a gain that no draw had lost: runs on fewer than
-# 25 a class (between the two sizes measured) blend.
+# overfitted, while at 50 a class it halved a gain that no draw had lost: projects of fewer
+# than 25 a class (between the two sizes measured) blend.
 SMALL_RUN_BLEND = 0.5
 BLEND_BELOW_PER_CLASS = 25
 
@@ -203,6 +203,8 @@ def train(
     """
     keras.utils.set_random_seed(settings.seed)
     num_classes = len(data.class_labels)
+    # One share for both runs, by the project's size: the check run measures the final recipe.
+    settings = replace(settings, blend=blend_share(settings, len(data.labels), num_classes))
     train_rows, val_rows = split(data.ids, data.labels, settings.seed)
     every_row = np.arange(len(data.labels))
     runs = [train_rows, every_row] if len(val_rows) else [every_row]
@@ -244,6 +246,7 @@ def train(
         "train_accuracy": final.last.get("accuracy"),
         "start_val_accuracy": start_val_accuracy,
         "epochs_run": len(final.progress.history),
+        "blend": settings.blend,
         "train_count": int(len(every_row)),
         "check_train_count": int(len(train_rows)) if check else None,
         "val_count": int(len(val_rows)),
@@ -316,16 +319,14 @@ def fine_tune(
         callbacks=[progress],
         verbose=0,
     )
-    blend_toward_start(
-        model, start_weights, blend_share(settings, len(rows), len(data.class_labels))
-    )
+    blend_toward_start(model, start_weights, settings.blend)
     scores = score(model, *validation, eager) if validation else {}
     return Run(model, progress, scores)
 
 
 def blend_share(settings: FinetuneSettings, count: int, num_classes: int) -> float:
-    """The run's `blend`: the one asked for, else SMALL_RUN_BLEND when it trains on fewer than
-    BLEND_BELOW_PER_CLASS pictures a class, else 1 (keep the weights as trained)."""
+    """The job's `blend`: the one asked for, else SMALL_RUN_BLEND when the project has fewer
+    than BLEND_BELOW_PER_CLASS pictures a class, else 1 (keep the weights as trained)."""
     if settings.blend is not None:
         return settings.blend
     return SMALL_RUN_BLEND if count < BLEND_BELOW_PER_CLASS * num_classes else 1.0
