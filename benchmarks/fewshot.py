@@ -421,6 +421,8 @@ def main() -> None:
     parser.add_argument("--finetune-seeds", type=int, default=1)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
+    if args.finetune and args.finetune_seeds > args.seeds:
+        parser.error("--finetune-seeds: each job starts from its draw's head, so at most --seeds")
 
     started = time.monotonic()
     before = harness.machine()
