@@ -122,3 +122,10 @@ def test_small_projects_blend_by_default_and_a_blend_asked_for_is_kept():
     for wrong in (1.5, -0.1, "half", True):
         with pytest.raises(FieldInvalid):
             parse_settings({"blend": wrong})
+
+
+def test_a_job_queued_before_an_upgrade_keeps_its_settings_without_the_old_ones():
+    stored = {"epochs": 7, "batch_size": 4, "patience": 3, "seed": 2}  # patience: gone since
+    settings = FinetuneSettings.from_json(stored)
+    assert (settings.epochs, settings.batch_size, settings.seed) == (7, 4, 2)
+    assert settings.blend is None

@@ -95,7 +95,7 @@ def _fine_tune(job_row_id: int) -> None:
 
     job = db.session.get(Job, job_row_id)
     project = db.session.get(Project, job.project_id)
-    settings = FinetuneSettings(**job.settings["train"])
+    settings = FinetuneSettings.from_json(job.settings["train"])
     report = Reporter(job_row_id)
     report({"phase": "loading"})
     problems = trainability_problems(project, current_app.config["FINETUNE_MIN_SAMPLES"])

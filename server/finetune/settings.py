@@ -32,6 +32,13 @@ class FinetuneSettings:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_json(cls, stored: dict[str, Any]) -> "FinetuneSettings":
+        """A queued job's stored settings; names this version no longer has (a job queued
+        before an upgrade: `patience`) are dropped, new ones take their defaults."""
+        names = {field.name for field in fields(cls)}
+        return cls(**{name: value for name, value in stored.items() if name in names})
+
 
 CHOICES: dict[str, tuple] = {"input_size": INPUT_SIZES, "precision": PRECISIONS}
 RANGES: dict[str, tuple] = {
