@@ -140,12 +140,12 @@ class Progress(keras.callbacks.Callback):
         self.report({**progress, "images_per_second": self.speed(), "history": self.history})
 
 
-def embed(
-    embedder: keras.Model, images: np.ndarray, eager: bool, mirror: bool = False
+def outputs(
+    model: keras.Model, images: np.ndarray, eager: bool, mirror: bool = False
 ) -> np.ndarray:
-    """Backbone embeddings of unaugmented pictures (or of their horizontal mirrors), a chunk at
-    a time: a mirrored copy of a large project's pictures is never held whole. (Given the whole
-    classifier, its probabilities: `score` uses it so.)"""
+    """A model's outputs for unaugmented pictures (or for their horizontal mirrors), a chunk at
+    a time: a mirrored copy of a large project's pictures is never held whole. The embedder's
+    are the embeddings; the classifier's, its probabilities."""
     parts = []
     for start in range(0, len(images), EMBED_CHUNK):
         chunk = images[start : start + EMBED_CHUNK]
@@ -153,12 +153,12 @@ def embed(
             chunk = chunk[:, :, ::-1]
         if eager:
             rows = [
-                keras.ops.convert_to_numpy(embedder(chunk[i : i + EMBED_BATCH]))
+                keras.ops.convert_to_numpy(model(chunk[i : i + EMBED_BATCH]))
                 for i in range(0, len(chunk), EMBED_BATCH)
             ]
             parts.append(np.concatenate(rows))
         else:
-            parts.append(embedder.predict(chunk, batch_size=EMBED_BATCH, verbose=0))
+            parts.append(model.predict(chunk, batch_size=EMBED_BATCH, verbose=0))
     return np.concatenate(parts)
 
 
@@ -210,10 +210,14 @@ def train(
     runs = [train_rows, every_row] if len(val_rows) else [every_row]
     eager = all(settings.epochs * steps_of(len(rows), settings) <= EAGER_MAX_STEPS for rows in runs)
     report({"phase": "preparing"})
-    _, embedder = classifier_network(settings.input_size, num_classes, None, weights)
-    embeddings = embed(embedder, data.images, eager)
-    mirrored = embed(embedder, data.images, eager, mirror=True)
-    del embedder
+    # Embeddings serve the fitted heads and the check run's start score only: a job with the
+    # page's head and no held-out pictures needs none.
+    embeddings = mirrored = None
+    if len(val_rows) or head is None:
+        _, embedder = classifier_network(settings.input_size, num_classes, None, weights)
+        embeddings = outputs(embedder, data.images, eager)
+        mirrored = outputs(embedder, data.images, eager, mirror=True)
+        del embedder
 
     def fitted_head(rows: np.ndarray) -> Head:
         both = np.concatenate([embeddings[rows], mirrored[rows]])
@@ -269,13 +273,12 @@ def steps_of(count: int, settings: FinetuneSettings) -> int:
 
 def run_base(run: int, runs: int, count: int, settings: FinetuneSettings) -> dict[str, Any]:
     """What every progress report of a run says about it."""
-    batch_size = min(settings.batch_size, count)
     return {
         "run": run,
         "runs": runs,
         "epochs": settings.epochs,
-        "steps": math.ceil(count / batch_size),
-        "batch_size": batch_size,
+        "steps": steps_of(count, settings),
+        "batch_size": min(settings.batch_size, count),
     }
 
 
@@ -345,7 +348,7 @@ def blend_toward_start(model: keras.Model, start: list[np.ndarray], share: float
 
 def score(model: keras.Model, images: np.ndarray, labels: np.ndarray, eager: bool) -> dict:
     """The model's accuracy and mean cross-entropy on these pictures."""
-    probabilities = embed(model, images, eager)
+    probabilities = outputs(model, images, eager)
     picked = probabilities[np.arange(len(labels)), labels]
     return {
         "val_accuracy": float(np.mean(np.argmax(probabilities, axis=1) == labels)),
