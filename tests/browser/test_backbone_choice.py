@@ -24,6 +24,8 @@ from .test_studio import classify_file, start_project, wait_until_saved_and_prep
 def backbone_ids(base_url: str) -> dict[str, str]:
     with urlopen(f"{base_url}/api/backbones") as response:
         listed = json.load(response)["backbones"]
+    # The studio offers the newest export of each architecture (older ones may stay on disk).
+    listed.sort(key=lambda b: b["metadata"]["created"])
     return {b["metadata"]["architecture"]: b["id"] for b in listed}
 
 

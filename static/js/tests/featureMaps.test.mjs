@@ -23,8 +23,8 @@ test('finds the lesson layers whatever suffix the exporter added', () => {
 
 test('an EfficientNet-Lite0 backbone shows its own blocks at the same resolutions', () => {
   const prefix = 'StatefulPartitionedCall/efficientnet_lite0_1';
-  const modelJson = { modelTopology: { node: ['block2_dw_relu_1', 'block10_dw_relu_1', 'block11_dw_relu_1'].map((layer) => ({ name: `${prefix}/${layer}/Relu6` })) } };
-  assert.deepEqual(featureNodeNames(modelJson, lessonLayers('EfficientNet-Lite0')), [`${prefix}/block2_dw_relu_1/Relu6`, `${prefix}/block10_dw_relu_1/Relu6`]);
+  const modelJson = { modelTopology: { node: ['block2_expand_relu_1', 'block10_expand_relu_1', 'block11_expand_relu_1'].map((layer) => ({ name: `${prefix}/${layer}/Relu6` })) } };
+  assert.deepEqual(featureNodeNames(modelJson, lessonLayers('EfficientNet-Lite0')), [`${prefix}/block2_expand_relu_1/Relu6`, `${prefix}/block10_expand_relu_1/Relu6`]);
   assert.deepEqual(lessonLayers('MobileNetV2').map((l) => l.block), ['block_2_expand_relu', 'block_13_expand_relu']);
   assert.deepEqual(lessonLayers('EfficientNet-Lite0').map((l) => l.key), lessonLayers('MobileNetV2').map((l) => l.key));
 });
