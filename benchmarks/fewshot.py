@@ -3,7 +3,7 @@
     python -m benchmarks.fewshot --data ../shared/data/clothing-dev [--shots 5 10 50]
         [--backbone mobilenetv2 efficientnet-lite0] [--seeds 5] [--split app|none]
         [--first-seed 0] [--backend wasm|webgl|cpu] [--speed-photos 64] [--speed-rounds 5]
-        [--finetune] [--finetune-seeds 1] [--json FILE]
+        [--finetune] [--finetune-seeds 1] [--finetune-backbone NAME] [--json FILE]
 
 For each shot count k and seed, k support photos per class are drawn (a seeded draw; a seed's
 5 photos are the first 5 of its 10) and every other photo is the test set. On the same
@@ -17,8 +17,13 @@ embeddings, in the same Chromium page (benchmarks/pages/bench.js, the studio's o
   of ceil(15%) per class. Both hold-outs leave 4, 8 and 42 training photos at k = 5, 10, 50.
 - snapclass-finetune (--finetune, on the first --finetune-seeds draws): the server's fine-tuning
   job with its default settings on the support photos, uploaded to a project of a live app, and
-  started from that draw's snapclass-head as the studio starts it; its Keras export then scores
-  the test photos in Python.
+  started as the studio starts it, with that draw's MobileNetV2 snapclass-head; its Keras export
+  then scores the test photos in Python. By default the job fine-tunes the most accurate backbone
+  the server has (EfficientNet-Lite0, from a head it fits itself: the page's head is
+  MobileNetV2's); `--finetune-backbone mobilenetv2` makes it fine-tune the page's own backbone,
+  from the page's head. Its gain is reported over the page's head of the same draw and, when
+  the fine-tuned backbone is also among --backbone, over that backbone's head too (what
+  fine-tuning itself adds).
 
 Training time is the wall time of the trainer call, validation scoring included (both apps score
 their hold-out every epoch), and for snapclass-head both of its runs. Accuracy is the mean over
@@ -158,10 +163,13 @@ def browser_draws(
     return draws
 
 
-def run_finetune(server: BenchServer, embeddings: Embeddings, support, test, head: dict) -> dict:
+def run_finetune(
+    server: BenchServer, embeddings: Embeddings, support, test, head: dict, backbone_id=None
+) -> dict:
     """Upload the support photos to a new project, run the server's fine-tuning job with its
-    default settings from the page's head of this draw (as the studio starts it), and score its
-    Keras export on the test photos."""
+    default settings and the page's head of this draw (as the studio starts it; backbone_id:
+    the backbone to fine-tune instead of the server's choice), and score its Keras export on
+    the test photos."""
     from converters.classifier import load_keras
     from converters.preprocessing import square_picture
     from tests.conftest import Api
@@ -178,6 +186,8 @@ def run_finetune(server: BenchServer, embeddings: Embeddings, support, test, hea
         api.add_samples(project, *photos, class_id=class_ids[name])
     began = time.monotonic()
     body = {"head": head, "head_labels": [class_ids[name] for name in embeddings.classes]}
+    if backbone_id:
+        body["backbone_id"] = backbone_id
     answer = api.client.post(
         f"/api/projects/{project['id']}/finetune", json=body, headers=api.auth(project)
     )
@@ -214,28 +224,37 @@ def run_finetune(server: BenchServer, embeddings: Embeddings, support, test, hea
         "train_rows": len(support),
         "validation_rows": None,
         "backend": "tensorflow (server job)",
+        "finetuned_backbone": job["backbone_id"],
+        "finetuned_architecture": next(
+            b["metadata"]["architecture"]
+            for b in api.client.get("/api/backbones").json["backbones"]
+            if b["id"] == job["backbone_id"]
+        ),
+        "starts_from": job["starts_from"],
     }
 
 
 def finetune_draws(
-    server: BenchServer, embeddings: Embeddings, shots, seeds: range, heads: dict
+    server: BenchServer, embeddings: Embeddings, shots, seeds: range, heads: dict, backbone_id
 ) -> list[dict]:
-    """The server's fine-tuning job on each draw's support photos, from the page's head of the
+    """The server's fine-tuning job on each draw's support photos, sent the page's head of the
     draw, scored on its test photos."""
     draws = []
     for k in shots:
         for seed in seeds:
             support, test = support_split(embeddings.labels, k, seed)
-            outcome = run_finetune(server, embeddings, support, test, heads[(k, seed)])
+            outcome = run_finetune(server, embeddings, support, test, heads[(k, seed)], backbone_id)
             draws.append({"method": "snapclass-finetune", "shots": k, "seed": seed, **outcome})
             print(f"  k={k} seed={seed}: snapclass-finetune={outcome['accuracy']:.3f}", flush=True)
     return draws
 
 
-def aggregate(draws: list[dict]) -> list[dict]:
+def aggregate(draws: list[dict], other_heads: dict | None = None) -> list[dict]:
     """Mean and sd of accuracy over seeds, median training time, per (method, shots); and the
     paired difference to tm-head (same draws), which the draw-to-draw spread does not blur; for
-    snapclass-finetune also the paired difference to snapclass-head, the head it started from."""
+    snapclass-finetune also the paired difference to snapclass-head (the page's head it was
+    sent) and, from other_heads ({(backbone id, shots, seed): accuracy} of every backbone's
+    snapclass-head), to the head of the backbone it fine-tuned."""
     results = []
     keys = sorted({(d["shots"], d["method"]) for d in draws})
     tm = {(d["shots"], d["seed"]): d["accuracy"] for d in draws if d["method"] == "tm-head"}
@@ -263,6 +282,15 @@ def aggregate(draws: list[dict]) -> list[dict]:
         if method == "snapclass-finetune" and gains:
             result["vs_head_points"] = [round(100 * gain, 2) for gain in gains]
             result["vs_head_points_mean"] = round(100 * harness.summary(gains)["mean"], 2)
+            result["finetuned_backbones"] = sorted({d["finetuned_architecture"] for d in rows})
+            own = [
+                d["accuracy"] - other_heads[key]
+                for d in rows
+                if (key := (d["finetuned_backbone"], shots, d["seed"])) in (other_heads or {})
+            ]
+            if len(own) == len(rows):
+                result["vs_own_head_points"] = [round(100 * gain, 2) for gain in own]
+                result["vs_own_head_points_mean"] = round(100 * harness.summary(own)["mean"], 2)
         results.append(result)
     return results
 
@@ -301,7 +329,13 @@ def targets(results: list[dict], split: str, backbone: str = "mobilenetv2") -> l
                     f"snapclass-head, k={shots}, same draws",
                     gain >= FINETUNE_GAINS[shots],
                     f"{gain:+.2f} points over {tuned['seeds']} draws "
-                    f"({', '.join(f'{g:+.1f}' for g in tuned['vs_head_points'])})",
+                    f"({', '.join(f'{g:+.1f}' for g in tuned['vs_head_points'])}); "
+                    f"fine-tuned {', '.join(tuned['finetuned_backbones'])}"
+                    + (
+                        f", {tuned['vs_own_head_points_mean']:+.2f} over its own head"
+                        if "vs_own_head_points_mean" in tuned
+                        else ""
+                    ),
                 )
             )
     pipeline = by.get(("snapclass-head", 10))
@@ -417,8 +451,16 @@ def main() -> None:
     parser.add_argument("--check-photos", type=int, default=20)
     parser.add_argument("--speed-photos", type=int, default=64, help="0: no Keras speed check")
     parser.add_argument("--speed-rounds", type=int, default=5)
-    parser.add_argument("--finetune", action="store_true", help="MobileNetV2 only")
+    parser.add_argument(
+        "--finetune", action="store_true", help="the page on MobileNetV2, as by default"
+    )
     parser.add_argument("--finetune-seeds", type=int, default=1)
+    parser.add_argument(
+        "--finetune-backbone",
+        choices=tuple(harness.BACKBONE_ARCHITECTURES),
+        default=None,
+        help="the backbone the job fine-tunes (default: the server's choice)",
+    )
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     if args.finetune and args.finetune_seeds > args.seeds:
@@ -458,14 +500,19 @@ def main() -> None:
                     "dim": embeddings.dim,
                 },
             )
-            # The job fine-tunes the default backbone, from the page's head of the same draw.
+            # The job is sent the default backbone's page head of the same draw, as the studio does.
             fine_tuning = args.finetune and name == "mobilenetv2"
             heads: dict | None = {} if fine_tuning else None
             seeds = range(args.first_seed, args.first_seed + args.seeds)
             found = browser_draws(page, embeddings, args.shots, seeds, args.split, heads)
             if fine_tuning:
                 tuned = range(args.first_seed, args.first_seed + args.finetune_seeds)
-                found += finetune_draws(server, embeddings, args.shots, tuned, heads)
+                chosen = args.finetune_backbone and harness.named_backbone(
+                    server, args.finetune_backbone
+                )
+                found += finetune_draws(
+                    server, embeddings, args.shots, tuned, heads, chosen and chosen["id"]
+                )
             draws += [{"backbone": name, **draw} for draw in found]
         chromium_version = browser.version
         tfjs = page.evaluate("window.bench.tfjs")
@@ -474,8 +521,13 @@ def main() -> None:
     if args.speed_photos:
         speed = keras_speed(backbones, args.data, args.speed_photos, args.speed_rounds)
     results, verdicts = [], []
+    other_heads = {
+        (backbones[d["backbone"]]["id"], d["shots"], d["seed"]): d["accuracy"]
+        for d in draws
+        if d["method"] == "snapclass-head"
+    }
     for name in args.backbone:
-        found = aggregate([d for d in draws if d["backbone"] == name])
+        found = aggregate([d for d in draws if d["backbone"] == name], other_heads)
         results += [{"backbone": name, **result} for result in found]
         verdicts += [
             {**line, "target": f"{name}: {line['target']}"}

@@ -1,5 +1,6 @@
-"""The ingest benchmark's own check: it finds nothing wrong with a clean run of uploads, and it
-notices lost rows and damaged blobs when there are some."""
+"""The benchmarks' own checks: the ingest benchmark finds nothing wrong with a clean run of
+uploads and notices lost rows and damaged blobs when there are some; the few-shot benchmark
+pairs each fine-tuning job with the heads of the same draw."""
 
 import sqlite3
 from pathlib import Path
@@ -37,3 +38,29 @@ def test_ingest_benchmark_counts_the_same_photo_from_many_clients_once(tmp_path:
     check = report["verification"]
     assert report["load"]["accepted"] == 6
     assert check["ok"] and (check["distinct_images_expected"], check["rows"]) == (2, 2)
+
+
+def test_fewshot_pairs_the_fine_tune_with_the_pages_head_and_its_own_networks_head():
+    from benchmarks.fewshot import aggregate
+
+    def draw(method, seed, accuracy, **extra):
+        return {"method": method, "shots": 10, "seed": seed, "accuracy": accuracy,
+                "train_ms": 1.0, "train_rows": 100, **extra}  # fmt: skip
+
+    tuned = {"finetuned_backbone": "eff", "finetuned_architecture": "EfficientNet-Lite0"}
+    draws = [
+        draw("snapclass-head", 0, 0.70), draw("snapclass-head", 1, 0.72),
+        draw("snapclass-finetune", 0, 0.80, **tuned), draw("snapclass-finetune", 1, 0.79, **tuned),
+    ]  # fmt: skip
+    other_heads = {
+        ("mnv2", 10, 0): 0.70, ("mnv2", 10, 1): 0.72, ("eff", 10, 0): 0.77, ("eff", 10, 1): 0.78,
+    }  # fmt: skip
+    (finetune,) = [r for r in aggregate(draws, other_heads) if r["method"] == "snapclass-finetune"]
+    assert finetune["vs_head_points"] == [10.0, 7.0] and finetune["vs_head_points_mean"] == 8.5
+    assert (
+        finetune["vs_own_head_points"] == [3.0, 1.0] and finetune["vs_own_head_points_mean"] == 2.0
+    )
+    assert finetune["finetuned_backbones"] == ["EfficientNet-Lite0"]
+    # Without that network's heads in the run, only the page's head is compared.
+    (alone,) = [r for r in aggregate(draws, {}) if r["method"] == "snapclass-finetune"]
+    assert "vs_own_head_points_mean" not in alone and alone["vs_head_points_mean"] == 8.5

@@ -104,6 +104,43 @@ def test_a_job_fine_tunes_the_backbone_the_project_chose(
     assert second.json["backbone_id"] == "e" * 16
 
 
+def test_a_job_fine_tunes_the_most_accurate_backbone_from_a_head_of_that_backbone_only(
+    api, client, app, trainable, runner, backbone, add_backbone
+):
+    """The page trains its head on the project's backbone (here the fake MobileNetV2); the
+    server fine-tunes EfficientNet-Lite0 when it has it, from a head it fits itself."""
+    add_backbone("a" * 16, architecture="EfficientNet-Lite0", created="2020-01-01T00:00:00Z")
+    api.save_model(trainable)  # a browser version on the project's backbone
+    head = serialized_head(EMBEDDING_SIZE, 2)
+    jobs = []
+    for body in (
+        {},
+        {"head": head},
+        {"backbone_id": backbone.id, "head": head},
+        {"backbone_id": backbone.id},
+    ):
+        job = start(client, trainable, **body).json
+        client.delete(f"/api/jobs/{job['id']}", headers=api.auth(trainable))  # one at a time
+        with app.app_context():
+            row = db.session.scalar(select(Job).where(Job.public_id == job["id"]))
+            jobs.append(
+                (
+                    job["backbone_id"],
+                    job["starts_from"],
+                    sorted(set(row.settings) - {"train", "backbone_id"}),
+                )
+            )
+    assert jobs == [
+        ("a" * 16, "fitted head", []),
+        ("a" * 16, "fitted head", []),  # the page's head is for the other network
+        (backbone.id, "browser head", ["head", "head_labels"]),
+        (backbone.id, "browser head", ["head_model"]),
+    ]
+    # A malformed head is refused even though this job would not use it.
+    bad = start(client, trainable, head=serialized_head(16, 2))
+    assert bad.status_code == 400 and bad.json["errors"][0]["field"] == "head"
+
+
 def test_settings_are_recorded(client, trainable, runner):
     settings = {"epochs": 2, "input_size": 96, "learning_rate": 0.001, "seed": 7}
     job = start(client, trainable, **settings).json

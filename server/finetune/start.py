@@ -15,7 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from converters.head import HeadError, parse_head
 
 from .. import ratelimits
-from ..backbone_files import load_backbone, project_backbone_id
+from ..backbone_files import (
+    all_backbones,
+    load_backbone,
+    most_accurate_backbone_id,
+    project_backbone_id,
+)
 from ..db import db
 from ..errors import Conflict, FieldInvalid, NotReady, Unavailable
 from ..models import Job, ModelVersion, Project, new_public_id, utcnow
@@ -42,7 +47,7 @@ def start_job(project: Project, settings: FinetuneSettings, fields: dict[str, An
             "This project cannot be fine-tuned yet: " + "; ".join(problems) + ".",
             errors=[{"field": "samples", "message": problem} for problem in problems],
         )
-    head = start_head(project, fields, class_ids, backbone["embedding_size"])
+    head = start_head(project, fields, class_ids, backbone)
     refuse_when_queue_full()
     ratelimits.spend("finetune", key=project.public_id)
     job = Job(
@@ -84,10 +89,17 @@ def start_job(project: Project, settings: FinetuneSettings, fields: dict[str, An
 
 
 def choose_backbone(value: Any, project: Project) -> dict[str, Any]:
-    """The backbone a job fine-tunes: the one named, else the project's (the one its studio
-    prepares pictures with, and trains the head it may start from on)."""
+    """The backbone a job fine-tunes: the one named, else the most accurate this server has.
+
+    The server trains and pays for the bigger network, not the pupil's device: a project whose
+    page prepares pictures with MobileNetV2 (the faster one) is fine-tuned on EfficientNet-Lite0
+    when it is exported (benchmarks/README.md measures both). A server with neither fine-tunes
+    the project's backbone.
+    """
     if value is None:
-        backbone_id = project_backbone_id(project.backbone_id)
+        backbone_id = most_accurate_backbone_id(all_backbones())
+        if backbone_id is None:
+            backbone_id = project_backbone_id(project.backbone_id)
         backbone = load_backbone(backbone_id) if backbone_id is not None else None
         if backbone is None:
             raise Conflict("This server has no exported backbone to fine-tune.")
@@ -100,11 +112,21 @@ def choose_backbone(value: Any, project: Project) -> dict[str, Any]:
     return backbone
 
 
-def start_head(project: Project, fields: dict, class_ids: list[str], dim: int) -> dict[str, Any]:
-    """Which head the job starts from: the one sent, else the newest saved browser version's."""
+def start_head(
+    project: Project, fields: dict, class_ids: list[str], backbone: dict[str, Any]
+) -> dict[str, Any]:
+    """Which head the job starts from: the one sent, else the newest saved browser version's,
+    either only when it was trained on the embeddings of the backbone the job fine-tunes.
+    Without one ({}), the job fits a head on its own embeddings.
+
+    A head sent is the page's: trained on the project's backbone. It is checked either way
+    (a malformed one is refused), and used when the job fine-tunes that same backbone.
+    """
     if fields.get("head") is not None:
+        page_backbone_id = project_backbone_id(project.backbone_id)
+        page_backbone = (load_backbone(page_backbone_id) if page_backbone_id else None) or backbone
         try:
-            parse_head(fields["head"], len(class_ids), dim)
+            parse_head(fields["head"], len(class_ids), page_backbone["embedding_size"])
         except HeadError as error:
             raise FieldInvalid("head", str(error)) from None
         labels = fields.get("head_labels", class_ids)
@@ -112,10 +134,16 @@ def start_head(project: Project, fields: dict, class_ids: list[str], dim: int) -
             raise FieldInvalid(
                 "head_labels", "the head was trained on other classes: train it again"
             )
+        if backbone["id"] != page_backbone["id"]:
+            return {}
         return {"head": fields["head"], "head_labels": class_ids}
     versions = db.session.scalars(
         select(ModelVersion)
-        .where(ModelVersion.project_id == project.id, ModelVersion.tier == "browser")
+        .where(
+            ModelVersion.project_id == project.id,
+            ModelVersion.tier == "browser",
+            ModelVersion.backbone_id == backbone["id"],
+        )
         .order_by(ModelVersion.number.desc())
     )
     for version in versions:

@@ -152,7 +152,10 @@ const EN = {
   sharedDownloads: 'Use this model elsewhere',
   // Fine-tuning on the server.
   finetuneTitle: 'Fine-tune on the server',
-  finetuneHint: 'Not good enough yet? The server can also retrain the top layers of the picture network on your pictures, not just the last one. It takes minutes, not seconds.',
+  finetuneHint: 'Not good enough yet? The server can also retrain the top layers of the picture network on your pictures, not just the last one, and it uses the most accurate picture network it has. It takes minutes, not seconds.',
+  finetuneNetwork: 'Picture network: {architecture} ({kind})',
+  'finetuneKind.faster': 'the faster one',
+  'finetuneKind.moreAccurate': 'the more accurate one',
   finetuneStart: 'Fine-tune on the server',
   finetuneCancel: 'Cancel fine-tuning',
   finetuneQueued: 'Waiting for the server…',

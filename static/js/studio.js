@@ -32,6 +32,7 @@ import {
   draggedIds,
   droppedUrls,
   expiredPairings,
+  finetuneNetwork,
   finetuneVerdict,
   headReady,
   initialState,
@@ -805,6 +806,7 @@ async function Studio(el, projectId) {
     finetunePanel.update({
       job: state.job,
       canWrite,
+      network: finetuneNetwork(state),
       quickAccuracy: ready ? validationAccuracy(state.trained.metrics) : null,
       verdict: ready
         ? finetuneVerdict({ quickAccuracy: validationAccuracy(state.trained.metrics), quickHeldOut: ui.quickHeldOut, serverMetrics: state.job?.model?.metrics })

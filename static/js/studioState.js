@@ -426,10 +426,6 @@ export function validationAccuracy(metrics) {
   return metrics?.val_accuracy ?? metrics?.valAccuracy ?? null;
 }
 
-// Whether fine-tuning beat the quick model, judged only where both were scored on the same
-// held-out pictures (the page and the server split a project alike, so they are the same
-// pictures unless the project changed between the two trainings): {count, gain (accuracy, as
-// a fraction), helped}, or null when the scores cannot be compared.
 // How far a fine-tuning job's progress report is through its training runs, 0..1: a check run
 // then the final one, taken as equal halves (a job with no held-out pictures has one run).
 export function finetuneFraction(progress) {
@@ -437,6 +433,19 @@ export function finetuneFraction(progress) {
   return (run - 1 + ((epoch - 1) * steps + step) / (epochs * steps)) / runs;
 }
 
+// The network a fine-tuning job trains, as the studio offers it ({architecture, kind}), or null
+// when it is none of the backbones offered. The server fine-tunes its most accurate backbone,
+// which may not be the one the page prepares pictures with.
+export function finetuneNetwork(state) {
+  const id = state.job?.backbone_id;
+  const choice = state.backboneChoices.find((c) => c.id === id);
+  return choice ? { architecture: choice.architecture, kind: choice.kind } : null;
+}
+
+// Whether fine-tuning beat the quick model, judged only where both were scored on the same
+// held-out pictures (the page and the server split a project alike, so they are the same
+// pictures unless the project changed between the two trainings): {count, gain (accuracy, as
+// a fraction), helped}, or null when the scores cannot be compared.
 export function finetuneVerdict({ quickAccuracy, quickHeldOut, serverMetrics }) {
   const serverAccuracy = serverMetrics?.val_accuracy;
   if (quickAccuracy == null || serverAccuracy == null || !quickHeldOut || serverMetrics.val_digest !== quickHeldOut) return null;

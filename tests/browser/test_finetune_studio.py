@@ -44,6 +44,10 @@ def test_teacher_fine_tunes_on_the_server_and_previews_its_model(
     assert any(line for line in seen if "Done" not in line), seen
     assert panel.locator(".server-accuracy").inner_text().endswith("%")
     assert "version 1" in panel.locator(".finetune-status").inner_text()
+    # The server fine-tuned its most accurate network, not the page's, and the panel says so.
+    expect(panel.locator(".finetune-network")).to_have_text(
+        "Picture network: EfficientNet-Lite0 (the more accurate one)"
+    )
     # The version it saved is listed with the others at once.
     expect(page.locator(".model-panel")).to_contain_text("Version 1")
 

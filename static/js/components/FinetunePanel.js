@@ -17,12 +17,13 @@ export function FinetunePanel(el) {
   const cancelButton = h('button', { type: 'button', class: 'cancel-finetune', hidden: true }, t('finetuneCancel'));
   const bar = h('progress', { max: '1', value: '0', hidden: true });
   const status = h('p', { class: 'finetune-status', role: 'status' });
+  const networkLine = h('p', { class: 'finetune-network hint', hidden: true });
   const quickScore = h('dd', { class: 'quick-accuracy' });
   const serverScore = h('dd', { class: 'server-accuracy' });
   const compare = h('dl', { class: 'finetune-compare', hidden: true }, h('dt', {}, t('quickModel')), quickScore, h('dt', {}, t('serverModel')), serverScore);
   const verdictLine = h('p', { class: 'finetune-verdict', hidden: true });
   const useButton = h('button', { type: 'button', class: 'use-server-model', hidden: true });
-  el.append(h('h2', {}, t('finetuneTitle')), h('p', { class: 'hint' }, t('finetuneHint')), h('div', { class: 'row' }, startButton, cancelButton), bar, status, compare, verdictLine, useButton);
+  el.append(h('h2', {}, t('finetuneTitle')), h('p', { class: 'hint' }, t('finetuneHint')), h('div', { class: 'row' }, startButton, cancelButton), bar, status, networkLine, compare, verdictLine, useButton);
 
   let using = false;
   startButton.addEventListener('click', () => emit(el, 'start-finetune'));
@@ -57,9 +58,9 @@ export function FinetunePanel(el) {
     return quickAccuracy == null ? '' : t('finetuneNotComparable');
   }
 
-  // props: {job, canWrite, quickAccuracy, verdict (studioState.finetuneVerdict), usingServerModel,
-  // loadingServerModel, error}.
-  function update({ job, canWrite, quickAccuracy, verdict, usingServerModel, loadingServerModel, error }) {
+  // props: {job, canWrite, network (studioState.finetuneNetwork), quickAccuracy, verdict
+  // (studioState.finetuneVerdict), usingServerModel, loadingServerModel, error}.
+  function update({ job, canWrite, network, quickAccuracy, verdict, usingServerModel, loadingServerModel, error }) {
     using = usingServerModel;
     const active = Boolean(job && ACTIVE.has(job.state));
     startButton.hidden = !canWrite;
@@ -72,6 +73,8 @@ export function FinetunePanel(el) {
     if (p.phase === 'training' && p.epochs && p.steps) bar.value = finetuneFraction(p);
     else bar.removeAttribute('value'); // indeterminate while loading or exporting
     status.textContent = jobText(job, error);
+    networkLine.hidden = !job || !network;
+    networkLine.textContent = network ? t('finetuneNetwork', { architecture: network.architecture, kind: t(`finetuneKind.${network.kind}`) }) : '';
     const model = job?.state === 'succeeded' ? job.model : null; // null too once deleted
     compare.hidden = !model;
     quickScore.textContent = percent(quickAccuracy);

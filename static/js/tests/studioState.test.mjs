@@ -10,6 +10,7 @@ import {
   droppedUrls,
   expiredPairings,
   finetuneFraction,
+  finetuneNetwork,
   finetuneVerdict,
   headReady,
   initialState,
@@ -526,4 +527,13 @@ test("a fine-tuning job's progress runs through its check run, then its final ru
   assert.equal(at(2, 11, 0), 0.75);
   assert.equal(at(2, 20, 10), 1);
   assert.equal(finetuneFraction({ epoch: 2, epochs: 4, step: 5, steps: 10 }), 0.375, 'a job with one run (or from before runs)');
+});
+
+test('the studio names the network a fine-tuning job trains, when it is one it offers', () => {
+  const listed = (id, architecture) => ({ id, metadata: { architecture, created: '2026-12-01' }, download_bytes: 1 });
+  const state = actions.backbonesListed(initialState(), { backbones: [listed('m1', 'MobileNetV2'), listed('e1', 'EfficientNet-Lite0')] });
+  assert.deepEqual(finetuneNetwork({ ...state, job: { backbone_id: 'e1' } }), { architecture: 'EfficientNet-Lite0', kind: 'moreAccurate' });
+  assert.deepEqual(finetuneNetwork({ ...state, job: { backbone_id: 'm1' } }), { architecture: 'MobileNetV2', kind: 'faster' });
+  assert.equal(finetuneNetwork({ ...state, job: { backbone_id: 'old' } }), null, 'an export no longer offered');
+  assert.equal(finetuneNetwork(state), null, 'no job');
 });
