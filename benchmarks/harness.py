@@ -151,16 +151,18 @@ BACKBONE_ARCHITECTURES = {"mobilenetv2": "MobileNetV2", "efficientnet-lite0": "E
 
 
 def named_backbone(server: LiveServer, name: str) -> dict:
-    """The metadata of the served backbone of this name (mobilenetv2: the studio's default)."""
+    """The metadata of the served backbone of this name: the studio's default when it is of
+    this architecture, else the newest export of it (the one the studio offers, and the one
+    server fine-tuning picks)."""
     with urlopen(f"{server.url}/api/backbones") as response:
         listing = json.load(response)
     architecture = BACKBONE_ARCHITECTURES[name]
-    found = [b["metadata"] for b in listing["backbones"] if b["id"] == listing["default"]]
-    found += [b["metadata"] for b in listing["backbones"] if b["id"] != listing["default"]]
-    for metadata in found:
-        if metadata.get("architecture") == architecture:
-            return metadata
-    sys.exit(f"No {architecture} backbone in build/backbones: run `make install` first.")
+    found = [b for b in listing["backbones"] if b["metadata"].get("architecture") == architecture]
+    if not found:
+        sys.exit(f"No {architecture} backbone in build/backbones: run `make install` first.")
+    default = [b for b in found if b["id"] == listing["default"]]
+    newest = max(found, key=lambda b: (str(b["metadata"].get("created", "")), b["id"]))
+    return (default or [newest])[0]["metadata"]
 
 
 @dataclass
