@@ -8,7 +8,14 @@ import pytest
 from converters.head import DenseLayer, Head, predict
 from server.errors import FieldInvalid
 from server.finetune.dataset import Labelled, held_out_digest, split
-from server.finetune.model import HEAD_PREPROCESS, backbone_of, current_head, fit_head
+from server.finetune.model import (
+    HEAD_PREPROCESS,
+    WHITENING_SHRINKAGE,
+    backbone_of,
+    current_head,
+    fit_head,
+    within_class_whitener,
+)
 from server.finetune.settings import FinetuneSettings, parse_settings
 from server.finetune.train import BLEND_BELOW_PER_CLASS, blend_share, blend_toward_start, train
 
@@ -59,6 +66,22 @@ def test_a_fitted_head_starts_from_the_class_means_and_lowers_the_loss():
     assert cross_entropy(head, rows, labels) < cross_entropy(start, rows, labels) - 0.1
     fresh, truth = positive_rows(rng, 300)
     assert np.mean(np.argmax(predict(head, fresh), axis=1) == truth) > 0.75  # chance: 1 in 3
+
+
+def test_the_whitener_weighs_down_the_directions_pictures_of_one_class_vary_in():
+    rng = np.random.default_rng(4)
+    dim = 32
+    residuals = rng.normal(0, 1, (400, dim))
+    residuals[:, 3] *= 6  # lighting, say: a large spread within every class, along one axis
+    whitener = within_class_whitener(residuals, directions=4)
+    assert np.allclose(whitener, whitener.T)
+    identity_share = WHITENING_SHRINKAGE**-0.5
+    # Along the wide direction rows shrink; across the others they keep about their length.
+    assert whitener[3, 3] < 0.7 * identity_share
+    others = np.delete(np.diag(whitener), 3)
+    assert np.all(others > 0.8 * identity_share) and np.all(others < 1.1 * identity_share)
+    # Rows that do not vary within their classes are left as they are.
+    assert np.array_equal(within_class_whitener(np.zeros((10, dim))), np.eye(dim))
 
 
 def test_a_job_checks_on_the_pages_held_out_pictures_then_trains_on_every_picture():

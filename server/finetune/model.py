@@ -25,6 +25,8 @@ HEAD_PREPROCESS = "sqrt-l2"
 HEAD_STEPS = 40
 HEAD_LEARNING_RATE = 0.03
 HEAD_WEIGHT_DECAY = 1e-3
+HEAD_WHITENING = 16  # leading within-class covariance directions whitened (whitening.js)
+WHITENING_SHRINKAGE = 0.9
 BLOCKS = 16  # inverted residual blocks: MobileNetV2's and EfficientNet-Lite0's alike
 
 
@@ -43,30 +45,51 @@ def backbone_of(model: keras.Model) -> keras.Model:
 def fit_head(
     embeddings: np.ndarray, labels: np.ndarray, num_classes: int, steps: int = HEAD_STEPS
 ) -> Head:
-    """A softmax head on frozen embeddings: the page's recipe (trainer.js DEFAULT_SETTINGS)
-    without its whitening, in NumPy. Rows go through sqrt then unit length; the head starts
-    from the class means, logit_c = s * (x.m_c - |m_c|^2 / 2), then takes `steps` full-batch
-    Adam steps on the cross-entropy plus HEAD_WEIGHT_DECAY / 2 * |W|^2."""
+    """A softmax head on frozen embeddings: the page's recipe (trainer.js DEFAULT_SETTINGS), in
+    NumPy. Rows go through sqrt then unit length and are whitened by their shrunk within-class
+    covariance (within_class_whitener, folded into the kernel as the page does); the head
+    starts from the class means, logit_c = s * (x.m_c - |m_c|^2 / 2), then takes `steps`
+    full-batch Adam steps on the cross-entropy plus HEAD_WEIGHT_DECAY / 2 * |W|^2."""
     rows = preprocess_rows(HEAD_PREPROCESS, np.asarray(embeddings, np.float32)).astype(np.float64)
     onehot = np.eye(num_classes)[labels]
     counts = np.maximum(onehot.sum(axis=0), 1)
     means = (onehot.T @ rows) / counts[:, None]
-    params = [means.T * PROTOTYPE_SCALE, -PROTOTYPE_SCALE / 2 * np.sum(means**2, axis=1)]
+    whitener = within_class_whitener(rows - onehot @ means)
+    # Training kernel w on whitened rows x M is training M w on the rows themselves.
+    white_means = whitener @ means.T
+    params = [white_means * PROTOTYPE_SCALE, -PROTOTYPE_SCALE / 2 * np.sum(white_means**2, 0)]
     moments = [[np.zeros_like(p), np.zeros_like(p)] for p in params]
     beta1, beta2, epsilon = 0.9, 0.999, 1e-7  # TF.js's tf.train.adam defaults
     for step in range(1, steps + 1):
-        logits = rows @ params[0] + params[1]
+        logits = rows @ (whitener @ params[0]) + params[1]
         probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
         probabilities /= probabilities.sum(axis=1, keepdims=True)
         g = (probabilities - onehot) / len(rows)
-        gradients = [rows.T @ g + HEAD_WEIGHT_DECAY * params[0], g.sum(axis=0)]
+        gradients = [whitener @ (rows.T @ g) + HEAD_WEIGHT_DECAY * params[0], g.sum(axis=0)]
         for param, gradient, moment in zip(params, gradients, moments, strict=True):
             moment[0] = beta1 * moment[0] + (1 - beta1) * gradient
             moment[1] = beta2 * moment[1] + (1 - beta2) * gradient**2
             rate = HEAD_LEARNING_RATE * np.sqrt(1 - beta2**step) / (1 - beta1**step)
             param -= rate * moment[0] / (np.sqrt(moment[1]) + epsilon)
-    kernel, bias = (p.astype(np.float32) for p in params)
+    kernel, bias = (whitener @ params[0]).astype(np.float32), params[1].astype(np.float32)
     return Head(rows.shape[1], num_classes, HEAD_PREPROCESS, (DenseLayer(kernel, bias, "softmax"),))
+
+
+def within_class_whitener(residuals: np.ndarray, directions: int = HEAD_WHITENING) -> np.ndarray:
+    """(S / m)^(-1/2) as a [dim, dim] matrix, for rows minus their class means (whitening.js):
+    C = R^T R / n, m = trace(C) / dim, S = shrinkage * m * I + (1 - shrinkage) * C with only C's
+    `directions` leading eigenvectors kept (the rest of its spectrum taken to be m). Whitened
+    rows keep about their length. The identity when the rows do not vary within classes."""
+    count, dim = residuals.shape
+    covariance = residuals.T @ residuals / count
+    mean_variance = np.trace(covariance) / dim
+    if not mean_variance > 0 or not np.isfinite(mean_variance):
+        return np.eye(dim)
+    values, vectors = np.linalg.eigh(covariance)  # ascending
+    values, vectors = np.maximum(values[::-1][:directions], 0), vectors[:, ::-1][:, :directions]
+    a = WHITENING_SHRINKAGE**-0.5
+    s = (WHITENING_SHRINKAGE + (1 - WHITENING_SHRINKAGE) * values / mean_variance) ** -0.5
+    return a * np.eye(dim) + (vectors * (s - a)) @ vectors.T
 
 
 def current_head(model: keras.Model, preprocess: str) -> Head:
