@@ -244,12 +244,17 @@ SCHEMAS |= {
             ref("FinetuneSettings"),
             obj(
                 (),
-                backbone_id=STRING,
+                backbone_id={
+                    **STRING,
+                    "description": "Default: the most accurate backbone of GET /api/backbones.",
+                },
                 head={"type": "object", "description": "trainer.js serializeHead output."},
                 head_labels={"type": "array", "items": CLASS_ID},
             ),
         ],
-        "description": "All optional; without a head the newest saved browser version's is used.",
+        "description": "All optional. The head (the page's, trained on the project's backbone; "
+        "without one, the newest saved browser version's of the job's backbone) starts the job "
+        "when it was trained on the backbone the job fine-tunes; otherwise the job fits one.",
     },
     "Job": obj(
         ("id", "project_id", "kind", "state", "settings", "progress", "error", "model", "created"),
