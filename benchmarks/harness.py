@@ -29,6 +29,7 @@ from werkzeug.utils import send_from_directory
 from werkzeug.wrappers import Response
 
 from benchmarks.embed_folder import embed_folder, list_images
+from server.backbone_files import newest_of
 from server.isolation import cross_origin_isolation_headers
 from server.pages import CONTENT_SECURITY_POLICY
 from tests.browser.conftest import BUILT_BACKBONES, LiveServer, launch_chromium, wait_until
@@ -151,18 +152,16 @@ BACKBONE_ARCHITECTURES = {"mobilenetv2": "MobileNetV2", "efficientnet-lite0": "E
 
 
 def named_backbone(server: LiveServer, name: str) -> dict:
-    """The metadata of the served backbone of this name: the studio's default when it is of
-    this architecture, else the newest export of it (the one the studio offers, and the one
-    server fine-tuning picks)."""
+    """The metadata of the newest served backbone of this name's architecture: the one the
+    studio offers (for MobileNetV2 its default), and the one server fine-tuning picks."""
     with urlopen(f"{server.url}/api/backbones") as response:
         listing = json.load(response)
     architecture = BACKBONE_ARCHITECTURES[name]
-    found = [b for b in listing["backbones"] if b["metadata"].get("architecture") == architecture]
-    if not found:
+    served = {b["id"]: b["metadata"] for b in listing["backbones"]}
+    chosen = newest_of(served, (architecture,))
+    if chosen is None:
         sys.exit(f"No {architecture} backbone in build/backbones: run `make install` first.")
-    default = [b for b in found if b["id"] == listing["default"]]
-    newest = max(found, key=lambda b: (str(b["metadata"].get("created", "")), b["id"]))
-    return (default or [newest])[0]["metadata"]
+    return served[chosen]
 
 
 @dataclass
