@@ -14,6 +14,7 @@ from .db import init_db
 from .finetune import runner as finetune_runner
 from .headers import register_security_headers
 from .pages import register_pages
+from .request_limits import register_request_limits
 from .serve import register_serve_command
 from .share_pages import register_share_pages
 
@@ -36,6 +37,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_db(app)
     ratelimits.init_app(app)
     register_security_headers(app)
+    register_request_limits(app)
     problems.register_error_handlers(app)
     api.register_api(app)
     finetune_runner.init_app(app)

@@ -6,13 +6,14 @@ import json
 import struct
 
 import numpy as np
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from ..backbone_files import get_backbone
 from ..db import db
+from ..jsonlimits import JsonRejected, loads_limited
 from ..models import Embedding, Project, Sample
 from ..policy import NOT_FOUND, PROJECT, SAMPLE, requires
 from ..problems import abort_problem, field_error
@@ -157,9 +158,12 @@ def read_batch(body: bytes, size: int) -> tuple[list[str], list[int], bytes]:
             "body", f"the header's length must be at most {MAX_BATCH_HEADER_BYTES} and the body's"
         )
     try:
-        header = json.loads(body[HEADER_LENGTH_BYTES : HEADER_LENGTH_BYTES + length])
-    except ValueError:
-        field_error("header", 'must be UTF-8 JSON: {"ids": [...], "counts": [...]}')
+        header = loads_limited(
+            body[HEADER_LENGTH_BYTES : HEADER_LENGTH_BYTES + length],
+            current_app.config["MAX_JSON_DEPTH"],
+        )
+    except JsonRejected as error:
+        field_error("header", f'must be UTF-8 JSON: {{"ids": [...], "counts": [...]}}; it {error}')
     ids = header.get("ids") if isinstance(header, dict) else None
     counts = header.get("counts") if isinstance(header, dict) else None
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
