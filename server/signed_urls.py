@@ -11,11 +11,13 @@ import base64
 import hashlib
 import hmac
 import math
+import re
 import time
 
 from flask import current_app
 
 ROUNDING_SECONDS = 600
+EXPIRES = re.compile(r"[0-9]{1,12}")
 BAD_SIGNATURE = "This picture link is not valid."
 EXPIRED = "This picture link has expired: reload the page to get a new one."
 
@@ -36,9 +38,12 @@ def image_url(sample_id: str, now: float | None = None) -> str:
 
 def check(sample_id: str, expires: str, signature: str, now: float | None = None) -> str | None:
     """None when the signature is good and current; else why not (BAD_SIGNATURE or EXPIRED)."""
-    if not expires.isdigit() or len(expires) > 12:
+    # ASCII digits only: str.isdigit also takes '²', which int() refuses; and compare_digest
+    # refuses a str that is not ASCII, so such a signature is compared as UTF-8 bytes.
+    if not EXPIRES.fullmatch(expires):
         return BAD_SIGNATURE
-    if not hmac.compare_digest(_signature(sample_id, int(expires)), signature):
+    expected = _signature(sample_id, int(expires)).encode()
+    if not hmac.compare_digest(expected, signature.encode("utf-8", "replace")):
         return BAD_SIGNATURE
     now = time.time() if now is None else now
     return EXPIRED if int(expires) <= now else None

@@ -2,16 +2,24 @@
 
 Every operation gets generated requests, valid and invalid by the document, sent with the
 project's owner token and real ids in the URL (random ids would only ever meet a 404). Each
-answer must be a non-5xx that the document describes: its status, content type and body.
+answer must be a non-5xx that the document describes: its status, content type and body. Each
+generated request is sent again with every text of its query and body replaced by text that
+databases, encoders and HMACs choke on (non-ASCII digits and letters, a lone surrogate), and a
+picture signature of such text on its URL: those answers must not be 5xx either.
 """
 
 import gc
+import io
+import json
+from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
+from schemathesis.core import NotSet
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -34,6 +42,59 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
+
+
+# Non-ASCII digits ('²' passes str.isdigit), a right-to-left override, a lone UTF-16 surrogate.
+STRANGE_TEXT = ("\u00b2\u0663\u00e9\u202e", "x\ud800")
+
+
+def with_text(value: Any, text: str | bytes) -> Any:
+    """`value` with every string in it (keys of objects too) replaced by `text`."""
+    if isinstance(value, str):
+        return text
+    if isinstance(value, dict):
+        return {with_text(k, text): with_text(v, text) for k, v in value.items()}
+    if isinstance(value, list):
+        return [with_text(item, text) for item in value]
+    return value
+
+
+def strange_body(case, text: str) -> dict[str, Any]:
+    """The test client's arguments for the case's body with every string replaced by `text`."""
+    if isinstance(case.body, NotSet):
+        return {}
+    body = with_text(case.body, text)
+    if case.media_type == "application/json":
+        # json.dumps writes a lone surrogate as its escape, "\ud800": valid JSON, invalid text.
+        return {"data": json.dumps(body, default=str), "content_type": case.media_type}
+    if case.media_type == "multipart/form-data" and isinstance(body, dict):
+        # Form fields travel as UTF-8, which has no lone surrogates.
+        text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        form = {}
+        for name, value in with_text(case.body, text).items():
+            values = value if isinstance(value, list) else [value]
+            form[name] = [(io.BytesIO(v), "f") if isinstance(v, bytes) else str(v) for v in values]
+        return {"data": form, "content_type": case.media_type}
+    data = body if isinstance(body, bytes) else str(body).encode("utf-8", "surrogatepass")
+    return {"data": data, "content_type": case.media_type}
+
+
+def send_strange_text(client, case) -> None:
+    """The case again, once per STRANGE_TEXT in its query and body and as a picture signature
+    on its URL; no answer may be a 5xx."""
+    for text in STRANGE_TEXT:
+        # A URL holds bytes: a surrogate goes as its (invalid) UTF-8 bytes, %ED%A0%80.
+        raw = text.encode("utf-8", "surrogatepass")
+        query = {**with_text(case.query or {}, raw), "expires": "\u00b2", "sig": raw}
+        response = client.open(
+            case.formatted_path,
+            method=case.method,
+            query_string=urlencode(query, doseq=True),
+            headers=dict(case.headers or {}),
+            **strange_body(case, text),
+        )
+        assert response.status_code < 500, (case.method, case.formatted_path, text, query)
+        response.close()
 
 
 @pytest.fixture
@@ -85,6 +146,7 @@ def test_no_generated_request_gets_a_server_error(fuzz_app, image, mode, subtest
         @given(case=strategy)
         def run(case):
             case.call_and_validate(checks=CHECKS)
+            send_strange_text(fuzz_app.test_client(), case)
 
         with subtests.test(f"{operation.method.upper()} {operation.path}"):
             try:
