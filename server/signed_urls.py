@@ -22,10 +22,21 @@ BAD_SIGNATURE = "This picture link is not valid."
 EXPIRED = "This picture link has expired: reload the page to get a new one."
 
 
-def _signature(sample_id: str, expires: int) -> str:
+def _mac(message: str) -> str:
     key = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(key, f"image:{sample_id}:{expires}".encode(), hashlib.sha256).digest()
+    digest = hmac.new(key, message.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _signature(sample_id: str, expires: int) -> str:
+    return _mac(f"image:{sample_id}:{expires}")
+
+
+def picture_etag(sha256: str) -> str:
+    """The ETag of a stored picture: it changes with the bytes, as their sha256 does, but tells
+    whoever holds a picture URL nothing about them (a bare sha256 would let one check a guess
+    of the picture, or find the same picture in another project)."""
+    return _mac(f"etag:{sha256}")
 
 
 def image_url(sample_id: str, now: float | None = None) -> str:

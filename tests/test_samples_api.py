@@ -314,9 +314,22 @@ def test_sample_image_is_kept_only_by_this_browser_while_its_url_works(client, f
         assert cache.private and not cache.public and not cache.immutable
         assert 0 < cache.max_age <= lifetime + ROUNDING_SECONDS
         etag = response.headers["ETag"]
-    assert sample["sha256"] in etag
     with client.get(sample["image_url"], headers={"If-None-Match": etag}) as again:
         assert again.status_code == 304
+
+
+def test_a_pictures_headers_do_not_give_its_sha256(client, five_samples):
+    """Whoever holds a picture URL learns the picture, not the hash that would let them check a
+    guess or find the same picture elsewhere; the ETag still differs between pictures."""
+    etags = set()
+    for sample in five_samples:
+        with client.get(sample["image_url"]) as response:
+            headers = " ".join(f"{name}: {value}" for name, value in response.headers.items())
+        for part in (sample["sha256"], sample["sha256"][:16], sample["sha256"][2:]):
+            assert part not in headers
+        assert sample["id"] in response.headers["Content-Disposition"]
+        etags.add(response.headers["ETag"])
+    assert len(etags) == len(five_samples)
 
 
 def test_sample_image_needs_its_signed_url_or_the_owner_token(

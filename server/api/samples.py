@@ -3,12 +3,13 @@
 from flask import Blueprint, request, send_file
 from sqlalchemy import func, select
 
+from ..archive import EXTENSIONS
 from ..credentials import current_credential
 from ..db import db
 from ..models import Project, Sample
 from ..policy import PROJECT, SAMPLE, requires
 from ..problems import abort_problem, field_error
-from ..signed_urls import seconds_left
+from ..signed_urls import picture_etag, seconds_left
 from ..storage import blob_store, delete_unreferenced
 from ..uploads import add_samples, checked_uploads
 from .common import find_class, int_field, json_body, sample_in, sample_json, uploaded_pictures
@@ -136,7 +137,12 @@ def sample_image(sample: Sample):
     if not store.exists(sample.sha256):
         abort_problem(404, "This sample's image is missing from the store.")
     picture = store.sendable(sample.sha256)
-    response = send_file(picture, mimetype=sample.mime_type, etag=sample.sha256)
+    response = send_file(
+        picture,
+        mimetype=sample.mime_type,
+        etag=picture_etag(sample.sha256),
+        download_name=f"{sample.public_id}.{EXTENSIONS.get(sample.mime_type, 'img')}",
+    )
     # A child's photo: only this browser may keep it, and only while its URL is valid, so a
     # school proxy never holds a picture that was deleted.
     signed = current_credential().kind == "signed_image"
