@@ -191,6 +191,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_MODEL_VERSIONS", 50, "Most saved model versions in one project.", int),
     Setting("MAX_JSON_DEPTH", 32, "Deepest nesting of arrays and objects in a JSON body.", int),
     Setting(
+        "LOG_CLIENT_ADDRESSES",
+        False,
+        "Write each request's client address in the access log (default: no address is kept).",
+        lambda raw: raw.strip().lower() in ("1", "true", "yes", "on"),
+    ),
+    Setting(
         "PROXY_COUNT",
         0,
         "Reverse proxies in front of the server (nginx, Caddy): their X-Forwarded-For and "

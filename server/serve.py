@@ -20,6 +20,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from gunicorn.app.base import BaseApplication
 
+from .access_log import access_log_options
 from .certificates import self_signed_certificate
 from .db import db
 
@@ -60,9 +61,8 @@ def gunicorn_options(config: dict, host: str, port: int, tls: tuple[Path, Path] 
         "keepalive": 0,
         "timeout": WORKER_TIMEOUT_S,
         "graceful_timeout": 30,
-        # Access lines carry no query strings: share tokens may be in them (?share=...).
-        "accesslog": "-",
-        "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms',
+        # No query strings, share tokens or (unless LOG_CLIENT_ADDRESSES) client addresses.
+        **access_log_options(config.get("LOG_CLIENT_ADDRESSES", False)),
         "errorlog": "-",
         # Gunicorn's control socket lives in the home folder: one per user, not per server.
         "control_socket_disable": True,

@@ -75,10 +75,13 @@ def test_gunicorn_is_sized_by_the_settings_and_given_the_certificate(tmp_path):
 
 
 @contextmanager
-def gunicorn(data_dir: Path, *options: str, workers: int = 2) -> Iterator[int]:
+def gunicorn(
+    data_dir: Path, *options: str, workers: int = 2, env: dict[str, str] | None = None
+) -> Iterator[int]:
     """`flask db upgrade`, then `flask serve OPTIONS` (Gunicorn) on a free port; yields it."""
     env = {
         **os.environ,
+        **(env or {}),
         "SNAPCLASS_DATA_DIR": str(data_dir),
         "SNAPCLASS_BACKBONE_DIR": str(data_dir / "backbones"),
         "SNAPCLASS_WORKERS": str(workers),
@@ -127,6 +130,8 @@ def test_gunicorn_serves_the_app_over_https_with_its_self_signed_certificate(ser
     response = connection.getresponse()
     assert response.status == 201, response.read()
     assert response.getheader("Server").startswith("gunicorn")
+    # Never HSTS with a self-signed certificate: one made anew would lock the students out.
+    assert response.getheader("Strict-Transport-Security") is None
     project = json.loads(response.read())
     owner = {"Authorization": f"Bearer {project['owner_token']}"}
     connection.request("GET", f"/api/projects/{project['id']}", headers=owner)
@@ -139,3 +144,71 @@ def test_gunicorn_serves_the_app_over_https_with_its_self_signed_certificate(ser
         with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
             plain.wrap_socket(sock, server_hostname="127.0.0.1")
     assert "Booting worker" in log.read_text()
+
+
+def test_gunicorn_sends_hsts_with_a_certificate_the_school_supplied(tmp_path):
+    cert, key = self_signed_certificate(tmp_path / "school", ["127.0.0.1"])
+    env = {"SNAPCLASS_TLS_CERT": str(cert), "SNAPCLASS_TLS_KEY": str(key)}
+    with gunicorn(tmp_path, workers=1, env=env) as port:
+        context = ssl.create_default_context(cafile=str(cert))
+        connection = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=30)
+        connection.request("GET", "/api/backbones")
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+    assert response.status == 200
+    assert response.getheader("Strict-Transport-Security") == "max-age=31536000"
+
+
+SECRET = "sEcReTtOkEn0123456789"
+TOKEN_URLS = [
+    ("GET", f"/s/{SECRET}"),
+    ("GET", f"/s/{SECRET}/model.json"),
+    ("GET", f"/api/models/x?share={SECRET}"),
+    ("DELETE", f"/api/shares/{SECRET}"),
+    ("GET", f"/api/samples/x/image?expires=1&sig={SECRET}"),
+]
+
+
+def access_lines(port: int, log: Path) -> list[str]:
+    """Send TOKEN_URLS over HTTP; the access log's lines for them, once all are written."""
+    for method, url in TOKEN_URLS:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request(method, url)
+        connection.getresponse().read()
+        connection.close()
+    deadline = time.monotonic() + 30
+    while True:
+        lines = [
+            line for line in log.read_text().splitlines() if '"GET /' in line or '"DELETE' in line
+        ]
+        if len(lines) >= len(TOKEN_URLS) or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.05)
+
+
+def test_the_access_log_keeps_no_tokens_and_no_addresses(tmp_path):
+    with gunicorn(tmp_path, workers=1) as port:
+        lines = access_lines(port, tmp_path / "server.log")
+    assert len(lines) == len(TOKEN_URLS), lines
+    text = "\n".join(lines)
+    assert SECRET not in text and "127.0.0.1" not in text
+    assert '"GET /s/<token>" 404' in text and '"GET /s/<token>/model.json" 404' in text
+
+
+def test_the_access_log_keeps_addresses_when_the_setting_says_so(tmp_path):
+    env = {"SNAPCLASS_LOG_CLIENT_ADDRESSES": "1"}
+    with gunicorn(tmp_path, workers=1, env=env) as port:
+        lines = access_lines(port, tmp_path / "server.log")
+    assert lines and all(line.startswith("127.0.0.1 ") for line in lines), lines
+    assert SECRET not in "\n".join(lines)
+
+
+def test_hsts_only_over_https_and_only_with_the_schools_certificate(make_app):
+    supplied = make_app(TLS_CERT="/etc/school/cert.pem", TLS_KEY="/etc/school/key.pem")
+    https = supplied.test_client().get("/api/backbones", base_url="https://class.school.lan")
+    assert https.headers["Strict-Transport-Security"] == "max-age=31536000"
+    http = supplied.test_client().get("/api/backbones", base_url="http://class.school.lan")
+    assert "Strict-Transport-Security" not in http.headers
+    self_signed = make_app().test_client().get("/api/backbones", base_url="https://10.0.0.2")
+    assert "Strict-Transport-Security" not in self_signed.headers
