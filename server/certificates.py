@@ -33,7 +33,7 @@ def self_signed_certificate(folder: Path, addresses: list[str]) -> tuple[Path, P
     cert_path, key_path = folder / CERT_NAME, folder / KEY_NAME
     if cert_path.is_file() and key_path.is_file():
         return cert_path, key_path
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = ec.generate_private_key(ec.SECP256R1())
     hostname = socket.gethostname()
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"Snapclass on {hostname}")])
@@ -66,7 +66,9 @@ def self_signed_certificate(folder: Path, addresses: list[str]) -> tuple[Path, P
     fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as key_file:
         key_file.write(key_bytes)
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    fd = os.open(cert_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as cert_file:
+        cert_file.write(certificate.public_bytes(serialization.Encoding.PEM))
     return cert_path, key_path
 
 

@@ -243,7 +243,7 @@ def _derive(app: Flask) -> None:
     """Fill the settings whose default depends on others, and Flask's own keys."""
     config = app.config
     data_dir = Path(config["DATA_DIR"] or app.instance_path)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_data_dir(data_dir)
     config["DATA_DIR"] = str(data_dir)
     config["SQLALCHEMY_DATABASE_URI"] = sqlalchemy_url(
         config["DATABASE_URL"] or f"sqlite:///{data_dir / 'snapclass.sqlite3'}"
@@ -255,6 +255,17 @@ def _derive(app: Flask) -> None:
         config["WORKERS"] = default_workers()
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _kept_secret_key(data_dir / "secret_key")
+
+
+def private_data_dir(data_dir: Path) -> None:
+    """Make everything this process writes its user's alone, whatever the umask it was started
+    with: children's pictures, the database and the keys. Files are created 0600 and folders
+    0700 from now on (the umask gains 077), and the data folder itself is made 0700."""
+    os.umask(os.umask(0o077) | 0o077)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    status = data_dir.stat()
+    if status.st_mode & 0o077 and status.st_uid == os.getuid():
+        data_dir.chmod(0o700)
 
 
 def _kept_secret_key(path: Path) -> str:

@@ -83,7 +83,7 @@ class SQLiteWriteLock:
         # A forked child (a Gunicorn worker) must not share its parent's open file: flock
         # belongs to the open file, so the two processes would hold it together.
         if self.fd is None or self.fd_pid != os.getpid():
-            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
             self.fd_pid = os.getpid()
         while True:
             try:

@@ -86,7 +86,7 @@ class BlobStore:
                     temp.write(data)
             at_once(_fsync_path, temps.values())
             for sha256, temp_name in list(temps.items()):
-                os.chmod(temp_name, 0o644)
+                os.chmod(temp_name, 0o600)  # the server's user's alone
                 os.replace(temp_name, self.path(sha256))
                 del temps[sha256]
                 if written is not None:

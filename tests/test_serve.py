@@ -76,9 +76,15 @@ def test_gunicorn_is_sized_by_the_settings_and_given_the_certificate(tmp_path):
 
 @contextmanager
 def gunicorn(
-    data_dir: Path, *options: str, workers: int = 2, env: dict[str, str] | None = None
+    data_dir: Path,
+    *options: str,
+    workers: int = 2,
+    env: dict[str, str] | None = None,
+    umask: int = -1,
+    log: Path | None = None,
 ) -> Iterator[int]:
-    """`flask db upgrade`, then `flask serve OPTIONS` (Gunicorn) on a free port; yields it."""
+    """`flask db upgrade`, then `flask serve OPTIONS` (Gunicorn) on a free port; yields it.
+    Both start with `umask` (-1: the test's own); their output goes to `log`."""
     env = {
         **os.environ,
         **(env or {}),
@@ -88,15 +94,20 @@ def gunicorn(
         "SNAPCLASS_THREADS": "4",
     }
     flask = [sys.executable, "-m", "flask", "--app", "server"]
-    subprocess.run([*flask, "db", "upgrade"], env=env, check=True, capture_output=True)
+    subprocess.run([*flask, "db", "upgrade"], env=env, check=True, capture_output=True, umask=umask)
     port = free_port()
-    log = data_dir / "server.log"
+    log = (
+        data_dir.parent / f"{data_dir.name}.log"
+        if data_dir.name == "data"
+        else data_dir / "server.log"
+    )
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [*flask, "serve", "--host", "127.0.0.1", "--port", str(port), *options],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
+            umask=umask,
         )
     try:
         deadline = time.monotonic() + 60
@@ -212,3 +223,49 @@ def test_hsts_only_over_https_and_only_with_the_schools_certificate(make_app):
     assert "Strict-Transport-Security" not in http.headers
     self_signed = make_app().test_client().get("/api/backbones", base_url="https://10.0.0.2")
     assert "Strict-Transport-Security" not in self_signed.headers
+
+
+def multipart_picture(data: bytes) -> tuple[bytes, str]:
+    boundary = "snapclass-test-boundary"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="p.png"\r\n'
+            "Content-Type: image/png\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def test_a_data_folder_made_under_umask_022_is_readable_by_its_user_only(tmp_path, image):
+    """What `make run TLS=self-signed` leaves: the folder 0700, every file 0600 (database,
+    secret key, certificate and key, pictures), every folder in it 0700."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir(mode=0o755)
+    data_dir.chmod(0o755)  # as a teacher's shell would make it
+    log = tmp_path / "server.log"
+    with gunicorn(data_dir, "--tls", "self-signed", workers=1, umask=0o022, log=log) as port:
+        context = ssl.create_default_context(cafile=str(data_dir / "tls" / "self-signed-cert.pem"))
+        connection = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=30)
+        connection.request("POST", "/api/projects", body='{"title": "T"}',
+                           headers={"Content-Type": "application/json"})  # fmt: skip
+        project = json.loads(connection.getresponse().read())
+        body, content_type = multipart_picture(image())
+        headers = {
+            "Authorization": f"Bearer {project['owner_token']}",
+            "Content-Type": content_type,
+        }
+        connection.request(
+            "POST", f"/api/projects/{project['id']}/samples", body=body, headers=headers
+        )
+        response = connection.getresponse()
+        assert response.status == 201, response.read()
+        connection.close()
+    made = list(data_dir.rglob("*"))
+    assert any(path.parent.parent.name == "blobs" for path in made)  # the picture is there
+    assert any(path.name == "snapclass.sqlite3" for path in made)
+    assert data_dir.stat().st_mode & 0o777 == 0o700
+    loose = {str(p.relative_to(data_dir)): oct(p.stat().st_mode & 0o777) for p in made
+             if p.stat().st_mode & 0o077}  # fmt: skip
+    assert not loose

@@ -46,7 +46,7 @@ class EmbeddedRunner:
     def claim(self, job_id: str) -> None:
         """Lock the job's file; call it before the job's row is committed."""
         self.lock_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.lock_path(job_id), os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.lock_path(job_id), os.O_RDWR | os.O_CREAT, 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         with self.guard:
             self.held[job_id] = fd
