@@ -14,6 +14,7 @@ from .db import init_db
 from .finetune import runner as finetune_runner
 from .headers import register_security_headers
 from .pages import register_pages
+from .picture_cleaning import register_clean_pictures_command
 from .request_limits import register_request_limits
 from .serve import register_serve_command
 from .share_pages import register_share_pages
@@ -47,4 +48,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_share_pages(app)
     register_assets(app)
     register_serve_command(app)
+    register_clean_pictures_command(app)
     return app

@@ -1,16 +1,19 @@
-"""Decode and check uploaded images by their content; apply EXIF orientation."""
+"""Decode and check uploaded images by their content; keep their pixels only, upright."""
 
 import hashlib
 import io
+import struct
 import warnings
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps
 
 from .errors import Invalid, TooLarge, UnsupportedType
+from .pixels_only import pixels_only
 
 # Pillow format -> MIME type; the only formats we accept.
 MIME_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+ORIENTATION = 0x0112  # the EXIF tag that says how to turn the picture to view it
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,11 @@ def sniff_format(data: bytes) -> str | None:
 
 
 def check_image(data: bytes, max_bytes: int, max_pixels: int, label: str = "file") -> CheckedImage:
-    """Validate an uploaded image; raise Invalid, TooLarge or UnsupportedType naming `label`."""
+    """Validate an uploaded image; raise Invalid, TooLarge or UnsupportedType naming `label`.
+
+    What is kept is the picture's pixels only (server/pixels_only.py): its metadata segments and
+    anything after its end are cut out; a picture that EXIF turns is stored upright, re-encoded.
+    """
     if not data:
         raise Invalid(f"{label} is empty.")
     if len(data) > max_bytes:
@@ -53,53 +60,38 @@ def check_image(data: bytes, max_bytes: int, max_pixels: int, label: str = "file
                     raise TooLarge(
                         f"{label} has {width}x{height} pixels; the limit is {max_pixels}."
                     )
-                if fmt == "JPEG" and not _has_metadata(image):
-                    return _checked_jpeg(image, data)
-                image.load()  # decode every pixel now, so truncated or corrupt data fails here
-                return _upright(image, data, fmt)
+                if image.getexif().get(ORIENTATION, 1) != 1:
+                    image.load()  # decode every pixel now, so corrupt data fails here
+                    return _upright(image, fmt)
+            return _checked(pixels_only(data, fmt), fmt)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise TooLarge(f"{label} has too many pixels; the limit is {max_pixels}.") from None
-    except (OSError, SyntaxError, ValueError, EOFError):
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error):
         # Pillow's own messages name Python objects; the student needs only this.
         raise Invalid(f"{label} is a truncated or corrupt image.") from None
 
 
-def _has_metadata(image: Image.Image) -> bool:
-    """EXIF (GPS position, camera, date, orientation) or XMP."""
-    return bool(image.getexif() or image.info.get("xmp"))
+def _checked(data: bytes, fmt: str) -> CheckedImage:
+    """The picture (pixels only already) once its data is known to decode. A JPEG is decoded at
+    1/8 scale: libjpeg still reads and entropy-decodes all of the file's picture data, so
+    truncated or corrupt data fails as in a full decode, but it skips most of the pixel work
+    (the studio's pictures are JPEGs; this is the upload route's largest cost after the
+    network)."""
+    with Image.open(io.BytesIO(data), formats=[fmt]) as image:
+        width, height = image.size
+        if fmt == "JPEG":
+            image.draft(image.mode, (1, 1))
+        image.load()
+    return CheckedImage(data, hashlib.sha256(data).hexdigest(), width, height, MIME_TYPES[fmt])
 
 
-def _checked_jpeg(image: Image.Image, data: bytes) -> CheckedImage:
-    """A JPEG kept as it is, checked by decoding it at 1/8 scale: libjpeg still reads and
-    entropy-decodes all of the file's picture data, so truncated or corrupt data fails as in a
-    full decode, but it skips most of the pixel work (the studio's pictures are JPEGs with no
-    metadata; this is the upload route's largest cost after the network)."""
-    width, height = image.size
-    image.draft(image.mode, (1, 1))
-    image.load()
-    return CheckedImage(data, hashlib.sha256(data).hexdigest(), width, height, "image/jpeg")
-
-
-def _upright(image: Image.Image, data: bytes, fmt: str) -> CheckedImage:
-    """Keep the original bytes, unless they carry metadata (EXIF: GPS position, camera, date,
-    orientation; XMP): then store the pixels, upright, re-encoded without it."""
-    if _has_metadata(image):
-        image = ImageOps.exif_transpose(image)
-        data = _encode(image, fmt)
-    return CheckedImage(
-        data=data,
-        sha256=hashlib.sha256(data).hexdigest(),
-        width=image.width,
-        height=image.height,
-        mime_type=MIME_TYPES[fmt],
-    )
-
-
-def _encode(image: Image.Image, fmt: str) -> bytes:
-    # EXIF is dropped with the orientation it held; the colour profile is kept.
+def _upright(image: Image.Image, fmt: str) -> CheckedImage:
+    """The pixels turned as EXIF says, re-encoded with their colour profile only."""
+    image = ImageOps.exif_transpose(image)
+    image.info = {"icc_profile": image.info["icc_profile"]} if "icc_profile" in image.info else {}
     options = {"icc_profile": image.info.get("icc_profile")}
     if fmt in ("JPEG", "WEBP"):
         options["quality"] = 95
     out = io.BytesIO()
     image.save(out, format=fmt, **{k: v for k, v in options.items() if v is not None})
-    return out.getvalue()
+    return _checked(pixels_only(out.getvalue(), fmt), fmt)
