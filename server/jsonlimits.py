@@ -38,6 +38,8 @@ class JsonRejected(ValueError):
 
 def too_deep(data: bytes, max_depth: int) -> bool:
     """Whether arrays and objects in `data` nest deeper than `max_depth`."""
+    if data.count(b"[") + data.count(b"{") <= max_depth:
+        return False  # too few openings to nest deeper, wherever they are
     brackets = _STRINGS.sub(b"", data).translate(None, _NOT_BRACKETS)
     if len(brackets) <= max_depth:
         return False
