@@ -6,8 +6,12 @@ A process killed in the middle of a write leaves a `.tmp-*` file beside the blob
 between writing a blob and committing its row leaves a blob that nothing references; one killed
 during an export or a fine-tuning job leaves its folder under <DATA_DIR>/work. The sweep runs at
 start-up and then every CLEANUP_INTERVAL_SECONDS (a thread of the app; `flask --app server
-sweep` for cron). Only files older than a grace period are touched, so a write in progress in
-another process (whose row is not committed yet) is never mistaken for an orphan.
+sweep` for cron). What provably belongs to no live writer goes at once: a temp file, or a blob
+named in the pending journal (server/storage.py `note_pending`) of a process of this computer
+that no longer runs (its process id and start time are in the names), so a worker killed
+mid-upload leaves nothing once the next one starts. Anything else is touched only after a grace
+period, so a write in progress in another process (whose row is not committed yet) is never
+mistaken for an orphan.
 """
 
 import logging
@@ -23,7 +27,14 @@ from sqlalchemy import inspect, select
 from . import classrooms
 from .db import db, write_turn
 from .models import Classroom, ModelVersion, Sample
-from .storage import blob_store, delete_unreferenced_artifacts, work_root
+from .storage import (
+    blob_store,
+    delete_unreferenced_artifacts,
+    pending_blobs,
+    pending_root,
+    work_root,
+    writer_is_gone,
+)
 
 BLOB_GRACE_SECONDS = 3600
 WORK_GRACE_SECONDS = 24 * 3600
@@ -52,23 +63,31 @@ def sweep(now: float | None = None) -> SweepReport:
     if not inspect(db.engine).has_table(Sample.__tablename__):
         return report  # a database not yet migrated
     store = blob_store()
+    journals = list(pending_root().glob("*")) if pending_root().is_dir() else []
+    dead = [journal for journal in journals if writer_is_gone(journal.name)]
+    # Read the journals before listing the blobs: a blob a live writer notes after this is
+    # newer than the grace period.
+    left_by_dead = set().union(*(pending_blobs(journal) for journal in dead))
+    in_progress = set().union(*(pending_blobs(j) for j in journals if j not in dead))
     entries = list(store.entries())
     # Read the references after listing: a blob written after the listing is not in it.
     used = referenced_blobs()
     orphans = []
     for name, modified, temporary in entries:
-        if now - modified < BLOB_GRACE_SECONDS:
-            continue
-        if temporary:
+        old = now - modified >= BLOB_GRACE_SECONDS
+        if temporary and (old or writer_is_gone(name)):
             store.delete_temporary(name)
             report.temporary_files += 1
-        elif name not in used:
-            orphans.append(name)
+        elif not temporary and name not in used and name not in in_progress:
+            if old or name in left_by_dead:
+                orphans.append(name)
     # An upload may have named an old blob since the references were read: the orphans are
     # checked again holding them and the writers' turn, as a deletion does.
     with write_turn():
         report.orphan_blobs = len(delete_unreferenced_artifacts(orphans))
         db.session.commit()
+    for journal in dead:
+        journal.unlink(missing_ok=True)
     for folder in work_root().iterdir():
         if now - folder.stat().st_mtime >= WORK_GRACE_SECONDS:
             shutil.rmtree(folder, ignore_errors=True)

@@ -4,6 +4,7 @@ an S3-compatible object store under the same names (server/object_store.py)."""
 import hashlib
 import os
 import re
+import socket
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -12,6 +13,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import psutil
 from flask import current_app
 from sqlalchemy import select, text
 
@@ -23,6 +25,9 @@ if TYPE_CHECKING:
 
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 TEMP_PREFIX = ".tmp-"
+# Who wrote a temp file or a pending-blob journal: host, process id and the process's start time
+# (a process id alone may be reused), as in ".tmp-3f2a9c1d.4242.1765000000-k2j3".
+WRITER = re.compile(r"([0-9a-f]{8})\.([0-9]+)\.([0-9]+)")
 # Hashes per IN (...) query: well under SQLite's limit on bound parameters.
 QUERY_CHUNK = 500
 # Files fsynced at once, by all of a process's requests together.
@@ -81,7 +86,7 @@ class BlobStore:
                     folder.mkdir(parents=True, exist_ok=True)
                     folders.add(str(folder.parent))  # its new name in the store's root
                 folders.add(str(folder))
-                fd, temps[sha256] = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=folder)
+                fd, temps[sha256] = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{writer()}-", dir=folder)
                 with os.fdopen(fd, "wb") as temp:
                     temp.write(data)
             at_once(_fsync_path, temps.values())
@@ -123,6 +128,85 @@ class BlobStore:
         if name.startswith(TEMP_PREFIX) and "/" not in name:
             for path in self.root.glob(f"*/{name}"):
                 path.unlink(missing_ok=True)
+
+
+def _host() -> str:
+    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+
+
+def _started(pid: int) -> int | None:
+    """When the process `pid` started (whole seconds), None when there is none."""
+    try:
+        return int(psutil.Process(pid).create_time())
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return None
+
+
+_writers: dict[int, str] = {}
+
+
+def writer() -> str:
+    """This process as a writer: host, process id, start time (worked out once per process)."""
+    pid = os.getpid()
+    if pid not in _writers:
+        _writers[pid] = f"{_host()}.{pid}.{_started(pid)}"
+    return _writers[pid]
+
+
+def writer_is_gone(name: str) -> bool:
+    """Whether the writer that `name` (a temp file or journal name) names is provably dead: it
+    ran on this computer and no process with its id and start time runs now. A writer of
+    another computer, or a name without a writer, is never provably gone."""
+    found = WRITER.search(name)
+    if found is None or found.group(1) != _host():
+        return False
+    return _started(int(found.group(2))) != int(found.group(3))
+
+
+def pending_root() -> Path:
+    """<DATA_DIR>/writers: each process's journal of the blobs it wrote and has not yet
+    committed a row for (or taken back), so a sweep knows a dead writer's leftovers at once."""
+    return Path(current_app.config["DATA_DIR"]) / "writers"
+
+
+_pending_lock = threading.Lock()
+_pending_count: dict[int, int] = {}
+
+
+def note_pending(sha256s: Iterable[str], settled: bool = False) -> None:
+    """Append blobs to this process's journal: about to be written (+), or settled (-): their
+    rows committed, or the blobs taken back. An empty journal is cut back to nothing."""
+    sha256s = list(sha256s)
+    if not sha256s:
+        return
+    mark = "-" if settled else "+"
+    root = pending_root()
+    journal = root / writer()
+    with _pending_lock:
+        pid = os.getpid()
+        count = _pending_count.get(pid, 0) + (-len(sha256s) if settled else len(sha256s))
+        _pending_count[pid] = count
+        root.mkdir(mode=0o700, exist_ok=True)
+        if settled and count <= 0:
+            journal.unlink(missing_ok=True)
+            return
+        with open(journal, "a", encoding="ascii") as out:
+            out.write("".join(f"{mark}{sha256}\n" for sha256 in sha256s))
+
+
+def pending_blobs(journal: Path) -> set[str]:
+    """The blobs a journal names as written and not yet settled."""
+    pending: set[str] = set()
+    try:
+        lines = journal.read_text(encoding="ascii", errors="replace").split()
+    except FileNotFoundError:
+        return pending
+    for line in lines:
+        if line[:1] == "+":
+            pending.add(line[1:])
+        elif line[:1] == "-":
+            pending.discard(line[1:])
+    return pending
 
 
 def _fsync_path(path: str) -> None:
@@ -221,6 +305,7 @@ def blobs_then_rows(blobs: dict[str, bytes]) -> Iterator[None]:
     blobs written here that no row uses are deleted.
     """
     store, written = blob_store(), []
+    note_pending(blobs)  # a crash from here on leaves blobs the sweep removes at once
     try:
         store.put_many(blobs, written)
         yield
@@ -235,6 +320,8 @@ def blobs_then_rows(blobs: dict[str, bytes]) -> Iterator[None]:
             delete_unreferenced(written)
             db.session.commit()
         raise
+    finally:
+        note_pending(blobs, settled=True)
 
 
 def delete_unreferenced(sha256s: Iterable[str]) -> list[str]:
