@@ -8,6 +8,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import api, backbone_files, cleanup, problems, ratelimits
+from .access_log import register_redacted_error_log
 from .assets import register_assets
 from .config import load_config
 from .db import init_db
@@ -38,6 +39,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_db(app)
     ratelimits.init_app(app)
     register_security_headers(app)
+    register_redacted_error_log(app)
     register_request_limits(app)
     problems.register_error_handlers(app)
     api.register_api(app)

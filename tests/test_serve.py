@@ -269,3 +269,12 @@ def test_a_data_folder_made_under_umask_022_is_readable_by_its_user_only(tmp_pat
     loose = {str(p.relative_to(data_dir)): oct(p.stat().st_mode & 0o777) for p in made
              if p.stat().st_mode & 0o077}  # fmt: skip
     assert not loose
+
+
+def test_the_error_log_names_no_share_token(make_app, monkeypatch, caplog):
+    app = make_app(PROPAGATE_EXCEPTIONS=False)  # as served: the error is logged, not raised
+    monkeypatch.setattr("server.share_pages.resolve_link", lambda token: 1 / 0)
+    with caplog.at_level("ERROR"):
+        response = app.test_client().get(f"/s/{SECRET}")
+    assert response.status_code == 500
+    assert "Exception on /s/<token> [GET]" in caplog.text and SECRET not in caplog.text
