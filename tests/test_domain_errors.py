@@ -11,8 +11,12 @@ from server.images import check_image
 
 SERVER = Path(__file__).resolve().parents[1] / "server"
 # The HTTP layer: blueprints, the access decision and the credential it reads, the page
-# blueprint of share links, and the handler that writes problem details.
-HTTP_LAYER = {"policy.py", "credentials.py", "share_pages.py", "problems.py"}
+# blueprint of share links, the handler that writes problem details, and the hooks every
+# request passes (its size caps, its headers, its log lines).
+HTTP_LAYER = {
+    "policy.py", "credentials.py", "share_pages.py", "problems.py",
+    "request_limits.py", "headers.py", "access_log.py",
+}  # fmt: skip
 HTTP_NAMES = {"request", "abort_problem", "field_error", "ApiProblem", "abort"}
 # Modules that serve static files answer a missing one with Flask's plain 404.
 FILE_ROUTES = {"assets.py": {"abort"}, "backbone_files.py": {"abort"}}
