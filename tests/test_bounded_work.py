@@ -42,6 +42,12 @@ def v1_body(size: int) -> bytes:
     return b'"' + b'\\"' * ((size - 1) // 2)
 
 
+def brackets_in_escapes(size: int) -> bytes:
+    """The V1 body with a bracket after every escaped quote, behind 40 real openings: the
+    nesting scan must cut the whole unterminated string out in one pass."""
+    return b"[" * 40 + b'"' + b'\\"[' * ((size - 41) // 3)
+
+
 def deep_nesting(size: int) -> bytes:
     return b"[" * size
 
@@ -172,6 +178,7 @@ JSON_CASES = {
     "V1 body to /api/classrooms": ("/api/classrooms", v1_body),
     "V1 body to /api/classrooms/join": ("/api/classrooms/join", v1_body),
     "deep nesting": ("/api/projects", deep_nesting),
+    "brackets in escapes": ("/api/projects", brackets_in_escapes),
     "long escapes": ("/api/qr", long_escapes),
     "lone surrogates": ("/api/projects", lone_surrogates),
     "many small objects": ("/api/projects", many_objects),
