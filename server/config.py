@@ -184,7 +184,8 @@ SETTINGS: tuple[Setting, ...] = (
         "CLEANUP_INTERVAL_SECONDS",
         3600,
         "How often the server removes half-written and unreferenced blobs and stale work "
-        "folders left by a crash (also at start-up, and by `flask --app server sweep`); 0: never.",
+        "folders left by a crash, and deletes expired classrooms (also at the first request it "
+        "answers, and by `flask --app server sweep` and `purge`); 0: only at the first request.",
         int,
     ),
     Setting("MAX_CLASSES", 100, "Most classes in one project.", int),
