@@ -32,7 +32,7 @@ from .credentials import Credential, current_credential
 from .db import db
 from .models import Classroom, Job, ModelVersion, Project, Sample
 from .problems import abort_problem
-from .sharing import NO_SUCH_LINK, find_link
+from .sharing import NO_SUCH_LINK, find_link, gallery_version
 
 # RFC 6750: a 401 names the scheme the client should use.
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="snapclass"'}
@@ -186,8 +186,23 @@ def _student_may(credential: Credential, action: str, resource: Any) -> bool:
         return False
     if place.student_id == credential.student_id:
         return True  # all of their own projects, as an owner token does one
-    # A classmate's model once it is published to the class gallery, never its pictures.
-    return action == "read_model" and place.published_to_class
+    # A classmate's model once it is published to the class gallery: the one version the
+    # gallery shows, as a share link shows it; never its pictures or its other versions.
+    return (
+        action == "read_model"
+        and place.published_to_class
+        and isinstance(resource, ModelVersion)
+        and resource.id == getattr(gallery_version(place.project_id), "id", None)
+    )
+
+
+def sees_public_view(credential: Credential, resource: Any) -> bool:
+    """Whether the credential reads a model as a share link shows it: a share link's holder, or
+    a classmate reading a model of the class gallery (not the student who made it)."""
+    if credential.kind == "share":
+        return True
+    place = membership(project_of(resource)) if credential.kind == "student" else None
+    return place is not None and place.student_id != credential.student_id
 
 
 def refuse(credential: Credential, access: Access) -> NoReturn:

@@ -81,6 +81,16 @@ def published_version(project_id: int) -> ModelVersion | None:
     )
 
 
+def gallery_version(project_id: int) -> ModelVersion | None:
+    """The version a project shows in its class gallery: its published one, else its newest."""
+    return db.session.scalar(
+        select(ModelVersion)
+        .where(ModelVersion.project_id == project_id)
+        .order_by(ModelVersion.published.desc(), ModelVersion.number.desc())
+        .limit(1)
+    )
+
+
 def version_summary(version: ModelVersion) -> dict[str, Any]:
     return {"id": version.public_id, "number": version.number}
 

@@ -346,6 +346,38 @@ def test_the_gallery_shows_published_models_to_the_class_and_its_teacher(
                         headers=api.auth(plain)), 409)  # fmt: skip
 
 
+def test_a_classmate_sees_a_gallery_model_as_a_share_link_shows_it(api, client, lesson):
+    """No more than a share link: one version, no ids, no free-form settings or metrics."""
+    classroom, work = lesson["classroom"], lesson["work"]
+    kim = bearer(lesson["kim"]["student_token"])
+    old = lesson["model"]
+    newest = api.save_model(work, settings={"note": "my dog Rex"},
+                            metrics={"accuracy": 0.9, "by": "class-id-123"})  # fmt: skip
+    client.post(f"/api/models/{newest['id']}/publish", headers=api.auth(work))
+    client.post(f"/api/projects/{work['id']}/gallery", json={"published": True},
+                headers=api.auth(work))  # fmt: skip
+    (entry,) = client.get(f"/api/classrooms/{classroom['id']}/gallery", headers=kim).json["gallery"]
+    link = api.share(work, newest)
+    client.post(f"/api/shares/{link['token']}/approve", headers=api.teacher(classroom))
+    shared = client.get(f"/api/models/{newest['id']}?share={link['token']}").json
+    seen = client.get(f"/api/models/{newest['id']}", headers=kim).json
+
+    def without_export_urls(body):
+        return {**body, "exports": [{**e, "url": e["url"].split("&share=")[0]}
+                                    for e in body["exports"]]}  # fmt: skip
+
+    assert without_export_urls(seen) == without_export_urls(shared)
+    assert entry["model"] == seen and entry["project"] == {"title": work["title"]}
+    assert "settings" not in seen and seen["metrics"] == {"accuracy": 0.9}
+    assert all(label.keys() == {"name"} for label in seen["labels"])
+    assert work["id"] not in str(entry) and "class_id" not in str(entry)
+    # Only the version the gallery shows: not the older one, nor its export.
+    assert client.get(f"/api/models/{old['id']}", headers=kim).status_code == 403
+    assert client.get(f"/api/models/{old['id']}/export?format=tfjs", headers=kim).status_code == 403
+    # Its maker still sees everything of their own.
+    assert api.get(work, f"/api/models/{newest['id']}").json["settings"] == {"note": "my dog Rex"}
+
+
 def test_removing_a_student_removes_everything_they_made(app, api, client, image, lesson,
                                                          problem):  # fmt: skip
     classroom, sam, work = lesson["classroom"], lesson["sam"], lesson["work"]

@@ -26,10 +26,10 @@ from ..models import (
 )
 from ..policy import CLASSROOM, SHARE_LINK, requires
 from ..problems import abort_problem, field_error
-from ..sharing import link_state
+from ..sharing import gallery_version, link_state
 from .common import class_sample_counts, json_body, text_field, timestamp
 from .projects import TITLE_MAX, class_names, quiz_json
-from .versions import version_json
+from .versions import shared_json
 
 bp = Blueprint("classrooms", __name__, url_prefix="/api")
 
@@ -334,18 +334,15 @@ def gallery(classroom: Classroom):
     )
     entries = []
     for project, student in rows:
-        version = db.session.scalar(
-            select(ModelVersion)
-            .where(ModelVersion.project_id == project.id)
-            .order_by(ModelVersion.published.desc(), ModelVersion.number.desc())
-            .limit(1)
-        )
+        version = gallery_version(project.id)
         if version is not None:
+            # What a share link shows, for classmates and teacher alike: no project, class or
+            # sample ids, no other versions, no free-form settings.
             entries.append(
                 {
-                    "project": {"id": project.public_id, "title": project.title},
+                    "project": {"title": project.title},
                     "nickname": student.nickname,
-                    "model": version_json(version),
+                    "model": shared_json(version),
                 }
             )
     return {"gallery": entries}
