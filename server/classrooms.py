@@ -30,7 +30,10 @@ from .storage import delete_unreferenced, delete_unreferenced_artifacts
 
 # 31 symbols: no 0/O and no 1/I/L, which a class reading a projector confuses.
 JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-JOIN_CODE_LENGTH = 6  # 31**6 = 8.9e8 codes; failed joins are rate-limited per address
+# 31**8 = 8.5e11 codes: with wrong codes limited for the whole server (RATE_LIMIT_JOIN_SERVER),
+# guessing one of a thousand live classrooms' codes takes years (README: Privacy and security).
+# Codes of 6 characters, given out before, keep working: a code is looked up as typed.
+JOIN_CODE_LENGTH = 8
 MAX_RETENTION_DAYS = 365
 # A request refreshes a classroom's last activity at most this often (one write, not one a request).
 ACTIVITY_RESOLUTION = timedelta(minutes=10)

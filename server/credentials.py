@@ -5,8 +5,9 @@ classroom's student (all their projects) or teacher (the whole classroom), or of
 with one class of a project; a share link's token (`?share=<token>`, for a model's files and
 exports); or a signed picture URL (`?expires=&sig=`).
 Tokens are compared by their sha256, the only form the database keeps. A request that carries a
-credential which matches nothing counts as a failed attempt for its client address; too many of
-those and the address is refused for a while (server/ratelimits.py).
+credential which matches nothing counts as a failed attempt for its client address; past the
+limit, its failed attempts are refused (429) for a while (server/ratelimits.py), never a valid
+credential it sends.
 """
 
 import hashlib
@@ -41,6 +42,10 @@ class Credential:
 
 
 NONE = Credential("none")
+UNKNOWN_TOKEN = (
+    "This token is not valid (any more): a student's link stops working when the teacher gives "
+    "a new one, removes the student or deletes the classroom."
+)
 
 
 def new_token() -> str:
@@ -74,7 +79,6 @@ def _read_credential() -> Credential:
     signature = request.args.get("sig")
     if not has_bearer and share is None and signature is None:
         return NONE
-    ratelimits.refuse_if_exhausted("failed_credentials")
     if has_bearer:
         credential = _bearer_credential()
     elif share is not None:
@@ -83,7 +87,7 @@ def _read_credential() -> Credential:
         credential = _signed_credential(signature)
     unknown_link = credential.kind == "share" and credential.link is None and not credential.gone
     if credential.kind == "invalid" or unknown_link:
-        ratelimits.hit("failed_credentials")
+        ratelimits.spend("failed_credentials")
     return credential
 
 
@@ -112,7 +116,7 @@ def _classroom_credential(sha256: str) -> Credential:
         return Credential("pairing", project_id=pairing.project_id, class_id=pairing.class_id)
     if pairing is not None:
         return Credential("invalid", problem="This phone link has expired; show a new QR code.")
-    return Credential("invalid", problem="The token is not valid.")
+    return Credential("invalid", problem=UNKNOWN_TOKEN)
 
 
 def _member(kind: str, classroom: Classroom, student: Student | None) -> Credential:

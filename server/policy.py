@@ -105,11 +105,14 @@ EVERYONE = {"none", "owner", "share", "signed_image", "invalid", "student", "tea
 # Actions open to every credential, bar a student's or teacher's of an expired classroom.
 ANYONE = ("create_project", "start_classroom", "join_classroom")
 # The credentials that `allowed` may grant each action to.
+# A credential that matches nothing (a deleted classroom's student token, a reissued link) is
+# refused (401, saying so) rather than taken for none: the page it came from learns it is over.
+VALID = EVERYONE - {"invalid"}
 GRANTS = {
     "public": EVERYONE,
-    "create_project": EVERYONE,
-    "start_classroom": EVERYONE,
-    "join_classroom": EVERYONE,
+    "create_project": VALID,
+    "start_classroom": VALID,
+    "join_classroom": VALID,
     "read_project": {"owner", "student", "teacher"},
     "edit_project": {"owner", "student"},
     "moderate": {"owner", "student", "teacher"},

@@ -38,7 +38,7 @@ RULES = {
     },
     "create_project": {
         "none": OK, "owner": OK, "other_owner": OK, "share": OK, "other_share": OK,
-        "revoked_share": OK, "unknown_share": OK, "bad_token": OK,
+        "revoked_share": OK, "unknown_share": OK, "bad_token": 401,
         "student": OK, "classmate": OK, "other_class_student": OK, "teacher": OK,
         "other_teacher": OK, "pairing": OK, "expired_student": 410, "expired_teacher": 410,
     },
@@ -75,13 +75,13 @@ RULES = {
     },
     "start_classroom": {
         "none": OK, "owner": OK, "other_owner": OK, "share": OK, "other_share": OK,
-        "revoked_share": OK, "unknown_share": OK, "bad_token": OK,
+        "revoked_share": OK, "unknown_share": OK, "bad_token": 401,
         "student": OK, "classmate": OK, "other_class_student": OK, "teacher": OK,
         "other_teacher": OK, "pairing": OK, "expired_student": 410, "expired_teacher": 410,
     },
     "join_classroom": {
         "none": OK, "owner": OK, "other_owner": OK, "share": OK, "other_share": OK,
-        "revoked_share": OK, "unknown_share": OK, "bad_token": OK,
+        "revoked_share": OK, "unknown_share": OK, "bad_token": 401,
         "student": OK, "classmate": OK, "other_class_student": OK, "teacher": OK,
         "other_teacher": OK, "pairing": OK, "expired_student": 410, "expired_teacher": 410,
     },
@@ -407,21 +407,40 @@ def test_a_project_id_alone_reads_nothing(api, client, image, problem):
         problem(client.get(url), 401)
 
 
-def test_too_many_wrong_tokens_from_one_address_are_refused(make_app, problem):
+def test_too_many_wrong_tokens_from_one_address_are_refused_but_never_a_valid_one(
+    make_app, problem, image
+):
     app = make_app(RATE_LIMIT_FAILED_CREDENTIALS="5/minute")
     client = app.test_client()
-    project = Api(client).create_project()
+    api = Api(client)
+    project = api.create_project()
+    (sample,) = api.add_samples(project, image())
+    classroom = api.start_classroom()
     wrong = {"Authorization": "Bearer guess"}
     for _ in range(5):
         problem(client.get(f"/api/projects/{project['id']}", headers=wrong), 401)
     refused = problem(client.get(f"/api/projects/{project['id']}", headers=wrong), 429)
-    assert "Too many" in refused["detail"]
-    response = client.get(f"/api/projects/{project['id']}", headers=Api.auth(project))
-    assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 1
+    assert "Too many" in refused["detail"] and int(refused["status"]) == 429
+    with client.get(f"/api/projects/{project['id']}", headers=wrong) as response:
+        assert 1 <= int(response.headers["Retry-After"]) <= 60
+    problem(client.get(signed(sample["image_url"], sig="A" * 43)), 429)
+    # The same address with valid credentials: its token, a picture URL, a join code.
+    mine = client.get(f"/api/projects/{project['id']}", headers=Api.auth(project))
+    assert mine.status_code == 200
+    assert api.image_data(sample)
+    api.join(classroom, "Sam")
     # Another address is not affected.
     other = client.get(
-        f"/api/projects/{project['id']}",
-        headers=Api.auth(project),
-        environ_base={"REMOTE_ADDR": "10.9.8.7"},
+        f"/api/projects/{project['id']}", headers=wrong, environ_base={"REMOTE_ADDR": "10.9.8.7"}
     )
-    assert other.status_code == 200
+    problem(other, 401)
+
+
+def test_a_deleted_classrooms_student_token_is_refused_not_taken_for_none(api, client, problem):
+    """Its open studio would go on making projects outside any classroom."""
+    classroom = api.start_classroom()
+    student = api.join(classroom, "Sam")
+    client.delete(f"/api/classrooms/{classroom['id']}", headers=api.teacher(classroom))
+    refused = problem(client.post("/api/projects", json={"title": "Fruit"},
+                                  headers=bearer(student["student_token"])), 401)  # fmt: skip
+    assert "deletes the classroom" in refused["detail"]

@@ -120,7 +120,7 @@ def test_guessing_join_codes_from_one_address_gets_429(make_app, problem):
     classroom = Api(client).start_classroom()
     for guess in range(5):
         problem(client.post("/api/classrooms/join",
-                            json={"code": f"ABCDE{guess + 2}", "nickname": "x"}), 404)  # fmt: skip
+                            json={"code": f"ABCDEF{guess + 2}", "nickname": "x"}), 404)  # fmt: skip
     refused = problem(
         client.post("/api/classrooms/join", json={"code": classroom["join_code"], "nickname": "x"}),
         429,
@@ -130,6 +130,60 @@ def test_guessing_join_codes_from_one_address_gets_429(make_app, problem):
     other = client.post("/api/classrooms/join", environ_base={"REMOTE_ADDR": "10.1.2.3"},
                         json={"code": classroom["join_code"], "nickname": "x"})  # fmt: skip
     assert other.status_code == 201
+
+
+def test_a_class_behind_one_router_all_join_after_mistyping_twice_each(client, api, problem):
+    """The default limits: 30 students on one address, each with two wrong codes first."""
+    classroom = api.start_classroom()
+    code = classroom["join_code"]
+    for number in range(30):
+        for typo in (code[:-1] + ("A" if code[-1] != "A" else "B"), code[1:]):
+            problem(client.post("/api/classrooms/join",
+                                json={"code": typo, "nickname": f"s{number}"}), 404)  # fmt: skip
+        assert api.join(classroom, f"Student {number}")["student_token"]
+
+
+def test_wrong_join_codes_from_all_addresses_together_are_capped(make_app, problem):
+    """Past the server's cap every join is refused, a right code too (else a guesser would
+    read its hit from the answers), until the window moves on."""
+    app = make_app(RATE_LIMIT_JOIN_SERVER="6/minute")
+    client = app.test_client()
+    classroom = Api(client).start_classroom()
+
+    def join(code: str, address: str):
+        return client.post("/api/classrooms/join", environ_base={"REMOTE_ADDR": address},
+                           json={"code": code, "nickname": address})  # fmt: skip
+
+    for address in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):
+        problem(join("WRONGCD2", address), 404)
+        problem(join("WRONGCD3", address), 404)
+    refused = problem(join("WRONGCD4", "10.0.0.4"), 429)
+    assert "on this server" in refused["detail"]
+    problem(join(classroom["join_code"], "10.0.0.5"), 429)
+
+
+def test_an_ipv6_client_is_counted_by_its_network(make_app, problem):
+    app = make_app(RATE_LIMIT_JOIN="2/minute")
+    client = app.test_client()
+
+    def guess(address: str):
+        return client.post("/api/classrooms/join", environ_base={"REMOTE_ADDR": address},
+                           json={"code": "WRONGCD2", "nickname": "x"})  # fmt: skip
+
+    problem(guess("2001:db8:1:2::1"), 404)
+    problem(guess("2001:db8:1:2:ffff::9"), 404)
+    problem(guess("2001:db8:1:2::77"), 429)  # the same /64
+    problem(guess("2001:db8:1:3::1"), 404)  # another network
+
+
+def test_join_codes_have_8_characters_and_6_character_ones_keep_working(app, api, client):
+    classroom = api.start_classroom()
+    assert len(classroom["join_code"]) == 8
+    with app.app_context():
+        row = db.session.scalar(select(Classroom).where(Classroom.public_id == classroom["id"]))
+        row.join_code = "ABC234"  # a code given out before codes grew
+        db.session.commit()
+    assert api.join(classroom | {"join_code": "abc 234"}, "Sam")["student_token"]
 
 
 def test_joins_with_one_code_from_many_addresses_get_429(make_app, problem):

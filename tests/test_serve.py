@@ -75,19 +75,28 @@ def test_gunicorn_is_sized_by_the_settings_and_given_the_certificate(tmp_path):
 
 
 @contextmanager
-def gunicorn(data_dir: Path, *options: str, workers: int = 2) -> Iterator[int]:
-    """`flask db upgrade`, then `flask serve OPTIONS` (Gunicorn) on a free port; yields it."""
+def gunicorn(
+    data_dir: Path,
+    *options: str,
+    workers: int = 2,
+    settings: dict[str, str] | None = None,
+    upgrade: bool = True,
+) -> Iterator[int]:
+    """`flask db upgrade` (unless told not to), then `flask serve OPTIONS` (Gunicorn) on a free
+    port; yields it. `settings` are more SNAPCLASS_* variables, named without the prefix."""
     env = {
         **os.environ,
         "SNAPCLASS_DATA_DIR": str(data_dir),
         "SNAPCLASS_BACKBONE_DIR": str(data_dir / "backbones"),
         "SNAPCLASS_WORKERS": str(workers),
         "SNAPCLASS_THREADS": "4",
+        **{f"SNAPCLASS_{name}": value for name, value in (settings or {}).items()},
     }
     flask = [sys.executable, "-m", "flask", "--app", "server"]
-    subprocess.run([*flask, "db", "upgrade"], env=env, check=True, capture_output=True)
+    if upgrade:
+        subprocess.run([*flask, "db", "upgrade"], env=env, check=True, capture_output=True)
     port = free_port()
-    log = data_dir / "server.log"
+    log = data_dir / f"server-{port}.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [*flask, "serve", "--host", "127.0.0.1", "--port", str(port), *options],
@@ -111,7 +120,7 @@ def gunicorn(data_dir: Path, *options: str, workers: int = 2) -> Iterator[int]:
 def served_https(tmp_path: Path):
     with gunicorn(tmp_path, "--tls", "self-signed") as port:
         cert = tmp_path / "tls" / "self-signed-cert.pem"
-        yield port, ssl.create_default_context(cafile=str(cert)), tmp_path / "server.log"
+        yield port, ssl.create_default_context(cafile=str(cert)), tmp_path / f"server-{port}.log"
 
 
 def test_gunicorn_serves_the_app_over_https_with_its_self_signed_certificate(served_https):

@@ -209,10 +209,13 @@ def delete_classroom(classroom: Classroom):
 @requires("join_classroom")
 def join_classroom():
     """Become a new student of an open classroom; the reply holds the student token, once."""
-    ratelimits.refuse_if_exhausted("join")
     body = json_body()
     code = body.get("code")
     nickname = text_field(body.get("nickname"), "nickname", NICKNAME_MAX)
+    # Past a limit of wrong codes every join is refused, a right code too: otherwise a guesser
+    # would read which of its guesses was right from the answers (429 or 201).
+    ratelimits.refuse_if_exhausted("join")
+    ratelimits.refuse_if_exhausted("join_everywhere", key=ratelimits.EVERYONE)
     classroom = None
     if isinstance(code, str) and len(code) <= 32:
         classroom = db.session.scalar(
@@ -220,7 +223,8 @@ def join_classroom():
         )
     # A wrong code and a closed (or expired) classroom get the same answer.
     if classroom is None or not classroom.join_open or classrooms.is_expired(classroom):
-        ratelimits.hit("join")
+        ratelimits.spend("join")
+        ratelimits.spend("join_everywhere", key=ratelimits.EVERYONE)
         abort_problem(404, NO_OPEN_CLASSROOM)
     # Counted per classroom from every address: many addresses cannot flood one class.
     ratelimits.spend("join_code", key=classroom.public_id)
