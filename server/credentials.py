@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from . import classrooms, ratelimits, signed_urls
 from .db import db
-from .models import Classroom, ModelVersion, Pairing, Project, ShareLink, Student, utcnow
+from .models import Classroom, ModelVersion, Pairing, Project, Sample, ShareLink, Student, utcnow
 from .sharing import resolve_link, was_deleted
 
 
@@ -33,7 +33,8 @@ class Credential:
     classroom_id: int | None = None
     student_id: int | None = None
     class_id: int | None = None  # a pairing's class
-    expired: bool = False  # a student or teacher of a classroom whose data has expired
+    # A student's, teacher's, pairing's or picture URL's classroom whose data has expired.
+    expired: bool = False
     link: ShareLink | None = None
     gone: bool = False
     shown_version: ModelVersion | None = None
@@ -113,7 +114,12 @@ def _classroom_credential(sha256: str) -> Credential:
         return _member("teacher", classroom, None)
     pairing = db.session.scalar(select(Pairing).where(Pairing.token_sha256 == sha256))
     if pairing is not None and pairing.expires > utcnow():
-        return Credential("pairing", project_id=pairing.project_id, class_id=pairing.class_id)
+        return Credential(
+            "pairing",
+            project_id=pairing.project_id,
+            class_id=pairing.class_id,
+            expired=classrooms.project_expired(pairing.project_id),
+        )
     if pairing is not None:
         return Credential("invalid", problem="This phone link has expired; show a new QR code.")
     return Credential("invalid", problem=UNKNOWN_TOKEN)
@@ -146,7 +152,11 @@ def _share_credential(token: str) -> Credential:
 
 def _signed_credential(signature: str) -> Credential:
     sample_id = (request.view_args or {}).get("sample_id", "")
-    problem = signed_urls.check(sample_id, request.args.get("expires", ""), signature)
+    project_id = db.session.scalar(select(Sample.project_id).where(Sample.public_id == sample_id))
+    holder = classrooms.link_holder(project_id) if project_id is not None else ""
+    expires = request.args.get("expires", "")
+    problem = signed_urls.check(sample_id, expires, signature, holder=holder)
     if problem == signed_urls.BAD_SIGNATURE:
         return Credential("invalid", problem=problem)
-    return Credential("signed_image", sample_public_id=sample_id, problem=problem)
+    expired = project_id is not None and classrooms.project_expired(project_id)
+    return Credential("signed_image", sample_public_id=sample_id, problem=problem, expired=expired)

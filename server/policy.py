@@ -14,8 +14,12 @@ answer is no. The declaration stays on the view (`view.access`), so the OpenAPI 
 Credentials are bearer secrets, stored only as sha256 (server/credentials.py reads them from a
 request): a project's owner token, a share link, a signed picture URL, and in classrooms a
 student's token (their own projects), a teacher's (the whole classroom) and a phone's pairing
-token (adding pictures to one class). Adding a kind of credential means adding it there and a
-rule here.
+token (adding pictures to one class). Adding a kind of credential means adding it there, a
+rule here, and how a classroom's end ends it (ENDINGS in tests/test_access_policy.py).
+
+An expired classroom grants nothing from the moment it expires, whatever the purge schedule: its
+students' and teacher's tokens, its pairings, its picture URLs (`Credential.expired`) and its
+share links (server/sharing.py) are refused with 410.
 """
 
 from collections.abc import Callable

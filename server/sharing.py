@@ -58,10 +58,13 @@ def find_link(token: str) -> ShareLink | None:
 
 def resolve_link(token: str) -> LinkState | None:
     """What a share token shows now; None when no such link exists."""
+    from .classrooms import project_expired  # classrooms reads links through this module
+
     link = find_link(token)
     if link is None:
         return None
-    if link_state(link) != "active":
+    # A link of an expired classroom's project is gone at once, before the purge deletes it.
+    if link_state(link) != "active" or project_expired(link.project_id):
         return LinkState(link, True, None)
     return LinkState(link, False, shown_version(link))
 

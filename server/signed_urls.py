@@ -20,25 +20,30 @@ BAD_SIGNATURE = "This picture link is not valid."
 EXPIRED = "This picture link has expired: reload the page to get a new one."
 
 
-def _signature(sample_id: str, expires: int) -> str:
+def _signature(sample_id: str, expires: int, holder: str = "") -> str:
     key = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(key, f"image:{sample_id}:{expires}".encode(), hashlib.sha256).digest()
+    message = f"image:{sample_id}:{expires}" + (f":{holder}" if holder else "")
+    digest = hmac.new(key, message.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-def image_url(sample_id: str, now: float | None = None) -> str:
-    """A URL of the sample's picture that works, without a token, for IMAGE_URL_SECONDS."""
+def image_url(sample_id: str, now: float | None = None, holder: str = "") -> str:
+    """A URL of the sample's picture that works, without a token, for IMAGE_URL_SECONDS; with
+    a `holder` (a classroom student's token hash), only while that token is theirs."""
     now = time.time() if now is None else now
     lifetime = current_app.config["IMAGE_URL_SECONDS"]
     expires = math.ceil((now + lifetime) / ROUNDING_SECONDS) * ROUNDING_SECONDS
-    return f"/api/samples/{sample_id}/image?expires={expires}&sig={_signature(sample_id, expires)}"
+    signature = _signature(sample_id, expires, holder)
+    return f"/api/samples/{sample_id}/image?expires={expires}&sig={signature}"
 
 
-def check(sample_id: str, expires: str, signature: str, now: float | None = None) -> str | None:
+def check(
+    sample_id: str, expires: str, signature: str, now: float | None = None, holder: str = ""
+) -> str | None:
     """None when the signature is good and current; else why not (BAD_SIGNATURE or EXPIRED)."""
     if not expires.isdigit() or len(expires) > 12:
         return BAD_SIGNATURE
-    if not hmac.compare_digest(_signature(sample_id, int(expires)), signature):
+    if not hmac.compare_digest(_signature(sample_id, int(expires), holder), signature):
         return BAD_SIGNATURE
     now = time.time() if now is None else now
     return EXPIRED if int(expires) <= now else None

@@ -284,11 +284,10 @@ def remove_student(classroom: Classroom, student_id: str):
 @bp.post("/classrooms/<classroom_id>/students/<student_id>/reissue")
 @requires("manage_classroom", CLASSROOM)
 def reissue_student(classroom: Classroom, student_id: str):
-    """A new student link for a lost one; the old link stops working at once."""
+    """A new student link for a lost one; the old link, its phone pairings and the picture URLs
+    it was given stop working at once."""
     student = student_in(classroom, student_id)
-    token = new_token()
-    student.token_sha256 = hash_token(token)
-    db.session.commit()
+    token = classrooms.reissue_token(student)
     return {
         "student_token": token,
         "student_url": student_link(token),
