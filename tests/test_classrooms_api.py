@@ -114,6 +114,34 @@ def test_joining_needs_an_open_code_and_a_nickname_free_in_the_class(api, client
     problem(client.post("/api/classrooms/join", json={"code": classroom["join_code"]}), 400)
 
 
+def test_nicknames_that_look_alike_collide_and_invisible_ones_are_refused(api, client, problem):
+    classroom = api.start_classroom()
+
+    def join(nickname: str):
+        return client.post("/api/classrooms/join",
+                           json={"code": classroom["join_code"], "nickname": nickname})  # fmt: skip
+
+    assert api.join(classroom, "Ana")["student"]["nickname"] == "Ana"
+    # Cyrillic А, fullwidth letters, another case: the same name in this class.
+    for twin in ("\u0410na", "\uff21\uff4e\uff41", "ANA", " ana "):
+        assert "looks the same" in problem(join(twin), 409)["detail"], twin
+    assert api.join(classroom, "Jos\u00e9")["student"]["nickname"] == "Jos\u00e9"
+    problem(join("Jose\u0301"), 409)  # the same name, decomposed (NFD)
+    assert api.join(classroom, "Bob")
+    problem(join("B0B"), 409)
+    assert api.join(classroom, "Al")
+    problem(join("AI"), 409)
+    # Stored NFKC-normalised: fullwidth letters become plain ones.
+    assert api.join(classroom, "\uff2b\uff49\uff4d")["student"]["nickname"] == "Kim"
+    # Invisible and control characters: a clear 400, nothing stored.
+    for hidden in ("An\u200ba", "A\u00adna", "\u202eanA", "Ana\u200d", "A\x00", "A\nB",
+                   "Ana\u3164", "Ana\ufe0f"):  # fmt: skip
+        body = problem(join(hidden), 400)
+        assert "invisible or control" in str(body), hidden
+    assert len(client.get(f"/api/classrooms/{classroom['id']}",
+                          headers=api.teacher(classroom)).json["students"]) == 5  # fmt: skip
+
+
 def test_guessing_join_codes_from_one_address_gets_429(make_app, problem):
     app = make_app(RATE_LIMIT_JOIN="5/minute")
     client = app.test_client()

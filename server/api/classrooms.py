@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, send_file
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import classrooms, ratelimits
+from .. import classrooms, nicknames, ratelimits
 from ..archive import folder_name, write_project_zip
 from ..credentials import current_credential, hash_token, new_token
 from ..db import db
@@ -37,7 +37,9 @@ NAME_MAX = 200
 NICKNAME_MAX = 30
 INSTRUCTIONS_MAX = 4000
 NO_OPEN_CLASSROOM = "No open classroom has this code."
-NICKNAME_TAKEN = "Someone in this class already has this nickname; pick another."
+NICKNAME_TAKEN = (
+    "Someone in this class already has this nickname, or one that looks the same; pick another."
+)
 CLASSROOM_FULL = "This classroom is full ({count} students); ask your teacher."
 
 
@@ -140,6 +142,16 @@ def flag(body: dict, field: str) -> bool:
     return body[field]
 
 
+def nickname_field(value: Any) -> str:
+    """A nickname as stored (server/nicknames.py), or a 400 saying what is wrong with it."""
+    text = text_field(value, "nickname", NICKNAME_MAX)
+    try:
+        text = nicknames.clean(text)
+    except ValueError as error:
+        field_error("nickname", str(error))
+    return text_field(text, "nickname", NICKNAME_MAX)
+
+
 def student_link(token: str) -> str:
     return f"/student#student={token}"
 
@@ -211,7 +223,7 @@ def join_classroom():
     """Become a new student of an open classroom; the reply holds the student token, once."""
     body = json_body()
     code = body.get("code")
-    nickname = text_field(body.get("nickname"), "nickname", NICKNAME_MAX)
+    nickname = nickname_field(body.get("nickname"))
     # Past a limit of wrong codes every join is refused, a right code too: otherwise a guesser
     # would read which of its guesses was right from the answers (429 or 201).
     ratelimits.refuse_if_exhausted("join")
@@ -231,7 +243,7 @@ def join_classroom():
     most = current_app.config["CLASSROOM_MAX_STUDENTS"]
     if classrooms.student_count(classroom) >= most:
         abort_problem(409, CLASSROOM_FULL.format(count=most))
-    key = nickname.casefold()
+    key = nicknames.key(nickname)
     taken = db.session.scalar(
         select(Student.id).where(Student.classroom_id == classroom.id, Student.nickname_key == key)
     )
