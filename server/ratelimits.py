@@ -6,13 +6,16 @@ of the data folder that every server process on the computer shares (server/rate
 so Gunicorn's workers count together; a Redis or memcached URL for several servers on several
 computers; "memory://" for one process alone. Limits are per client address unless a key is
 given (a project's fine-tuning jobs are counted per project; wrong join codes also for the whole
-server). An IPv6 client is counted by its /64 network, which one household or phone is given
-whole. Behind a reverse proxy, set PROXY_COUNT so the address is the student's, not the proxy's.
+server). An IPv6 client is counted by its /64 network, and an address is known to the counts
+only as a keyed hash. Behind a reverse proxy, set PROXY_COUNT so the address is the student's,
+not the proxy's.
 
 Only failures are counted where a credential is checked (a wrong token, link, signature or join
 code): a valid token, link or picture URL is never refused because its address failed before.
 """
 
+import hashlib
+import hmac
 import ipaddress
 import math
 import time
@@ -59,8 +62,16 @@ def init_app(app: Flask) -> None:
 
 
 def client_key() -> str:
-    """The client's address, an IPv6 one as its /64 network."""
-    address = get_remote_address()
+    """The client's address (an IPv6 one as its /64 network) as the counts know it: an HMAC of
+    it with the server's secret key, so no address is written to the counts' file or Redis."""
+    network = client_network(get_remote_address())
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, f"client:{network}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def client_network(address: str) -> str:
+    """An IPv4 address as it is; an IPv6 one as its /64 network, which one household or phone
+    is given whole."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:

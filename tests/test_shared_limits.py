@@ -112,3 +112,15 @@ def test_two_servers_on_one_database_and_one_redis_share_one_limit(
     # The counts were in Redis, not in the data folder's file.
     assert any(b"failed_credentials" in key for key in redis.Redis.from_url(redis_url).keys())
     assert not (tmp_path / RATE_LIMIT_FILE).exists()
+
+
+def test_the_counts_keep_no_client_address(make_app):
+    app = make_app(RATE_LIMIT_FAILED_CREDENTIALS="5/minute")
+    client = app.test_client()
+    for address in ("203.0.113.77", "2001:db8:77::1"):
+        response = client.get("/api/student", headers=WRONG, environ_base={"REMOTE_ADDR": address})
+        assert response.status_code == 401
+    files = Path(app.config["DATA_DIR"]).glob(f"{RATE_LIMIT_FILE}*")  # with its -wal
+    stored = b"".join(path.read_bytes() for path in files)
+    assert stored.count(b"failed_credentials") >= 2  # the two hits are there
+    assert b"203.0.113" not in stored and b"2001:db8" not in stored
