@@ -114,7 +114,9 @@ def spend(name: str, key: str | None = None) -> None:
     """Count this request against limit `name`, or refuse it (429) when the limit is used up.
 
     Counting and checking are one step of the storage (atomic across processes), so however
-    many processes answer, no more than the limit get through."""
+    many processes answer, no more than the limit get through. A limit already used up is
+    refused on a read, without that step's write."""
+    refuse_if_exhausted(name, key)
     identifiers = _identifiers(name, key)
     for item in _items(name):
         if not _limiter().hit(item, *identifiers):
