@@ -106,12 +106,12 @@ ACTIONS = {
 }
 # Every kind of credential (server/credentials.py).
 EVERYONE = {"none", "owner", "share", "signed_image", "invalid", "student", "teacher", "pairing"}
-# Actions open to every credential, bar a student's or teacher's of an expired classroom.
+# Actions open to every credential, bar a student's or teacher's of an expired classroom and one
+# that matches nothing (a deleted classroom's student token, a reissued link): that is refused
+# (401, saying so) rather than taken for none, so the page it came from learns it is over.
 ANYONE = ("create_project", "start_classroom", "join_classroom")
-# The credentials that `allowed` may grant each action to.
-# A credential that matches nothing (a deleted classroom's student token, a reissued link) is
-# refused (401, saying so) rather than taken for none: the page it came from learns it is over.
 VALID = EVERYONE - {"invalid"}
+# The credentials that `allowed` may grant each action to.
 GRANTS = {
     "public": EVERYONE,
     "create_project": VALID,
