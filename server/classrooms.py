@@ -20,6 +20,7 @@ from .models import (
     ClassroomProject,
     GoneShareLink,
     ModelVersion,
+    Pairing,
     Project,
     Sample,
     ShareLink,
@@ -30,7 +31,10 @@ from .storage import delete_unreferenced, delete_unreferenced_artifacts
 
 # 31 symbols: no 0/O and no 1/I/L, which a class reading a projector confuses.
 JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-JOIN_CODE_LENGTH = 6  # 31**6 = 8.9e8 codes; failed joins are rate-limited per address
+# 31**8 = 8.5e11 codes: with wrong codes limited for the whole server (RATE_LIMIT_JOIN_SERVER),
+# guessing one of a thousand live classrooms' codes takes years (README: Privacy and security).
+# Codes of 6 characters, given out before, keep working: a code is looked up as typed.
+JOIN_CODE_LENGTH = 8
 MAX_RETENTION_DAYS = 365
 # A request refreshes a classroom's last activity at most this often (one write, not one a request).
 ACTIVITY_RESOLUTION = timedelta(minutes=10)
@@ -83,6 +87,38 @@ def student_count(classroom: Classroom) -> int:
 def membership(project_id: int) -> ClassroomProject | None:
     """The project's place in a classroom, or None for a project of no classroom."""
     return db.session.get(ClassroomProject, project_id)
+
+
+def classroom_of_project(project_id: int) -> Classroom | None:
+    place = membership(project_id)
+    return db.session.get(Classroom, place.classroom_id) if place is not None else None
+
+
+def project_expired(project_id: int) -> bool:
+    """Whether the project is a student's of a classroom whose data has expired: everything
+    derived from it (share links, picture URLs, pairings) is refused from that moment, whenever
+    the purge comes."""
+    classroom = classroom_of_project(project_id)
+    return classroom is not None and is_expired(classroom)
+
+
+def link_holder(project_id: int) -> str:
+    """What a picture URL of the project is bound to: the hash of its student's current token
+    (a reissued link ends the URLs handed out before), or "" for a project of no classroom."""
+    place = membership(project_id)
+    student = db.session.get(Student, place.student_id) if place is not None else None
+    return student.token_sha256 if student is not None else ""
+
+
+def reissue_token(student: Student) -> str:
+    """A new token for the student: the old one, its phone pairings and the picture URLs handed
+    out with it stop working at once. Returns the token (shown once)."""
+    token = credentials.new_token()
+    student.token_sha256 = credentials.hash_token(token)
+    projects = projects_of(student_id=student.id)
+    db.session.execute(delete(Pairing).where(Pairing.project_id.in_(projects)))
+    db.session.commit()
+    return token
 
 
 def delete_projects(project_ids: Iterable[int]) -> None:

@@ -4,14 +4,14 @@ the classrooms whose data has expired (server/classrooms.py), every time the swe
 
 A process killed in the middle of a write leaves a `.tmp-*` file beside the blobs; one killed
 between writing a blob and committing its row leaves a blob that nothing references; one killed
-during an export or a fine-tuning job leaves its folder under <DATA_DIR>/work. The sweep runs at
-start-up and then every CLEANUP_INTERVAL_SECONDS (a thread of the app; `flask --app server
-sweep` for cron). What provably belongs to no live writer goes at once: a temp file, or a blob
-named in the pending journal (server/storage.py `note_pending`) of a process of this computer
-that no longer runs (its process id and start time are in the names), so a worker killed
+during an export or a fine-tuning job leaves its folder under <DATA_DIR>/work. The sweep runs when
+the app serves its first request and then every CLEANUP_INTERVAL_SECONDS (a thread of the app;
+`flask --app server sweep` for cron). What provably belongs to no live writer goes at once: a temp
+file, or a blob named in the pending journal (server/storage.py `note_pending`) of a process of this
+computer that no longer runs (its process id and start time are in the names), so a worker killed
 mid-upload leaves nothing once the next one starts. Anything else is touched only after a grace
-period, so a write in progress in another process (whose row is not committed yet) is never
-mistaken for an orphan.
+period, so a write in progress in another process (whose row is not committed yet) is never mistaken
+for an orphan.
 """
 
 import logging
@@ -105,25 +105,38 @@ def purge() -> int:
     return count
 
 
+def _clean(app: Flask) -> None:
+    try:
+        with app.app_context():
+            purge()
+            sweep()
+    except Exception:  # the thread must outlive a failed sweep
+        log.exception("clean-up sweep failed")
+
+
 def _sweep_forever(app: Flask, interval: int) -> None:
+    """Purge and sweep now, then every `interval` seconds (0: only now)."""
     while True:
+        _clean(app)
+        if interval <= 0:
+            return
         time.sleep(interval)
-        try:
-            with app.app_context():
-                purge()
-                sweep()
-        except Exception:  # the thread must outlive a failed sweep
-            log.exception("clean-up sweep failed")
 
 
 def init_app(app: Flask) -> None:
-    """Purge and sweep once now, then every CLEANUP_INTERVAL_SECONDS in a daemon thread (0:
-    never)."""
-    with app.app_context():
-        purge()
-        sweep()
-    interval = app.config["CLEANUP_INTERVAL_SECONDS"]
-    if interval > 0 and not app.testing:
+    """Start the clean-up thread with the first request the app serves: it purges and sweeps at
+    once, then every CLEANUP_INTERVAL_SECONDS (0: only that once).
+
+    Not when the app is built: `flask --app server purge` builds the app before running, and a
+    clean-up then would delete what the command is meant to delete and report.
+    """
+    started = threading.Lock()
+
+    @app.before_request
+    def start_cleanup_thread() -> None:
+        if app.testing or started.locked() or not started.acquire(blocking=False):
+            return
+        interval = app.config["CLEANUP_INTERVAL_SECONDS"]
         threading.Thread(
             target=_sweep_forever, args=(app, interval), name="snapclass-sweep", daemon=True
         ).start()

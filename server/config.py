@@ -126,8 +126,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "RATE_LIMIT_STORAGE_URL",
         "",
-        "Where rate-limit counts live: empty for this process's memory, or a Redis URL "
-        "(redis://host:6379/1) shared by every server process.",
+        "Where rate-limit counts live: empty for a file in the data folder that every server "
+        "process on this computer shares; a Redis URL (redis://host:6379/1) shared by several "
+        "servers (or another storage URL of the `limits` library); memory:// for one process.",
     ),
     Setting(
         "RATE_LIMIT_CREATE",
@@ -138,15 +139,23 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "RATE_LIMIT_FAILED_CREDENTIALS",
         "30/minute",
-        "Wrong tokens, share links or picture signatures per client address before it is "
-        "refused (429) for the rest of the window.",
+        "Wrong tokens, share links or picture signatures per client address; more wrong ones "
+        "are refused (429) for the rest of the window, valid ones never.",
     ),
     Setting("RATE_LIMIT_FINETUNE", "10/hour", "Fine-tuning jobs started per project."),
     Setting(
         "RATE_LIMIT_JOIN",
-        "10/minute;100/hour",
-        "Failed classroom joins (a wrong or closed code) per client address before it is "
-        "refused (429) for the rest of the window; a guesser cannot try many codes.",
+        "120/10 minutes",
+        "Wrong or closed join codes per client address before every join from it is refused "
+        "(429) for the rest of the window: room for two classes of 30 behind one school router "
+        "each mistyping twice, 12 guesses a minute for a guesser.",
+    ),
+    Setting(
+        "RATE_LIMIT_JOIN_SERVER",
+        "500/minute",
+        "Wrong or closed join codes from all addresses together before every join is refused "
+        "(429) for the rest of the window: finding one of 1,000 live classrooms' 8-character "
+        "codes at this rate takes 3.2 years on average (README: Privacy and security).",
     ),
     Setting(
         "RATE_LIMIT_JOIN_CODE",
@@ -184,7 +193,8 @@ SETTINGS: tuple[Setting, ...] = (
         "CLEANUP_INTERVAL_SECONDS",
         3600,
         "How often the server removes half-written and unreferenced blobs and stale work "
-        "folders left by a crash (also at start-up, and by `flask --app server sweep`); 0: never.",
+        "folders left by a crash, and deletes expired classrooms (also at the first request it "
+        "answers, and by `flask --app server sweep` and `purge`); 0: only at the first request.",
         int,
     ),
     Setting("MAX_CLASSES", 100, "Most classes in one project.", int),

@@ -5,8 +5,9 @@ classroom's student (all their projects) or teacher (the whole classroom), or of
 with one class of a project; a share link's token (`?share=<token>`, for a model's files and
 exports); or a signed picture URL (`?expires=&sig=`).
 Tokens are compared by their sha256, the only form the database keeps. A request that carries a
-credential which matches nothing counts as a failed attempt for its client address; too many of
-those and the address is refused for a while (server/ratelimits.py).
+credential which matches nothing counts as a failed attempt for its client address; past the
+limit, its failed attempts are refused (429) for a while (server/ratelimits.py), never a valid
+credential it sends.
 """
 
 import hashlib
@@ -18,7 +19,7 @@ from sqlalchemy import select
 
 from . import classrooms, ratelimits, signed_urls
 from .db import db
-from .models import Classroom, ModelVersion, Pairing, Project, ShareLink, Student, utcnow
+from .models import Classroom, ModelVersion, Pairing, Project, Sample, ShareLink, Student, utcnow
 from .sharing import resolve_link, was_deleted
 
 
@@ -32,7 +33,8 @@ class Credential:
     classroom_id: int | None = None
     student_id: int | None = None
     class_id: int | None = None  # a pairing's class
-    expired: bool = False  # a student or teacher of a classroom whose data has expired
+    # A student's, teacher's, pairing's or picture URL's classroom whose data has expired.
+    expired: bool = False
     link: ShareLink | None = None
     gone: bool = False
     shown_version: ModelVersion | None = None
@@ -41,6 +43,10 @@ class Credential:
 
 
 NONE = Credential("none")
+UNKNOWN_TOKEN = (
+    "This token is not valid (any more): a student's link stops working when the teacher gives "
+    "a new one, removes the student or deletes the classroom."
+)
 
 
 def new_token() -> str:
@@ -74,7 +80,6 @@ def _read_credential() -> Credential:
     signature = request.args.get("sig")
     if not has_bearer and share is None and signature is None:
         return NONE
-    ratelimits.refuse_if_exhausted("failed_credentials")
     if has_bearer:
         credential = _bearer_credential()
     elif share is not None:
@@ -83,7 +88,7 @@ def _read_credential() -> Credential:
         credential = _signed_credential(signature)
     unknown_link = credential.kind == "share" and credential.link is None and not credential.gone
     if credential.kind == "invalid" or unknown_link:
-        ratelimits.hit("failed_credentials")
+        ratelimits.spend("failed_credentials")
     return credential
 
 
@@ -109,10 +114,15 @@ def _classroom_credential(sha256: str) -> Credential:
         return _member("teacher", classroom, None)
     pairing = db.session.scalar(select(Pairing).where(Pairing.token_sha256 == sha256))
     if pairing is not None and pairing.expires > utcnow():
-        return Credential("pairing", project_id=pairing.project_id, class_id=pairing.class_id)
+        return Credential(
+            "pairing",
+            project_id=pairing.project_id,
+            class_id=pairing.class_id,
+            expired=classrooms.project_expired(pairing.project_id),
+        )
     if pairing is not None:
         return Credential("invalid", problem="This phone link has expired; show a new QR code.")
-    return Credential("invalid", problem="The token is not valid.")
+    return Credential("invalid", problem=UNKNOWN_TOKEN)
 
 
 def _member(kind: str, classroom: Classroom, student: Student | None) -> Credential:
@@ -142,7 +152,11 @@ def _share_credential(token: str) -> Credential:
 
 def _signed_credential(signature: str) -> Credential:
     sample_id = (request.view_args or {}).get("sample_id", "")
-    problem = signed_urls.check(sample_id, request.args.get("expires", ""), signature)
+    project_id = db.session.scalar(select(Sample.project_id).where(Sample.public_id == sample_id))
+    holder = classrooms.link_holder(project_id) if project_id is not None else ""
+    expires = request.args.get("expires", "")
+    problem = signed_urls.check(sample_id, expires, signature, holder=holder)
     if problem == signed_urls.BAD_SIGNATURE:
         return Credential("invalid", problem=problem)
-    return Credential("signed_image", sample_public_id=sample_id, problem=problem)
+    expired = project_id is not None and classrooms.project_expired(project_id)
+    return Credential("signed_image", sample_public_id=sample_id, problem=problem, expired=expired)

@@ -221,7 +221,8 @@ class Student(db.Model):
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     classroom_id: Mapped[int] = mapped_column(ForeignKey("classroom.id", ondelete="CASCADE"))
     nickname: Mapped[str] = mapped_column(String(40))
-    # The nickname case-folded: "Sam" and "sam" are the same student name in a class.
+    # What nicknames are compared by (server/nicknames.py): "Sam", "sam" and Cyrillic "Ѕаm" are
+    # the same student name in a class.
     nickname_key: Mapped[str] = mapped_column(String(40))
     token_sha256: Mapped[str] = mapped_column(String(SHA256_HEX_LENGTH), unique=True)
     created: Mapped[datetime] = mapped_column(default=utcnow)

@@ -14,8 +14,12 @@ answer is no. The declaration stays on the view (`view.access`), so the OpenAPI 
 Credentials are bearer secrets, stored only as sha256 (server/credentials.py reads them from a
 request): a project's owner token, a share link, a signed picture URL, and in classrooms a
 student's token (their own projects), a teacher's (the whole classroom) and a phone's pairing
-token (adding pictures to one class). Adding a kind of credential means adding it there and a
-rule here.
+token (adding pictures to one class). Adding a kind of credential means adding it there, a
+rule here, and how a classroom's end ends it (ENDINGS in tests/test_access_policy.py).
+
+An expired classroom grants nothing from the moment it expires, whatever the purge schedule: its
+students' and teacher's tokens, its pairings, its picture URLs (`Credential.expired`) and its
+share links (server/sharing.py) are refused with 410.
 """
 
 from collections.abc import Callable
@@ -32,7 +36,7 @@ from .credentials import Credential, current_credential
 from .db import db
 from .models import Classroom, Job, ModelVersion, Project, Sample
 from .problems import abort_problem
-from .sharing import NO_SUCH_LINK, find_link
+from .sharing import NO_SUCH_LINK, find_link, gallery_version
 
 # RFC 6750: a 401 names the scheme the client should use.
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="snapclass"'}
@@ -102,14 +106,17 @@ ACTIONS = {
 }
 # Every kind of credential (server/credentials.py).
 EVERYONE = {"none", "owner", "share", "signed_image", "invalid", "student", "teacher", "pairing"}
-# Actions open to every credential, bar a student's or teacher's of an expired classroom.
+# Actions open to every credential, bar a student's or teacher's of an expired classroom and one
+# that matches nothing (a deleted classroom's student token, a reissued link): that is refused
+# (401, saying so) rather than taken for none, so the page it came from learns it is over.
 ANYONE = ("create_project", "start_classroom", "join_classroom")
+VALID = EVERYONE - {"invalid"}
 # The credentials that `allowed` may grant each action to.
 GRANTS = {
     "public": EVERYONE,
-    "create_project": EVERYONE,
-    "start_classroom": EVERYONE,
-    "join_classroom": EVERYONE,
+    "create_project": VALID,
+    "start_classroom": VALID,
+    "join_classroom": VALID,
     "read_project": {"owner", "student", "teacher"},
     "edit_project": {"owner", "student"},
     "moderate": {"owner", "student", "teacher"},
@@ -186,8 +193,23 @@ def _student_may(credential: Credential, action: str, resource: Any) -> bool:
         return False
     if place.student_id == credential.student_id:
         return True  # all of their own projects, as an owner token does one
-    # A classmate's model once it is published to the class gallery, never its pictures.
-    return action == "read_model" and place.published_to_class
+    # A classmate's model once it is published to the class gallery: the one version the
+    # gallery shows, as a share link shows it; never its pictures or its other versions.
+    return (
+        action == "read_model"
+        and place.published_to_class
+        and isinstance(resource, ModelVersion)
+        and resource.id == getattr(gallery_version(place.project_id), "id", None)
+    )
+
+
+def sees_public_view(credential: Credential, resource: Any) -> bool:
+    """Whether the credential reads a model as a share link shows it: a share link's holder, or
+    a classmate reading a model of the class gallery (not the student who made it)."""
+    if credential.kind == "share":
+        return True
+    place = membership(project_of(resource)) if credential.kind == "student" else None
+    return place is not None and place.student_id != credential.student_id
 
 
 def refuse(credential: Credential, access: Access) -> NoReturn:

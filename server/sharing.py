@@ -58,10 +58,13 @@ def find_link(token: str) -> ShareLink | None:
 
 def resolve_link(token: str) -> LinkState | None:
     """What a share token shows now; None when no such link exists."""
+    from .classrooms import project_expired  # classrooms reads links through this module
+
     link = find_link(token)
     if link is None:
         return None
-    if link_state(link) != "active":
+    # A link of an expired classroom's project is gone at once, before the purge deletes it.
+    if link_state(link) != "active" or project_expired(link.project_id):
         return LinkState(link, True, None)
     return LinkState(link, False, shown_version(link))
 
@@ -78,6 +81,16 @@ def published_version(project_id: int) -> ModelVersion | None:
         select(ModelVersion).where(
             ModelVersion.project_id == project_id, ModelVersion.published.is_(True)
         )
+    )
+
+
+def gallery_version(project_id: int) -> ModelVersion | None:
+    """The version a project shows in its class gallery: its published one, else its newest."""
+    return db.session.scalar(
+        select(ModelVersion)
+        .where(ModelVersion.project_id == project_id)
+        .order_by(ModelVersion.published.desc(), ModelVersion.number.desc())
+        .limit(1)
     )
 
 

@@ -28,8 +28,8 @@ def _mac(message: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-def _signature(sample_id: str, expires: int) -> str:
-    return _mac(f"image:{sample_id}:{expires}")
+def _signature(sample_id: str, expires: int, holder: str = "") -> str:
+    return _mac(f"image:{sample_id}:{expires}" + (f":{holder}" if holder else ""))
 
 
 def picture_etag(sha256: str) -> str:
@@ -39,21 +39,25 @@ def picture_etag(sha256: str) -> str:
     return _mac(f"etag:{sha256}")
 
 
-def image_url(sample_id: str, now: float | None = None) -> str:
-    """A URL of the sample's picture that works, without a token, for IMAGE_URL_SECONDS."""
+def image_url(sample_id: str, now: float | None = None, holder: str = "") -> str:
+    """A URL of the sample's picture that works, without a token, for IMAGE_URL_SECONDS; with
+    a `holder` (a classroom student's token hash), only while that token is theirs."""
     now = time.time() if now is None else now
     lifetime = current_app.config["IMAGE_URL_SECONDS"]
     expires = math.ceil((now + lifetime) / ROUNDING_SECONDS) * ROUNDING_SECONDS
-    return f"/api/samples/{sample_id}/image?expires={expires}&sig={_signature(sample_id, expires)}"
+    signature = _signature(sample_id, expires, holder)
+    return f"/api/samples/{sample_id}/image?expires={expires}&sig={signature}"
 
 
-def check(sample_id: str, expires: str, signature: str, now: float | None = None) -> str | None:
+def check(
+    sample_id: str, expires: str, signature: str, now: float | None = None, holder: str = ""
+) -> str | None:
     """None when the signature is good and current; else why not (BAD_SIGNATURE or EXPIRED)."""
     # ASCII digits only: str.isdigit also takes '²', which int() refuses; and compare_digest
     # refuses a str that is not ASCII, so such a signature is compared as UTF-8 bytes.
     if not EXPIRES.fullmatch(expires):
         return BAD_SIGNATURE
-    expected = _signature(sample_id, int(expires)).encode()
+    expected = _signature(sample_id, int(expires), holder).encode()
     if not hmac.compare_digest(expected, signature.encode("utf-8", "replace")):
         return BAD_SIGNATURE
     now = time.time() if now is None else now

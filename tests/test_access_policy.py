@@ -6,6 +6,7 @@ hand, apart from server/policy.py, so a change to the policy that nobody meant f
 list of routes is read from the app, so a new route cannot escape.
 """
 
+import io
 import re
 import time
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from sqlalchemy import select
 
 from server.db import db
 from server.models import Classroom, Job, ModelVersion, utcnow
-from server.policy import access_of
+from server.policy import ANYONE, EVERYONE, GRANTS, access_of
 from server.signed_urls import EXPIRED, image_url
 from server.signed_urls import check as check_signature
 
@@ -38,7 +39,7 @@ RULES = {
     },
     "create_project": {
         "none": OK, "owner": OK, "other_owner": OK, "share": OK, "other_share": OK,
-        "revoked_share": OK, "unknown_share": OK, "bad_token": OK,
+        "revoked_share": OK, "unknown_share": OK, "bad_token": 401,
         "student": OK, "classmate": OK, "other_class_student": OK, "teacher": OK,
         "other_teacher": OK, "pairing": OK, "expired_student": 410, "expired_teacher": 410,
     },
@@ -75,13 +76,13 @@ RULES = {
     },
     "start_classroom": {
         "none": OK, "owner": OK, "other_owner": OK, "share": OK, "other_share": OK,
-        "revoked_share": OK, "unknown_share": OK, "bad_token": OK,
+        "revoked_share": OK, "unknown_share": OK, "bad_token": 401,
         "student": OK, "classmate": OK, "other_class_student": OK, "teacher": OK,
         "other_teacher": OK, "pairing": OK, "expired_student": 410, "expired_teacher": 410,
     },
     "join_classroom": {
         "none": OK, "owner": OK, "other_owner": OK, "share": OK, "other_share": OK,
-        "revoked_share": OK, "unknown_share": OK, "bad_token": OK,
+        "revoked_share": OK, "unknown_share": OK, "bad_token": 401,
         "student": OK, "classmate": OK, "other_class_student": OK, "teacher": OK,
         "other_teacher": OK, "pairing": OK, "expired_student": 410, "expired_teacher": 410,
     },
@@ -279,6 +280,9 @@ def test_every_route_answers_every_credential_as_the_rules_say(roomy_app, image,
         expected = dict(RULES[access.action])
         if endpoint in HIDDEN:
             expected = {kind: 404 if answer == 403 else answer for kind, answer in expected.items()}
+        if access.action == "public" and "<token>" in rule:
+            # A share page of the expired classroom's project: gone for everyone.
+            expected |= dict.fromkeys(EXPIRED_KINDS, 410)
         # Refusals first: the credentials allowed last, as they may delete what they touch.
         kinds = sorted(expected, key=lambda kind: expected[kind] == OK)
         world = make_world(api, client, image)
@@ -407,21 +411,208 @@ def test_a_project_id_alone_reads_nothing(api, client, image, problem):
         problem(client.get(url), 401)
 
 
-def test_too_many_wrong_tokens_from_one_address_are_refused(make_app, problem):
+def test_too_many_wrong_tokens_from_one_address_are_refused_but_never_a_valid_one(
+    make_app, problem, image
+):
     app = make_app(RATE_LIMIT_FAILED_CREDENTIALS="5/minute")
     client = app.test_client()
-    project = Api(client).create_project()
+    api = Api(client)
+    project = api.create_project()
+    (sample,) = api.add_samples(project, image())
+    classroom = api.start_classroom()
     wrong = {"Authorization": "Bearer guess"}
     for _ in range(5):
         problem(client.get(f"/api/projects/{project['id']}", headers=wrong), 401)
     refused = problem(client.get(f"/api/projects/{project['id']}", headers=wrong), 429)
-    assert "Too many" in refused["detail"]
-    response = client.get(f"/api/projects/{project['id']}", headers=Api.auth(project))
-    assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 1
+    assert "Too many" in refused["detail"] and int(refused["status"]) == 429
+    with client.get(f"/api/projects/{project['id']}", headers=wrong) as response:
+        assert 1 <= int(response.headers["Retry-After"]) <= 60
+    problem(client.get(signed(sample["image_url"], sig="A" * 43)), 429)
+    # The same address with valid credentials: its token, a picture URL, a join code.
+    mine = client.get(f"/api/projects/{project['id']}", headers=Api.auth(project))
+    assert mine.status_code == 200
+    assert api.image_data(sample)
+    api.join(classroom, "Sam")
     # Another address is not affected.
     other = client.get(
-        f"/api/projects/{project['id']}",
-        headers=Api.auth(project),
-        environ_base={"REMOTE_ADDR": "10.9.8.7"},
+        f"/api/projects/{project['id']}", headers=wrong, environ_base={"REMOTE_ADDR": "10.9.8.7"}
     )
-    assert other.status_code == 200
+    problem(other, 401)
+
+
+def test_a_deleted_classrooms_student_token_is_refused_not_taken_for_none(api, client, problem):
+    """Its open studio would go on making projects outside any classroom."""
+    classroom = api.start_classroom()
+    student = api.join(classroom, "Sam")
+    client.delete(f"/api/classrooms/{classroom['id']}", headers=api.teacher(classroom))
+    refused = problem(client.post("/api/projects", json={"title": "Fruit"},
+                                  headers=bearer(student["student_token"])), 401)  # fmt: skip
+    assert "deletes the classroom" in refused["detail"]
+
+
+# Ending: what becomes of each kind of credential when its classroom expires (no purge run), its
+# student is removed, its student's link is reissued, or its classroom is deleted. True: every
+# route that credential served refuses it from that moment; False: it keeps working (a teacher is
+# not ended by a student's removal; a share link the teacher approved outlives a lost link).
+# Every kind of credential that a classroom can end must be listed here (checked below).
+ENDINGS = {
+    "student": {"expired": True, "removed": True, "reissued": True, "deleted": True},
+    "teacher": {"expired": True, "removed": False, "reissued": False, "deleted": True},
+    "pairing": {"expired": True, "removed": True, "reissued": True, "deleted": True},
+    "share": {"expired": True, "removed": True, "reissued": False, "deleted": True},
+    "signed_image": {"expired": True, "removed": True, "reissued": True, "deleted": True},
+}
+# The kinds no classroom grants: nothing of a classroom can end them.
+NOT_OF_A_CLASSROOM = {"none", "invalid", "owner"}
+BEARER_KINDS = {"student", "teacher", "pairing"}
+
+
+def test_every_kind_of_credential_is_listed_with_its_endings():
+    """A kind of credential added to the policy must say here how a classroom ends it."""
+    assert set(ENDINGS) | NOT_OF_A_CLASSROOM == EVERYONE
+    assert all(states.keys() == {"expired", "removed", "reissued", "deleted"}
+               for states in ENDINGS.values())  # fmt: skip
+
+
+@dataclass
+class Lesson:
+    """A classroom whose student has a project with a picture, a model published to the class
+    gallery, an approved share link, a paired phone and a job; a credential of each kind."""
+
+    classroom: dict
+    student: dict
+    ids: dict[str, str]
+    headers: dict[str, dict[str, str]]
+    query: dict[str, dict[str, str]]
+    picture_url: str
+
+
+def make_lesson(api, client, image) -> Lesson:
+    classroom = api.start_classroom()
+    student = api.join(classroom, "Sam")
+    work = api.student_project(student)
+    ids = project_ids(api, client, work, image)
+    client.post(f"/api/shares/{ids['token']}/approve", headers=api.teacher(classroom))
+    client.post(f"/api/projects/{work['id']}/gallery", json={"published": True},
+                headers=api.auth(work))  # fmt: skip
+    pairing = client.post(
+        f"/api/projects/{work['id']}/classes/{ids['class_id']}/pairings", headers=api.auth(work)
+    ).json
+    ids |= {"classroom_id": classroom["id"], "student_id": student["student"]["id"]}
+    (sample,) = api.get(work, f"/api/projects/{work['id']}/samples").json["samples"]
+    picture = dict(parse_qsl(urlsplit(sample["image_url"]).query))
+    return Lesson(
+        classroom,
+        student,
+        ids,
+        headers={
+            "student": bearer(student["student_token"]),
+            "teacher": api.teacher(classroom),
+            "pairing": bearer(pairing["url"].split("#pair=")[1]),
+        },
+        query={"share": {"share": ids["token"]}, "signed_image": picture},
+        picture_url=sample["image_url"],
+    )
+
+
+def end(state: str, lesson: Lesson, api, client, app) -> None:
+    classroom, teacher = lesson.classroom, api.teacher(lesson.classroom)
+    student_url = f"/api/classrooms/{classroom['id']}/students/{lesson.ids['student_id']}"
+    if state == "expired":  # moved back in time in the database; no purge runs
+        with app.app_context():
+            row = db.session.scalar(select(Classroom).where(Classroom.public_id == classroom["id"]))
+            row.last_activity = utcnow() - timedelta(days=row.retention_days + 1)
+            db.session.commit()
+    elif state == "removed":
+        assert client.delete(student_url, headers=teacher).status_code == 204
+    elif state == "reissued":
+        assert client.post(f"{student_url}/reissue", headers=teacher).status_code == 200
+    else:
+        deleted = client.delete(f"/api/classrooms/{classroom['id']}", headers=teacher)
+        assert deleted.status_code == 204
+
+
+def refused(response) -> bool:
+    status = response.status_code
+    return status in (401, 403, 410) or (
+        status == 404
+        and REFUSAL_DETAILS.match((response.get_json(silent=True) or {}).get("detail", ""))
+    )
+
+
+@pytest.mark.parametrize("state", ["expired", "removed", "reissued", "deleted"])
+def test_an_ended_credential_is_refused_on_every_route_it_served(roomy_app, image, state):
+    app, client = roomy_app, roomy_app.test_client()
+    api = Api(client)
+    with app.test_request_context():
+        declared = {endpoint: access_of(endpoint) for _, _, endpoint in routes(app)}
+    lesson = make_lesson(api, client, image)
+    # Before: each credential works on what it is for.
+    share_page = f"/s/{lesson.ids['token']}/model.json"
+    uses = {
+        "student": ("GET", "/api/student"),
+        "teacher": ("GET", f"/api/classrooms/{lesson.ids['classroom_id']}"),
+        "pairing": ("GET", "/api/pairing"),
+        "share": ("GET", f"/api/models/{lesson.ids['model_id']}"),
+        "signed_image": ("GET", f"/api/samples/{lesson.ids['sample_id']}/image"),
+    }
+
+    def use(kind: str):
+        method, url = uses[kind]
+        return ask(client, method, url, lesson.headers.get(kind, {}), lesson.query.get(kind, {}))
+
+    for kind in ENDINGS:
+        with use(kind) as response:
+            assert response.status_code == 200, f"{kind} before: {response.status_code}"
+    assert client.get(share_page).status_code == 200
+    end(state, lesson, api, client, app)
+    for kind, endings in ENDINGS.items():
+        with use(kind) as response:
+            if not endings[state]:
+                assert response.status_code == 200, f"{kind} after {state}"
+                continue
+            assert refused(response), f"{kind} after {state}: {response.status_code}"
+        # Every route whose action this kind of credential was granted refuses it now; so do
+        # the open actions (a new project, classroom or join) for a bearer token.
+        for method, rule, endpoint in routes(app):
+            action = declared[endpoint].action
+            if action == "public" or kind not in GRANTS[action]:
+                continue
+            if action in ANYONE and kind not in BEARER_KINDS:
+                continue
+            url = fill(rule, lesson.ids)
+            with ask(client, method, url, lesson.headers.get(kind, {}),
+                     lesson.query.get(kind, {})) as response:  # fmt: skip
+                assert refused(response) and response.status_code < 500, (
+                    f"{method} {rule} as {kind} after {state}: {response.status_code}"
+                )
+    # The share page and its model files: 410 (or 404 once nothing of them is kept).
+    if ENDINGS["share"][state]:
+        for url in (f"/s/{lesson.ids['token']}", share_page):
+            assert client.get(url).status_code in (404, 410), f"{url} after {state}"
+    else:
+        assert client.get(share_page).status_code == 200
+
+
+def test_a_pairing_dies_when_its_students_link_is_reissued(api, client, image, problem):
+    lesson = make_lesson(api, client, image)
+    phone = lesson.headers["pairing"]
+    upload = {"file": [(io.BytesIO(image()), "a.png", "image/png")]}
+    sent = client.post("/api/pairing/samples", data=upload, headers=phone,
+                       content_type="multipart/form-data")  # fmt: skip
+    assert sent.status_code == 201
+    reissued = client.post(
+        f"/api/classrooms/{lesson.ids['classroom_id']}/students/{lesson.ids['student_id']}/reissue",
+        headers=api.teacher(lesson.classroom),
+    )
+    assert reissued.status_code == 200
+    upload = {"file": [(io.BytesIO(image()), "a.png", "image/png")]}
+    problem(client.post("/api/pairing/samples", data=upload, headers=phone,
+                        content_type="multipart/form-data"), 401)  # fmt: skip
+    # A picture URL handed out before the reissue is refused; the new link gets new ones.
+    problem(client.get(lesson.picture_url), 401)
+    new = bearer(reissued.json["student_token"])
+    work = {"id": lesson.ids["project_id"]}
+    sample = client.get(f"/api/projects/{work['id']}/samples", headers=new).json["samples"][0]
+    with client.get(sample["image_url"]) as response:
+        assert response.status_code == 200

@@ -7,9 +7,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from flask.cli import FlaskGroup
 from sqlalchemy import func, select
 
-from server import cleanup
+from server import cleanup, create_app
 from server.classrooms import expires_at, purge_expired
 from server.db import db
 from server.models import (
@@ -139,3 +141,35 @@ def test_celery_beat_sends_the_purge_when_a_broker_is_configured(app, monkeypatc
         assert_only_the_new_classroom_is_left(app, two_classrooms)
     finally:
         sys.modules.pop("server.finetune.worker", None)
+
+
+def test_the_purge_command_reports_what_it_deleted_when_it_builds_the_app(
+    app, two_classrooms, monkeypatch
+):
+    """As `flask --app server purge` runs: the command line builds a new app, then purges."""
+    age(app, two_classrooms["old"], 31)
+    monkeypatch.setenv("SNAPCLASS_DATA_DIR", app.config["DATA_DIR"])
+    monkeypatch.setenv("SNAPCLASS_BACKBONE_DIR", app.config["BACKBONE_DIR"])
+    if app.config["DATABASE_URL"]:
+        monkeypatch.setenv("SNAPCLASS_DATABASE_URL", app.config["DATABASE_URL"])
+    cli = FlaskGroup(create_app=create_app)
+    result = CliRunner().invoke(cli, ["purge"], catch_exceptions=False)
+    assert result.exit_code == 0 and "deleted 1 expired classrooms" in result.output
+    assert_only_the_new_classroom_is_left(app, two_classrooms)
+    result = CliRunner().invoke(cli, ["sweep"], catch_exceptions=False)
+    assert result.exit_code == 0 and "removed 0 temporary files" in result.output
+
+
+def test_the_clean_up_thread_starts_with_the_first_request(make_app, two_classrooms, monkeypatch):
+    """A server (not a command) still purges at once: at its first request, in its thread."""
+    started = []
+    monkeypatch.setattr(cleanup.threading.Thread, "start", lambda thread: started.append(thread))
+    served = make_app(TESTING=False)
+
+    def sweepers() -> int:
+        return [thread.name for thread in started].count("snapclass-sweep")
+
+    assert sweepers() == 0  # not when the app is built
+    for _ in range(2):
+        served.test_client().get("/api/backbones")
+    assert sweepers() == 1

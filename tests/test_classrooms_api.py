@@ -114,13 +114,41 @@ def test_joining_needs_an_open_code_and_a_nickname_free_in_the_class(api, client
     problem(client.post("/api/classrooms/join", json={"code": classroom["join_code"]}), 400)
 
 
+def test_nicknames_that_look_alike_collide_and_invisible_ones_are_refused(api, client, problem):
+    classroom = api.start_classroom()
+
+    def join(nickname: str):
+        return client.post("/api/classrooms/join",
+                           json={"code": classroom["join_code"], "nickname": nickname})  # fmt: skip
+
+    assert api.join(classroom, "Ana")["student"]["nickname"] == "Ana"
+    # Cyrillic А, fullwidth letters, another case: the same name in this class.
+    for twin in ("\u0410na", "\uff21\uff4e\uff41", "ANA", " ana "):
+        assert "looks the same" in problem(join(twin), 409)["detail"], twin
+    assert api.join(classroom, "Jos\u00e9")["student"]["nickname"] == "Jos\u00e9"
+    problem(join("Jose\u0301"), 409)  # the same name, decomposed (NFD)
+    assert api.join(classroom, "Bob")
+    problem(join("B0B"), 409)
+    assert api.join(classroom, "Al")
+    problem(join("AI"), 409)
+    # Stored NFKC-normalised: fullwidth letters become plain ones.
+    assert api.join(classroom, "\uff2b\uff49\uff4d")["student"]["nickname"] == "Kim"
+    # Invisible and control characters: a clear 400, nothing stored.
+    for hidden in ("An\u200ba", "A\u00adna", "\u202eanA", "Ana\u200d", "A\x00", "A\nB",
+                   "Ana\u3164", "Ana\ufe0f"):  # fmt: skip
+        body = problem(join(hidden), 400)
+        assert "invisible or control" in str(body), hidden
+    assert len(client.get(f"/api/classrooms/{classroom['id']}",
+                          headers=api.teacher(classroom)).json["students"]) == 5  # fmt: skip
+
+
 def test_guessing_join_codes_from_one_address_gets_429(make_app, problem):
     app = make_app(RATE_LIMIT_JOIN="5/minute")
     client = app.test_client()
     classroom = Api(client).start_classroom()
     for guess in range(5):
         problem(client.post("/api/classrooms/join",
-                            json={"code": f"ABCDE{guess + 2}", "nickname": "x"}), 404)  # fmt: skip
+                            json={"code": f"ABCDEF{guess + 2}", "nickname": "x"}), 404)  # fmt: skip
     refused = problem(
         client.post("/api/classrooms/join", json={"code": classroom["join_code"], "nickname": "x"}),
         429,
@@ -130,6 +158,60 @@ def test_guessing_join_codes_from_one_address_gets_429(make_app, problem):
     other = client.post("/api/classrooms/join", environ_base={"REMOTE_ADDR": "10.1.2.3"},
                         json={"code": classroom["join_code"], "nickname": "x"})  # fmt: skip
     assert other.status_code == 201
+
+
+def test_a_class_behind_one_router_all_join_after_mistyping_twice_each(client, api, problem):
+    """The default limits: 30 students on one address, each with two wrong codes first."""
+    classroom = api.start_classroom()
+    code = classroom["join_code"]
+    for number in range(30):
+        for typo in (code[:-1] + ("A" if code[-1] != "A" else "B"), code[1:]):
+            problem(client.post("/api/classrooms/join",
+                                json={"code": typo, "nickname": f"s{number}"}), 404)  # fmt: skip
+        assert api.join(classroom, f"Student {number}")["student_token"]
+
+
+def test_wrong_join_codes_from_all_addresses_together_are_capped(make_app, problem):
+    """Past the server's cap every join is refused, a right code too (else a guesser would
+    read its hit from the answers), until the window moves on."""
+    app = make_app(RATE_LIMIT_JOIN_SERVER="6/minute")
+    client = app.test_client()
+    classroom = Api(client).start_classroom()
+
+    def join(code: str, address: str):
+        return client.post("/api/classrooms/join", environ_base={"REMOTE_ADDR": address},
+                           json={"code": code, "nickname": address})  # fmt: skip
+
+    for address in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):
+        problem(join("WRONGCD2", address), 404)
+        problem(join("WRONGCD3", address), 404)
+    refused = problem(join("WRONGCD4", "10.0.0.4"), 429)
+    assert "on this server" in refused["detail"]
+    problem(join(classroom["join_code"], "10.0.0.5"), 429)
+
+
+def test_an_ipv6_client_is_counted_by_its_network(make_app, problem):
+    app = make_app(RATE_LIMIT_JOIN="2/minute")
+    client = app.test_client()
+
+    def guess(address: str):
+        return client.post("/api/classrooms/join", environ_base={"REMOTE_ADDR": address},
+                           json={"code": "WRONGCD2", "nickname": "x"})  # fmt: skip
+
+    problem(guess("2001:db8:1:2::1"), 404)
+    problem(guess("2001:db8:1:2:ffff::9"), 404)
+    problem(guess("2001:db8:1:2::77"), 429)  # the same /64
+    problem(guess("2001:db8:1:3::1"), 404)  # another network
+
+
+def test_join_codes_have_8_characters_and_6_character_ones_keep_working(app, api, client):
+    classroom = api.start_classroom()
+    assert len(classroom["join_code"]) == 8
+    with app.app_context():
+        row = db.session.scalar(select(Classroom).where(Classroom.public_id == classroom["id"]))
+        row.join_code = "ABC234"  # a code given out before codes grew
+        db.session.commit()
+    assert api.join(classroom | {"join_code": "abc 234"}, "Sam")["student_token"]
 
 
 def test_joins_with_one_code_from_many_addresses_get_429(make_app, problem):
@@ -344,6 +426,38 @@ def test_the_gallery_shows_published_models_to_the_class_and_its_teacher(
     plain = api.create_project()
     problem(client.post(f"/api/projects/{plain['id']}/gallery", json={"published": True},
                         headers=api.auth(plain)), 409)  # fmt: skip
+
+
+def test_a_classmate_sees_a_gallery_model_as_a_share_link_shows_it(api, client, lesson):
+    """No more than a share link: one version, no ids, no free-form settings or metrics."""
+    classroom, work = lesson["classroom"], lesson["work"]
+    kim = bearer(lesson["kim"]["student_token"])
+    old = lesson["model"]
+    newest = api.save_model(work, settings={"note": "my dog Rex"},
+                            metrics={"accuracy": 0.9, "by": "class-id-123"})  # fmt: skip
+    client.post(f"/api/models/{newest['id']}/publish", headers=api.auth(work))
+    client.post(f"/api/projects/{work['id']}/gallery", json={"published": True},
+                headers=api.auth(work))  # fmt: skip
+    (entry,) = client.get(f"/api/classrooms/{classroom['id']}/gallery", headers=kim).json["gallery"]
+    link = api.share(work, newest)
+    client.post(f"/api/shares/{link['token']}/approve", headers=api.teacher(classroom))
+    shared = client.get(f"/api/models/{newest['id']}?share={link['token']}").json
+    seen = client.get(f"/api/models/{newest['id']}", headers=kim).json
+
+    def without_export_urls(body):
+        return {**body, "exports": [{**e, "url": e["url"].split("&share=")[0]}
+                                    for e in body["exports"]]}  # fmt: skip
+
+    assert without_export_urls(seen) == without_export_urls(shared)
+    assert entry["model"] == seen and entry["project"] == {"title": work["title"]}
+    assert "settings" not in seen and seen["metrics"] == {"accuracy": 0.9}
+    assert all(label.keys() == {"name"} for label in seen["labels"])
+    assert work["id"] not in str(entry) and "class_id" not in str(entry)
+    # Only the version the gallery shows: not the older one, nor its export.
+    assert client.get(f"/api/models/{old['id']}", headers=kim).status_code == 403
+    assert client.get(f"/api/models/{old['id']}/export?format=tfjs", headers=kim).status_code == 403
+    # Its maker still sees everything of their own.
+    assert api.get(work, f"/api/models/{newest['id']}").json["settings"] == {"note": "my dog Rex"}
 
 
 def test_removing_a_student_removes_everything_they_made(app, api, client, image, lesson,

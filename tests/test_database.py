@@ -12,7 +12,7 @@ from sqlalchemy import inspect, text
 from server import create_app
 from server.credentials import hash_token
 from server.db import MIGRATIONS_DIR, db, upgrade_database
-from server.models import Job
+from server.models import Job, utcnow
 from server.storage import blob_store
 
 
@@ -173,4 +173,49 @@ def test_migrations_build_match_and_undo_a_postgresql_database(postgres_cluster,
         assert set(inspect(db.engine).get_table_names()) == {"alembic_version"}
         upgrade(directory=str(MIGRATIONS_DIR))
         assert "sample" in inspect(db.engine).get_table_names()
+        db.engine.dispose()
+
+
+def test_existing_students_keep_their_nicknames_when_keys_ignore_look_alikes(tmp_path):
+    """Two students whose nicknames only look alike (joined before that was refused) both stay,
+    named as before; a newcomer can take neither name; down again, keys are case-folded."""
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path)})
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS_DIR), revision="9e4a6c2d1f38")
+        db.session.execute(
+            text(
+                "INSERT INTO classroom (id, public_id, name, teacher_token_sha256, join_code, "
+                "join_open, retention_days, settings, created, last_activity) VALUES (1, 'c', "
+                "'7B', 't', 'ABC234', true, 30, '{}', :now, :now)"
+            ),
+            {"now": utcnow()},
+        )
+        for number, nickname in enumerate(("Ana", "\u0410na", "Bob"), start=1):
+            db.session.execute(
+                text(
+                    "INSERT INTO student (id, public_id, classroom_id, nickname, nickname_key, "
+                    "token_sha256, created, last_seen) VALUES (:id, :id, 1, :nickname, :key, "
+                    ":id, :now, :now)"
+                ),
+                {"id": number, "nickname": nickname, "key": nickname.casefold(), "now": utcnow()},
+            )
+        db.session.commit()
+        db.engine.dispose()
+    upgrade_database(app)
+    with app.app_context():
+        rows = db.session.execute(text("SELECT nickname, nickname_key FROM student ORDER BY id"))
+        expected = [("Ana", "ana"), ("\u0410na", "ana#2"), ("Bob", "bob")]
+        assert [tuple(row) for row in rows] == expected
+        db.session.remove()
+    client = app.test_client()
+    for nickname in ("ANA", "\u0410NA", "B0B"):
+        joined = client.post("/api/classrooms/join", json={"code": "abc234", "nickname": nickname})
+        assert joined.status_code == 409, nickname
+    assert client.post("/api/classrooms/join",
+                       json={"code": "ABC234", "nickname": "Kim"}).status_code == 201  # fmt: skip
+    with app.app_context():
+        downgrade(directory=str(MIGRATIONS_DIR), revision="9e4a6c2d1f38")
+        keys = db.session.execute(text("SELECT nickname_key FROM student ORDER BY id")).scalars()
+        assert list(keys) == ["ana", "\u0430na", "bob", "kim"]
+        db.session.remove()
         db.engine.dispose()

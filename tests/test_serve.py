@@ -82,9 +82,13 @@ def gunicorn(
     env: dict[str, str] | None = None,
     umask: int = -1,
     log: Path | None = None,
+    settings: dict[str, str] | None = None,
+    upgrade: bool = True,
 ) -> Iterator[int]:
-    """`flask db upgrade`, then `flask serve OPTIONS` (Gunicorn) on a free port; yields it.
-    Both start with `umask` (-1: the test's own); their output goes to `log`."""
+    """`flask db upgrade` (unless told not to), then `flask serve OPTIONS` (Gunicorn) on a free
+    port; yields it. Both start with `umask` (-1: the test's own); their output goes to `log`
+    (default: server-<port>.log in the data folder). `settings` are more SNAPCLASS_* variables,
+    named without the prefix."""
     env = {
         **os.environ,
         **(env or {}),
@@ -92,15 +96,15 @@ def gunicorn(
         "SNAPCLASS_BACKBONE_DIR": str(data_dir / "backbones"),
         "SNAPCLASS_WORKERS": str(workers),
         "SNAPCLASS_THREADS": "4",
+        **{f"SNAPCLASS_{name}": value for name, value in (settings or {}).items()},
     }
     flask = [sys.executable, "-m", "flask", "--app", "server"]
-    subprocess.run([*flask, "db", "upgrade"], env=env, check=True, capture_output=True, umask=umask)
+    if upgrade:
+        subprocess.run(
+            [*flask, "db", "upgrade"], env=env, check=True, capture_output=True, umask=umask
+        )
     port = free_port()
-    log = (
-        data_dir.parent / f"{data_dir.name}.log"
-        if data_dir.name == "data"
-        else data_dir / "server.log"
-    )
+    log = log or data_dir / f"server-{port}.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [*flask, "serve", "--host", "127.0.0.1", "--port", str(port), *options],
@@ -125,7 +129,7 @@ def gunicorn(
 def served_https(tmp_path: Path):
     with gunicorn(tmp_path, "--tls", "self-signed") as port:
         cert = tmp_path / "tls" / "self-signed-cert.pem"
-        yield port, ssl.create_default_context(cafile=str(cert)), tmp_path / "server.log"
+        yield port, ssl.create_default_context(cafile=str(cert)), tmp_path / f"server-{port}.log"
 
 
 def test_gunicorn_serves_the_app_over_https_with_its_self_signed_certificate(served_https):
@@ -200,7 +204,7 @@ def access_lines(port: int, log: Path) -> list[str]:
 
 def test_the_access_log_keeps_no_tokens_and_no_addresses(tmp_path):
     with gunicorn(tmp_path, workers=1) as port:
-        lines = access_lines(port, tmp_path / "server.log")
+        lines = access_lines(port, tmp_path / f"server-{port}.log")
     assert len(lines) == len(TOKEN_URLS), lines
     text = "\n".join(lines)
     assert SECRET not in text and "127.0.0.1" not in text
@@ -210,7 +214,7 @@ def test_the_access_log_keeps_no_tokens_and_no_addresses(tmp_path):
 def test_the_access_log_keeps_addresses_when_the_setting_says_so(tmp_path):
     env = {"SNAPCLASS_LOG_CLIENT_ADDRESSES": "1"}
     with gunicorn(tmp_path, workers=1, env=env) as port:
-        lines = access_lines(port, tmp_path / "server.log")
+        lines = access_lines(port, tmp_path / f"server-{port}.log")
     assert lines and all(line.startswith("127.0.0.1 ") for line in lines), lines
     assert SECRET not in "\n".join(lines)
 

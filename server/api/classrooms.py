@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, send_file
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import classrooms, ratelimits
+from .. import classrooms, nicknames, ratelimits
 from ..archive import folder_name, write_project_zip
 from ..credentials import current_credential, hash_token, new_token
 from ..db import db
@@ -26,10 +26,10 @@ from ..models import (
 )
 from ..policy import CLASSROOM, SHARE_LINK, requires
 from ..problems import abort_problem, field_error
-from ..sharing import link_state
+from ..sharing import gallery_version, link_state
 from .common import class_sample_counts, json_body, text_field, timestamp
 from .projects import TITLE_MAX, class_names, quiz_json
-from .versions import version_json
+from .versions import shared_json
 
 bp = Blueprint("classrooms", __name__, url_prefix="/api")
 
@@ -37,7 +37,9 @@ NAME_MAX = 200
 NICKNAME_MAX = 30
 INSTRUCTIONS_MAX = 4000
 NO_OPEN_CLASSROOM = "No open classroom has this code."
-NICKNAME_TAKEN = "Someone in this class already has this nickname; pick another."
+NICKNAME_TAKEN = (
+    "Someone in this class already has this nickname, or one that looks the same; pick another."
+)
 CLASSROOM_FULL = "This classroom is full ({count} students); ask your teacher."
 
 
@@ -140,6 +142,16 @@ def flag(body: dict, field: str) -> bool:
     return body[field]
 
 
+def nickname_field(value: Any) -> str:
+    """A nickname as stored (server/nicknames.py), or a 400 saying what is wrong with it."""
+    text = text_field(value, "nickname", NICKNAME_MAX)
+    try:
+        text = nicknames.clean(text)
+    except ValueError as error:
+        field_error("nickname", str(error))
+    return text_field(text, "nickname", NICKNAME_MAX)
+
+
 def student_link(token: str) -> str:
     return f"/student#student={token}"
 
@@ -209,10 +221,13 @@ def delete_classroom(classroom: Classroom):
 @requires("join_classroom")
 def join_classroom():
     """Become a new student of an open classroom; the reply holds the student token, once."""
-    ratelimits.refuse_if_exhausted("join")
     body = json_body()
     code = body.get("code")
-    nickname = text_field(body.get("nickname"), "nickname", NICKNAME_MAX)
+    nickname = nickname_field(body.get("nickname"))
+    # Past a limit of wrong codes every join is refused, a right code too: otherwise a guesser
+    # would read which of its guesses was right from the answers (429 or 201).
+    ratelimits.refuse_if_exhausted("join")
+    ratelimits.refuse_if_exhausted("join_everywhere", key=ratelimits.EVERYONE)
     classroom = None
     if isinstance(code, str) and len(code) <= 32:
         classroom = db.session.scalar(
@@ -220,14 +235,15 @@ def join_classroom():
         )
     # A wrong code and a closed (or expired) classroom get the same answer.
     if classroom is None or not classroom.join_open or classrooms.is_expired(classroom):
-        ratelimits.hit("join")
+        ratelimits.spend("join")
+        ratelimits.spend("join_everywhere", key=ratelimits.EVERYONE)
         abort_problem(404, NO_OPEN_CLASSROOM)
     # Counted per classroom from every address: many addresses cannot flood one class.
     ratelimits.spend("join_code", key=classroom.public_id)
     most = current_app.config["CLASSROOM_MAX_STUDENTS"]
     if classrooms.student_count(classroom) >= most:
         abort_problem(409, CLASSROOM_FULL.format(count=most))
-    key = nickname.casefold()
+    key = nicknames.key(nickname)
     taken = db.session.scalar(
         select(Student.id).where(Student.classroom_id == classroom.id, Student.nickname_key == key)
     )
@@ -280,11 +296,10 @@ def remove_student(classroom: Classroom, student_id: str):
 @bp.post("/classrooms/<classroom_id>/students/<student_id>/reissue")
 @requires("manage_classroom", CLASSROOM)
 def reissue_student(classroom: Classroom, student_id: str):
-    """A new student link for a lost one; the old link stops working at once."""
+    """A new student link for a lost one; the old link, its phone pairings and the picture URLs
+    it was given stop working at once."""
     student = student_in(classroom, student_id)
-    token = new_token()
-    student.token_sha256 = hash_token(token)
-    db.session.commit()
+    token = classrooms.reissue_token(student)
     return {
         "student_token": token,
         "student_url": student_link(token),
@@ -334,18 +349,15 @@ def gallery(classroom: Classroom):
     )
     entries = []
     for project, student in rows:
-        version = db.session.scalar(
-            select(ModelVersion)
-            .where(ModelVersion.project_id == project.id)
-            .order_by(ModelVersion.published.desc(), ModelVersion.number.desc())
-            .limit(1)
-        )
+        version = gallery_version(project.id)
         if version is not None:
+            # What a share link shows, for classmates and teacher alike: no project, class or
+            # sample ids, no other versions, no free-form settings.
             entries.append(
                 {
-                    "project": {"id": project.public_id, "title": project.title},
+                    "project": {"title": project.title},
                     "nickname": student.nickname,
-                    "model": version_json(version),
+                    "model": shared_json(version),
                 }
             )
     return {"gallery": entries}

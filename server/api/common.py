@@ -4,9 +4,10 @@ import re
 from datetime import datetime
 from typing import IO, Any
 
-from flask import current_app, request
+from flask import current_app, g, request
 from sqlalchemy import select
 
+from .. import classrooms
 from ..db import db
 from ..jsonlimits import JsonRejected, loads_limited
 from ..models import Project, ProjectClass, Sample
@@ -116,6 +117,14 @@ def class_sample_counts(project: Project) -> dict[int | None, int]:
     return {class_id: count for class_id, count in rows}
 
 
+def picture_holder(project_id: int) -> str:
+    """classrooms.link_holder, looked up once a request per project."""
+    holders = g.setdefault("picture_holders", {})
+    if project_id not in holders:
+        holders[project_id] = classrooms.link_holder(project_id)
+    return holders[project_id]
+
+
 def sample_json(sample: Sample) -> dict[str, Any]:
     return {
         "id": sample.public_id,
@@ -126,5 +135,5 @@ def sample_json(sample: Sample) -> dict[str, Any]:
         "mime_type": sample.mime_type,
         "source": sample.source,
         "created": timestamp(sample.created),
-        "image_url": image_url(sample.public_id),
+        "image_url": image_url(sample.public_id, holder=picture_holder(sample.project_id)),
     }

@@ -209,8 +209,10 @@ PATHS |= {
                   (PROJECT_ID,)),
     },
     "/api/models/{model_id}": {
-        "get": op("One model version, for its owner or a live share link (?share=).",
-                  (200, JSON, ref("Model")), (MODEL_ID, SHARE_QUERY),
+        "get": op("One model version, for its owner or a live share link (?share=); a share "
+                  "link's holder and a classmate see it as SharedModel.",
+                  (200, JSON, {"anyOf": [ref("Model"), ref("SharedModel")]}),
+                  (MODEL_ID, SHARE_QUERY),
                   errors=(401, 403, 404, 410)),
         "delete": op("Delete a version, its exports and the links pinned to it.", NO_CONTENT,
                      (MODEL_ID,)),

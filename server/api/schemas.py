@@ -170,6 +170,19 @@ SCHEMAS |= {
         },
     ),
     "ModelList": obj(("models",), models={"type": "array", "items": ref("Model")}),
+    # A version as a share link's holder, or a classmate in the class gallery, sees it.
+    "SharedModel": obj(
+        ("id", "number", "tier", "backbone_id", "labels", "published", "created", "exports"),
+        id=STRING,
+        number=INTEGER,
+        tier={"enum": ["browser", "server"]},
+        backbone_id=STRING,
+        labels={"type": "array", "items": obj(("name",), name=CLASS_NAME)},
+        metrics={"type": "object", "description": "numbers and lists of numbers only"},
+        published={"type": "boolean"},
+        created=TIMESTAMP,
+        exports={"type": "array", "items": {"type": "object"}},
+    ),
     "ShareCreate": obj(
         (),
         follow_published={"type": "boolean", "default": False},
@@ -403,9 +416,9 @@ SCHEMAS |= {
             "type": "array",
             "items": obj(
                 ("project", "nickname", "model"),
-                project=obj(("id", "title"), id=STRING, title=STRING),
+                project=obj(("title",), title=STRING),
                 nickname=STRING,
-                model=ref("Model"),
+                model=ref("SharedModel"),
             ),
         },
     ),

@@ -14,7 +14,7 @@ from ..credentials import current_credential
 from ..db import db
 from ..exports import FORMATS, export_blob, export_filename, export_links
 from ..models import ModelVersion, Project, ProjectClass
-from ..policy import MODEL, PROJECT, requires
+from ..policy import MODEL, PROJECT, requires, sees_public_view
 from ..problems import abort_problem, field_error
 from ..sharing import public_metrics
 from ..storage import blob_store, delete_unreferenced_artifacts
@@ -45,8 +45,9 @@ def version_json(version: ModelVersion, project: Project | None = None) -> dict[
     }
 
 
-def shared_json(version: ModelVersion, share: str) -> dict[str, Any]:
-    """A version as a share link shows it: no id of a class, sample, job or project."""
+def shared_json(version: ModelVersion, share: str | None = None) -> dict[str, Any]:
+    """A version as a share link, or a classmate in the class gallery, sees it: no id of a
+    class, sample, job or project, no free-form settings, only numeric metrics."""
     project = db.session.get(Project, version.project_id)
     return {
         "id": version.public_id,
@@ -146,9 +147,10 @@ def list_versions(project: Project):
 @bp.get("/models/<model_id>")
 @requires("read_model", MODEL)
 def read_version(version: ModelVersion):
-    """One version, for its owner or for a live share link to it (?share=<token>)."""
-    if current_credential().kind == "share":
-        return shared_json(version, request.args["share"])
+    """One version, for its owner or for a live share link to it (?share=<token>); a classmate
+    reading a gallery model sees what the share link shows."""
+    if sees_public_view(current_credential(), version):
+        return shared_json(version, request.args.get("share"))
     return version_json(version)
 
 

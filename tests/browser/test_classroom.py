@@ -11,6 +11,8 @@ from urllib.parse import urljoin
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from server.classrooms import JOIN_CODE_LENGTH
+
 from .conftest import wait_until
 from .test_studio import screenshot
 
@@ -125,7 +127,7 @@ def test_a_lesson_with_a_teacher_three_students_and_a_phone(browser: Browser, li
     teacher.get_by_role("button", name="Start the classroom").click()
     teacher.wait_for_url("**/classroom/*#teacher=*")
     code = teacher.get_by_test_id("join-code").inner_text()
-    assert len(code) == 6
+    assert len(code) == JOIN_CODE_LENGTH
     expect(teacher.locator(".qr-slot img.qr")).to_be_visible()
     teacher.get_by_label("Title").fill("Recycling")
     teacher.get_by_label("Class names, separated by commas").fill("paper, plastic")
