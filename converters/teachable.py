@@ -44,8 +44,6 @@ BACKBONE_SCALE, BACKBONE_OFFSET = 1 / 127.5, -1.0
 SQRT_KNOTS = 128
 SQRT_FIRST = 1e-6
 SQRT_MAX = 6.0
-SUPPORTED = ("InputLayer", "Conv2D", "DepthwiseConv2D", "BatchNormalization", "ReLU",
-             "ZeroPadding2D", "Add", "GlobalAveragePooling2D", "Rescaling")  # fmt: skip
 
 
 class TeachableUnavailable(ValueError):
@@ -204,6 +202,8 @@ def layer_config(layer: keras.layers.Layer) -> tuple[str, dict, list[tuple[str, 
 
 def write_backbone(writer: TopologyWriter, backbone: keras.Model) -> str:
     """The backbone's layers after the input scaling; returns the name of its pooled output."""
+    if tuple(backbone.input_shape[1:]) != (IMAGE_SIZE, IMAGE_SIZE, 3):
+        raise TeachableUnavailable(f"the network takes {backbone.input_shape[1:]}, not 224 x 224")
     folded = fold_for_inference(backbone)
     configs = folded.get_config()["layers"]
     by_name = {layer.name: layer for layer in folded.layers}
@@ -235,8 +235,11 @@ def write_backbone(writer: TopologyWriter, backbone: keras.Model) -> str:
         kind, keras2, weights = layer_config(layer)
         sources = [renamed.get(name, name) for name in inbound_names(config)]
         last = writer.add(layer.name, kind, keras2, sources, weights)
-    if kind != "GlobalAveragePooling2D" or not any(c["class_name"] == "ReLU" for c in configs[-3:]):
-        raise TeachableUnavailable("the backbone does not end in ReLU and average pooling")
+    # The square root's pieces cover 0..SQRT_MAX: the pooled values must lie there.
+    relu = by_name[configs[-2]["name"]]
+    bounded = isinstance(relu, keras.layers.ReLU) and relu.max_value is not None
+    if kind != "GlobalAveragePooling2D" or not bounded or float(relu.max_value) > SQRT_MAX:
+        raise TeachableUnavailable("the network does not end in ReLU6 and average pooling")
     return last
 
 
