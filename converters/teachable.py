@@ -13,8 +13,8 @@ topology itself, from stock layers that TF.js 1.3.1 knows, with float32 weights:
     -> the backbone's layers (BatchNormalization folded into convolutions,
        converters/inference_graph.py), global average pooled: e [batch, 1280], e >= 0
     -> the head's preprocessing (converters/head.py):
-         sqrt-l2: sqrt(e) as a sum of clamped ramps (two 1x1 convolutions and ReLU(max 1),
-                  SQRT_KNOTS pieces; below 0.05 % relative error), then unit length
+         sqrt-l2: sqrt(e) as a sum of SQRT_KNOTS clamped ramps (1x1 convolutions and
+                  ReLU(max 1); below 0.05 % relative error from 1e-5 up), then unit length
          l2:      unit length
        Unit length and the first Dense layer together are a Dot(normalize=True) of the rows with
        each unit's weight column, times the column's length, plus its bias.
@@ -44,6 +44,10 @@ BACKBONE_SCALE, BACKBONE_OFFSET = 1 / 127.5, -1.0
 SQRT_KNOTS = 128
 SQRT_FIRST = 1e-6
 SQRT_MAX = 6.0
+# A ramp's slope (1 / its piece's width, up to 1e7) is applied in two clamped steps, the first
+# at most RAMP_GAIN: TF.js's WebGL backend computes in half floats on devices that cannot
+# render to float32 textures, whose largest number is 65504, and 6 x 1e7 would overflow there.
+RAMP_GAIN = 5000.0
 
 
 class TeachableUnavailable(ValueError):
@@ -251,10 +255,16 @@ def write_head(writer: TopologyWriter, source: str, head: Head) -> str:
         knots = sqrt_knots()
         widths = np.diff(knots)
         column = writer.reshape("tm_sqrt_column", rows, [dim, 1, 1])
+        # clamp((e - t) * g1, 0, 1) then clamp(. * g2, 0, 1) is clamp((e - t) / width, 0, 1)
+        # when g1 * g2 = 1 / width and g2 >= 1.
+        first = np.minimum(1 / widths, RAMP_GAIN)
         ramps = writer.conv1x1(
-            "tm_sqrt_ramps", column, (1 / widths).reshape(1, 1, 1, -1), -knots[:-1] / widths
+            "tm_sqrt_ramps", column, first.reshape(1, 1, 1, -1), -knots[:-1] * first
         )
-        clamped = writer.add("tm_sqrt_clamp", "ReLU", {"max_value": 1.0}, [ramps])
+        ramps = writer.add("tm_sqrt_clamp", "ReLU", {"max_value": 1.0}, [ramps])
+        second = (1 / widths) / first
+        ramps = writer.conv1x1("tm_sqrt_steepen", ramps, second.reshape(1, 1, -1, 1), None, True)
+        clamped = writer.add("tm_sqrt_clamp_again", "ReLU", {"max_value": 1.0}, [ramps])
         steps = np.diff(np.sqrt(knots)).reshape(1, 1, -1, 1)
         summed = writer.conv1x1("tm_sqrt_sum", clamped, steps)
         rows = writer.reshape("tm_sqrt", summed, [dim])

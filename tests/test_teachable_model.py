@@ -11,6 +11,7 @@ import pytest
 from converters.classifier import backbone_weights, classifier_network
 from converters.head import DenseLayer, Head
 from converters.teachable import (
+    RAMP_GAIN,
     TM_OFFSET,
     TM_SCALE,
     WEIGHTS_FILE,
@@ -62,6 +63,9 @@ def test_the_square_root_is_within_its_stated_error():
     tiny = np.linspace(0, 1e-5, 1000)
     assert np.abs(piecewise_sqrt(tiny) - np.sqrt(tiny)).max() < 3e-4
     assert piecewise_sqrt(np.array([0.0]))[0] == 0
+    # The first of the two steps of each slope keeps 6 x it a finite half float (TF.js's WebGL
+    # on devices without float32 textures).
+    assert 6 * RAMP_GAIN < 65504
 
 
 @pytest.mark.parametrize(

@@ -189,7 +189,10 @@ TM_PAGE = """<!doctype html><meta charset="utf-8"><title>tmImage</title>
 <script src="{vendor[tfjs1]}tf.min.js"></script>
 <script src="{vendor[teachablemachine-image]}teachablemachine-image.min.js"></script>"""
 
-TM_PREDICT = """async ([base, photos]) => {
+# half: compute in half floats, as TF.js's WebGL backend does on devices that cannot render to
+# float32 textures (many tablets and phones).
+TM_PREDICT = """async ([base, photos, half]) => {
+  if (half) tf.ENV.set('WEBGL_FORCE_F16_TEXTURES', true);
   const model = await tmImage.load(base + 'model.json', base + 'metadata.json');
   const out = [];
   for (const url of photos) {
@@ -198,7 +201,9 @@ TM_PREDICT = """async ([base, photos]) => {
     await image.decode();
     out.push((await model.predict(image)).map((p) => [p.className, p.probability]));
   }
-  return { tfjs: tf.version.tfjs, backend: tf.getBackend(), labels: model.getClassLabels(), out };
+  const float32 = tf.ENV.getBool('WEBGL_RENDER_FLOAT32_ENABLED');
+  const labels = model.getClassLabels();
+  return { tfjs: tf.version.tfjs, backend: tf.getBackend(), float32, labels, out };
 }"""
 
 ML5_PAGE = """<!doctype html><meta charset="utf-8"><title>ml5</title>
@@ -234,25 +239,28 @@ def open_page(browser, url: str):
     return context, page, errors
 
 
-@pytest.mark.parametrize("name", ["browser", "fine-tuned"])
+@pytest.mark.parametrize(
+    ("name", "half"), [("browser", False), ("fine-tuned", False), ("browser", True)]
+)
 def test_teachable_machine_image_loads_the_link_and_agrees_with_keras(
-    links, browser, name, record_property
+    links, browser, name, half, record_property
 ):
     version = links["versions"][name]
     page_url = links["other"].add(f"/tm-{name}.html", TM_PAGE.format(vendor=vendor_urls(links)))
     context, page, errors = open_page(browser, page_url)
     started = time.monotonic()
-    answer = page.evaluate(TM_PREDICT, [version["base"], links["photos"]["wide"]])
+    answer = page.evaluate(TM_PREDICT, [version["base"], links["photos"]["wide"], half])
     seconds = time.monotonic() - started
     context.close()
     assert not errors, errors
-    assert answer["tfjs"] == "1.3.1"
+    assert answer["tfjs"] == "1.3.1" and answer["float32"] is not half
     labels = list(CLASSES)
     assert answer["labels"] == labels
     got = np.array([[p for _, p in row] for row in answer["out"]])
     assert all([n for n, _ in row] == labels for row in answer["out"])
     expected = version["keras"]
     difference = float(np.abs(got - expected).max())
+    name += " half-float" if half else ""
     figures = {"backend": answer["backend"], "photos": len(got), "max_difference":
                round(difference, 4), "seconds": round(seconds, 1),
                "keras_top_probability_min": round(float(expected.max(1).min()), 3)}  # fmt: skip
