@@ -68,6 +68,7 @@ def test_the_square_root_is_within_its_stated_error():
     assert 6 * RAMP_GAIN < 65504
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("architecture", "preprocess", "hidden"),
     [("MobileNetV2", "sqrt-l2", 0), ("EfficientNet-Lite0", "l2", 8)],
