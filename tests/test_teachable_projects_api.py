@@ -136,6 +136,8 @@ def test_bad_tm_files_are_refused_and_nothing_is_stored(client, problem, stored)
         archive.writestr("manifest.json", "{not json")
         archive.writestr("Cat-!-0.jpg", photo(2))
     problem(import_zip(client, out.getvalue(), "project.tm"), 400)
+    climbing = teachable_file({"../../Cat": [photo(3)]})
+    problem(import_zip(client, climbing, "project.tm"), 400)
     assert stored() == before
 
 
