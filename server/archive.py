@@ -26,7 +26,7 @@ from .db import db
 from .errors import DomainError, Invalid, TooLarge
 from .images import CheckedImage, check_image
 from .jsonlimits import JsonRejected, loads_limited
-from .models import Project, ProjectClass, Sample
+from .models import ClassroomProject, Project, ProjectClass, Sample
 from .storage import blob_store, blobs_then_rows
 
 PROJECT_FILE = "project.json"
@@ -179,7 +179,12 @@ def clean_name(text: Any, fallback: str, limit: int) -> str:
 
 def plan_import(archive: zipfile.ZipFile, upload_name: str) -> ImportPlan:
     """Read a zip into classes and checked pictures, without touching the database."""
+    from .teachable_projects import plan_teachable_import, teachable_manifest
+
     entries, folder = read_entries(archive)
+    manifest = teachable_manifest(archive, entries, upload_name)
+    if manifest is not None:
+        return plan_teachable_import(archive, entries, upload_name)
     description = project_description(archive, entries) or {}
     stem = folder or PurePosixPath(upload_name or "").stem
     fallback = clean_name(stem, "Imported project", TITLE_MAX)
@@ -205,36 +210,50 @@ def plan_import(archive: zipfile.ZipFile, upload_name: str) -> ImportPlan:
         if len(parts) >= 2 and parts[0] not in class_of_folder:
             add_class(plan, class_of_folder, parts[0], parts[0])
     files.sort(key=lambda e: (order.get("/".join(e[0]), (len(order), None))[0], e[0]))
-    config = current_app.config
     seen: dict[str, str] = {}
     for parts, info in files:
         path = "/".join(parts)
-        if info.file_size > config["MAX_UPLOAD_BYTES"]:
-            plan.skip(path, f"larger than {config['MAX_UPLOAD_BYTES']} bytes")
-            continue
-        data = read_member(archive, info, config["MAX_UPLOAD_BYTES"])
-        # By the bytes' hash first: a picture seen already is never decoded again.
-        raw_sha256 = hashlib.sha256(data).hexdigest()
-        if raw_sha256 in seen:
-            plan.skip(path, f"the same picture as {seen[raw_sha256]}")
-            continue
-        seen[raw_sha256] = path
-        try:
-            image = check_image(data, config["MAX_UPLOAD_BYTES"], config["MAX_PIXELS"], path)
-        except DomainError as refusal:  # a picture the upload check refuses is left out
-            plan.skip(path, refusal.detail)
-            continue
-        if image.sha256 != raw_sha256 and image.sha256 in seen:  # the same once turned upright
-            plan.skip(path, f"the same picture as {seen[image.sha256]}")
-            continue
-        seen[image.sha256] = path
         source = order.get(path, (0, None))[1]
         class_index = class_of_folder[parts[0]] if len(parts) >= 2 else None
-        plan.pictures.append((class_index, path, image, source if source == "webcam" else "upload"))
+        add_picture(plan, archive, info, path, class_index, source, seen)
     if not plan.class_names and not plan.pictures:
         raise Invalid("The zip holds no pictures: put JPEG, PNG or WebP pictures in one "
                       "folder per class.")  # fmt: skip
     return plan
+
+
+def add_picture(
+    plan: ImportPlan,
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    path: str,
+    class_index: int | None,
+    source: Any,
+    seen: dict[str, str],
+) -> None:
+    """Check one picture of the zip like an upload; add it to the plan, or list it as skipped.
+    `seen` maps the sha256 of each picture taken so far to its path."""
+    config = current_app.config
+    if info.file_size > config["MAX_UPLOAD_BYTES"]:
+        plan.skip(path, f"larger than {config['MAX_UPLOAD_BYTES']} bytes")
+        return
+    data = read_member(archive, info, config["MAX_UPLOAD_BYTES"])
+    # By the bytes' hash first: a picture seen already is never decoded again.
+    raw_sha256 = hashlib.sha256(data).hexdigest()
+    if raw_sha256 in seen:
+        plan.skip(path, f"the same picture as {seen[raw_sha256]}")
+        return
+    seen[raw_sha256] = path
+    try:
+        image = check_image(data, config["MAX_UPLOAD_BYTES"], config["MAX_PIXELS"], path)
+    except DomainError as refusal:  # a picture the upload check refuses is left out
+        plan.skip(path, refusal.detail)
+        return
+    if image.sha256 != raw_sha256 and image.sha256 in seen:  # the same once turned upright
+        plan.skip(path, f"the same picture as {seen[image.sha256]}")
+        return
+    seen[image.sha256] = path
+    plan.pictures.append((class_index, path, image, source if source == "webcam" else "upload"))
 
 
 def add_class(plan: ImportPlan, class_of_folder: dict, folder: str, name: Any) -> None:
@@ -248,9 +267,12 @@ def add_class(plan: ImportPlan, class_of_folder: dict, folder: str, name: Any) -
     class_of_folder[folder] = plan.class_names.index(name)
 
 
-def create_project(plan: ImportPlan, owner_token_sha256: str) -> Project:
+def create_project(
+    plan: ImportPlan, owner_token_sha256: str, student: tuple[int, int] | None = None
+) -> Project:
     """Write the pictures, then insert the project, its classes and samples in one short
-    transaction (storage.blobs_then_rows)."""
+    transaction (storage.blobs_then_rows). `student` (classroom id, student id): the project
+    is that classroom student's, as one they start in their classroom."""
     project = Project(
         title=plan.title, owner_token_sha256=owner_token_sha256, backbone_id=plan.backbone_id
     )
@@ -271,4 +293,10 @@ def create_project(plan: ImportPlan, owner_token_sha256: str) -> Project:
             )
             for class_index, _path, image, source in plan.pictures
         )
+        if student is not None:
+            classroom_id, student_id = student
+            db.session.add(
+                ClassroomProject(project_id=project.id, classroom_id=classroom_id,
+                                 student_id=student_id, published_to_class=False)
+            )  # fmt: skip
     return project

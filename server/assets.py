@@ -19,9 +19,17 @@ PACKAGES = {
     "tfjs-backend-webgpu": "@tensorflow/tfjs-backend-webgpu",
     # The map of pictures' UMAP option (static/js/mapWorker.js).
     "umap-js": "umap-js",
+    # For pages on other origins that use a Teachable Machine link (server/snippets.py P5JS, and
+    # the loaders' checks in tests/browser/test_teachable_machine.py): p5.js, ml5, and
+    # @teachablemachine/image on the TF.js 1.3.1 it was made for (an npm alias).
+    "p5": "p5",
+    "ml5": "ml5",
+    "teachablemachine-image": "@teachablemachine/image",
+    "tfjs1": "tfjs-1.3.1",
 }
 # The folder of each package that browsers load; dist/ unless named here.
-FOLDERS = {"umap-js": "lib"}  # umap-js's dist/ is CommonJS; lib/ holds its browser bundle
+# umap-js's dist/ is CommonJS; lib/ holds its browser bundle, as p5's does.
+FOLDERS = {"umap-js": "lib", "p5": "lib"}
 FOREVER = 365 * 24 * 3600
 
 
@@ -49,4 +57,7 @@ def register_assets(app: Flask) -> None:
         if name not in PACKAGES or versions.get(name) != version:
             abort(404)
         folder = node_modules / PACKAGES[name] / FOLDERS.get(name, "dist")
-        return send_from_directory(folder, filename, max_age=FOREVER)
+        response = send_from_directory(folder, filename, max_age=FOREVER)
+        # Public npm files: sketches on other origins load them, cross-origin isolated or not.
+        response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+        return response

@@ -33,6 +33,8 @@ from .models import ModelVersion, Project, Sample
 from .sharing import public_metrics
 from .snippets import usage_snippet
 from .storage import blob_store, work_root
+from .teachable import FORMAT as TEACHABLE_FORMAT
+from .teachable import build_teachable
 
 # TensorFlow builds one model at a time per process: they are memory-hungry, Keras's graph
 # naming is not thread-safe, and a second request for the same export should wait for the first.
@@ -198,6 +200,8 @@ class Builder:
         from converters import classifier
 
         artifacts = self.version.artifacts
+        if fmt == TEACHABLE_FORMAT:
+            return build_teachable(self)
         if self.version.tier == "server" and fmt == "keras":
             return {"export/keras": self.store.read(artifacts["keras"])}
         if self.version.tier == "server" and fmt == "tfjs":
@@ -239,6 +243,19 @@ class Builder:
             return classifier.load_keras(self.store.read(self.version.artifacts["keras"]))
         head = json.loads(self.store.read(self.version.artifacts["head"]))
         return classifier.build_classifier(parse_head(head), self.backbone)
+
+    def backbone_and_head(self):
+        """The version's backbone network (with its weights) and head, apart."""
+        from converters.backbone import backbone_from
+        from converters.classifier import backbone_weights, load_keras
+        from converters.head import parse_head
+        from converters.teachable import classifier_parts
+
+        if self.version.tier == "server":
+            return classifier_parts(load_keras(self.store.read(self.version.artifacts["keras"])))
+        head = parse_head(json.loads(self.store.read(self.version.artifacts["head"])))
+        weights = backbone_weights(self.backbone)
+        return backbone_from(weights, self.backbone["input_size"]), head
 
     def server_tfjs_zip(self) -> bytes:
         """The fine-tuned version's own TF.js files, with metadata.json beside them."""

@@ -12,6 +12,7 @@ from flask import Blueprint, Flask, current_app, request, url_for
 
 from .backbone_files import backbone_dir, load_backbone
 from .db import db
+from .errors import DomainError
 from .exports import export_links
 from .models import Project
 from .pages import render_page
@@ -19,7 +20,9 @@ from .policy import requires
 from .preload import backbone_files, module_graph
 from .problems import problem_response
 from .sharing import NO_SUCH_LINK, LinkState, public_metrics, resolve_link, was_deleted
+from .snippets import p5_snippet
 from .storage import blob_store
+from .teachable import teachable_file
 
 bp = Blueprint("share_pages", __name__)
 
@@ -96,12 +99,24 @@ def share_model(token: str):
         "metrics": public_metrics(version.metrics),
         "backbone": {"id": version.backbone_id, "url": f"/backbones/{version.backbone_id}/"},
         "exports": export_links(project, version, token),
+        "teachable_machine": teachable_link(token),
     }
     if version.tier == "server":
         description["graph_model_url"] = f"/s/{token}/tfjs/model.json"
     else:
         description["head"] = json.loads(blob_store().read(version.artifacts["head"]))
     return conditional(json.dumps(description, ensure_ascii=False).encode(), "application/json")
+
+
+def teachable_link(token: str) -> dict[str, str]:
+    """The link's Teachable Machine folder and the p5.js sketch that uses it, as absolute URLs:
+    they are pasted into pages and editors elsewhere."""
+    root = request.host_url.rstrip("/")
+    vendor = current_app.config["VENDOR_URLS"]
+    url = f"{root}/s/{token}/tm/"
+    p5 = f"{root}{vendor.get('p5', '/vendor/p5/')}p5.min.js"
+    ml5 = f"{root}{vendor.get('ml5', '/vendor/ml5/')}ml5.min.js"
+    return {"url": url, "p5_snippet": p5_snippet(url, p5, ml5)}
 
 
 @bp.get("/s/<token>/tfjs/<path:filename>")
@@ -116,6 +131,33 @@ def share_graph_file(token: str, filename: str):
         return no_cache(problem_response(404, f"This model has no file {filename[:100]!r}."))
     mimetype = "application/json" if filename.endswith(".json") else "application/octet-stream"
     return conditional(blob_store().read(sha256), mimetype, sha256)
+
+
+@bp.get("/s/<token>/tm/<path:filename>")
+@requires("public")  # the link is its own credential: see live_version
+def share_teachable_file(token: str, filename: str):
+    """The Teachable Machine folder of a link (model.json, weights.bin, metadata.json), for
+    pages on any origin: @teachablemachine/image, ml5, p5.js sketches, Scratch extensions."""
+    state = live_version(token)
+    if not isinstance(state, LinkState):
+        return for_any_origin(state)
+    try:
+        found = teachable_file(state.version, filename)
+    except DomainError as error:  # e.g. the backbone's weights are not on this server
+        return for_any_origin(no_cache(problem_response(error.status, error.detail)))
+    if found is None:
+        return for_any_origin(
+            no_cache(problem_response(404, f"No Teachable Machine file {filename[:100]!r}."))
+        )
+    sha256, mimetype = found
+    return for_any_origin(conditional(blob_store().read(sha256), mimetype, sha256))
+
+
+def for_any_origin(response):
+    """Readable by pages of every origin (CORS), and loadable by cross-origin isolated ones."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
 
 
 def conditional(body: bytes, mimetype: str, etag: str | None = None):

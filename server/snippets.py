@@ -102,6 +102,53 @@ print(labels[probabilities.argmax()], probabilities.max())
 """
 )
 
+# A whole p5.js sketch page for a Teachable Machine link: the camera and the class ml5 sees in
+# it. Every script comes from this Snapclass server's /vendor/ (npm packages, server/assets.py).
+P5JS = Template("""\
+<!doctype html>
+<html>
+<head>
+  <meta charset="utf-8">
+  <script src="$p5"></script>
+  <script src="$ml5"></script>
+</head>
+<body>
+<script>
+// Your Snapclass model, as a Teachable Machine link.
+const modelURL = "$model_url";
+let classifier;
+let video;
+let label = "...";
+
+function preload() {
+  classifier = ml5.imageClassifier(modelURL + "model.json");
+}
+
+function setup() {
+  createCanvas(320, 280);
+  video = createCapture(VIDEO);
+  video.size(320, 240);
+  video.hide();
+  classifier.classifyStart(video, gotResult);
+}
+
+function draw() {
+  background(0);
+  image(video, 0, 0, 320, 240);
+  fill(255);
+  textSize(20);
+  textAlign(CENTER);
+  text(label, width / 2, height - 12);
+}
+
+function gotResult(results) {
+  label = results[0].label;
+}
+</script>
+</body>
+</html>
+""")
+
 SNIPPETS = {
     "tfjs": TFJS,
     "keras": KERAS,
@@ -115,6 +162,11 @@ def literal(value: object) -> str:
     """A JSON literal that is also a Python literal, with HTML's special characters escaped."""
     text = json.dumps(value)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def p5_snippet(model_url: str, p5_url: str, ml5_url: str) -> str:
+    """The p5.js sketch for the Teachable Machine folder at `model_url` (absolute URLs)."""
+    return P5JS.substitute(model_url=model_url, p5=p5_url, ml5=ml5_url)
 
 
 def usage_snippet(fmt: str, filename: str, labels: list[str], size: int) -> str:

@@ -13,13 +13,14 @@ from ..backbone_files import (
     default_backbone_id,
     load_backbone,
 )
-from ..credentials import hash_token, new_token
+from ..credentials import current_credential, hash_token, new_token
 from ..db import db
 from ..exports import slug
 from ..models import ModelVersion, Project
 from ..notebook import NotebookUnavailable, write_notebook_zip
 from ..policy import PROJECT, requires
 from ..problems import abort_problem, field_error
+from ..teachable_projects import write_teachable_zip
 from .projects import project_json
 
 bp = Blueprint("archives", __name__, url_prefix="/api/projects")
@@ -28,17 +29,21 @@ bp = Blueprint("archives", __name__, url_prefix="/api/projects")
 @bp.get("/<project_id>/archive")
 @requires("read_project", PROJECT)
 def download_archive(project: Project):
-    """The whole project as a zip: a folder of pictures per class, and project.json."""
+    """The whole project as a zip: a folder of pictures per class, and project.json; with
+    `?format=tm`, as a Teachable Machine project file (.tm)."""
+    fmt = request.args.get("format", "zip")
+    if fmt not in ("zip", "tm"):
+        field_error("format", "must be zip or tm")
     # A temporary file rather than memory: a project may hold hundreds of megabytes.
     out = tempfile.TemporaryFile()
-    write_project_zip(project, out)
+    if fmt == "tm":
+        write_teachable_zip(project, out)
+        name = f"{slug(project.title)}.tm"
+    else:
+        write_project_zip(project, out)
+        name = f"{slug(project.title)}-project.zip"
     out.seek(0)
-    response = send_file(
-        out,
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=f"{slug(project.title)}-project.zip",
-    )
+    response = send_file(out, mimetype="application/zip", as_attachment=True, download_name=name)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -87,7 +92,9 @@ def project_backbone(project) -> dict:
 @bp.post("/import")
 @requires("create_project", limit="create")
 def import_archive():
-    """Create a project from a zip (multipart `file`): ours, or any zip of class folders."""
+    """Create a project from a zip (multipart `file`): ours, any zip of class folders, or a
+    Teachable Machine project (.tm). With a student's token it is that student's, in their
+    classroom, and has no owner token (as POST /api/projects)."""
     uploads = request.files.getlist("file")
     if len(uploads) != 1:
         field_error("file", "send one zip file as the multipart 'file' part")
@@ -101,12 +108,18 @@ def import_archive():
         # e.g. names flagged as UTF-8 that are not, or a damaged directory
         abort_problem(400, "The zip archive is damaged and cannot be read.")
     token = new_token()
-    project = create_project(plan, hash_token(token))
+    credential = current_credential()
+    student = (
+        (credential.classroom_id, credential.student_id) if credential.kind == "student" else None
+    )
+    project = create_project(plan, hash_token(token), student)
     imported = {
         "classes": len(plan.class_names),
         "samples": len(plan.pictures),
         "skipped": plan.skipped,
         "skipped_count": plan.skipped_count,
     }
-    body = {**project_json(project), "owner_token": token, "imported": imported}
+    body = {**project_json(project), "imported": imported}
+    if student is None:
+        body["owner_token"] = token
     return body, 201, {"Location": f"/api/projects/{project.public_id}"}

@@ -239,8 +239,12 @@ PATHS |= {
                      (param("token", text="The share link's token."),)),
     },
     "/api/projects/{project_id}/archive": {
-        "get": op("The project as a zip: a folder of pictures per class, and project.json.",
-                  (200, "application/zip", ZIP), (PROJECT_ID,)),
+        "get": op("The project as a zip: a folder of pictures per class, and project.json; with "
+                  "format=tm, a Teachable Machine project file (.tm).",
+                  (200, "application/zip", ZIP),
+                  (PROJECT_ID, param("format", "query", {"enum": ["zip", "tm"]},
+                                     "zip (the default) or tm.")),
+                  errors=(400, 404)),
     },
     "/api/projects/{project_id}/notebook": {
         "get": op("The project's pictures with train.py and train.ipynb that rebuild its model in "
@@ -248,7 +252,8 @@ PATHS |= {
                   errors=(422,)),
     },
     "/api/projects/import": {
-        "post": op("Create a project from a zip of class folders (all or nothing).",
+        "post": op("Create a project from a zip of class folders or a Teachable Machine .tm "
+                   "(all or nothing).",
                    (201, JSON, ref("ImportedProject")),
                    body=("multipart/form-data", ref("ProjectImport")), errors=(413, 415)),
     },

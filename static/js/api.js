@@ -94,7 +94,7 @@ export function createApi(projectId, ownerToken) {
     revokeShare: (token) => call('DELETE', `/api/shares/${encodeURIComponent(token)}`),
     // A file (export or project zip) as a Blob, fetched with the owner token.
     downloadBlob: (url) => call('GET', url, { blob: true }),
-    archiveUrl: () => `${base}/archive`,
+    archiveUrl: (format = 'zip') => `${base}/archive?format=${format}`,
     notebookUrl: () => `${base}/notebook`,
     finishQuiz: (result) => call('PUT', `${base}/quiz`, { json: result }),
     // Fine-tuning on the server, and the headers that load a fine-tuned model's files.

@@ -9,6 +9,7 @@ import { grabSquare } from './camera.js';
 import { CameraPanel } from './components/CameraPanel.js';
 import { ExportList } from './components/ExportList.js';
 import { PreviewPanel } from './components/PreviewPanel.js';
+import { TeachableLink } from './components/TeachableLink.js';
 import { h } from './dom.js';
 import { rememberedProjects } from './projects.js';
 import { loadServerModel } from './serverModel.js';
@@ -54,6 +55,7 @@ async function SharePage(el, state) {
     h('div', { class: 'share-body' }, cameraEl, previewEl),
     exportsEl,
   );
+  TeachableLink(el.insertBefore(h('section'), exportsEl), { url: shared.teachable_machine.url, p5Snippet: shared.teachable_machine.p5_snippet });
   exportsEl.append(h('h2', {}, t('sharedDownloads')), h('p', { class: 'hint' }, t('exportHint')));
   ExportList(exportsEl).update({ exports: shared.exports });
 

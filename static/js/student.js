@@ -1,6 +1,7 @@
 // A student's home: their projects (opened in the studio with the student link's token), the
 // class's assignments to start from, and the class gallery.
 import { call, fragmentToken } from './classroomApi.js';
+import { ImportProject } from './components/ImportProject.js';
 import { h } from './dom.js';
 import { t } from './strings.js';
 
@@ -39,6 +40,16 @@ async function StudentHome(el, token) {
       h('a', { href: studioLink(project.id, token) }, project.title), ' ',
       h('button', { type: 'button', class: 'quiet', onclick: () => publish(project) },
         project.published_to_class ? t('unpublishFromClass') : t('publishToClass'))));
+  // A project from a zip of class folders or a Teachable Machine .tm file, in this classroom.
+  const importEl = h('section', { class: 'student-import' });
+  ImportProject(importEl, {
+    importFile: (file) => {
+      const form = new FormData();
+      form.append('file', file, file.name);
+      return api('POST', '/api/projects/import', { body: form });
+    },
+    linkTo: (project) => studioLink(project.id, token),
+  });
   const gallery = h('ul', { class: 'gallery' });
   el.append(
     h('h1', {}, t('studentHomeTitle', { nickname: home.student.nickname, classroom: home.classroom.name })),
@@ -48,6 +59,7 @@ async function StudentHome(el, token) {
     h('p', {},
       h('button', { type: 'button', class: 'primary', onclick: () => start({ title: t('defaultProjectTitle'), classes: [t('defaultClassName', { n: 1 }), t('defaultClassName', { n: 2 })] }) }, t('newStudentProject')),
       ...home.assignments.map((a) => h('button', { type: 'button', title: a.instructions, onclick: () => start({ assignment_id: a.id }) }, t('startFromAssignment', { title: a.title })))),
+    importEl,
     h('h2', {}, t('galleryTitle')),
     gallery,
   );

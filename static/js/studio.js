@@ -698,7 +698,7 @@ async function Studio(el, projectId) {
   on('create-share', ({ modelId, follow, days }) => run(() => api.createShare(modelId, { follow_published: follow, expires_in_days: days })).then(refreshVersions));
   on('revoke-share', ({ token }) => run(() => api.revokeShare(token)).then(refreshVersions));
   on('download-export', ({ entry }) => download(entry.url, entry.filename, { export: true }));
-  on('download-project', () => download(api.archiveUrl(), 'project.zip'));
+  on('download-project', ({ format }) => download(api.archiveUrl(format), `project.${format}`));
   on('start-finetune', startFinetune);
   on('cancel-finetune', () => jobAction(() => api.cancelJob(state.job.id)));
   on('use-server-model', ({ use }) => useServerModel(use));

@@ -42,7 +42,8 @@ export function ModelPanel(el) {
   const exportsEl = h('div');
   const exportList = ExportList(exportsEl, { download: (entry) => emit(el, 'download-export', { entry }) });
   const exportBox = h('section', { class: 'exports' }, exportHeading, h('p', { class: 'hint' }, t('exportHint')), exportStatus, exportsEl);
-  const archiveButton = h('button', { type: 'button', class: 'download-project' }, t('downloadProject'));
+  const archiveButton = h('button', { type: 'button', class: 'download-project', onclick: () => emit(el, 'download-project', { format: 'zip' }) }, t('downloadProject'));
+  const teachableButton = h('button', { type: 'button', class: 'download-tm', onclick: () => emit(el, 'download-project', { format: 'tm' }) }, t('downloadTeachableProject'));
   const ownerOnly = h(
     'div',
     { class: 'owner-only' },
@@ -52,7 +53,7 @@ export function ModelPanel(el) {
     exportBox,
     h('h3', {}, t('projectFilesTitle')),
     h('p', { class: 'hint' }, t('projectFilesHint')),
-    archiveButton,
+    h('div', { class: 'row' }, archiveButton, teachableButton),
   );
   el.append(h('h2', {}, t('modelsTitle')), saveButton, saveStatus, list, ownerOnly);
 
@@ -66,7 +67,6 @@ export function ModelPanel(el) {
   createShare.addEventListener('click', () => {
     emit(el, 'create-share', { modelId: selectedId, follow: follow.checked, days: expiry.value ? Number(expiry.value) : undefined });
   });
-  archiveButton.addEventListener('click', () => emit(el, 'download-project'));
 
   function versionRow(version) {
     const select = h('button', { type: 'button', class: 'quiet version-name', onclick: () => { selectedId = version.id; draw(); } });
