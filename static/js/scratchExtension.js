@@ -36,9 +36,9 @@ export function percent(probability) {
   return Math.round(probability * 1000) / 10;
 }
 
-/** The extension's description for the VM: its blocks and menus. */
-export function blocksInfo() {
-  const CLASS = { type: 'string', menu: 'classes' };
+/** The extension's description for the VM: its blocks and menus, for a model's labels. */
+export function blocksInfo(labels = []) {
+  const CLASS = { type: 'string', menu: 'classes', defaultValue: labels[0] ?? '' };
   return {
     id: EXTENSION_ID,
     name: t('blocks.extensionName'),
@@ -102,7 +102,7 @@ export class SnapclassBlocks {
   }
 
   getInfo() {
-    return blocksInfo();
+    return blocksInfo(this.model?.labels);
   }
 
   classMenu() {
