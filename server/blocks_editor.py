@@ -24,6 +24,7 @@ from .isolation import ISOLATED_SCRIPT_SOURCES, cross_origin_isolation_headers
 from .policy import requires
 
 EDITOR_PACKAGE = "@scratch/scratch-gui-standalone"
+LICENCE_FILES = {"LICENSE", "TRADEMARK", "package.json"}
 EDITOR_FILES_URL = "/blocks/editor/"  # must match the Makefile's sed of the bundle's public path
 
 # The one inline script of the editor 15.1.1: the loader inside the sandboxed iframe (srcdoc, which
@@ -87,8 +88,10 @@ def register_blocks_editor(app: Flask) -> None:
         """A file of the editor's dist/ folder (the bundle, its chunks, pictures and sounds)."""
         return send_from_directory(folder / "dist", filename, max_age=3600)
 
-    @app.get("/blocks/editor-licence/<any(LICENSE, TRADEMARK, 'package.json'):filename>")
+    @app.get("/blocks/editor-licence/<filename>")
     @requires("public")
     def blocks_editor_licence(filename: str):
         """The editor package's licence, trademark notice and manifest, as installed."""
+        if filename not in LICENCE_FILES:
+            abort(404)
         return send_from_directory(folder, filename, mimetype="text/plain")

@@ -17,6 +17,17 @@ export function modelFolder(link) {
   return url.href;
 }
 
+/** The Teachable Machine link of a Snapclass share page's URL (/s/<token>). */
+export function shareTeachableMachineLink(shareUrl) {
+  const url = new URL(shareUrl);
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}/tm/`;
+}
+
+/** The block editor's address with a Teachable Machine link's model loaded. */
+export function blocksEditorUrl(link) {
+  return `/blocks/#model=${encodeURIComponent(link)}`;
+}
+
 /** The centre square of a width x height picture: {sx, sy, side}. */
 export function centreSquare(width, height) {
   const side = Math.min(width, height);
