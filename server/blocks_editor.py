@@ -15,9 +15,10 @@ It keeps the other pages' cross-origin isolation: the editor loads nothing from 
 but the models, which are fetched with CORS.
 """
 
+import mimetypes
 from pathlib import Path
 
-from flask import Flask, abort, current_app, render_template, send_from_directory
+from flask import Flask, abort, current_app, render_template, request, send_from_directory
 
 from .assets import package_version
 from .isolation import ISOLATED_SCRIPT_SOURCES, cross_origin_isolation_headers
@@ -85,8 +86,17 @@ def register_blocks_editor(app: Flask) -> None:
     @app.get("/blocks/editor/<path:filename>")
     @requires("public")
     def blocks_editor_file(filename: str):
-        """A file of the editor's dist/ folder (the bundle, its chunks, pictures and sounds)."""
-        return send_from_directory(folder / "dist", filename, max_age=3600)
+        """A file of the editor's dist/ folder (the bundle, its chunks, pictures and sounds); the
+        bundle gzipped (made at install) to a browser that accepts gzip."""
+        dist = folder / "dist"
+        gzipped = dist / f"{filename}.gz"
+        if "gzip" not in request.accept_encodings or not gzipped.is_file():
+            return send_from_directory(dist, filename, max_age=3600)
+        mimetype = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        response = send_from_directory(dist, f"{filename}.gz", mimetype=mimetype, max_age=3600)
+        response.headers["Content-Encoding"] = "gzip"
+        response.headers["Vary"] = "Accept-Encoding"
+        return response
 
     @app.get("/blocks/editor-licence/<filename>")
     @requires("public")
