@@ -122,6 +122,7 @@ def main() -> None:
                 result, page = visit(context, url)
                 cold.append(result)
                 rates.append(predictions_per_second(page, args.seconds))
+                page.close()  # its camera loop would slow the second visit down
                 warm.append(visit(context, url)[0])
                 context.close()
                 print(
