@@ -2,6 +2,8 @@
 menus, a project whose sprite says the class the camera sees (the words change when the fake
 camera's picture does), and a project saved to the computer that reopens with its model.
 
+And the share page's "Use in Scratch" link to it.
+
 The model (tm_model.py) is served from another origin with CORS headers, as a Teachable Machine
 link is; the fake camera plays a video alternating the two scenes the model tells apart.
 """
@@ -12,9 +14,12 @@ import json
 import time
 import zipfile
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import Page
+
+from tests.conftest import Api, serialized_head
 
 from .conftest import launch_chromium, wait_until
 from .media import write_webcam_video
@@ -230,3 +235,20 @@ def test_blocks_use_a_teachable_machine_model_and_keep_it_in_the_saved_project(
         assert again.evaluate(LOADED_LABELS) == LABELS
         assert errors == []
         context.close()
+
+
+def test_the_share_page_opens_its_model_in_the_block_editor(live_server, page: Page):
+    client = live_server.app.test_client()
+    listing = client.get("/api/backbones").json
+    backbone = next(b["metadata"] for b in listing["backbones"] if b["id"] == listing["default"])
+    api = Api(client)
+    project = api.create_project("Shapes", ["Disc", "Stripes"])
+    head = serialized_head(backbone["embedding_size"], 2, preprocess="sqrt-l2")
+    link = api.share(project, api.save_model(project, head=head, backbone_id=backbone["id"]))
+    page.goto(live_server.url + link["url"])
+    use_in_scratch = page.get_by_role("link", name="Use in Scratch")
+    href = use_in_scratch.get_attribute("href")
+    editor = urlsplit(href)
+    assert editor.path == "/blocks/"
+    tm_folder = f"{live_server.url}/s/{link['token']}/tm/"
+    assert parse_qs(editor.fragment) == {"model": [tm_folder]}
