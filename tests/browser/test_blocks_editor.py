@@ -25,9 +25,16 @@ from .conftest import launch_chromium, wait_until
 from .media import write_webcam_video
 from .tm_model import LABELS, ModelServer, write_tm_model
 
+# The sprite is blue and yellow like the "stripes" scene, the backdrop red like "disc".
 COSTUME = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40">'
-    '<rect width="40" height="40" fill="#888"/></svg>'
+    '<rect width="40" height="20" fill="#1e3cd2"/>'
+    '<rect y="20" width="40" height="20" fill="#e6e678"/>'
+    "</svg>"
+)
+BACKDROP = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="480" height="360">'
+    '<rect width="480" height="360" fill="#c81e28"/></svg>'
 )
 SPRITE = "window.snapclassBlocks.vm.runtime.targets.find(t => !t.isStage)"
 SAID = f"{SPRITE}?.getCustomState('Scratch.looks')?.text ?? null"
@@ -37,15 +44,12 @@ LOADED_LABELS = "window.snapclassBlocks.blocks?.model?.labels ?? null"
 def saying_project() -> bytes:
     """An .sb3 whose sprite, on the green flag, turns the camera on and forever says the class
     the camera sees; written here as the editor's File menu would read any .sb3."""
-    costume_id = hashlib.md5(COSTUME.encode()).hexdigest()
-    costume = {
-        "name": "c",
-        "assetId": costume_id,
-        "md5ext": f"{costume_id}.svg",
-        "dataFormat": "svg",
-        "rotationCenterX": 20,
-        "rotationCenterY": 20,
-    }
+
+    def costume(svg: str, centre: int) -> dict:
+        asset_id = hashlib.md5(svg.encode()).hexdigest()
+        return {"name": "c", "assetId": asset_id, "md5ext": f"{asset_id}.svg", "dataFormat": "svg",
+                "rotationCenterX": centre, "rotationCenterY": centre}  # fmt: skip
+
     blocks = {
         "flag": {
             "opcode": "event_whenflagclicked",
@@ -101,7 +105,6 @@ def saying_project() -> bytes:
         "broadcasts": {},
         "comments": {},
         "currentCostume": 0,
-        "costumes": [costume],
         "sounds": [],
         "volume": 100,
     }
@@ -111,6 +114,7 @@ def saying_project() -> bytes:
                 **common,
                 "isStage": True,
                 "name": "Stage",
+                "costumes": [costume(BACKDROP, 240)],
                 "blocks": {},
                 "layerOrder": 0,
                 "tempo": 60,
@@ -119,6 +123,7 @@ def saying_project() -> bytes:
                 **common,
                 "isStage": False,
                 "name": "Speaker",
+                "costumes": [costume(COSTUME, 20)],
                 "blocks": blocks,
                 "layerOrder": 1,
                 "visible": True,
@@ -137,7 +142,8 @@ def saying_project() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as sb3:
         sb3.writestr("project.json", json.dumps(project))
-        sb3.writestr(f"{costume_id}.svg", COSTUME)
+        for svg in (COSTUME, BACKDROP):
+            sb3.writestr(f"{hashlib.md5(svg.encode()).hexdigest()}.svg", svg)
     return out.getvalue()
 
 
@@ -210,6 +216,11 @@ def test_blocks_use_a_teachable_machine_model_and_keep_it_in_the_saved_project(
         project.write_bytes(saying_project())
         open_from_computer(page, project)
         wait_until(page, f"{SPRITE}?.getName() === 'Speaker'")
+        # classify (costume | backdrop), as the block runs it for the sprite.
+        blocks = "window.snapclassBlocks.blocks"
+        classify = f"what => {blocks}.classifyPicture({{PICTURE: what}}, {{target: {SPRITE}}})"
+        assert page.evaluate(classify, "costume") == "stripes"
+        assert page.evaluate(classify, "backdrop") == "disc"
         page.locator("img[title='Go']").click()
         said = words_said(page, seconds=9)
         assert set(said) == set(LABELS), said
