@@ -37,6 +37,10 @@ BACKDROP = (
     '<rect width="480" height="360" fill="#c81e28"/></svg>'
 )
 SPRITE = "window.snapclassBlocks.vm.runtime.targets.find(t => !t.isStage)"
+COUNTER = "stripes seen"
+COUNTED = (
+    f"window.snapclassBlocks.vm.runtime.getTargetForStage().lookupVariableById('{COUNTER}').value"
+)
 SAID = f"{SPRITE}?.getCustomState('Scratch.looks')?.text ?? null"
 LOADED_LABELS = "window.snapclassBlocks.blocks?.model?.labels ?? null"
 
@@ -98,7 +102,17 @@ def saying_project() -> bytes:
             "shadow": False,
             "topLevel": False,
         },
-    }
+        # when the camera sees [stripes]: change [stripes seen] by 1
+        "hat": {"opcode": "snapclass_whenCameraSees", "next": "count", "parent": None,
+                "inputs": {"CLASS": [1, "hatMenu"]}, "fields": {}, "shadow": False,
+                "topLevel": True, "x": 300, "y": 20},
+        "hatMenu": {"opcode": "snapclass_menu_classes", "next": None, "parent": "hat",
+                    "inputs": {}, "fields": {"classes": ["stripes", None]}, "shadow": True,
+                    "topLevel": False},
+        "count": {"opcode": "data_changevariableby", "next": None, "parent": "hat",
+                  "inputs": {"VALUE": [1, [4, "1"]]}, "fields": {"VARIABLE": [COUNTER, COUNTER]},
+                  "shadow": False, "topLevel": False},
+    }  # fmt: skip
     common = {
         "variables": {},
         "lists": {},
@@ -114,6 +128,7 @@ def saying_project() -> bytes:
                 **common,
                 "isStage": True,
                 "name": "Stage",
+                "variables": {COUNTER: [COUNTER, 0]},
                 "costumes": [costume(BACKDROP, 240)],
                 "blocks": {},
                 "layerOrder": 0,
@@ -225,6 +240,9 @@ def test_blocks_use_a_teachable_machine_model_and_keep_it_in_the_saved_project(
         said = words_said(page, seconds=9)
         assert set(said) == set(LABELS), said
         assert len(said) >= 3, f"the words should change with each scene: {said}"
+        # The hat fired each time the camera came to see stripes, not at every frame.
+        changes_to_stripes = sum(1 for word in said if word == "stripes")
+        assert 1 <= page.evaluate(COUNTED) <= changes_to_stripes + 1
 
         # Saved to the computer, the project carries the model's link and opens with it again.
         page.get_by_text("File", exact=True).click()
