@@ -35,11 +35,14 @@ BLOCKS_EDITOR_PACKAGE := @scratch/scratch-gui-standalone
 BLOCKS_EDITOR_VERSION := 15.1.1
 BLOCKS_EDITOR_INTEGRITY := sha512-PJu+9HlhtETpKeVvIAVA7GTcbemBcLrXEe35GP4dnET2/AKP9riAAUAd0aP5jsddIGA2PzHyHjWihHMe3Ix7vw==
 BLOCKS_EDITOR_BUNDLE := $(BLOCKS_EDITOR_DIR)/package/dist/scratch-gui-standalone.js
+# A file's Subresource Integrity string (npm's "integrity"), for the check below.
+export SRI := import base64, hashlib, sys; \
+  print("sha512-" + base64.b64encode(hashlib.sha512(open(sys.argv[1], "rb").read()).digest()).decode())
 
 $(BLOCKS_EDITOR_DIR)/.installed-$(BLOCKS_EDITOR_VERSION):
 	rm -rf $(BLOCKS_EDITOR_DIR) && mkdir -p $(BLOCKS_EDITOR_DIR)
 	cd $(BLOCKS_EDITOR_DIR) && npm pack --silent $(BLOCKS_EDITOR_PACKAGE)@$(BLOCKS_EDITOR_VERSION) > tarball.txt
-	test "sha512-$$(openssl dgst -sha512 -binary $(BLOCKS_EDITOR_DIR)/$$(cat $(BLOCKS_EDITOR_DIR)/tarball.txt) | base64 -w0)" = "$(BLOCKS_EDITOR_INTEGRITY)"
+	test "$$($(PYTHON) -c "$$SRI" $(BLOCKS_EDITOR_DIR)/$$(cat $(BLOCKS_EDITOR_DIR)/tarball.txt))" = "$(BLOCKS_EDITOR_INTEGRITY)"
 	tar -xzf $(BLOCKS_EDITOR_DIR)/$$(cat $(BLOCKS_EDITOR_DIR)/tarball.txt) -C $(BLOCKS_EDITOR_DIR) \
 	  --exclude='*.map' --exclude='package/src' --exclude='package/dist/types' \
 	  --exclude='package/dist/scratch-gui.js*'
