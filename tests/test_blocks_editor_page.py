@@ -25,7 +25,7 @@ def test_only_the_editor_page_may_compile_code(client, editor_installed):
     page = fetch(client, "/blocks/")
     assert page.status_code == 200
     policy = page.headers["Content-Security-Policy"]
-    assert "'unsafe-eval'" in policy and "frame-ancestors 'self'" in policy
+    assert "'unsafe-eval'" in policy and "frame-ancestors 'none'" in policy
     assert page.headers["Cross-Origin-Embedder-Policy"] == "require-corp"
     assert b'data-editor-package="@scratch/scratch-gui-standalone"' in page.data
     assert "'unsafe-eval'" not in fetch(client, "/").headers["Content-Security-Policy"]
