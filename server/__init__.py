@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import api, backbone_files, cleanup, problems, ratelimits
 from .access_log import register_redacted_error_log
 from .assets import register_assets
+from .blocks_editor import register_blocks_editor
 from .config import load_config
 from .db import init_db
 from .finetune import runner as finetune_runner
@@ -49,6 +50,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_pages(app)
     register_share_pages(app)
     register_assets(app)
+    register_blocks_editor(app)
     register_serve_command(app)
     register_clean_pictures_command(app)
     return app

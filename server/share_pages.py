@@ -19,7 +19,14 @@ from .pages import render_page
 from .policy import requires
 from .preload import backbone_files, module_graph
 from .problems import problem_response
-from .sharing import NO_SUCH_LINK, LinkState, public_metrics, resolve_link, was_deleted
+from .sharing import (
+    NO_SUCH_LINK,
+    LinkState,
+    link_state,
+    public_metrics,
+    resolve_link,
+    was_deleted,
+)
 from .snippets import p5_snippet
 from .storage import blob_store
 from .teachable import teachable_file
@@ -43,8 +50,10 @@ def share_page(token: str):
     """The shared model: live webcam predictions and 'try an image', for anyone with the link."""
     state = resolve_link(token)
     gone = state.gone if state is not None else was_deleted(token)
+    pending = state is not None and link_state(state.link) == "pending"
     name = "missing" if state is None and not gone else "withdrawn" if gone else "live"
-    status = {"missing": 404, "withdrawn": 410, "live": 200}[name]
+    name = "pending" if pending else name  # a classroom link the teacher has not approved yet
+    status = {"missing": 404, "withdrawn": 410, "pending": 410, "live": 200}[name]
     preload = share_preloads(token, state.version) if name == "live" else {}
     html, headers = render_page("share.html", state=name, preload=preload)
     return html, status, {**headers, "Cache-Control": "no-cache"}

@@ -351,7 +351,8 @@ def test_share_links_wait_for_the_teachers_approval_and_the_teacher_can_revoke_t
     assert link["state"] == "pending" and link["approved"] is False
     url = f"/api/models/{model['id']}?share={link['token']}"
     problem(client.get(url), 410)
-    assert client.get(f"/s/{link['token']}").status_code == 410
+    page = client.get(f"/s/{link['token']}")
+    assert page.status_code == 410 and b'data-state="pending"' in page.data  # says it waits
     # A student cannot approve their own link; the teacher can.
     problem(client.post(f"/api/shares/{link['token']}/approve", headers=api.auth(work)), 404)
     approve = client.post(f"/api/shares/{link['token']}/approve", headers=api.teacher(classroom))

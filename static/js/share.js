@@ -14,6 +14,7 @@ import { h } from './dom.js';
 import { rememberedProjects } from './projects.js';
 import { loadServerModel } from './serverModel.js';
 import { t } from './strings.js';
+import { blocksEditorUrl, shareTeachableMachineLink } from './tmModel.js';
 import { deserializeHead, predict } from './trainer.js';
 
 function showMessage(el, titleKey, textKey) {
@@ -22,6 +23,10 @@ function showMessage(el, titleKey, textKey) {
 }
 
 async function SharePage(el, state) {
+  if (state === 'pending') {
+    showMessage(el, 'sharePendingTitle', 'sharePendingText');
+    return;
+  }
   if (state !== 'live') {
     showMessage(el, state === 'withdrawn' ? 'shareWithdrawnTitle' : 'shareMissingTitle', state === 'withdrawn' ? 'shareWithdrawnText' : 'shareMissingText');
     return;
@@ -50,6 +55,8 @@ async function SharePage(el, state) {
       h('p', {}, t('sharedClasses')),
       h('ul', { class: 'shared-classes' }, ...shared.labels.map((name) => h('li', {}, name))),
       h('p', { class: 'hint' }, t('sharedIntro')),
+      // The block editor with this model's Teachable Machine link loaded (static/js/blocksEditor.js).
+      h('p', {}, h('a', { class: 'use-in-scratch', href: blocksEditorUrl(shareTeachableMachineLink(location.href)) }, t('useInScratch'))),
       status,
     ),
     h('div', { class: 'share-body' }, cameraEl, previewEl),

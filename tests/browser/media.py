@@ -63,12 +63,17 @@ def rgb_to_yuv420(pixels: np.ndarray) -> bytes:
     return b"".join(np.clip(p, 0, 255).astype(np.uint8).tobytes() for p in planes)
 
 
-def write_webcam_video(path: Path, scenes: list[str], frames_per_scene: int, fps: int = 10) -> Path:
-    """A y4m video for Chromium's fake webcam: each scene in turn, then again (Chromium loops)."""
+def write_webcam_video(
+    path: Path, scenes: list[str], frames_per_scene: int, fps: int = 10, size=(SIZE, SIZE)
+) -> Path:
+    """A y4m video for Chromium's fake webcam: each scene in turn, then again (Chromium loops).
+    size: (width, height); a wider than high frame is the top of a square scene."""
+    width, height = size
     with path.open("wb") as out:
-        out.write(f"YUV4MPEG2 W{SIZE} H{SIZE} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        out.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
         for index, kind in enumerate(scenes):
             for frame in range(frames_per_scene):
+                pixels = scene(kind, seed=10_000 * (index + 1) + frame, size=max(size))
                 out.write(b"FRAME\n")
-                out.write(rgb_to_yuv420(scene(kind, seed=10_000 * (index + 1) + frame)))
+                out.write(rgb_to_yuv420(pixels[:height, :width]))
     return path
