@@ -17,7 +17,7 @@ import { SampleGrid } from './components/SampleGrid.js';
 import { TrainPanel } from './components/TrainPanel.js';
 import { checkTrainable, heldOutDigest } from './dataset.js';
 import { downscaleForUpload } from './downscale.js';
-import { h } from './dom.js';
+import { emit, h } from './dom.js';
 import { filesFromDrop, filesFromFolderPicker } from './drop.js';
 import { computeOnPage, createEmbedder } from './embedder.js';
 import { startWorkerPool, workerCount } from './offThread.js';
@@ -155,14 +155,14 @@ async function Studio(el, projectId) {
   const learn = LearnPanel(learnEl, { api, umapUrl: el.dataset.umapSrc || null });
   const uploader = createUploader(api, {
     onChange: (uploads) => dispatch('uploadsChanged', uploads),
-    onRejected: (error) => showNotice(error.message),
+    onRejected: (error) => showNotice('uploadRefused', { reason: error.message }),
   });
 
   async function run(action) {
     try {
       return await action();
     } catch (error) {
-      showNotice(t('error', { reason: error.message }));
+      showNotice('error', { reason: error.message });
       return null;
     }
   }
@@ -178,7 +178,7 @@ async function Studio(el, projectId) {
     try {
       for (let after = cursor; after; ) after = listed(await api.listSamples(after));
     } catch (error) {
-      showNotice(t('error', { reason: error.message }));
+      showNotice('error', { reason: error.message });
     }
   }
 
@@ -210,7 +210,7 @@ async function Studio(el, projectId) {
         api,
         canWrite: state.canWrite,
         onProgress: (progress) => dispatch('embeddingProgress', progress),
-        onRejected: (error) => showNotice(t('error', { reason: error.message })),
+        onRejected: (error) => showNotice('error', { reason: error.message }),
         onReady: (sha256) => {
           arrived.push(sha256);
           scheduleRender();
@@ -220,7 +220,7 @@ async function Studio(el, projectId) {
       for (const sample of state.samples.values()) if (sample.id) embedSample(sample);
       await computing;
     } catch (error) {
-      showNotice(t('modelFailed', { reason: error.message }));
+      showNotice('modelFailed', { reason: error.message });
     }
   }
 
@@ -268,7 +268,7 @@ async function Studio(el, projectId) {
     const image = localImages.get(sample.key);
     embedder
       ?.request({ id: sample.id, sha256: sample.sha256, image_url: sample.imageUrl }, image)
-      .catch((error) => error.name === 'AbortError' || showNotice(t('error', { reason: error.message })))
+      .catch((error) => error.name === 'AbortError' || showNotice('error', { reason: error.message }))
       .finally(() => localImages.delete(sample.key));
   }
 
@@ -437,7 +437,7 @@ async function Studio(el, projectId) {
     uploader.forgetClass(classId);
     if (state.recordingClassId === classId) stopRecording();
     dispatch('classDeleted', { classId });
-    showNotice(t('classDeleted', { name: cls.name }), { label: t('undo'), action: undoDelete });
+    showNotice('classDeleted', { name: cls.name }, { label: 'undo', event: 'undo-delete' });
   }
 
   async function undoDelete() {
@@ -488,7 +488,7 @@ async function Studio(el, projectId) {
         settings,
         signal: trainingAbort.signal,
         onEpoch: (logs) => dispatch('trainingEpoch', { logs }),
-        onFinalRun: () => showNotice(t('trainingAllPictures')),
+        onFinalRun: () => showNotice('trainingAllPictures'),
         train: worker?.train,
       });
       const rows = validation?.rows;
@@ -526,7 +526,7 @@ async function Studio(el, projectId) {
       return;
     }
     dispatch('backboneSwitchStarted', { backboneId });
-    showNotice(t('switchingBackbone'));
+    showNotice('switchingBackbone');
     const project = await run(() => api.chooseBackbone(backboneId));
     if (project?.backbone_id === backboneId) location.reload();
     else dispatch('backboneSwitchFailed');
@@ -548,7 +548,7 @@ async function Studio(el, projectId) {
       if (!response.ok) return;
       dispatch('savedModelLoaded', { version, head: deserializeHead(await response.json()) });
     } catch (error) {
-      showNotice(t('error', { reason: error.message }));
+      showNotice('error', { reason: error.message });
     }
   }
 
@@ -585,7 +585,7 @@ async function Studio(el, projectId) {
       if (isExport) ui.exportMessage = t('exportReady', { name: filename });
     } catch (error) {
       if (isExport) ui.exportMessage = t('error', { reason: error.message });
-      else showNotice(t('error', { reason: error.message }));
+      else showNotice('error', { reason: error.message });
     }
     scheduleRender();
   }
@@ -702,6 +702,7 @@ async function Studio(el, projectId) {
   on('start-finetune', startFinetune);
   on('cancel-finetune', () => jobAction(() => api.cancelJob(state.job.id)));
   on('use-server-model', ({ use }) => useServerModel(use));
+  on('undo-delete', undoDelete);
   tray.addEventListener('dragover', (e) => e.preventDefault());
   tray.addEventListener('drop', (e) => {
     e.preventDefault();
@@ -735,16 +736,24 @@ async function Studio(el, projectId) {
     copyLink.textContent = t('copied');
   });
 
-  function showNotice(text, action) {
-    notice.replaceChildren(h('span', {}, text));
-    if (action) {
-      const button = h('button', { type: 'button' }, action.label);
-      button.addEventListener('click', () => {
-        notice.replaceChildren();
-        action.action();
-      });
-      notice.append(button);
+  function showNotice(key, params = {}, action = null) {
+    dispatch('noticeShown', { key, params, action });
+  }
+
+  let shownNotice = null;
+  function drawNotice() {
+    if (state.notice === shownNotice) return;
+    shownNotice = state.notice;
+    if (!shownNotice) {
+      notice.replaceChildren();
+      return;
     }
+    const { key, params, action } = shownNotice;
+    notice.replaceChildren(h('span', {}, t(key, params)));
+    if (action) notice.append(h('button', { type: 'button', onclick: () => {
+      dispatch('noticeDismissed');
+      emit(notice, action.event);
+    } }, t(action.label)));
   }
 
   // Drawing: at most once per frame, and in a hidden tab (no frames) within a quarter second.
@@ -779,6 +788,7 @@ async function Studio(el, projectId) {
   function draw() {
     renderQueued = false;
     if (arrived.length) apply('embeddingsArrived', { sha256s: arrived.splice(0) });
+    drawNotice();
     if (!state.project) return;
     const { canWrite } = state;
     heading.textContent = state.project.title;
@@ -865,7 +875,7 @@ async function Studio(el, projectId) {
   // Loading, once every listener is in place. Pictures are private: without the owner link
   // there is nothing to ask the server for.
   if (!token) {
-    showNotice(t('needOwnerLink'));
+    showNotice('needOwnerLink');
     closeStudio();
     return;
   }
@@ -874,7 +884,8 @@ async function Studio(el, projectId) {
     moreSamples = await loadProject();
   } catch (error) {
     const key = { 404: 'projectNotFound', 401: 'needOwnerLink', 403: 'wrongOwnerLink' }[error instanceof ApiError && error.status];
-    showNotice(key ? t(key) : t('error', { reason: error.message }));
+    if (key) showNotice(key);
+    else showNotice('error', { reason: error.message });
     closeStudio();
     return;
   }

@@ -42,6 +42,7 @@ export function initialState({ canWrite = false, canModerate = canWrite } = {}) 
     pairings: [],
     backboneChoices: [], // [{kind, id, architecture, megabytes}]: see backboneChoices()
     switchingTo: null, // the backbone id being saved as the project's; the page reloads next
+    notice: null, // {key, params, action: {label, event} | null}: the message at the top, in strings.js keys
   };
 }
 
@@ -70,6 +71,14 @@ function fromServer(sample, existing) {
     embedded: existing?.embedded ?? false,
     selected: existing?.selected ?? false,
   };
+}
+
+// The notices that only say what training is doing go when it ends, whichever way it ends.
+const TRAINING_NOTICES = new Set(['trainingAllPictures']);
+
+function endTraining(state) {
+  const notice = state.notice && TRAINING_NOTICES.has(state.notice.key) ? null : state.notice;
+  return { ...state, training: null, notice };
 }
 
 export const actions = {
@@ -251,11 +260,21 @@ export const actions = {
   trained(state, { head, labels, metrics, validation = null }) {
     if (!state.training) return state;
     const { settings, history } = state.training;
-    return { ...state, training: null, trained: { head, labels, metrics, settings, history, validation }, serverModel: null };
+    return { ...endTraining(state), trained: { head, labels, metrics, settings, history, validation }, serverModel: null };
   },
 
   trainingEnded(state) {
-    return { ...state, training: null };
+    return endTraining(state);
+  },
+
+  // A message for the student, replacing the one shown; `action` is a button that sends its
+  // `event` to the controller (e.g. undoing a deletion).
+  noticeShown(state, { key, params = {}, action = null }) {
+    return { ...state, notice: { key, params, action } };
+  },
+
+  noticeDismissed(state) {
+    return state.notice ? { ...state, notice: null } : state;
   },
 
   // A saved browser-tier version loaded back (a reopened project): it previews until retrained.

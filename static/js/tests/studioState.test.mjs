@@ -537,3 +537,22 @@ test('the studio names the network a fine-tuning job trains, when it is one it o
   assert.equal(finetuneNetwork({ ...state, job: { backbone_id: 'old' } }), null, 'an export no longer offered');
   assert.equal(finetuneNetwork(state), null, 'no job');
 });
+
+describe('notices', () => {
+  test('the notice of the final training run goes when training ends, however it ends', () => {
+    const labels = [{ id: 1, name: 'Cats' }, { id: 2, name: 'Dogs' }, { id: 3, name: 'Birds' }];
+    let state = actions.trainingStarted(loaded(), { settings: {} });
+    state = applyUnchanged('noticeShown', state, { key: 'trainingAllPictures' });
+    assert.equal(state.notice.key, 'trainingAllPictures');
+    assert.equal(applyUnchanged('trained', state, { head: {}, labels, metrics: {} }).notice, null);
+    assert.equal(actions.trainingEnded(state).notice, null);
+  });
+
+  test('other notices outlive training, and a dismissed one goes', () => {
+    let state = actions.trainingStarted(loaded(), { settings: {} });
+    state = actions.noticeShown(state, { key: 'classDeleted', params: { name: 'Cats' }, action: { label: 'undo', event: 'undo-delete' } });
+    state = actions.trained(state, { head: {}, labels: [], metrics: {} });
+    assert.deepEqual(state.notice, { key: 'classDeleted', params: { name: 'Cats' }, action: { label: 'undo', event: 'undo-delete' } });
+    assert.equal(applyUnchanged('noticeDismissed', state).notice, null);
+  });
+});
