@@ -1,8 +1,10 @@
 // The teacher's page: start a classroom, then its dashboard (join code, students with live
 // counts, moderation, assignments, the class zip, deletion). The teacher token stays in the
 // URL fragment (#teacher=...).
-import { absolute, call, fragmentToken, qrImage } from './classroomApi.js';
+import { request } from './api.js';
+import { absolute, fragmentToken, qrImage } from './classroomApi.js';
 import { h } from './dom.js';
+import { saveBlob } from './saveBlob.js';
 import { t } from './strings.js';
 
 const REFRESH_MS = 5000;
@@ -14,7 +16,7 @@ function StartClassroom(el) {
     event.preventDefault();
     message.textContent = '';
     try {
-      const classroom = await call('POST', '/api/classrooms', { json: { name: name.value.trim() || t('classroomNamePlaceholder') } });
+      const classroom = await request('POST', '/api/classrooms', { json: { name: name.value.trim() || t('classroomNamePlaceholder') } });
       location.assign(classroom.teacher_url);
     } catch (error) {
       message.textContent = t('error', { reason: error.message });
@@ -32,7 +34,7 @@ function StartClassroom(el) {
 
 function Dashboard(el, classroomId, token) {
   const base = `/api/classrooms/${encodeURIComponent(classroomId)}`;
-  const api = (method, url, options = {}) => call(method, url, { token, ...options });
+  const api = (method, url, options = {}) => request(method, url, { token, ...options });
   const message = h('p', { class: 'form-error', role: 'alert' });
   const header = h('section', { class: 'classroom-header' });
   const students = h('section', { class: 'students', 'aria-live': 'polite' });
@@ -202,11 +204,7 @@ function Dashboard(el, classroomId, token) {
 
   async function exportClass() {
     try {
-      const zip = await api('GET', `${base}/archive`);
-      const link = h('a', { href: URL.createObjectURL(zip), download: 'class.zip' });
-      document.body.append(link);
-      link.click();
-      link.remove();
+      saveBlob(await api('GET', `${base}/archive`), 'class.zip');
     } catch (error) {
       fail(error);
     }

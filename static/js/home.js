@@ -1,5 +1,5 @@
 // Home page: start a project (no account) or reopen one this browser made.
-import { createProject } from './api.js';
+import { createProject, importProject } from './api.js';
 import { ImportProject } from './components/ImportProject.js';
 import { h } from './dom.js';
 import { editLink, forgetProject, rememberProject, rememberedProjects } from './projects.js';
@@ -17,7 +17,19 @@ function Home(el) {
   );
   const list = h('ul', { class: 'project-list' });
   const importEl = h('section', { class: 'new-project' });
-  ImportProject(importEl);
+  const importer = ImportProject(importEl);
+  importEl.addEventListener('import-project', async ({ detail: { file } }) => {
+    importer.update({ importing: true });
+    try {
+      const project = await importProject(file);
+      rememberProject({ id: project.id, title: project.title, ownerToken: project.owner_token });
+      const link = editLink(project.id, project.owner_token);
+      if (!project.imported.skipped_count) location.assign(link);
+      else importer.update({ imported: { project, link } });
+    } catch (error) {
+      importer.update({ error: error.message });
+    }
+  });
   el.append(
     h('h1', {}, t('homeTitle')),
     h('p', { class: 'lead' }, t('homeIntro')),

@@ -41,7 +41,7 @@ export function ShareLesson(el, { api, shared, backbone }) {
     h('summary', {}, h('h2', {}, t('learnTab.inside'))),
     h('p', { class: 'hint' }, t('shareLearnOwnerOnly')), status, body);
   el.append(details);
-  const inside = HowItWorks(body, { api });
+  const inside = HowItWorks(body, { loadPicture: (url) => api.downloadBlob(url) });
   let loading = null;
 
   // The project's pictures and their embeddings (the server's copies; any missing computed here).

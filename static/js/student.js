@@ -1,6 +1,7 @@
 // A student's home: their projects (opened in the studio with the student link's token), the
 // class's assignments to start from, and the class gallery.
-import { call, fragmentToken } from './classroomApi.js';
+import { request } from './api.js';
+import { fragmentToken } from './classroomApi.js';
 import { h } from './dom.js';
 import { t } from './strings.js';
 
@@ -9,7 +10,7 @@ function studioLink(projectId, token) {
 }
 
 async function StudentHome(el, token) {
-  const api = (method, url, options = {}) => call(method, url, { token, ...options });
+  const api = (method, url, options = {}) => request(method, url, { token, ...options });
   const message = h('p', { class: 'form-error', role: 'alert' });
   let home;
   try {

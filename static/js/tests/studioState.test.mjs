@@ -463,15 +463,17 @@ describe('a phone paired with a class', () => {
 });
 
 describe('choosing the image model', () => {
-  const backbone = (id, architecture, created, bytes) => ({ id, download_bytes: bytes, metadata: { architecture, created } });
+  // As GET /api/backbones lists them: the server names the kind of the newest export of each
+  // architecture the studio offers.
+  const backbone = (id, architecture, kind, bytes) => ({ id, download_bytes: bytes, kind, metadata: { architecture } });
   const listed = [
-    backbone('old-mobile', 'MobileNetV2', '2026-01-01', 1),
-    backbone('effnet', 'EfficientNet-Lite0', '2026-12-01T05:43', 6_718_476),
-    backbone('mobile', 'MobileNetV2', '2026-12-01T05:01', 4_428_040),
-    backbone('other', 'ResNet50', '2026-12-02', 1),
+    backbone('old-mobile', 'MobileNetV2', null, 1),
+    backbone('effnet', 'EfficientNet-Lite0', 'moreAccurate', 6_718_476),
+    backbone('mobile', 'MobileNetV2', 'faster', 4_428_040),
+    backbone('other', 'ResNet50', null, 1),
   ];
 
-  test('faster is the newest MobileNetV2, more accurate the newest EfficientNet-Lite0, each with its download size', () => {
+  test('the server\'s faster and more accurate backbones are offered in that order, each with its download size', () => {
     assert.deepEqual(backboneChoices(listed), [
       { kind: 'faster', id: 'mobile', architecture: 'MobileNetV2', megabytes: 4.4 },
       { kind: 'moreAccurate', id: 'effnet', architecture: 'EfficientNet-Lite0', megabytes: 6.7 },
@@ -530,8 +532,8 @@ test("a fine-tuning job's progress runs through its check run, then its final ru
 });
 
 test('the studio names the network a fine-tuning job trains, when it is one it offers', () => {
-  const listed = (id, architecture) => ({ id, metadata: { architecture, created: '2026-12-01' }, download_bytes: 1 });
-  const state = actions.backbonesListed(initialState(), { backbones: [listed('m1', 'MobileNetV2'), listed('e1', 'EfficientNet-Lite0')] });
+  const listed = (id, architecture, kind) => ({ id, kind, metadata: { architecture }, download_bytes: 1 });
+  const state = actions.backbonesListed(initialState(), { backbones: [listed('m1', 'MobileNetV2', 'faster'), listed('e1', 'EfficientNet-Lite0', 'moreAccurate')] });
   assert.deepEqual(finetuneNetwork({ ...state, job: { backbone_id: 'e1' } }), { architecture: 'EfficientNet-Lite0', kind: 'moreAccurate' });
   assert.deepEqual(finetuneNetwork({ ...state, job: { backbone_id: 'm1' } }), { architecture: 'MobileNetV2', kind: 'faster' });
   assert.equal(finetuneNetwork({ ...state, job: { backbone_id: 'old' } }), null, 'an export no longer offered');
