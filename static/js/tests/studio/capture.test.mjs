@@ -42,7 +42,15 @@ function setUp({ canWrite = true, cameraOn = true } = {}) {
       timer = null;
     },
   });
-  return { store, capture, uploads, prepared, shrinking, fireTimer: () => timer?.(), hasTimer: () => timer !== null };
+  return {
+    store,
+    capture,
+    uploads,
+    prepared,
+    shrinking,
+    fireTimer: () => timer?.(),
+    hasTimer: () => timer !== null,
+  };
 }
 
 test('a snapped frame shows at once, uploads, and is prepared with its local copy', async () => {
@@ -62,7 +70,10 @@ test('a refused upload is marked with the reason, and nothing is prepared', asyn
   await capture.snap(1);
   uploads[0].reject(new Error('not a picture'));
   await tick();
-  assert.deepEqual([store.state.samples.get('local-1').status, store.state.samples.get('local-1').error], ['rejected', 'not a picture']);
+  assert.deepEqual(
+    [store.state.samples.get('local-1').status, store.state.samples.get('local-1').error],
+    ['rejected', 'not a picture'],
+  );
   assert.deepEqual(prepared, []);
 });
 
@@ -76,7 +87,13 @@ test('files count as pending from the moment they are dropped, while they are st
   shrinking[1].resolve('small-2');
   await done;
   assert.equal(store.state.uploads.preparing, 0);
-  assert.deepEqual(uploads.map((u) => [u.blob, u.classId, u.source]), [['small-1', 2, 'upload'], ['small-2', 2, 'upload']]);
+  assert.deepEqual(
+    uploads.map((u) => [u.blob, u.classId, u.source]),
+    [
+      ['small-1', 2, 'upload'],
+      ['small-2', 2, 'upload'],
+    ],
+  );
 });
 
 test('a file that cannot be shrunk stops counting as pending', async () => {
@@ -106,7 +123,10 @@ test('a page that may not write, or whose camera stays off, takes nothing', asyn
   await reader.capture.snap(1);
   await reader.capture.startRecording(1);
   await reader.capture.uploadFiles(['f'], 1);
-  assert.deepEqual([reader.uploads.length, reader.shrinking.length, reader.store.state.recordingClassId], [0, 0, null]);
+  assert.deepEqual(
+    [reader.uploads.length, reader.shrinking.length, reader.store.state.recordingClassId],
+    [0, 0, null],
+  );
   const noCamera = setUp({ cameraOn: false });
   await noCamera.capture.snap(1);
   assert.equal(noCamera.uploads.length, 0);
@@ -115,6 +135,20 @@ test('a page that may not write, or whose camera stays off, takes nothing', asyn
 
 test('dropped folders fill the classes of their names, in name order', async () => {
   const { capture, shrinking } = setUp();
-  await capture.uploadDrop({ loose: [], folders: new Map([['Dogs', ['d1']], ['Cats', ['c1']], ['Fish', ['x']]]) }, null);
-  assert.deepEqual(shrinking.map((s) => s.file), ['c1', 'd1'], 'no class Fish: its folder is left out');
+  await capture.uploadDrop(
+    {
+      loose: [],
+      folders: new Map([
+        ['Dogs', ['d1']],
+        ['Cats', ['c1']],
+        ['Fish', ['x']],
+      ]),
+    },
+    null,
+  );
+  assert.deepEqual(
+    shrinking.map((s) => s.file),
+    ['c1', 'd1'],
+    'no class Fish: its folder is left out',
+  );
 });

@@ -45,11 +45,22 @@ test('a refused rename keeps the old name and says why', async () => {
 test('a move shows at once; when the server refuses it, its order wins', async () => {
   const { store, api, classes } = setUp({
     updateClass: failing('conflict', 409),
-    getProject: () => ({ classes: [{ id: 1, name: 'Cats', position: 0 }, { id: 2, name: 'Dogs', position: 1 }] }),
+    getProject: () => ({
+      classes: [
+        { id: 1, name: 'Cats', position: 0 },
+        { id: 2, name: 'Dogs', position: 1 },
+      ],
+    }),
   });
   await classes.move(1, 1);
-  assert.deepEqual(api.calls.map((c) => c[0]), ['updateClass', 'getProject']);
-  assert.deepEqual(store.state.classes.map((c) => c.name), ['Cats', 'Dogs']);
+  assert.deepEqual(
+    api.calls.map((c) => c[0]),
+    ['updateClass', 'getProject'],
+  );
+  assert.deepEqual(
+    store.state.classes.map((c) => c.name),
+    ['Cats', 'Dogs'],
+  );
   await classes.move(1, -1); // already first: nothing to ask
   assert.equal(api.calls.length, 2);
 });
@@ -60,21 +71,44 @@ test('deleting a class stops its recording and uploads, offers undo, and undo pu
     addClass: (name) => ({ id: 7, name, position: 1 }),
     updateClass: () => null,
     relabelSamples: (ids, classId) => ({ samples: ids.map((id) => ({ id, class_id: classId })) }),
-    getProject: () => ({ classes: [{ id: 7, name: 'Cats', position: 0 }, { id: 2, name: 'Dogs', position: 1 }] }),
+    getProject: () => ({
+      classes: [
+        { id: 7, name: 'Cats', position: 0 },
+        { id: 2, name: 'Dogs', position: 1 },
+      ],
+    }),
   });
   store.dispatch('recordingStarted', { classId: 1 });
   await classes.remove(1);
   assert.deepEqual(log, [['forgetUploads', 1], ['stopRecording']]);
   assert.equal(samplesOf(store.state, null).length, 2);
-  assert.deepEqual(store.state.notice, { key: 'classDeleted', params: { name: 'Cats' }, action: { label: 'undo', event: 'undo-delete' } });
+  assert.deepEqual(store.state.notice, {
+    key: 'classDeleted',
+    params: { name: 'Cats' },
+    action: { label: 'undo', event: 'undo-delete' },
+  });
   await classes.undoDelete();
-  assert.deepEqual(api.calls.find((c) => c[0] === 'relabelSamples'), ['relabelSamples', ['a', 'b'], 7]);
-  assert.deepEqual(samplesOf(store.state, 7).map((s) => s.id), ['a', 'b']);
-  assert.deepEqual(store.state.classes.map((c) => [c.id, c.name]), [[7, 'Cats'], [2, 'Dogs']]);
+  assert.deepEqual(
+    api.calls.find((c) => c[0] === 'relabelSamples'),
+    ['relabelSamples', ['a', 'b'], 7],
+  );
+  assert.deepEqual(
+    samplesOf(store.state, 7).map((s) => s.id),
+    ['a', 'b'],
+  );
+  assert.deepEqual(
+    store.state.classes.map((c) => [c.id, c.name]),
+    [
+      [7, 'Cats'],
+      [2, 'Dogs'],
+    ],
+  );
 });
 
 test('a deletion counts as begun and ended around the server calls; only pictures it deleted go', async () => {
-  const { store, classes, log } = setUp({ deleteSample: (id) => (id === 'b' ? failing('gone')() : null) });
+  const { store, classes, log } = setUp({
+    deleteSample: (id) => (id === 'b' ? failing('gone')() : null),
+  });
   const seen = store.state.deletions;
   await classes.deleteSamples(['a', 'b']);
   assert.equal(store.state.deletions, seen + 2);
@@ -83,7 +117,9 @@ test('a deletion counts as begun and ended around the server calls; only picture
 });
 
 test('relabelling moves what the server moved', async () => {
-  const { store, classes, api } = setUp({ relabelSamples: (ids, classId) => ({ samples: ids.map((id) => ({ id, class_id: classId })) }) });
+  const { store, classes, api } = setUp({
+    relabelSamples: (ids, classId) => ({ samples: ids.map((id) => ({ id, class_id: classId })) }),
+  });
   await classes.relabel(['a'], 2);
   await classes.relabel([], 2);
   assert.equal(api.calls.length, 1);

@@ -3,15 +3,35 @@
 import { createStore } from '../../studio/store.js';
 import { actions, initialState } from '../../studioState.js';
 
-export const serverSample = (id, classId, sha256 = `sha-${id}`) => ({ id, class_id: classId, sha256, image_url: `/api/samples/${id}/image` });
+export const serverSample = (id, classId, sha256 = `sha-${id}`) => ({
+  id,
+  class_id: classId,
+  sha256,
+  image_url: `/api/samples/${id}/image`,
+});
 
 // A store holding a project with classes Cats (1) and Dogs (2) and pictures a, b (Cats), c (Dogs).
 export function projectStore({ canWrite = true } = {}) {
   const revoked = [];
   let changes = 0;
-  const store = createStore(initialState({ canWrite }), { revoke: (url) => revoked.push(url), onChange: () => (changes += 1) });
-  store.dispatch('projectLoaded', { project: { id: 'p1', title: 'Pets', backbone_id: 'mobile', classes: [{ id: 1, name: 'Cats', position: 0 }, { id: 2, name: 'Dogs', position: 1 }] } });
-  store.dispatch('samplesListed', { samples: [serverSample('a', 1), serverSample('b', 1), serverSample('c', 2)] });
+  const store = createStore(initialState({ canWrite }), {
+    revoke: (url) => revoked.push(url),
+    onChange: () => (changes += 1),
+  });
+  store.dispatch('projectLoaded', {
+    project: {
+      id: 'p1',
+      title: 'Pets',
+      backbone_id: 'mobile',
+      classes: [
+        { id: 1, name: 'Cats', position: 0 },
+        { id: 2, name: 'Dogs', position: 1 },
+      ],
+    },
+  });
+  store.dispatch('samplesListed', {
+    samples: [serverSample('a', 1), serverSample('b', 1), serverSample('c', 2)],
+  });
   return Object.assign(store, { revoked, changes: () => changes });
 }
 
@@ -38,9 +58,11 @@ export function fakeApi(handlers = {}) {
   return api;
 }
 
-export const failing = (message, status = 500) => () => {
-  throw Object.assign(new Error(message), { status });
-};
+export const failing =
+  (message, status = 500) =>
+  () => {
+    throw Object.assign(new Error(message), { status });
+  };
 
 // A promise and the functions that settle it, for a test to decide when an answer comes.
 export function deferred() {
@@ -51,6 +73,31 @@ export function deferred() {
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+// One poller's timer, fired by hand: options for createPoller, fire() runs the tick that is due.
+export function manualTimer() {
+  let due = null;
+  return {
+    options: {
+      setTimer: (f) => {
+        due = f;
+        return 1;
+      },
+      clearTimer: () => {
+        due = null;
+      },
+    },
+    async fire() {
+      const f = due;
+      due = null;
+      await f?.();
+      await tick();
+    },
+    get pending() {
+      return due !== null;
+    },
+  };
 }
 
 export const tick = () => new Promise((resolve) => setImmediate(resolve));

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { createFinetune } from '../../studio/finetune.js';
-import { failing, fakeApi, projectStore, tick } from './fakes.mjs';
+import { failing, fakeApi, manualTimer, projectStore } from './fakes.mjs';
 
 function setUp(handlers) {
   const store = projectStore();
   const api = fakeApi(handlers);
-  let timer = null;
+  const timer = manualTimer();
   let succeeded = 0;
   const loads = [];
   const finetune = createFinetune({
@@ -20,14 +20,9 @@ function setUp(handlers) {
       } };
     },
     onSucceeded: () => (succeeded += 1),
-    pollerOptions: { setTimer: (f) => ((timer = f), 1), clearTimer: () => (timer = null) },
+    pollerOptions: timer.options,
   });
-  return { store, api, finetune, loads, succeeded: () => succeeded, poll: async () => {
-    const f = timer;
-    timer = null;
-    await f?.();
-    await tick();
-  }, polling: () => timer !== null };
+  return { store, api, finetune, loads, succeeded: () => succeeded, poll: timer.fire, polling: () => timer.pending };
 }
 
 test('a started job is followed until it ends; its success refreshes the saved versions', async () => {

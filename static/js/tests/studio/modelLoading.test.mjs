@@ -5,14 +5,30 @@ import { createModelLoading } from '../../studio/modelLoading.js';
 import { deferred, fakeApi, projectStore, tick } from './fakes.mjs';
 
 const backbones = [
-  { id: 'mobile', kind: 'faster', model_url: '/backbones/mobile/model.json', download_bytes: 1, metadata: { architecture: 'MobileNetV2', embedding_size: 4 } },
-  { id: 'effnet', kind: 'moreAccurate', model_url: '/backbones/effnet/model.json', download_bytes: 1, metadata: { architecture: 'EfficientNet-Lite0', embedding_size: 4 } },
+  {
+    id: 'mobile',
+    kind: 'faster',
+    model_url: '/backbones/mobile/model.json',
+    download_bytes: 1,
+    metadata: { architecture: 'MobileNetV2', embedding_size: 4 },
+  },
+  {
+    id: 'effnet',
+    kind: 'moreAccurate',
+    model_url: '/backbones/effnet/model.json',
+    download_bytes: 1,
+    metadata: { architecture: 'EfficientNet-Lite0', embedding_size: 4 },
+  },
 ];
 
 // Every browser part replaced by a recording stand-in; the worker pool fails when asked to.
 function setUp({ workers = true, confirmed = true, handlers = {} } = {}) {
   const store = projectStore();
-  const api = fakeApi({ backbones: () => ({ backbones, default: 'mobile' }), chooseBackbone: (id) => ({ backbone_id: id }), ...handlers });
+  const api = fakeApi({
+    backbones: () => ({ backbones, default: 'mobile' }),
+    chooseBackbone: (id) => ({ backbone_id: id }),
+    ...handlers,
+  });
   const log = [];
   const marks = {};
   const requests = [];
@@ -25,7 +41,11 @@ function setUp({ workers = true, confirmed = true, handlers = {} } = {}) {
       tf: {},
       chooseBackend: async (_, { backboneId }) => ({ backend: `wasm-for-${backboneId}` }),
       timeBackbone: async () => 1,
-      loadBackbone: async (url) => ({ url, metadata: { id: 'mobile' }, warmUp: async () => log.push('warm') }),
+      loadBackbone: async (url) => ({
+        url,
+        metadata: { id: 'mobile' },
+        warmUp: async () => log.push('warm'),
+      }),
       startWorkerPool: async (options) => {
         if (!workers) throw new Error('no workers here');
         log.push(['pool', options.count, options.backboneUrl]);
@@ -62,14 +82,25 @@ test('stored embeddings are asked for at once; the backbone loads only once the 
   const started = models.start(listing.promise);
   await tick();
   assert.deepEqual(log, [['embedder', 'mobile', 4, 2], 'prefetch']);
-  assert.deepEqual(requests.map((r) => r[0]), ['a', 'b', 'c'], 'every listed picture');
-  assert.deepEqual(store.state.backboneChoices.map((c) => c.kind), ['faster', 'moreAccurate']);
+  assert.deepEqual(
+    requests.map((r) => r[0]),
+    ['a', 'b', 'c'],
+    'every listed picture',
+  );
+  assert.deepEqual(
+    store.state.backboneChoices.map((c) => c.kind),
+    ['faster', 'moreAccurate'],
+  );
   assert.equal(models.backbone, null);
   listing.resolve();
   await started;
   assert.equal(models.backbone.url, '/backbones/mobile/model.json');
   assert.deepEqual(log.slice(2), [['pool', 2, 'http://app/backbones/mobile/model.json'], 'warm']);
-  assert.deepEqual(marks, { backbone: 'mobile', embeddingBackend: 'worker:wasm', backend: 'wasm-for-mobile' });
+  assert.deepEqual(marks, {
+    backbone: 'mobile',
+    embeddingBackend: 'worker:wasm',
+    backend: 'wasm-for-mobile',
+  });
   assert.deepEqual([store.state.modelReady, store.state.backend], [true, 'wasm-for-mobile']);
   assert.equal(models.worker.train, 'worker train');
 });
@@ -83,7 +114,9 @@ test('without workers the page prepares the pictures itself, and says so', async
 });
 
 test('a server with no image model is said in a notice', async () => {
-  const { store, models } = setUp({ handlers: { backbones: () => ({ backbones: [], default: null }) } });
+  const { store, models } = setUp({
+    handlers: { backbones: () => ({ backbones: [], default: null }) },
+  });
   await models.start(Promise.resolve());
   assert.equal(store.state.notice.key, 'modelFailed');
 });
@@ -98,7 +131,7 @@ test('switching the image model saves it on the project and reloads; an unsaved 
 
   const { store, api, models, log } = setUp();
   await models.start(Promise.resolve());
-  assert.equal(await models.chooseBackbone('mobile'), false, 'already the project\'s');
+  assert.equal(await models.chooseBackbone('mobile'), false, "already the project's");
   assert.equal(await models.chooseBackbone('effnet'), true);
   assert.deepEqual(api.calls.at(-1), ['chooseBackbone', 'effnet']);
   assert.equal(store.state.switchingTo, 'effnet');

@@ -2,26 +2,21 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { createPhones } from '../../studio/phones.js';
-import { deferred, fakeApi, projectStore, serverSample, tick } from './fakes.mjs';
+import { deferred, fakeApi, manualTimer, projectStore, serverSample, tick } from './fakes.mjs';
 
 function setUp(handlers, now = 0) {
   const store = projectStore();
   const api = fakeApi(handlers);
   const prepared = [];
-  let timer = null;
+  const timer = manualTimer();
   const phones = createPhones({
     store,
     api,
     prepare: (sample) => prepared.push(sample.id),
     now: () => now,
-    pollerOptions: { setTimer: (f) => ((timer = f), 1), clearTimer: () => (timer = null) },
+    pollerOptions: timer.options,
   });
-  return { store, api, phones, prepared, tickPoller: async () => {
-    const f = timer;
-    timer = null;
-    await f?.();
-    await tick();
-  }, polling: () => timer !== null };
+  return { store, api, phones, prepared, tickPoller: timer.fire, polling: () => timer.pending };
 }
 
 test('a paired class is asked for new pictures, which are prepared; unpairing stops asking', async () => {

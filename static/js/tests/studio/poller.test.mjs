@@ -30,10 +30,14 @@ test('a poller ticks after its interval and again while its tick says so', async
   const timers = fakeTimers();
   const answers = [true, true, false];
   let ticks = 0;
-  const poller = createPoller(async () => {
-    ticks += 1;
-    return answers.shift();
-  }, 1500, timers);
+  const poller = createPoller(
+    async () => {
+      ticks += 1;
+      return answers.shift();
+    },
+    1500,
+    timers,
+  );
   poller.start();
   assert.deepEqual(timers.pending, [1500]);
   assert.equal(ticks, 0);
@@ -48,10 +52,14 @@ test('a poller ticks after its interval and again while its tick says so', async
 test('a failed tick (a network hiccup) tries again; stop ends the round', async () => {
   const timers = fakeTimers();
   let ticks = 0;
-  const poller = createPoller(async () => {
-    ticks += 1;
-    throw new Error('offline');
-  }, 10, timers);
+  const poller = createPoller(
+    async () => {
+      ticks += 1;
+      throw new Error('offline');
+    },
+    10,
+    timers,
+  );
   poller.start();
   await timers.run();
   assert.deepEqual(timers.pending, [10]);

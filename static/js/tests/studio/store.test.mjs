@@ -17,7 +17,10 @@ test('dispatch runs the named action and tells the page; apply changes the state
 });
 
 test('an unknown action is an error, not a silent no-op', () => {
-  assert.throws(() => createStore(initialState()).dispatch('noSuchAction', {}), /no studio action noSuchAction/);
+  assert.throws(
+    () => createStore(initialState()).dispatch('noSuchAction', {}),
+    /no studio action noSuchAction/,
+  );
 });
 
 test('the object URLs a new state lets go of are revoked, the kept ones are not', () => {
@@ -39,5 +42,9 @@ test('attempt answers the call, or null with the failure said in a notice', asyn
     }),
     null,
   );
-  assert.deepEqual(store.state.notice, { key: 'error', params: { reason: 'offline' }, action: null });
+  assert.deepEqual(store.state.notice, {
+    key: 'error',
+    params: { reason: 'offline' },
+    action: null,
+  });
 });

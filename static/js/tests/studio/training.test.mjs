@@ -5,17 +5,35 @@ import { createTraining } from '../../studio/training.js';
 import { deferred, projectStore, tick } from './fakes.mjs';
 
 const DIM = 2;
-const head = { format: 'snapclass-head', version: 1, inputDim: DIM, numClasses: 2, preprocess: 'none', layers: [{ units: 2, activation: 'softmax', kernelShape: [2, 2], kernel: new Float32Array([1, 0, 0, 1]), bias: null }] };
+const head = {
+  format: 'snapclass-head',
+  version: 1,
+  inputDim: DIM,
+  numClasses: 2,
+  preprocess: 'none',
+  layers: [
+    {
+      units: 2,
+      activation: 'softmax',
+      kernelShape: [2, 2],
+      kernel: new Float32Array([1, 0, 0, 1]),
+      bias: null,
+    },
+  ],
+};
 
 // Six prepared pictures in each of two classes, their embeddings [1, 0] (Cats) and [0, 1] (Dogs).
 function setUp(trainProject) {
   const store = projectStore();
   const samples = [];
-  for (let i = 0; i < 12; i += 1) samples.push({ id: `s${i}`, class_id: i < 6 ? 1 : 2, sha256: `h${i}`, image_url: '' });
+  for (let i = 0; i < 12; i += 1)
+    samples.push({ id: `s${i}`, class_id: i < 6 ? 1 : 2, sha256: `h${i}`, image_url: '' });
   store.dispatch('samplesDeleted', { ids: ['a', 'b', 'c'] });
   store.dispatch('samplesListed', { samples });
   store.dispatch('embeddingsArrived', { sha256s: samples.map((s) => s.sha256) });
-  const vectors = new Map(samples.map((s, i) => [s.sha256, new Float32Array(i < 6 ? [1, 0, 1, 0] : [0, 1, 0, 1])]));
+  const vectors = new Map(
+    samples.map((s, i) => [s.sha256, new Float32Array(i < 6 ? [1, 0, 1, 0] : [0, 1, 0, 1])]),
+  );
   const digests = deferred();
   const training = createTraining({
     store,
@@ -31,15 +49,36 @@ test('training announces its final run, and the announcement goes with the train
   const { store, training, digests } = setUp(async ({ onFinalRun, onEpoch, samples }) => {
     onEpoch({ epoch: 0, epochs: 1, loss: 1 });
     await onFinalRun();
-    seen = { notice: store.state.notice?.key, samples: samples.length, embedded: samples.every((s) => s.embedding) };
-    const rows = { features: new Float32Array([1, 0, 0, 1]), count: 2, labels: new Int32Array([0, 1]), ids: ['s0', 's6'] };
-    return { head, labels: [{ id: 1, name: 'Cats' }, { id: 2, name: 'Dogs' }], metrics: { trainMs: 5 }, validation: { head, rows } };
+    seen = {
+      notice: store.state.notice?.key,
+      samples: samples.length,
+      embedded: samples.every((s) => s.embedding),
+    };
+    const rows = {
+      features: new Float32Array([1, 0, 0, 1]),
+      count: 2,
+      labels: new Int32Array([0, 1]),
+      ids: ['s0', 's6'],
+    };
+    return {
+      head,
+      labels: [
+        { id: 1, name: 'Cats' },
+        { id: 2, name: 'Dogs' },
+      ],
+      metrics: { trainMs: 5 },
+      validation: { head, rows },
+    };
   });
   await training.train({ epochs: 1 });
   assert.deepEqual(seen, { notice: 'trainingAllPictures', samples: 12, embedded: true });
   assert.equal(store.state.notice, null, 'the final run is over');
   assert.equal(store.state.training, null);
-  assert.deepEqual(store.state.trained.validation, { labels: [0, 1], predicted: [0, 1], ids: ['s0', 's6'] });
+  assert.deepEqual(store.state.trained.validation, {
+    labels: [0, 1],
+    predicted: [0, 1],
+    ids: ['s0', 's6'],
+  });
   assert.deepEqual(store.state.trained.history, [{ epoch: 0, epochs: 1, loss: 1 }]);
   digests.resolve('digest-1');
   await tick();
@@ -51,8 +90,16 @@ test('a failed training says why and keeps no head; a stopped one says nothing',
     throw new Error('out of memory');
   });
   await failed.training.train({});
-  assert.deepEqual([failed.store.state.training, failed.store.state.trained, failed.store.state.ui.trainError], [null, null, 'out of memory']);
-  const stopped = setUp(({ signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(new DOMException('stopped', 'AbortError')))));
+  assert.deepEqual(
+    [failed.store.state.training, failed.store.state.trained, failed.store.state.ui.trainError],
+    [null, null, 'out of memory'],
+  );
+  const stopped = setUp(
+    ({ signal }) =>
+      new Promise((_, reject) =>
+        signal.addEventListener('abort', () => reject(new DOMException('stopped', 'AbortError'))),
+      ),
+  );
   const running = stopped.training.train({});
   stopped.training.stop();
   await running;
