@@ -146,6 +146,7 @@ def upload(connection, project: dict, data: bytes) -> tuple[int, dict]:
     return response.status, json.loads(response.read())
 
 
+@pytest.mark.heavy  # three Gunicorn processes
 @pytest.mark.parametrize("students, pictures", [(12, 8)])
 def test_gunicorn_processes_on_one_sqlite_file_store_every_upload_once(
     tmp_path: Path, students: int, pictures: int
