@@ -13,7 +13,7 @@ import { h } from './dom.js';
 import { rememberedProjects } from './projects.js';
 import { loadServerModel } from './serverModel.js';
 import { t } from './strings.js';
-import { deserializeHead, predict } from './trainer.js';
+import { deserializeHead, predict } from './head.js';
 
 function showMessage(el, titleKey, textKey) {
   document.title = `${t(titleKey)} · ${t('appName')}`;

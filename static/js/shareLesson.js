@@ -10,7 +10,7 @@ import { h } from './dom.js';
 import { computeOnPage, createEmbedder } from './embedder.js';
 import { rememberedProjects } from './projects.js';
 import { t } from './strings.js';
-import { deserializeHead } from './trainer.js';
+import { deserializeHead } from './head.js';
 
 /** The API, with its owner token, of the project this browser remembers that made the link. */
 export async function ownersApi(linkToken) {

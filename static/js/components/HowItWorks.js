@@ -5,7 +5,7 @@
 import { h } from '../dom.js';
 import { LESSON_LAYERS, channelPixels, inputPixels, lessonLayers, strongestChannels, stripPixels } from '../featureMaps.js';
 import { t } from '../strings.js';
-import { predict } from '../trainer.js';
+import { predict } from '../head.js';
 
 const MAPS_SHOWN = 8;
 

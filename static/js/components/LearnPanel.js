@@ -3,7 +3,7 @@
 // delete-samples). Each tab draws only while it is open.
 import { emit, h } from '../dom.js';
 import { t } from '../strings.js';
-import { preprocessRows } from '../trainer.js';
+import { preprocessRows } from '../head.js';
 import { HowItWorks } from './HowItWorks.js';
 import { LearningCurvePanel } from './LearningCurvePanel.js';
 import { PictureMap } from './PictureMap.js';

@@ -2,7 +2,7 @@
 // cancel, and use its model for the preview. A head trained here and still up to date goes
 // with the request, so the job can start from it.
 import { headReady } from '../studioState.js';
-import { serializeHead } from '../trainer.js';
+import { serializeHead } from '../head.js';
 import { createPoller } from './poller.js';
 
 export const JOB_POLL_MS = 1500;

@@ -1,7 +1,7 @@
 // Prediction, shared by the live preview and "try an image": the fine-tuned server model when
 // the student chose it, else the head trained here on the page's backbone.
 import { previewModel } from '../studioState.js';
-import { predict } from '../trainer.js';
+import { predict } from '../head.js';
 
 // grab(video, mirrored) -> the square the backbone sees; a picture (ImageBitmap, canvas, img)
 // is used as it is.

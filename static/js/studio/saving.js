@@ -2,7 +2,7 @@
 // reopened project's saved head, downloads (exports, the project's zip, the Python notebook)
 // and a classroom student's quiz score.
 import { headReady, metricsForVersion, versionLabels, versionToPreview } from '../studioState.js';
-import { deserializeHead, serializeHead } from '../trainer.js';
+import { deserializeHead, serializeHead } from '../head.js';
 
 // saveFile(blob, filename): saveBlob.js; confirm(text) asks before deleting a version.
 export function createSaving({ store, api, models, saveFile, confirm }) {

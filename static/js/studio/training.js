@@ -5,7 +5,8 @@
 // into the state.
 import { checkTrainable, heldOutDigest } from '../dataset.js';
 import { trainingSamples } from '../studioState.js';
-import { argmaxRows, predictBatch, trainProjectHead } from '../trainer.js';
+import { argmaxRows, predictBatch } from '../head.js';
+import { trainProjectHead } from '../trainer.js';
 
 export function createTraining({ store, models, trainProject = trainProjectHead, digest = heldOutDigest }) {
   let abort = null;
