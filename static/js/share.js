@@ -27,8 +27,8 @@ async function SharePage(el, state) {
   }
   // TF.js's backend starts while the link's model.json arrives (both preloaded by the page's
   // <head>). The model.json is served no-cache with an ETag, so the browser checks it each time.
-  const tf = window.tf;
-  const backendReady = chooseBackend(tf);
+  const { tf, wasmPath, webgpuUrl } = await import('./tf.js');
+  const backendReady = chooseBackend(tf, { wasmPath, webgpuUrl });
   backendReady.catch(() => {}); // reported below, once there is a status line to say it in
   const response = await fetch(`${location.pathname}/model.json`);
   if (response.status === 410) return showMessage(el, 'shareWithdrawnTitle', 'shareWithdrawnText');

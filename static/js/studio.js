@@ -6,6 +6,8 @@
 //   phones: studio/phones.js                   prediction: studio/preview.js
 //   drawing: studio/view.js (+ props.js), batched by studio/renderScheduler.js
 // Every change of state is store.dispatch(action, detail), an action of studioState.js.
+// TF.js first (tf.js): the modules below use the global `tf` it sets.
+import { tf, tfScripts, wasmPath, webgpuUrl } from './tf.js';
 import { ApiError, createApi } from './api.js';
 import { chooseBackend } from './backend.js';
 import { loadBackbone, timeBackbone } from './backbone.js';
@@ -14,6 +16,7 @@ import { downscaleForUpload } from './downscale.js';
 import { filesFromDrop } from './drop.js';
 import { computeOnPage, createEmbedder } from './embedder.js';
 import { startWorkerPool, workerCount } from './offThread.js';
+import { qrImage } from './classroomApi.js';
 import { editLink, projectCredential, rememberProject } from './projects.js';
 import { saveBlob } from './saveBlob.js';
 import { loadServerModel } from './serverModel.js';
@@ -31,6 +34,7 @@ import { createTraining } from './studio/training.js';
 import { StudioView } from './studio/view.js';
 import { draggedIds, initialState } from './studioState.js';
 import { createUploader } from './uploader.js';
+import { vendorUrl } from './vendor.js';
 
 const CAPTURE_SIZE = 224;
 
@@ -59,19 +63,14 @@ async function Studio(el, projectId) {
       renderer.schedule();
     },
     deps: {
-      tf: window.tf,
-      chooseBackend,
+      tf,
+      chooseBackend: (lib, options) => chooseBackend(lib, { ...options, wasmPath, webgpuUrl }),
       loadBackbone,
       timeBackbone,
       startWorkerPool,
       createEmbedder,
       computeOnPage,
-      scripts: {
-        base: location.href,
-        tf: document.getElementById('tfjs').src,
-        wasm: document.getElementById('tfjs-wasm').src,
-        wasmPath: new URL(document.getElementById('tfjs-wasm').dataset.wasmPath, location.href).href,
-      },
+      scripts: { base: location.href, tf: tfScripts[0], wasm: tfScripts[1], wasmPath },
       mark: (name, value) => {
         document.body.dataset[name] = value;
       },
@@ -85,7 +84,8 @@ async function Studio(el, projectId) {
     readOnly,
     classify: createPreview({ store, models, finetune, grab, isVideo: (source) => source instanceof HTMLVideoElement }),
     loadPicture: (url) => api.downloadBlob(url),
-    umapUrl: el.dataset.umapSrc || null,
+    qrImage,
+    umapUrl: vendorUrl('umap-js'),
   });
   const renderer = createRenderScheduler(() => {
     if (arrived.length) store.apply('embeddingsArrived', { sha256s: arrived.splice(0) });

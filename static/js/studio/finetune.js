@@ -3,7 +3,7 @@
 // with the request, so the job can start from it.
 import { headReady } from '../studioState.js';
 import { serializeHead } from '../head.js';
-import { createPoller } from './poller.js';
+import { createPoller } from '../poller.js';
 
 export const JOB_POLL_MS = 1500;
 const ACTIVE_JOB = new Set(['queued', 'running']);

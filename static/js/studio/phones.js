@@ -3,7 +3,7 @@
 // that overlapped a deletion is dropped (studioContent's phonePicturesListed), and the next tick
 // asks again.
 import { expiredPairings, listingOutdated } from '../studioState.js';
-import { createPoller } from './poller.js';
+import { createPoller } from '../poller.js';
 
 export const PHONE_POLL_MS = 2000;
 

@@ -16,8 +16,9 @@ import { t } from '../strings.js';
 import { finetunePanelProps, learnProps, modelPanelProps, moveOptions, pageMarks, previewProps, statusParts, trainPanelProps } from './props.js';
 
 // readOnly: a teacher's view; classify: the preview's prediction (preview.js); loadPicture(url):
-// a picture of the project as a Blob (the lesson's); umapUrl: umap-js's browser bundle.
-export function StudioView(el, { readOnly, classify, loadPicture, umapUrl }) {
+// a picture of the project as a Blob (the lesson's); qrImage(url, alt): a QR code's <img> (the
+// phone pairing's); umapUrl: umap-js's browser bundle.
+export function StudioView(el, { readOnly, classify, loadPicture, qrImage, umapUrl }) {
   const heading = h('h1', { class: 'visually-hidden' });
   const title = h('input', { class: 'project-title', 'aria-label': t('newProjectLabel'), maxlength: '120' });
   const status = h('p', { class: 'status-line', role: 'status' });
@@ -127,7 +128,7 @@ export function StudioView(el, { readOnly, classify, loadPicture, umapUrl }) {
     state.classes.forEach((cls, index) => {
       if (!cards.has(cls.id)) {
         const cardEl = h('article');
-        cards.set(cls.id, { el: cardEl, component: ClassCard(cardEl, cls) });
+        cards.set(cls.id, { el: cardEl, component: ClassCard(cardEl, cls, { qrImage }) });
       }
       const card = cards.get(cls.id);
       if (cardsEl.children[index] !== card.el) cardsEl.insertBefore(card.el, cardsEl.children[index] ?? null);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { createPoller } from '../../studio/poller.js';
-import { tick } from './fakes.mjs';
+import { createPoller } from '../poller.js';
+import { tick } from './studio/fakes.mjs';
 
 // Timers run by hand: run() fires every timer set so far.
 function fakeTimers() {
