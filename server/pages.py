@@ -16,14 +16,14 @@ from .policy import requires
 CSP_DIRECTIVES = [
     "default-src 'self'",
     f"script-src {ISOLATED_SCRIPT_SOURCES}",
-        "style-src 'self'",
-        "img-src 'self' blob: data:",
-        "media-src 'self' blob: mediastream:",
-        "connect-src 'self' blob: data:",
-        "worker-src 'self' blob:",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
+    "style-src 'self'",
+    "img-src 'self' blob: data:",
+    "media-src 'self' blob: mediastream:",
+    "connect-src 'self' blob: data:",
+    "worker-src 'self' blob:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
     "frame-ancestors 'none'",
 ]
 CONTENT_SECURITY_POLICY = "; ".join(CSP_DIRECTIVES)
@@ -39,9 +39,7 @@ def content_security_policy(inline_script: str) -> str:
     """CONTENT_SECURITY_POLICY, allowing the one inline script (the import map) by its sha256."""
     digest = base64.b64encode(hashlib.sha256(inline_script.encode()).digest()).decode()
     script_src = f"script-src {ISOLATED_SCRIPT_SOURCES} 'sha256-{digest}'"
-    return "; ".join(
-        script_src if d.startswith("script-src") else d for d in CSP_DIRECTIVES
-    )
+    return "; ".join(script_src if d.startswith("script-src") else d for d in CSP_DIRECTIVES)
 
 
 def render_page(template: str, **context):
