@@ -3,6 +3,24 @@
 import { createStore } from '../../studio/store.js';
 import { actions, initialState } from '../../studioState.js';
 
+// A real head: one softmax layer, 2 inputs, 2 classes, each input voting for its own class.
+export const identityHead = {
+  format: 'snapclass-head',
+  version: 1,
+  inputDim: 2,
+  numClasses: 2,
+  preprocess: 'none',
+  layers: [
+    {
+      units: 2,
+      activation: 'softmax',
+      kernelShape: [2, 2],
+      kernel: new Float32Array([1, 0, 0, 1]),
+      bias: null,
+    },
+  ],
+};
+
 export const serverSample = (id, classId, sha256 = `sha-${id}`) => ({
   id,
   class_id: classId,

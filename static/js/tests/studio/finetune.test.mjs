@@ -15,14 +15,26 @@ function setUp(handlers) {
     api,
     loadModel: async (url) => {
       loads.push(url);
-      return { url, disposed: false, dispose() {
-        this.disposed = true;
-      } };
+      return {
+        url,
+        disposed: false,
+        dispose() {
+          this.disposed = true;
+        },
+      };
     },
     onSucceeded: () => (succeeded += 1),
     pollerOptions: timer.options,
   });
-  return { store, api, finetune, loads, succeeded: () => succeeded, poll: timer.fire, polling: () => timer.pending };
+  return {
+    store,
+    api,
+    finetune,
+    loads,
+    succeeded: () => succeeded,
+    poll: timer.fire,
+    polling: () => timer.pending,
+  };
 }
 
 test('a started job is followed until it ends; its success refreshes the saved versions', async () => {
@@ -53,7 +65,13 @@ test('a refused start says why, and the next request clears it', async () => {
 
 test('the fine-tuned model is loaded once for the preview, and the quick one chosen back', async () => {
   const { store, finetune, loads } = setUp({});
-  store.dispatch('jobUpdated', { job: { id: 'j1', state: 'succeeded', model: { id: 'm1', model_url: '/m1/model.json', labels: [] } } });
+  store.dispatch('jobUpdated', {
+    job: {
+      id: 'j1',
+      state: 'succeeded',
+      model: { id: 'm1', model_url: '/m1/model.json', labels: [] },
+    },
+  });
   await finetune.useServerModel(true);
   await finetune.useServerModel(true);
   assert.deepEqual(loads, ['/m1/model.json']);

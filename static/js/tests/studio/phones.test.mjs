@@ -22,7 +22,10 @@ function setUp(handlers, now = 0) {
 test('a paired class is asked for new pictures, which are prepared; unpairing stops asking', async () => {
   const { store, phones, prepared, tickPoller, polling } = setUp({
     startPairing: () => ({ url: '/phone#pair=x', expires_at: '2099-01-01T00:00:00Z' }),
-    listSamples: () => ({ samples: [serverSample('a', 1), serverSample('p1', 1)], next_cursor: null }),
+    listSamples: () => ({
+      samples: [serverSample('a', 1), serverSample('p1', 1)],
+      next_cursor: null,
+    }),
     endPairing: () => null,
   });
   await phones.pair(1);
@@ -37,7 +40,10 @@ test('a paired class is asked for new pictures, which are prepared; unpairing st
 
 test('an expired pairing is ended at the next tick', async () => {
   const { store, api, phones, tickPoller, polling } = setUp(
-    { startPairing: () => ({ url: '/phone', expires_at: '1970-01-01T00:00:01Z' }), endPairing: () => null },
+    {
+      startPairing: () => ({ url: '/phone', expires_at: '1970-01-01T00:00:01Z' }),
+      endPairing: () => null,
+    },
     5000,
   );
   await phones.pair(2);

@@ -3,29 +3,12 @@ import { test } from 'node:test';
 
 import { createSaving } from '../../studio/saving.js';
 import { serializeHead } from '../../trainer.js';
-import { failing, fakeApi, projectStore } from './fakes.mjs';
+import { failing, fakeApi, projectStore, identityHead as head } from './fakes.mjs';
 
 const labels = [
   { id: 1, name: 'Cats' },
   { id: 2, name: 'Dogs' },
 ];
-// A real head of one softmax layer, 2 inputs, 2 classes.
-const head = {
-  format: 'snapclass-head',
-  version: 1,
-  inputDim: 2,
-  numClasses: 2,
-  preprocess: 'none',
-  layers: [
-    {
-      units: 2,
-      activation: 'softmax',
-      kernelShape: [2, 2],
-      kernel: new Float32Array([1, 0, 0, 1]),
-      bias: null,
-    },
-  ],
-};
 
 function setUp(handlers, { trained = true, confirmed = true } = {}) {
   const store = projectStore();

@@ -2,25 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { createTraining } from '../../studio/training.js';
-import { deferred, projectStore, tick } from './fakes.mjs';
+import { deferred, projectStore, tick, identityHead as head } from './fakes.mjs';
 
 const DIM = 2;
-const head = {
-  format: 'snapclass-head',
-  version: 1,
-  inputDim: DIM,
-  numClasses: 2,
-  preprocess: 'none',
-  layers: [
-    {
-      units: 2,
-      activation: 'softmax',
-      kernelShape: [2, 2],
-      kernel: new Float32Array([1, 0, 0, 1]),
-      bias: null,
-    },
-  ],
-};
 
 // Six prepared pictures in each of two classes, their embeddings [1, 0] (Cats) and [0, 1] (Dogs).
 function setUp(trainProject) {
