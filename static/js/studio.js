@@ -4,11 +4,12 @@
 //   training: studio/training.js               saving and downloads: studio/saving.js
 //   classes and labelling: studio/classes.js   fine-tuning: studio/finetune.js
 //   phones: studio/phones.js                   prediction: studio/preview.js
+//   opening the project: studio/projectLoading.js
 //   drawing: studio/view.js (+ props.js), batched by studio/renderScheduler.js
 // Every change of state is store.dispatch(action, detail), an action of studioState.js.
 // TF.js first (tf.js): the modules below use the global `tf` it sets.
 import { tf, tfScripts, wasmPath, webgpuUrl } from './tf.js';
-import { ApiError, createApi } from './api.js';
+import { createApi } from './api.js';
 import { chooseBackend } from './backend.js';
 import { loadBackbone, timeBackbone } from './backbone.js';
 import { canvasToJpeg, grabSquare } from './camera.js';
@@ -27,6 +28,7 @@ import { createFinetune } from './studio/finetune.js';
 import { createModelLoading } from './studio/modelLoading.js';
 import { createPhones } from './studio/phones.js';
 import { createPreview } from './studio/preview.js';
+import { createProjectLoading } from './studio/projectLoading.js';
 import { createRenderScheduler } from './studio/renderScheduler.js';
 import { createSaving } from './studio/saving.js';
 import { createStore } from './studio/store.js';
@@ -183,22 +185,6 @@ async function Studio(el, projectId) {
     if (token && !readOnly) rememberProject({ id: projectId, title: store.state.project.title, ownerToken: token });
   }
 
-  // A page of the server's pictures, drawn as it comes; those already known get their embedding.
-  function listed({ samples, total, next_cursor: next }) {
-    dispatch('samplesListed', { samples, total, more: Boolean(next) });
-    const { state } = store;
-    if (models.started) for (const { id } of samples) if (state.samples.has(id)) models.prepare(state.samples.get(id));
-    return next;
-  }
-
-  async function listRest(cursor) {
-    try {
-      for (let after = cursor; after; ) after = listed(await api.listSamples(after));
-    } catch (error) {
-      dispatch('noticeShown', { key: 'error', params: { reason: error.message } });
-    }
-  }
-
   // Loading, once every listener is in place. Pictures are private: without the owner link
   // there is nothing to ask the server for.
   if (!token) {
@@ -206,13 +192,9 @@ async function Studio(el, projectId) {
     view.close();
     return;
   }
-  let moreSamples;
-  try {
-    dispatch('projectLoaded', { project: await api.getProject() });
-    moreSamples = listed(await api.listSamples());
-  } catch (error) {
-    const key = { 404: 'projectNotFound', 401: 'needOwnerLink', 403: 'wrongOwnerLink' }[error instanceof ApiError && error.status];
-    dispatch('noticeShown', key ? { key } : { key: 'error', params: { reason: error.message } });
+  const loading = createProjectLoading({ store, api, prepare: models.prepare, started: () => models.started });
+  const moreSamples = await loading.open();
+  if (moreSamples === false) {
     view.close();
     return;
   }
@@ -222,7 +204,7 @@ async function Studio(el, projectId) {
   view.showLoading();
   saving.refreshVersions().then(saving.loadSavedHead);
   finetune.resume();
-  const listing = listRest(moreSamples);
+  const listing = loading.listRest(moreSamples);
   await Promise.all([listing, models.start(listing)]);
 }
 
