@@ -1,6 +1,6 @@
 // The project's content in the studio's state: its classes and pictures, from the server's list
 // to uploads, embeddings, recording and paired phones. Pure actions, `(state, detail) -> new
-// state` (studioState.js assembles them; tests/studioContent.test.mjs and studioState.test.mjs).
+// state` (studioState.js assembles them; tests/studioState.test.mjs, tests/studioUi.test.mjs).
 import { orderClasses } from './dataset.js';
 import { classById } from './studioReaders.js';
 

@@ -1,7 +1,7 @@
 // The model side of the studio's state: the image model, training in the page, the trained
 // head, saved versions, fine-tuning jobs, and what the page says about each (`ui`: errors and
 // messages as strings.js keys). Pure actions, `(state, detail) -> new state` (studioState.js
-// assembles them; tests/studioModels.test.mjs and studioState.test.mjs).
+// assembles them; tests/studioModels.test.mjs, tests/studioUi.test.mjs).
 import { backboneChoices } from './studioReaders.js';
 
 const withUi = (state, changes) => ({ ...state, ui: { ...state.ui, ...changes } });

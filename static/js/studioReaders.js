@@ -1,6 +1,6 @@
 // Reading the studio's state: what the components show and what the controller decides from,
 // computed from the state alone (no DOM, no network, no TF.js), each with a Node test
-// (tests/studioState.test.mjs, tests/studioReaders.test.mjs).
+// (tests/studioState.test.mjs, tests/studioModels.test.mjs, tests/studio/props.test.mjs).
 import { compareLabels, displayNames } from './dataset.js';
 
 export function samplesOf(state, classId) {

@@ -1,6 +1,6 @@
 // The studio's state and every rule that changes it, with no DOM, no network and no TF.js:
 // an action takes the state and a detail and returns a new state (the old one is never changed),
-// so each rule has a Node test (tests/studioState.test.mjs). studio.js does the I/O around them:
+// so each rule has a Node test (tests/studioState.test.mjs and its neighbours). studio.js does the I/O around them:
 //   state = actions[name](state, detail); render(state);
 // The actions come in two parts: the project's content (studioContent.js: classes, pictures,
 // uploads, phones) and its model (studioModels.js: training, versions, jobs, and the page's
