@@ -9,7 +9,7 @@ PORT ?= 5000
 # TLS=self-signed serves HTTPS with a certificate made once in the data folder (for a classroom).
 TLS ?= none
 
-.PHONY: install run test lint
+.PHONY: install run test test-fast lint
 
 install: $(VENV)/.installed node_modules/.installed $(BACKBONE_DIR)/.built $(BLOCKS_EDITOR_DIR)/.installed-$(BLOCKS_EDITOR_VERSION)
 
@@ -80,6 +80,12 @@ run: install
 test: install /usr/bin/chromium /usr/bin/redis-server /usr/lib/postgresql
 	node --test static/js/tests/ benchmarks/
 	$(BIN)/pytest
+
+# Everyday work: the JavaScript tests and the server's unit and SQLite API tests, without browsers,
+# PostgreSQL or the heavy tests (tests/conftest.py HEAVY_MODULES); `make test` is what CI runs.
+test-fast: install
+	node --test static/js/tests/ benchmarks/
+	$(BIN)/pytest -m "not browser and not slow and not heavy" --databases=sqlite
 
 # Biome lints the pages' JavaScript (biome.json); its formatter is configured but not yet enforced.
 lint: $(VENV)/.installed node_modules/.installed

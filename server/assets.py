@@ -30,6 +30,13 @@ PACKAGES = {
 # The folder of each package that browsers load; dist/ unless named here.
 # umap-js's dist/ is CommonJS; lib/ holds its browser bundle, as p5's does.
 FOLDERS = {"umap-js": "lib", "p5": "lib"}
+# The file a page imports by the package's bare name (its browser build, in that folder).
+ENTRIES = {
+    "tfjs": "tf.es2017.min.js",
+    "tfjs-backend-wasm": "tf-backend-wasm.es2017.min.js",
+    "tfjs-backend-webgpu": "tf-backend-webgpu.es2017.min.js",
+    "umap-js": "umap-js.min.js",
+}
 FOREVER = 365 * 24 * 3600
 
 
@@ -41,6 +48,18 @@ def package_version(node_modules: Path, package: str) -> str | None:
     return json.loads(manifest.read_text())["version"]
 
 
+def import_map(vendor_urls: dict[str, str]) -> dict:
+    """The pages' import map: each installed package by its npm name (its browser build, for
+    those the pages import) and its folder (`name/`, for its other files), at the versioned URLs
+    below."""
+    imports = {}
+    for name, url in sorted(vendor_urls.items()):
+        if name in ENTRIES:
+            imports[PACKAGES[name]] = url + ENTRIES[name]
+        imports[PACKAGES[name] + "/"] = url
+    return {"imports": imports}
+
+
 def register_assets(app: Flask) -> None:
     """Serve each package's browser folder at a URL that carries its version, cached for good."""
     default = Path(app.root_path).parent / "node_modules"
@@ -49,6 +68,7 @@ def register_assets(app: Flask) -> None:
     app.config["VENDOR_URLS"] = {
         name: f"/vendor/{name}@{version}/" for name, version in versions.items() if version
     }
+    app.config["IMPORT_MAP"] = import_map(app.config["VENDOR_URLS"])
 
     @app.get("/vendor/<name>@<version>/<path:filename>")
     @requires("public")

@@ -17,6 +17,9 @@ DEFAULT_ARCHITECTURE = "MobileNetV2"
 # By few-shot accuracy on real photos (benchmarks/README.md): EfficientNet-Lite0's head is about
 # 5 points above MobileNetV2's at 10 pictures a class, for 1.4x the time per picture.
 MOST_ACCURATE_FIRST = ("EfficientNet-Lite0", DEFAULT_ARCHITECTURE)
+# What the studio offers a student, by what each is good at: the newest export of each of these
+# architectures, named by its kind ("Faster", "More accurate" in the page's strings).
+STUDIO_KINDS = (("faster", DEFAULT_ARCHITECTURE), ("moreAccurate", "EfficientNet-Lite0"))
 
 bp = Blueprint("backbone_files", __name__)
 
@@ -75,6 +78,17 @@ def most_accurate_backbone_id(backbones: dict[str, dict[str, Any]]) -> str | Non
     most accurate architecture this server has (MOST_ACCURATE_FIRST); None when it has none of
     them."""
     return newest_of(backbones, MOST_ACCURATE_FIRST)
+
+
+def studio_kinds(backbones: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """The kind of each backbone the studio offers ({id: kind}): the newest export of each
+    architecture of STUDIO_KINDS; older exports, and other architectures, have none."""
+    kinds = {}
+    for kind, architecture in STUDIO_KINDS:
+        newest = newest_of(backbones, (architecture,))
+        if newest is not None:
+            kinds[newest] = kind
+    return kinds
 
 
 def newest_of(

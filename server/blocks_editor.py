@@ -18,10 +18,11 @@ but the models, which are fetched with CORS.
 import mimetypes
 from pathlib import Path
 
-from flask import Flask, abort, current_app, render_template, request, send_from_directory
+from flask import Flask, abort, request, send_from_directory
 
 from .assets import package_version
-from .isolation import ISOLATED_SCRIPT_SOURCES, cross_origin_isolation_headers
+from .isolation import ISOLATED_SCRIPT_SOURCES
+from .pages import render_page
 from .policy import requires
 
 EDITOR_PACKAGE = "@scratch/scratch-gui-standalone"
@@ -33,23 +34,21 @@ EDITOR_FILES_URL = "/blocks/editor/"  # must match the Makefile's sed of the bun
 # the browser then names the new hash in its console.
 PAPER_SANDBOX_SCRIPT = "'sha256-AIzpsAr2DJF6Z9BaBAxpkIJ+YqMmAt9+K0Pkb30/BGE='"
 
-EDITOR_CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        f"script-src {ISOLATED_SCRIPT_SOURCES} 'unsafe-eval' {PAPER_SANDBOX_SCRIPT}",
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' blob: data:",
-        "media-src 'self' blob: mediastream: data:",
-        "font-src 'self' data:",
-        "connect-src 'self' blob: data: http: https:",
-        "worker-src 'self' blob:",
-        "frame-src 'self' blob: data:",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+EDITOR_CSP_DIRECTIVES = [
+    "default-src 'self'",
+    f"script-src {ISOLATED_SCRIPT_SOURCES} 'unsafe-eval' {PAPER_SANDBOX_SCRIPT}",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' blob: data:",
+    "media-src 'self' blob: mediastream: data:",
+    "font-src 'self' data:",
+    "connect-src 'self' blob: data: http: https:",
+    "worker-src 'self' blob:",
+    "frame-src 'self' blob: data:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+]
 
 
 def editor_dir(app: Flask) -> Path:
@@ -69,19 +68,13 @@ def register_blocks_editor(app: Flask) -> None:
         version = package_version(folder.parent, "package")
         if version is None:
             abort(404)
-        html = render_template(
+        return render_page(
             "blocks.html",
-            vendor=current_app.config["VENDOR_URLS"],
+            directives=EDITOR_CSP_DIRECTIVES,
             editor_files=EDITOR_FILES_URL,
             editor_package=EDITOR_PACKAGE,
             editor_version=version,
         )
-        return html, {
-            "Content-Security-Policy": EDITOR_CONTENT_SECURITY_POLICY,
-            "Referrer-Policy": "no-referrer",
-            "X-Content-Type-Options": "nosniff",
-            **cross_origin_isolation_headers(),
-        }
 
     @app.get("/blocks/editor/<path:filename>")
     @requires("public")

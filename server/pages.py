@@ -1,6 +1,10 @@
 """HTML pages: home, the project studio and the classroom pages. Their text lives in
 static/js/strings.js."""
 
+import base64
+import hashlib
+import json
+
 from flask import Flask, current_app, render_template
 
 from .isolation import ISOLATED_SCRIPT_SOURCES, cross_origin_isolation_headers
@@ -8,30 +12,48 @@ from .policy import requires
 
 # Only what the pages need: own scripts and styles, WebAssembly and the threaded build's blob:
 # workers for TF.js's WASM backend (see server/isolation.py), camera and image blobs, fetches to
-# this origin.
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        f"script-src {ISOLATED_SCRIPT_SOURCES}",
-        "style-src 'self'",
-        "img-src 'self' blob: data:",
-        "media-src 'self' blob: mediastream:",
-        "connect-src 'self' blob: data:",
-        "worker-src 'self' blob:",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+# this origin. A page's inline import map is allowed by its hash (content_security_policy).
+CSP_DIRECTIVES = [
+    "default-src 'self'",
+    f"script-src {ISOLATED_SCRIPT_SOURCES}",
+    "style-src 'self'",
+    "img-src 'self' blob: data:",
+    "media-src 'self' blob: mediastream:",
+    "connect-src 'self' blob: data:",
+    "worker-src 'self' blob:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+]
+CONTENT_SECURITY_POLICY = "; ".join(CSP_DIRECTIVES)
 
 
-def render_page(template: str, **context):
+def import_map_text(import_map: dict) -> str:
+    """The import map as the page's inline <script type="importmap"> holds it: JSON with `<`
+    escaped, so nothing in it can close the tag."""
+    return json.dumps(import_map, sort_keys=True).replace("<", "\\u003c")
+
+
+def content_security_policy(inline_script: str, directives: list[str] = CSP_DIRECTIVES) -> str:
+    """The policy of `directives` (the pages' by default), allowing the one inline script (the
+    import map) by its sha256."""
+    digest = base64.b64encode(hashlib.sha256(inline_script.encode()).digest()).decode()
+    return "; ".join(
+        f"{d} 'sha256-{digest}'" if d.startswith("script-src") else d for d in directives
+    )
+
+
+def render_page(template: str, directives: list[str] = CSP_DIRECTIVES, **context):
     """Render a page with the TF.js URLs and the security headers every page carries, served
-    cross-origin isolated so TF.js's WASM backend can use threads."""
-    html = render_template(template, vendor=current_app.config["VENDOR_URLS"], **context)
+    cross-origin isolated so TF.js's WASM backend can use threads; `directives` are its
+    Content-Security-Policy (the block editor has its own)."""
+    import_map = import_map_text(current_app.config["IMPORT_MAP"])
+    html = render_template(
+        template, vendor=current_app.config["VENDOR_URLS"], import_map=import_map, **context
+    )
     return html, {
-        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+        "Content-Security-Policy": content_security_policy(import_map, directives),
         "Referrer-Policy": "no-referrer",
         "X-Content-Type-Options": "nosniff",
         **cross_origin_isolation_headers(),

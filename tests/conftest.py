@@ -43,6 +43,30 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+# The fast lane (`make test-fast`) leaves out, besides browsers and PostgreSQL, the tests that take
+# tens of seconds: they build or train Keras networks, run Celery through Redis, start Gunicorn, or
+# send thousands of generated requests. `make test` runs them all.
+HEAVY_MODULES = {
+    "test_api_fuzz",
+    "test_benchmarks_smoke",
+    "test_classifier",
+    "test_converter",
+    "test_efficientnet_lite",
+    "test_finetune_jobs",
+    "test_finetune_recipe",
+    "test_inference_graph",
+    "test_notebook",
+    "test_one_pipeline",
+    "test_serve",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if Path(str(item.fspath)).stem in HEAVY_MODULES:
+            item.add_marker(pytest.mark.heavy)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     on_both = metafunc.module.__name__.endswith(BOTH_DATABASES_MODULE_SUFFIX)
     if on_both and "database" in metafunc.fixturenames:
@@ -57,7 +81,9 @@ def database(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_cluster() -> Iterator[PostgresCluster]:
+def postgres_cluster(request: pytest.FixtureRequest) -> Iterator[PostgresCluster]:
+    if "postgresql" not in request.config.getoption("--databases").split(","):
+        pytest.skip("--databases leaves PostgreSQL out")
     binaries = server_binaries()
     if binaries is None:
         pytest.skip("PostgreSQL's server is not installed (Debian: apt-get install postgresql)")

@@ -44,6 +44,25 @@ def test_mobilenet_stays_the_default_beside_a_newer_efficientnet(client, add_bac
     assert listed["bbbbbbbbbbbbbbbb"] == "EfficientNet-Lite0"
 
 
+def test_the_studio_offers_the_newest_export_of_each_architecture_by_its_kind(
+    client, backbone, add_backbone
+):
+    add_backbone("aaaaaaaaaaaaaaaa", architecture="MobileNetV2", created="2026-06-01T00:00:00Z")
+    add_backbone("cccccccccccccccc", architecture="MobileNetV2", created="2026-01-01T00:00:00Z")
+    add_backbone(
+        "bbbbbbbbbbbbbbbb", architecture="EfficientNet-Lite0", created="2027-01-01T00:00:00Z"
+    )
+    add_backbone("dddddddddddddddd", architecture="ResNet50", created="2027-02-01T00:00:00Z")
+    listed = {b["id"]: b["kind"] for b in client.get("/api/backbones").json["backbones"]}
+    assert listed == {
+        backbone.id: None,  # the fixture's backbone names no architecture
+        "aaaaaaaaaaaaaaaa": "faster",
+        "cccccccccccccccc": None,
+        "bbbbbbbbbbbbbbbb": "moreAccurate",
+        "dddddddddddddddd": None,
+    }
+
+
 def test_broken_or_random_weight_backbones_are_not_offered(
     client, backbone, add_backbone, backbone_dir
 ):

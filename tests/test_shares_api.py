@@ -79,7 +79,8 @@ def test_a_revoked_link_is_gone_for_page_files_and_exports(api, project, model, 
     assert response.status_code == 204
     page = client.get(f"/s/{token}")
     assert page.status_code == 410 and 'data-state="withdrawn"' in page.get_data(as_text=True)
-    assert "vendor" not in page.get_data(as_text=True)  # no model code is even loaded
+    # No model code is even loaded: the page's import map names the packages, nothing fetches them.
+    assert not re.search(r'(src|href)="/vendor/', page.get_data(as_text=True))
     problem(client.get(f"/s/{token}/model.json"), 410)
     problem(client.get(f"/s/{token}/tfjs/model.json"), 410)
     problem(client.get(f"/api/models/{model['id']}?share={token}"), 410)
@@ -173,8 +174,11 @@ def test_pages_are_cross_origin_isolated_under_a_strict_content_security_policy(
         for part in response.headers["Content-Security-Policy"].split(";")
     )
     assert policy["default-src"] == "'self'"
-    # WebAssembly for TF.js and its threaded build's blob: workers; no eval, nothing from outside.
-    assert policy["script-src"] == "'self' blob: 'wasm-unsafe-eval'"
+    # WebAssembly for TF.js and its threaded build's blob: workers, and the page's import map by
+    # its hash (tests/test_pages.py); no eval, nothing from outside.
+    *sources, import_map = policy["script-src"].split()
+    assert sources == ["'self'", "blob:", "'wasm-unsafe-eval'"]
+    assert re.fullmatch(r"'sha256-[A-Za-z0-9+/]{43}='", import_map)
     assert policy["style-src"] == "'self'" and policy["object-src"] == "'none'"
     assert policy["frame-ancestors"] == "'none'" and policy["base-uri"] == "'none'"
     for value in policy.values():

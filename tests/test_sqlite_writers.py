@@ -8,7 +8,6 @@ import json
 import os
 import sqlite3
 import threading
-import time
 import uuid
 import zipfile
 from pathlib import Path
@@ -22,30 +21,38 @@ from tests.test_serve import gunicorn
 
 
 def test_the_write_turn_excludes_other_processes_until_released(tmp_path):
+    """The parent holds the turn until the child's timed try has failed (the child says so),
+    so the order does not hang on how fast either process runs."""
     lock = SQLiteWriteLock(tmp_path / "db.write-lock")
     lock.acquire()
-    read, write = os.pipe()
+    to_parent, from_child = os.pipe()
+    to_child, from_parent = os.pipe()
     child = os.fork()
     if child == 0:  # another process on the same database: it must wait, then get its turn
-        other = SQLiteWriteLock(tmp_path / "db.write-lock")
         try:
-            other.acquire(timeout=0.2)
-            outcome = b"got it while held"
-        except WriteLockTimeout:
-            os.read(read, 1)  # wait until the parent released it
-            other.acquire(timeout=10)
-            outcome = b"waited"
-        os.write(write, outcome)
-        os._exit(0)
+            other = SQLiteWriteLock(tmp_path / "db.write-lock")
+            try:
+                other.acquire(timeout=0.2)
+                os.write(from_child, b"got it while held")
+            except WriteLockTimeout:
+                os.write(from_child, b"timed out")
+                os.read(to_child, 1)  # wait until the parent released it
+                other.acquire(timeout=10)
+                os.write(from_child, b"waited")
+        finally:
+            os._exit(0)
+    # The child's ends closed here: if it dies, the reads below end instead of waiting forever.
+    os.close(from_child)
+    os.close(to_child)
     try:
-        time.sleep(0.5)
+        assert os.read(to_parent, 100) == b"timed out"
         lock.release()
-        os.write(write, b"x")
-        _, status = os.waitpid(child, 0)
-        assert os.read(read, 100) == b"waited"
+        os.write(from_parent, b"x")
+        assert os.read(to_parent, 100) == b"waited"
     finally:
-        os.close(read)
-        os.close(write)
+        os.close(to_parent)
+        os.close(from_parent)
+        os.waitpid(child, 0)
 
 
 def test_a_thread_may_take_its_turn_again_while_holding_it(tmp_path):
@@ -139,6 +146,7 @@ def upload(connection, project: dict, data: bytes) -> tuple[int, dict]:
     return response.status, json.loads(response.read())
 
 
+@pytest.mark.heavy  # three Gunicorn processes
 @pytest.mark.parametrize("students, pictures", [(12, 8)])
 def test_gunicorn_processes_on_one_sqlite_file_store_every_upload_once(
     tmp_path: Path, students: int, pictures: int

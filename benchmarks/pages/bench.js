@@ -296,7 +296,7 @@ function floatsToBase64(vectors) {
 
 window.bench = { ready: false };
 try {
-  const chosen = await chooseBackend(tf);
+  const chosen = await chooseBackend(tf, { wasmPath: document.getElementById('tfjs-wasm').dataset.wasmPath });
   Object.assign(window.bench, {
     ...chosen,
     crossOriginIsolated: globalThis.crossOriginIsolated,

@@ -124,11 +124,16 @@ SCHEMAS: dict[str, Any] = {
         backbones={
             "type": "array",
             "items": obj(
-                ("id", "model_url", "metadata", "download_bytes"),
+                ("id", "model_url", "metadata", "download_bytes", "kind"),
                 id=STRING,
                 model_url=STRING,
                 metadata={"type": "object"},
                 download_bytes={**INTEGER, "description": "The weight files' size in bytes."},
+                kind={
+                    "enum": ["faster", "moreAccurate", None],
+                    "description": "What the studio offers it as: the newest export of each "
+                    "architecture it offers; null: not offered.",
+                },
             ),
         },
     ),

@@ -10,36 +10,41 @@ export class ApiError extends Error {
   }
 }
 
+// The one fetch wrapper of every page: the credential (a bearer token) if any, a JSON body or
+// any other body, and the answer read as `read` says: 'auto' (JSON by its Content-Type, else a
+// Blob), 'json', 'blob' or 'arrayBuffer'; 204 is null. Any failure throws ApiError (status 0:
+// the network).
+export async function request(method, url, { token = null, json, body, headers = {}, read = 'auto', keepalive = false } = {}) {
+  const init = { method, headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...headers }, keepalive };
+  if (json !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(json);
+  } else if (body !== undefined) {
+    init.body = body;
+  }
+  let response;
+  try {
+    response = await fetch(url, init);
+  } catch (networkError) {
+    throw new ApiError({ status: 0, title: 'Network error', detail: networkError.message });
+  }
+  if (!response.ok) {
+    let problem;
+    try {
+      problem = await response.json();
+    } catch {
+      problem = { status: response.status, title: response.statusText };
+    }
+    throw new ApiError({ status: response.status, ...problem });
+  }
+  if (response.status === 204) return null;
+  if (read === 'auto') return (response.headers.get('Content-Type') || '').includes('json') ? response.json() : response.blob();
+  return response[read]();
+}
+
 export function createApi(projectId, ownerToken) {
   const auth = ownerToken ? { Authorization: `Bearer ${ownerToken}` } : {};
-
-  async function call(method, url, { json, body, headers = {}, binary = false, blob = false, keepalive = false } = {}) {
-    const init = { method, headers: { ...auth, ...headers }, keepalive };
-    if (json !== undefined) {
-      init.headers['Content-Type'] = 'application/json';
-      init.body = JSON.stringify(json);
-    } else if (body !== undefined) {
-      init.body = body;
-    }
-    let response;
-    try {
-      response = await fetch(url, init);
-    } catch (networkError) {
-      throw new ApiError({ status: 0, title: 'Network error', detail: networkError.message });
-    }
-    if (!response.ok) {
-      let problem;
-      try {
-        problem = await response.json();
-      } catch {
-        problem = { status: response.status, title: response.statusText };
-      }
-      throw new ApiError({ status: response.status, ...problem });
-    }
-    if (response.status === 204) return null;
-    if (blob) return response.blob();
-    return binary ? response.arrayBuffer() : response.json();
-  }
+  const call = (method, url, options = {}) => request(method, url, { token: ownerToken, ...options });
 
   const base = `/api/projects/${encodeURIComponent(projectId)}`;
   return {
@@ -80,7 +85,7 @@ export function createApi(projectId, ownerToken) {
     // A page of the project's stored embeddings (embeddingPage.js), in float16: half the bytes.
     embeddingPage: async (backboneId, after = null, perPage = 500) =>
       readEmbeddingPage(
-        await call('GET', `${base}/embeddings?backbone=${backboneId}&dtype=float16&per_page=${perPage}${after ? `&after=${encodeURIComponent(after)}` : ''}`, { binary: true }),
+        await call('GET', `${base}/embeddings?backbone=${backboneId}&dtype=float16&per_page=${perPage}${after ? `&after=${encodeURIComponent(after)}` : ''}`, { read: 'arrayBuffer' }),
       ),
     backbones: () => call('GET', '/api/backbones'),
     // Model versions, share links, exports and project files.
@@ -93,7 +98,9 @@ export function createApi(projectId, ownerToken) {
     listShares: () => call('GET', `${base}/shares`),
     revokeShare: (token) => call('DELETE', `/api/shares/${encodeURIComponent(token)}`),
     // A file (export or project zip) as a Blob, fetched with the owner token.
-    downloadBlob: (url) => call('GET', url, { blob: true }),
+    downloadBlob: (url) => call('GET', url, { read: 'blob' }),
+    // A saved browser-tier version's head (trainer.js serializeHead's JSON).
+    modelHead: (modelId) => call('GET', `/api/models/${encodeURIComponent(modelId)}/files/head.json`, { read: 'json' }),
     archiveUrl: (format = 'zip') => `${base}/archive?format=${format}`,
     notebookUrl: () => `${base}/notebook`,
     finishQuiz: (result) => call('PUT', `${base}/quiz`, { json: result }),
@@ -106,23 +113,14 @@ export function createApi(projectId, ownerToken) {
   };
 }
 
-export async function createProject(title, classNames) {
-  const response = await fetch('/api/projects', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ title, classes: classNames }),
-  });
-  const payload = await response.json();
-  if (!response.ok) throw new ApiError(payload);
-  return payload;
+export function createProject(title, classNames) {
+  return request('POST', '/api/projects', { json: { title, classes: classNames } });
 }
 
 // A new project from a zip of class folders (or one Snapclass exported).
-export async function importProject(file) {
+// A project from a zip or a .tm file; with a classroom student's token, the project is theirs.
+export function importProject(file, token = null) {
   const form = new FormData();
   form.append('file', file, file.name || 'project.zip');
-  const response = await fetch('/api/projects/import', { method: 'POST', body: form });
-  const payload = await response.json();
-  if (!response.ok) throw new ApiError(payload);
-  return payload;
+  return request('POST', '/api/projects/import', { body: form, token });
 }

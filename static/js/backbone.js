@@ -3,6 +3,8 @@
 // centre square crop, bilinear resize to input_size, RGB scaled to x/127.5 - 1.
 // TF.js is the global `tf` from the page's script tags; choosing its backend is backend.js's job.
 
+import { featureNodeNames } from './featureMaps.js';
+
 function baseUrl(metadataUrlOrBase) {
   const url = new URL(metadataUrlOrBase, location.href);
   // "/backbones/<id>/metadata.json", "/backbones/<id>/" and "/backbones/<id>" all name one folder.
@@ -69,6 +71,11 @@ export async function loadBackbone(metadataUrlOrBase) {
         const image = preprocess(source);
         return tf.concat([image, tf.image.flipLeftRight(image)]);
       });
+    },
+
+    // The graph nodes of the lesson's layers (featureMaps.js), read from the loaded graph.
+    layerNodes(layers) {
+      return featureNodeNames(model.artifacts, layers);
     },
 
     // What the network computes inside, for the lesson that shows it: the picture as the

@@ -77,12 +77,13 @@ export async function chooseBackend(tf, options = {}) {
     measure = null,
     storage = globalThis.localStorage,
     renderer = webglRenderer(),
-    hasWebGpu = await loadWebGpuBackend(tf),
+    wasmPath = null, // the folder of the WASM backend's .wasm files (tf.js)
+    webgpuUrl = null, // TF.js's WebGPU build, when installed (tf.js)
+    hasWebGpu = await loadWebGpuBackend(tf, webgpuUrl),
     userAgent = globalThis.navigator?.userAgent ?? '',
     search = globalThis.location?.search ?? '',
     cores = globalThis.navigator?.hardwareConcurrency ?? 1,
   } = options;
-  const wasmPath = globalThis.document?.getElementById('tfjs-wasm')?.dataset.wasmPath;
   if (wasmPath && tf.wasm) tf.wasm.setWasmPaths(wasmPath);
   // TF.js's WASM backend runs on hardwareConcurrency / 2 threads (it assumes two per core), so
   // below four logical cores it runs one, and its threaded build (which a cross-origin isolated
@@ -127,24 +128,14 @@ export async function chooseBackend(tf, options = {}) {
 }
 
 /**
- * Whether this browser has a WebGPU adapter; if so, loads TF.js's WebGPU backend (its script is
- * named by the page's #tfjs-wasm tag, data-webgpu-src, when the package is installed), so
- * devices without WebGPU never download it.
+ * Whether this browser has a WebGPU adapter; if so, loads TF.js's WebGPU backend (`src`, its
+ * build, when the package is installed), so devices without WebGPU never download it.
  */
-export async function loadWebGpuBackend(tf) {
-  const src = globalThis.document?.getElementById('tfjs-wasm')?.dataset.webgpuSrc;
+export async function loadWebGpuBackend(tf, src) {
   if (!globalThis.navigator?.gpu || !src) return false;
   try {
     if (!(await navigator.gpu.requestAdapter())) return false;
-    if (!tf.findBackendFactory('webgpu')) {
-      await new Promise((resolve, reject) => {
-        const script = document.createElement('script');
-        script.src = src;
-        script.onload = resolve;
-        script.onerror = () => reject(new Error(`could not load ${src}`));
-        document.head.append(script);
-      });
-    }
+    if (!tf.findBackendFactory('webgpu')) await import(src);
     return Boolean(tf.findBackendFactory('webgpu'));
   } catch {
     return false;

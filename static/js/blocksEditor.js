@@ -7,6 +7,7 @@ import { cacheDefaultProject } from './blocksDefaultProject.js';
 import { h } from './dom.js';
 import { EXTENSION_ID, MODEL_COMMENT_ID, SnapclassBlocks, modelComment, modelLinkIn } from './scratchExtension.js';
 import { t } from './strings.js';
+import { tf, wasmPath, webgpuUrl } from './tf.js';
 import { loadTeachableMachine } from './tmModel.js';
 
 const GUI = window.GUI;
@@ -36,7 +37,7 @@ const editorEl = h('div', { class: 'blocks-editor' });
 root.append(editorEl);
 document.title = `${t('blocks.title')} · ${t('appName')}`;
 
-const backendReady = chooseBackend(window.tf);
+const backendReady = chooseBackend(tf, { wasmPath, webgpuUrl });
 const extension = { blocks: null, vm: null, link: null };
 window.snapclassBlocks = extension; // for the browser tests and benchmarks
 

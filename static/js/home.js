@@ -1,7 +1,8 @@
 // Home page: start a project (no account) or reopen one this browser made.
-import { createProject } from './api.js';
+import { createProject, importProject } from './api.js';
 import { ImportProject } from './components/ImportProject.js';
 import { h } from './dom.js';
+import { runImports } from './importFlow.js';
 import { editLink, forgetProject, rememberProject, rememberedProjects } from './projects.js';
 import { t } from './strings.js';
 
@@ -17,7 +18,13 @@ function Home(el) {
   );
   const list = h('ul', { class: 'project-list' });
   const importEl = h('section', { class: 'new-project' });
-  ImportProject(importEl);
+  runImports(importEl, ImportProject(importEl), {
+    importFile: importProject,
+    linkTo: (project) => {
+      rememberProject({ id: project.id, title: project.title, ownerToken: project.owner_token });
+      return editLink(project.id, project.owner_token);
+    },
+  });
   el.append(
     h('h1', {}, t('homeTitle')),
     h('p', { class: 'lead' }, t('homeIntro')),

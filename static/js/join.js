@@ -1,6 +1,7 @@
 // Join a classroom: the code (from the board, or from the QR code's #code=) and a nickname;
 // the answer is the student's own link, to copy or photograph.
-import { absolute, call, fragmentToken, qrImage } from './classroomApi.js';
+import { request } from './api.js';
+import { absolute, fragmentToken, qrImage } from './classroomApi.js';
 import { h } from './dom.js';
 import { t } from './strings.js';
 
@@ -12,7 +13,7 @@ function Join(el) {
     event.preventDefault();
     message.textContent = '';
     try {
-      const joined = await call('POST', '/api/classrooms/join', { json: { code: code.value, nickname: nickname.value } });
+      const joined = await request('POST', '/api/classrooms/join', { json: { code: code.value, nickname: nickname.value } });
       showLink(joined);
     } catch (error) {
       message.textContent = t('error', { reason: error.message });

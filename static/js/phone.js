@@ -1,6 +1,7 @@
 // A phone paired with one class of a project (#pair=<token> from the studio's QR code): its
 // back camera, a button to take a picture, each picture sent to that class at once.
-import { call, fragmentToken } from './classroomApi.js';
+import { request } from './api.js';
+import { fragmentToken } from './classroomApi.js';
 import { h } from './dom.js';
 import { t } from './strings.js';
 
@@ -11,7 +12,7 @@ async function Phone(el, token) {
   const message = h('p', { class: 'form-error', role: 'alert' });
   let target;
   try {
-    target = await call('GET', '/api/pairing', { token });
+    target = await request('GET', '/api/pairing', { token });
   } catch (error) {
     el.append(h('p', { class: 'form-error' }, error.status === 401 ? t('phoneEnded') : t('error', { reason: error.message })));
     return;
@@ -27,7 +28,7 @@ async function Phone(el, token) {
     const form = new FormData();
     form.append('file', blob, 'phone.jpg');
     try {
-      await call('POST', '/api/pairing/samples', { token, body: form });
+      await request('POST', '/api/pairing/samples', { token, body: form });
       count += 1;
       sent.textContent = t('phoneSent', { count });
     } catch (error) {

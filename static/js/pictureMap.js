@@ -1,7 +1,7 @@
 // The map of a project's pictures: every embedding placed in 2-D by PCA, and the pictures that
 // sit nearer another class than their own ("check this label"). Pure: no DOM, no TF.js, so the
 // page and Node's tests run the same code. Rows are the embeddings as the head sees them
-// (trainer.js preprocessRows), so distances here are the ones the model works with.
+// (head.js preprocessRows), so distances here are the ones the model works with.
 
 import { seededRandom } from './dataset.js';
 

@@ -14,8 +14,8 @@ import { h } from './dom.js';
 import { rememberedProjects } from './projects.js';
 import { loadServerModel } from './serverModel.js';
 import { t } from './strings.js';
+import { deserializeHead, predict } from './head.js';
 import { blocksEditorUrl, shareTeachableMachineLink } from './tmModel.js';
-import { deserializeHead, predict } from './trainer.js';
 
 function showMessage(el, titleKey, textKey) {
   document.title = `${t(titleKey)} · ${t('appName')}`;
@@ -33,8 +33,8 @@ async function SharePage(el, state) {
   }
   // TF.js's backend starts while the link's model.json arrives (both preloaded by the page's
   // <head>). The model.json is served no-cache with an ETag, so the browser checks it each time.
-  const tf = window.tf;
-  const backendReady = chooseBackend(tf);
+  const { tf, wasmPath, webgpuUrl } = await import('./tf.js');
+  const backendReady = chooseBackend(tf, { wasmPath, webgpuUrl });
   backendReady.catch(() => {}); // reported below, once there is a status line to say it in
   const response = await fetch(`${location.pathname}/model.json`);
   if (response.status === 410) return showMessage(el, 'shareWithdrawnTitle', 'shareWithdrawnText');

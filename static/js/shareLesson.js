@@ -10,7 +10,7 @@ import { h } from './dom.js';
 import { computeOnPage, createEmbedder } from './embedder.js';
 import { rememberedProjects } from './projects.js';
 import { t } from './strings.js';
-import { deserializeHead } from './trainer.js';
+import { deserializeHead } from './head.js';
 
 /** The API, with its owner token, of the project this browser remembers that made the link. */
 export async function ownersApi(linkToken) {
@@ -41,7 +41,7 @@ export function ShareLesson(el, { api, shared, backbone }) {
     h('summary', {}, h('h2', {}, t('learnTab.inside'))),
     h('p', { class: 'hint' }, t('shareLearnOwnerOnly')), status, body);
   el.append(details);
-  const inside = HowItWorks(body, { api });
+  const inside = HowItWorks(body, { loadPicture: (url) => api.downloadBlob(url) });
   let loading = null;
 
   // The project's pictures and their embeddings (the server's copies; any missing computed here).

@@ -90,6 +90,7 @@ const EN = {
   copy: 'Copy',
   copied: 'Copied',
   error: 'Something went wrong: {reason}',
+  uploadRefused: '{reason}',
   // Saved models, share links, exports and project files.
   modelsTitle: 'Saved models',
   saveModel: 'Save this model',

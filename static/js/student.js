@@ -1,8 +1,10 @@
 // A student's home: their projects (opened in the studio with the student link's token), the
 // class's assignments to start from, and the class gallery.
-import { call, fragmentToken } from './classroomApi.js';
+import { importProject, request } from './api.js';
+import { fragmentToken } from './classroomApi.js';
 import { ImportProject } from './components/ImportProject.js';
 import { h } from './dom.js';
+import { runImports } from './importFlow.js';
 import { t } from './strings.js';
 
 function studioLink(projectId, token) {
@@ -10,7 +12,7 @@ function studioLink(projectId, token) {
 }
 
 async function StudentHome(el, token) {
-  const api = (method, url, options = {}) => call(method, url, { token, ...options });
+  const api = (method, url, options = {}) => request(method, url, { token, ...options });
   const message = h('p', { class: 'form-error', role: 'alert' });
   let home;
   try {
@@ -42,12 +44,8 @@ async function StudentHome(el, token) {
         project.published_to_class ? t('unpublishFromClass') : t('publishToClass'))));
   // A project from a zip of class folders or a Teachable Machine .tm file, in this classroom.
   const importEl = h('section', { class: 'student-import' });
-  ImportProject(importEl, {
-    importFile: (file) => {
-      const form = new FormData();
-      form.append('file', file, file.name);
-      return api('POST', '/api/projects/import', { body: form });
-    },
+  runImports(importEl, ImportProject(importEl), {
+    importFile: (file) => importProject(file, token),
     linkTo: (project) => studioLink(project.id, token),
   });
   const gallery = h('ul', { class: 'gallery' });

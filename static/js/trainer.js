@@ -1,30 +1,19 @@
 // Trains the classifier head on cached backbone embeddings, in the page (or in Node for tests and
 // benchmarks). TensorFlow.js comes in as the `tf` argument, else the page's global `window.tf`.
 //
-// A trained head is plain data, so the studio can keep it in memory or IndexedDB, send it as JSON
-// (serializeHead) and predict without tensors (predict, predictBatch):
-//   {format: 'snapclass-head', version: 1, recipe, inputDim, numClasses, preprocess,
-//    layers: [{units, activation: 'relu' | 'softmax', kernelShape: [in, out],
-//              kernel: Float32Array (row-major [in][out]), bias: Float32Array | null}]}
-// `preprocess` is what happens to an embedding before the first layer (see PREPROCESSING).
-//
+// The head it makes is plain data, described in head.js.
 // Tensor ownership: every tensor is made inside trainHead and disposed
 // before they return or throw; nothing the caller passes in or gets back is a tensor.
 
-import {
-  buildFinalTrainingSet,
-  buildTrainingSet,
-  seededRandom,
-  shuffleInPlace,
-} from './dataset.js';
-import { foldIntoKernel, withinClassWhitener } from './whitening.js';
+import { buildFinalTrainingSet, buildTrainingSet, seededRandom, shuffleInPlace } from './dataset.js';
+import { HEAD_FORMAT, PREPROCESSING } from './head.js';
+import { prototypeStart, rowsTensors, scoreRows, step, trainingBatches, trainingWhitener } from './trainingSteps.js';
+import { foldIntoKernel } from './whitening.js';
 
-export const HEAD_FORMAT = 'snapclass-head';
-
-// 'sqrt-l2': signed square root of each number, then scale the vector to unit length. MobileNet's
-// pooled features are heavy-tailed; the root evens them out and unit length makes a dot product a
-// cosine, which is what class means compare well with.
-export const PREPROCESSING = Object.freeze(['none', 'l2', 'sqrt-l2']);
+// The head's format and prediction (head.js) and the steps' one-hot helper, for those that
+// import them from here.
+export { argmaxRows, deserializeHead, HEAD_FORMAT, PREPROCESSING, predict, predictBatch, preprocessRows, serializeHead } from './head.js';
+export { oneHotFloat } from './trainingSteps.js';
 
 // Snapclass's recipe, chosen by benchmarks/head_recipe.mjs on real photos (numbers in that file):
 // preprocessed embeddings whitened by their shrunk within-class covariance (whitening.js), one
@@ -133,7 +122,7 @@ export async function trainHead({
       ? own(rowsTensors(tf, valFeatures, valLabels, numClasses, { ...options, labelSmoothing: 0 }))
       : null;
     const whitener = options.whitening > 0
-      ? await trainingWhitener(tf, features, labels, numClasses, options, trainBatches)
+      ? await trainingWhitener(tf, features, labels, numClasses, options, trainBatches, { shrinkage: WHITENING_SHRINKAGE, iterations: WHITENING_ITERATIONS })
       : null;
     if (whitener) own([whitener.basis, whitener.weights]);
     // The rows are never whitened: training kernel w on whitened rows x W is training W w on the
@@ -269,76 +258,6 @@ export async function trainProjectHead({
   };
 }
 
-/** Class probabilities (Float32Array(numClasses), summing to 1) for one embedding. */
-export function predict(head, embedding) {
-  return predictBatch(head, embedding, 1);
-}
-
-/** Probabilities for `count` embeddings in one row-major Float32Array: Float32Array(count * C). */
-export function predictBatch(head, features, count = features.length / head.inputDim) {
-  if (features.length !== count * head.inputDim) {
-    throw new Error(`expected ${count} x ${head.inputDim} numbers, got ${features.length}`);
-  }
-  let rows = preprocessRows(features, count, head.inputDim, head.preprocess);
-  for (const layer of head.layers) {
-    rows = dense(rows, count, layer);
-  }
-  return rows;
-}
-
-/** Index of the most probable class of each row of a predictBatch result. */
-export function argmaxRows(probabilities, numClasses) {
-  const count = probabilities.length / numClasses;
-  const best = new Int32Array(count);
-  for (let row = 0; row < count; row += 1) {
-    for (let c = 1; c < numClasses; c += 1) {
-      if (probabilities[row * numClasses + c] > probabilities[row * numClasses + best[row]]) {
-        best[row] = c;
-      }
-    }
-  }
-  return best;
-}
-
-/** JSON-safe copy of a head: weights as base64 of little-endian float32. */
-export function serializeHead(head) {
-  return {
-    ...head,
-    layers: head.layers.map((layer) => ({
-      ...layer,
-      kernel: floatsToBase64(layer.kernel),
-      bias: layer.bias ? floatsToBase64(layer.bias) : null,
-    })),
-  };
-}
-
-/** Inverse of serializeHead; checks the format and every weight's length. */
-export function deserializeHead(json) {
-  if (json?.format !== HEAD_FORMAT || json.version !== 1) {
-    throw new Error('not a Snapclass head (format snapclass-head, version 1)');
-  }
-  if (!PREPROCESSING.includes(json.preprocess)) {
-    throw new Error(`unknown head preprocess ${json.preprocess}`);
-  }
-  let inputs = json.inputDim;
-  const layers = json.layers.map((layer) => {
-    const kernel = base64ToFloats(layer.kernel);
-    const bias = layer.bias ? base64ToFloats(layer.bias) : null;
-    const [rows, units] = layer.kernelShape;
-    if (rows !== inputs || units !== layer.units || kernel.length !== rows * units) {
-      throw new Error('head kernel shape does not match its layers');
-    }
-    if (bias && bias.length !== units) throw new Error('head bias length does not match its units');
-    if (!['relu', 'softmax'].includes(layer.activation)) {
-      throw new Error(`unknown head activation ${layer.activation}`);
-    }
-    inputs = units;
-    return { ...layer, kernel, bias };
-  });
-  if (inputs !== json.numClasses) throw new Error('head output size differs from numClasses');
-  return { ...json, layers };
-}
-
 /**
  * Give the event loop a turn so the page can draw progress and handle input between epochs.
  * A MessageChannel message is a task of its own that is neither clamped like nested setTimeout
@@ -377,142 +296,6 @@ export function checkInputs(features, labels, numClasses) {
   }
   return { count, dim: features.length / count };
 }
-
-// The caller's rows as tensors: x [count, dim] preprocessed (in JavaScript, by the code that
-// predicts: one copy of the arithmetic, and 2-3 times faster than TF.js's WASM element-wise ops),
-// targets y [count, C] (label-smoothed) and the integer labels.
-function rowsTensors(tf, features, labels, numClasses, { preprocess, labelSmoothing }) {
-  const count = labels.length;
-  const dim = features.length / count;
-  const rows = preprocessRows(features, count, dim, preprocess);
-  return tf.tidy(() => {
-    const x = tf.tensor2d(rows, [count, dim]);
-    const labelTensor = tf.tensor1d(labels, 'int32');
-    const onehot = tf.oneHot(labelTensor, numClasses).toFloat();
-    const y = tf.add(tf.mul(onehot, 1 - labelSmoothing), labelSmoothing / numClasses);
-    return { x, y, labels: labelTensor, count };
-  });
-}
-
-export function oneHotFloat(tf, labels, numClasses) {
-  return tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses).toFloat());
-}
-
-// The nearest-class-mean classifier written as a linear layer: logit_c = s * (x.m_c - |m_c|^2 / 2),
-// so training starts where a prototype classifier already is and only has to refine it.
-function prototypeStart(tf, batches, numClasses, scale, fold) {
-  return tf.tidy(() => {
-    const onehots = batches.map(({ labels }) => tf.oneHot(labels, numClasses).toFloat());
-    const sums = tf.addN(batches.map(({ x }, i) => transposedProduct(tf, onehots[i], x)));
-    const counts = tf.maximum(tf.addN(onehots.map((onehot) => tf.sum(onehot, 0))), 1);
-    // The class means of the whitened rows (the means' whitened: W m).
-    const meansT = fold(tf.div(sums, counts));
-    return {
-      kernel: tf.mul(meansT, scale),
-      bias: tf.mul(tf.sum(tf.square(meansT), 0), -scale / 2),
-    };
-  });
-}
-
-// The whitener of the training rows (whitening.js), estimated on every row up to WHITENING_ROWS,
-// else on a seeded sample of WHITENING_ROWS of them: enough for 16 directions, and its cost stays
-// that of a few training steps whatever the project's size (each subspace iteration reads every
-// row it uses twice). Every few-shot case of benchmarks/README.md (up to 1,000 rows) uses all.
-const WHITENING_ROWS = 1024;
-
-async function trainingWhitener(tf, features, labels, numClasses, options, trainBatches) {
-  const count = labels.length;
-  const settings = {
-    directions: options.whitening,
-    shrinkage: WHITENING_SHRINKAGE,
-    iterations: WHITENING_ITERATIONS,
-    seed: options.seed,
-  };
-  if (trainBatches.length === 1 && count <= WHITENING_ROWS) {
-    return withinClassWhitener(tf, trainBatches[0].x, trainBatches[0].labels, numClasses, settings);
-  }
-  const dim = features.length / count;
-  const rows = shuffleInPlace(
-    Array.from({ length: count }, (_, i) => i),
-    seededRandom(options.seed),
-  ).slice(0, WHITENING_ROWS);
-  const sampleFeatures = new Float32Array(rows.length * dim);
-  rows.forEach((row, i) => {
-    sampleFeatures.set(features.subarray(row * dim, (row + 1) * dim), i * dim);
-  });
-  const sample = rowsTensors(tf, sampleFeatures, Int32Array.from(rows, (row) => labels[row]), numClasses, options);
-  try {
-    return await withinClassWhitener(tf, sample.x, sample.labels, numClasses, settings);
-  } finally {
-    tf.dispose(sample);
-  }
-}
-
-// The training rows as the batches of every epoch, cut once: the whole set when it fits in one
-// batch, else the rows shuffled once (seeded) and cut into contiguous batches whose order is
-// reshuffled each epoch. Each batch is made straight from the caller's arrays, so no step
-// gathers rows from a larger tensor.
-function trainingBatches(tf, features, labels, numClasses, options, random) {
-  const count = labels.length;
-  const dim = features.length / count;
-  const batchSize = Math.max(1, Math.min(options.batchSize, count));
-  if (batchSize >= count) return [rowsTensors(tf, features, labels, numClasses, options)];
-  const order = shuffleInPlace(
-    Array.from({ length: count }, (_, i) => i),
-    random,
-  );
-  const batches = [];
-  for (let start = 0; start < count; start += batchSize) {
-    const rows = order.slice(start, start + batchSize);
-    const batchFeatures = new Float32Array(rows.length * dim);
-    rows.forEach((row, i) => {
-      batchFeatures.set(features.subarray(row * dim, (row + 1) * dim), i * dim);
-    });
-    const batchLabels = Int32Array.from(rows, (row) => labels[row]);
-    batches.push(rowsTensors(tf, batchFeatures, batchLabels, numClasses, options));
-  }
-  return batches;
-}
-
-// One Adam step of softmax regression with the gradient written out: for cross-entropy over a
-// softmax, d loss / d logits = (softmax - y) / n, so dW = xT.G + decay.W and db = sum(G); with a
-// whitener the logits are x.fold(W) and dW = fold(xT.G) + decay.W (fold: see trainHead).
-// Returns the batch's [loss sum, correct count], scored before the step.
-function step(tf, optimizer, { x, y, labels }, w, b, weightDecay, fold) {
-  const { gradients, scores } = tf.tidy(() => {
-    const logits = tf.add(tf.matMul(x, fold(w)), b);
-    const g = tf.div(tf.sub(tf.softmax(logits), y), x.shape[0]);
-    return {
-      gradients: {
-        [w.name]: tf.add(fold(transposedProduct(tf, g, x)), tf.mul(w, weightDecay)),
-        [b.name]: tf.sum(g, 0),
-      },
-      scores: batchScores(tf, logits, y, labels),
-    };
-  });
-  optimizer.applyGradients(gradients);
-  tf.dispose(gradients);
-  return scores;
-}
-
-// xT.g for rows x [n, dim] and g [n, C], as (gT.x)T: TF.js's WASM matMul with transposeA (what
-// autodiff uses) is about 15 times slower than a plain one, and transposing x itself would copy
-// all the rows; gT and the result are small. Measured on 10,000 x 1280 rows: 20 ms against 300.
-function transposedProduct(tf, g, x) {
-  return tf.transpose(tf.matMul(tf.transpose(g), x));
-}
-
-function scoreRows(tf, rows, w, b) {
-  return tf.tidy(() => batchScores(tf, tf.add(tf.matMul(rows.x, w), b), rows.y, rows.labels));
-}
-
-// [summed cross-entropy, number of rows whose top logit is their label].
-function batchScores(tf, logits, y, labels) {
-  const loss = tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(logits))));
-  const correct = tf.sum(tf.equal(tf.argMax(logits, 1), labels).toFloat());
-  return tf.stack([loss, correct]);
-}
-
 export function summarize(history, started, tf) {
   const last = history.at(-1) ?? {};
   return {
@@ -530,75 +313,6 @@ export function throwIfAborted(signal) {
   if (signal?.aborted) {
     throw signal.reason ?? new DOMException('Training was cancelled', 'AbortError');
   }
-}
-
-// sqrt-l2 uses that the squared length of the rooted vector is the sum of |value|: one square
-// root per number, none for the length. An embedding matrix as the head sees it (see
-// PREPROCESSING): a new Float32Array.
-export function preprocessRows(features, count, dim, preprocess) {
-  if (preprocess === 'none') return features;
-  const out = new Float32Array(features.length);
-  for (let row = 0; row < count; row += 1) {
-    const begin = row * dim;
-    const end = begin + dim;
-    let sum = 0;
-    if (preprocess === 'sqrt-l2') {
-      for (let i = begin; i < end; i += 1) sum += Math.abs(features[i]);
-    } else {
-      for (let i = begin; i < end; i += 1) sum += features[i] * features[i];
-    }
-    const scale = 1 / Math.max(Math.sqrt(sum), 1e-12);
-    for (let i = begin; i < end; i += 1) {
-      const value = features[i];
-      if (preprocess === 'l2') out[i] = value * scale;
-      else out[i] = value < 0 ? -Math.sqrt(-value) * scale : Math.sqrt(value) * scale;
-    }
-  }
-  return out;
-}
-
-function dense(rows, count, { kernel, kernelShape: [inputs, units], bias, activation }) {
-  const out = new Float32Array(count * units);
-  for (let row = 0; row < count; row += 1) {
-    const o = row * units;
-    if (bias) out.set(bias, o);
-    for (let i = 0; i < inputs; i += 1) {
-      const value = rows[row * inputs + i];
-      if (value === 0) continue;
-      const k = i * units;
-      for (let u = 0; u < units; u += 1) out[o + u] += value * kernel[k + u];
-    }
-    if (activation === 'relu') {
-      for (let u = o; u < o + units; u += 1) out[u] = Math.max(out[u], 0);
-    } else if (activation === 'softmax') {
-      let max = -Infinity;
-      for (let u = o; u < o + units; u += 1) max = Math.max(max, out[u]);
-      let sum = 0;
-      for (let u = o; u < o + units; u += 1) {
-        out[u] = Math.exp(out[u] - max);
-        sum += out[u];
-      }
-      for (let u = o; u < o + units; u += 1) out[u] /= sum;
-    }
-  }
-  return out;
-}
-
-function floatsToBase64(floats) {
-  const bytes = new Uint8Array(Float32Array.from(floats).buffer);
-  let text = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(text);
-}
-
-function base64ToFloats(text) {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
-  if (bytes.length % 4 !== 0) throw new Error('weights are not float32');
-  return new Float32Array(bytes.buffer);
 }
 
 export function now() {

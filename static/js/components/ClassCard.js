@@ -6,7 +6,8 @@ import { t } from '../strings.js';
 import { PhonePairing } from './PhonePairing.js';
 import { SampleGrid } from './SampleGrid.js';
 
-export function ClassCard(el, cls) {
+// qrImage: the page's QR codes, for the phone pairing (PhonePairing.js).
+export function ClassCard(el, cls, { qrImage }) {
   el.classList.add('class-card');
   el.tabIndex = 0;
   el.dataset.classId = cls.id;
@@ -25,7 +26,7 @@ export function ClassCard(el, cls) {
   const captureButtons = h('div', { class: 'capture-buttons' }, record, snap, upload, files);
   el.append(h('div', { class: 'class-card-head' }, name, count, h('span', { class: 'spacer' }), up, down, remove), captureButtons, gridEl);
   // In the head row, so the card keeps its height until a phone is paired.
-  const phone = PhonePairing(el.querySelector('.class-card-head'), el);
+  const phone = PhonePairing(el.querySelector('.class-card-head'), el, { qrImage });
 
   const classId = () => el.dataset.classId;
   let recording = false;

@@ -3,9 +3,9 @@
 // same graph model the studio embeds with, asked for inner outputs), the embedding, and the
 // trained head's weights and probabilities.
 import { h } from '../dom.js';
-import { LESSON_LAYERS, channelPixels, featureNodeNames, inputPixels, lessonLayers, strongestChannels, stripPixels } from '../featureMaps.js';
+import { LESSON_LAYERS, channelPixels, inputPixels, lessonLayers, strongestChannels, stripPixels } from '../featureMaps.js';
 import { t } from '../strings.js';
-import { predict } from '../trainer.js';
+import { predict } from '../head.js';
 
 const MAPS_SHOWN = 8;
 
@@ -15,7 +15,8 @@ function canvasOf(width, height, pixels, attrs = {}) {
   return canvas;
 }
 
-export function HowItWorks(el, { api }) {
+// loadPicture(url) -> Blob: the page's way to read one of the project's pictures.
+export function HowItWorks(el, { loadPicture }) {
   const picker = h('select', { 'aria-label': t('insidePicture'), class: 'inside-picker' });
   const show = h('button', { type: 'button', class: 'inside-show' }, t('insideShow'));
   const status = h('p', { class: 'hint', role: 'status' });
@@ -23,17 +24,7 @@ export function HowItWorks(el, { api }) {
   const hint = h('p', { class: 'hint' });
   el.append(hint, h('div', { class: 'row' }, picker, show), status, steps);
   let props = null;
-  let nodeNames = null;
   let shownFor = null;
-
-  async function layerNames(backbone) {
-    if (nodeNames?.id === backbone.metadata.id) return nodeNames.names;
-    const { backbones } = await api.backbones();
-    const entry = backbones.find((b) => b.id === backbone.metadata.id);
-    const modelJson = await (await fetch(entry.model_url)).json();
-    nodeNames = { id: backbone.metadata.id, names: featureNodeNames(modelJson, lessonLayers(backbone.metadata.architecture)) };
-    return nodeNames.names;
-  }
 
   function step(title, caption, ...content) {
     return h('section', { class: 'inside-step' }, h('h3', {}, title), h('p', { class: 'caption' }, caption), ...content);
@@ -47,8 +38,8 @@ export function HowItWorks(el, { api }) {
     status.textContent = t('insideWorking');
     show.disabled = true;
     try {
-      const names = await layerNames(backbone);
-      const bitmap = await createImageBitmap(await (await fetch(sample.url)).blob());
+      const names = backbone.layerNodes(lessonLayers(backbone.metadata.architecture));
+      const bitmap = await createImageBitmap(await loadPicture(sample.url));
       let inside;
       try {
         inside = await backbone.inside(bitmap, names);

@@ -1,9 +1,9 @@
 // "Learn how it works": the lesson inside the studio, in tabs. The studio hands it the project's
 // data through update(); moving or deleting a picture goes back up as events (move-samples,
 // delete-samples). Each tab draws only while it is open.
-import { h } from '../dom.js';
+import { emit, h } from '../dom.js';
 import { t } from '../strings.js';
-import { preprocessRows } from '../trainer.js';
+import { preprocessRows } from '../head.js';
 import { HowItWorks } from './HowItWorks.js';
 import { LearningCurvePanel } from './LearningCurvePanel.js';
 import { PictureMap } from './PictureMap.js';
@@ -18,7 +18,7 @@ const TABS = ['inside', 'map', 'curve', 'quiz', 'python'];
  * teacher)}
  */
 // umapUrl: umap-js's browser bundle, for the map's UMAP option.
-export function LearnPanel(el, { api, umapUrl = null }) {
+export function LearnPanel(el, { loadPicture, umapUrl = null }) {
   el.classList.add('learn-panel');
   const tabList = h('div', { role: 'tablist', 'aria-label': t('learnTitle') });
   const bodies = {};
@@ -39,11 +39,11 @@ export function LearnPanel(el, { api, umapUrl = null }) {
   el.append(details);
 
   const parts = {
-    inside: HowItWorks(bodies.inside, { api }),
+    inside: HowItWorks(bodies.inside, { loadPicture }),
     map: PictureMap(bodies.map, { umapUrl }),
-    curve: LearningCurvePanel(bodies.curve, { api }),
-    quiz: Quiz(bodies.quiz, { api }),
-    python: PythonDownload(bodies.python, { api }),
+    curve: LearningCurvePanel(bodies.curve),
+    quiz: Quiz(bodies.quiz),
+    python: PythonDownload(bodies.python),
   };
   let current = null;
   let props = null; // the studio's data; the lesson rows are made only when a tab is drawn
@@ -90,29 +90,17 @@ export function lessonData({ classes, samples, trained }) {
   return { ready, dim, rows, labels: ready.map((s) => index.get(s.classId) ?? -1) };
 }
 
-function PythonDownload(el, { api }) {
+// The notebook's zip: asked for with 'download-notebook'; props.notebookMessage says how it goes.
+function PythonDownload(el) {
   const button = h('button', { type: 'button', class: 'download-notebook' }, t('pythonDownload'));
   const status = h('p', { class: 'hint', role: 'status' });
   el.append(h('p', {}, t('pythonCaption')), button, status);
-  button.addEventListener('click', async () => {
-    status.textContent = t('pythonPreparing');
-    try {
-      const blob = await api.downloadBlob(api.notebookUrl());
-      const url = URL.createObjectURL(blob);
-      const link = h('a', { href: url, download: 'train-it-yourself.zip', hidden: true });
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
-      status.textContent = '';
-    } catch (error) {
-      status.textContent = t('error', { reason: error.message });
-    }
-  });
+  button.addEventListener('click', () => emit(el, 'download-notebook'));
   return {
-    update({ canWrite }) {
+    update({ canWrite, notebookMessage }) {
       button.disabled = !canWrite;
       if (!canWrite) status.textContent = t('pythonOwnerOnly');
+      else status.textContent = notebookMessage ? t(notebookMessage.key, notebookMessage.params) : '';
     },
   };
 }

@@ -16,7 +16,7 @@ function svg(tag, attrs = {}) {
   return el;
 }
 
-export function LearningCurvePanel(el, { api }) {
+export function LearningCurvePanel(el) {
   const button = h('button', { type: 'button', class: 'curve-draw' }, t('curveDraw'));
   const status = h('p', { class: 'hint', role: 'status' });
   const figure = svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, class: 'curve', role: 'img', 'aria-label': t('learnTab.curve') });
@@ -24,7 +24,6 @@ export function LearningCurvePanel(el, { api }) {
   const finetune = h('p', { class: 'curve-finetune', hidden: true });
   el.append(h('p', { class: 'caption' }, t('curveCaption', { repeats: CURVE_REPEATS })), button, status, figure, list, finetune);
   let props = null;
-  let askedFor; // the trained head the fine-tune comparison was last fetched for
 
   async function draw() {
     const { lesson, classes } = props;
@@ -81,10 +80,9 @@ export function LearningCurvePanel(el, { api }) {
 
   // What the server's fine-tune added: its newest version's validation accuracy beside the quick
   // model's (each scored on its own validation pictures, the same split when both came from it).
-  async function showFinetune() {
+  function showFinetune() {
     const quick = props.trained?.metrics?.valAccuracy;
-    const server = (await api.listModels().catch(() => null))?.models?.find((m) => m.tier === 'server');
-    const tuned = server?.metrics?.val_accuracy;
+    const tuned = props.serverVersion?.metrics?.val_accuracy;
     finetune.hidden = quick == null || tuned == null;
     if (!finetune.hidden) {
       const points = Math.round(100 * (tuned - quick));
@@ -96,10 +94,7 @@ export function LearningCurvePanel(el, { api }) {
   return {
     update(next) {
       props = next;
-      if (askedFor !== props.trained) {
-        askedFor = props.trained;
-        showFinetune();
-      }
+      showFinetune();
     },
   };
 }

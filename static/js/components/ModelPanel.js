@@ -142,8 +142,8 @@ export function ModelPanel(el) {
     if (!versions.some((v) => v.id === selectedId)) selectedId = versions[0]?.id ?? null;
     saveButton.hidden = !canWrite;
     saveButton.disabled = !canSave || saving;
-    saveStatus.textContent = saveMessage ?? (canWrite && !canSave ? t('saveNeedsTraining') : '');
-    exportStatus.textContent = exportMessage ?? '';
+    saveStatus.textContent = saveMessage ? t(saveMessage.key, saveMessage.params) : canWrite && !canSave ? t('saveNeedsTraining') : '';
+    exportStatus.textContent = exportMessage ? t(exportMessage.key, exportMessage.params) : '';
     reconcile(list, versionRows, versions, (v) => v.id, versionRow, noVersions);
     const selected = versions.find((v) => v.id === selectedId);
     ownerOnly.hidden = !canWrite;
@@ -158,7 +158,8 @@ export function ModelPanel(el) {
     reconcile(links, linkRows, shares, (l) => l.token, linkRow, noLinks);
   }
 
-  // props: {versions, shares, canWrite, canSave, saving, saveMessage, exportMessage}.
+  // props: {versions, shares, canWrite, canSave, saving, saveMessage, exportMessage}; the
+  // messages are strings.js {key, params}.
   function update(next) {
     props = next;
     draw();

@@ -1,11 +1,12 @@
 // "Phone camera" on a class card: asks the studio for a phone link ('pair-phone'), then shows
 // it as a QR code with how many pictures came from the phone, and ends it ('unpair-phone').
-// The studio does the calls and watches the class, so the phone's pictures join the card's grid.
-import { absolute, qrImage } from '../classroomApi.js';
+// The studio does the calls and watches the class, so the phone's pictures join the card's grid;
+// qrImage(url, alt) -> Promise<img> is the page's (classroomApi.js), which asks the server.
+import { absolute } from '../classroomApi.js';
 import { emit, h } from '../dom.js';
 import { t } from '../strings.js';
 
-export function PhonePairing(buttonParent, card) {
+export function PhonePairing(buttonParent, card, { qrImage }) {
   const classId = () => card.dataset.classId;
   const start = h('button', { type: 'button', class: 'quiet', 'aria-label': t('phoneCamera'), title: t('phoneCamera') }, '📱');
   const scan = h('p');

@@ -1,15 +1,16 @@
 // A short quiz on how the model works: each question's options in a shuffled order, and each
 // answer explained. The first question, when the project has three classes of pictures, is about
 // the student's own project: which two classes look most alike to the network. Nothing is stored,
-// except in a classroom: there the finished quiz's score goes to the server for the teacher.
+// except in a classroom: there the finished quiz's score goes up ('quiz-finished' with {right,
+// total}) for the studio to send to the server for the teacher; props.quizReport says how that went.
 import { seededRandom, shuffleInPlace } from '../dataset.js';
-import { h } from '../dom.js';
+import { emit, h } from '../dom.js';
 import { mostConfusedPair } from '../pictureMap.js';
 import { QUIZ_QUESTIONS, t } from '../strings.js';
 
 const OPTIONS = 3;
 
-export function Quiz(el, { api }) {
+export function Quiz(el) {
   const score = h('p', { class: 'quiz-score', role: 'status' });
   const intro = h('p', { class: 'caption' }, t('quizIntro'));
   const saved = h('p', { class: 'hint quiz-saved', role: 'status' });
@@ -46,17 +47,7 @@ export function Quiz(el, { api }) {
       finished = true;
       const rightFirst = [...firstTries.values()].filter(Boolean).length;
       score.textContent = t('quizDone', { right: rightFirst, total });
-      if (keptForTeacher) tellTeacher(rightFirst, total);
-    }
-  }
-
-  async function tellTeacher(right, total) {
-    saved.textContent = t('quizSaving');
-    try {
-      await api.finishQuiz({ right, total });
-      saved.textContent = t('quizSaved');
-    } catch (error) {
-      saved.textContent = t('quizNotSaved', { reason: error.message });
+      if (keptForTeacher) emit(el, 'quiz-finished', { right: rightFirst, total });
     }
   }
 
@@ -91,6 +82,7 @@ export function Quiz(el, { api }) {
   return {
     update(props) {
       keptForTeacher = Boolean(props.inClassroom && props.canWrite);
+      saved.textContent = props.quizReport ? t(props.quizReport.key, props.quizReport.params) : '';
       intro.textContent = t(keptForTeacher ? 'quizIntroClassroom' : 'quizIntro');
       if (!finished) askAboutYours(props); // the questions stay as answered once the quiz is done
     },

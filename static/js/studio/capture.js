@@ -1,0 +1,89 @@
+// Capture and upload: a picture (a webcam frame, a file, a dropped folder) shows at once,
+// uploads in the background (uploader.js), then is prepared (`prepare(sample, blob)`). The
+// pictures being made (files shrunk, frames encoded) count as pending uploads from the first
+// moment (studioContent's preparingChanged), so a frame still being encoded when the student
+// lets go of "Hold to record" is not missed by whoever waits for "nothing pending".
+//
+// Everything outside the page's state comes in: the uploader, the camera (ensure() and
+// grab() -> a canvas), encode(canvas) -> Blob, shrink(file) -> Blob, readDrop(items) ->
+// {loose, folders}, classFor(name) -> a class (made when missing), prepare(sample, blob),
+// objectUrl(blob) and the interval timer.
+export const FRAMES_PER_SECOND = 10;
+
+export function createCapture({ store, uploader, camera, encode, shrink, readDrop, classFor, prepare, objectUrl = (blob) => URL.createObjectURL(blob), setTimer = (f, ms) => setInterval(f, ms), clearTimer = (id) => clearInterval(id) }) {
+  let nextKey = 0;
+  let recordTimer = null;
+  const canWrite = () => store.state.canWrite;
+
+  async function addLocalSample(blob, classId, source) {
+    const key = `local-${++nextKey}`;
+    store.dispatch('sampleCaptured', { key, classId, url: objectUrl(blob) });
+    try {
+      const saved = await uploader.add(blob, classId, source);
+      store.dispatch('uploadAccepted', { key, sample: saved });
+      const sample = store.state.samples.get(key);
+      if (sample) prepare(sample, blob);
+    } catch (error) {
+      store.dispatch('uploadRefused', { key, error: error.message });
+    }
+  }
+
+  // One frame: grabbed on this tick, encoded and queued without waiting for anything else.
+  async function snap(classId) {
+    if (!canWrite()) return;
+    store.dispatch('preparingChanged', { by: 1 });
+    try {
+      if (!(await camera.ensure())) return;
+      const frame = camera.grab();
+      addLocalSample(await encode(frame), classId, 'webcam');
+    } finally {
+      store.dispatch('preparingChanged', { by: -1 });
+    }
+  }
+
+  async function startRecording(classId) {
+    if (!canWrite() || !(await camera.ensure())) return;
+    stopRecording();
+    store.dispatch('recordingStarted', { classId });
+    snap(classId);
+    recordTimer = setTimer(() => snap(classId), 1000 / FRAMES_PER_SECOND);
+  }
+
+  function stopRecording() {
+    if (recordTimer !== null) clearTimer(recordTimer);
+    recordTimer = null;
+    if (store.state.recordingClassId !== null) store.dispatch('recordingStopped');
+  }
+
+  async function uploadFiles(files, classId) {
+    if (!canWrite()) return;
+    store.dispatch('preparingChanged', { by: files.length });
+    for (const file of files) {
+      let small;
+      try {
+        small = await shrink(file);
+      } finally {
+        store.dispatch('preparingChanged', { by: -1 });
+      }
+      addLocalSample(small, classId, 'upload');
+    }
+  }
+
+  // One class per folder name, in name order: an existing class of that name gets the pictures.
+  async function uploadFolders(folders) {
+    const byName = [...folders].sort(([a], [b]) => a.localeCompare(b));
+    for (const [name, files] of byName) {
+      const cls = await classFor(name);
+      if (cls) uploadFiles(files, cls.id);
+    }
+  }
+
+  async function uploadDrop(items, classId) {
+    if (!canWrite()) return;
+    const { loose, folders } = await readDrop(items);
+    uploadFiles(loose, classId);
+    await uploadFolders(folders);
+  }
+
+  return { snap, startRecording, stopRecording, uploadFiles, uploadFolders, uploadDrop };
+}

@@ -1,0 +1,39 @@
+// Opening a project: the project and the first page of its pictures, then the other pages, each
+// drawn as it comes; the pictures already known to the embedder get their embedding (stored ones
+// come from the server). Which failure to open says what (studioState notices).
+import { ApiError } from '../api.js';
+
+const CANNOT_OPEN = { 404: 'projectNotFound', 401: 'needOwnerLink', 403: 'wrongOwnerLink' };
+
+// prepare(sample): a listed picture's embedding, once the embedder runs (started()).
+export function createProjectLoading({ store, api, prepare, started }) {
+  function listed({ samples, total, next_cursor: next }) {
+    store.dispatch('samplesListed', { samples, total, more: Boolean(next) });
+    const { state } = store;
+    if (started()) for (const { id } of samples) if (state.samples.has(id)) prepare(state.samples.get(id));
+    return next;
+  }
+
+  // Resolves to the cursor of the next page (null: all listed), or to false when the project
+  // cannot be opened (said in a notice).
+  async function open() {
+    try {
+      store.dispatch('projectLoaded', { project: await api.getProject() });
+      return listed(await api.listSamples()) ?? null;
+    } catch (error) {
+      const key = CANNOT_OPEN[error instanceof ApiError && error.status];
+      store.dispatch('noticeShown', key ? { key } : { key: 'error', params: { reason: error.message } });
+      return false;
+    }
+  }
+
+  async function listRest(cursor) {
+    try {
+      for (let after = cursor; after; ) after = listed(await api.listSamples(after));
+    } catch (error) {
+      store.dispatch('noticeShown', { key: 'error', params: { reason: error.message } });
+    }
+  }
+
+  return { open, listRest };
+}

@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { createCapture } from '../../studio/capture.js';
+import { pendingUploads } from '../../studioState.js';
+import { deferred, projectStore, tick } from './fakes.mjs';
+
+// The capture module around a fake uploader (each upload waits for the test to answer it), a
+// camera that is on, and shrinking that the test can hold.
+function setUp({ canWrite = true, cameraOn = true } = {}) {
+  const store = projectStore({ canWrite });
+  const uploads = [];
+  const prepared = [];
+  const shrinking = [];
+  let timer = null;
+  let frames = 0;
+  const capture = createCapture({
+    store,
+    uploader: {
+      add: (blob, classId, source) => {
+        const upload = { blob, classId, source, ...deferred() };
+        uploads.push(upload);
+        return upload.promise;
+      },
+    },
+    camera: { ensure: async () => cameraOn, grab: () => `frame-${++frames}` },
+    encode: async (frame) => ({ jpeg: frame }),
+    shrink: (file) => {
+      const held = { file, ...deferred() };
+      shrinking.push(held);
+      return held.promise;
+    },
+    readDrop: async (items) => items,
+    classFor: async (name) => store.state.classes.find((c) => c.name === name) ?? null,
+    prepare: (sample, blob) => prepared.push({ key: sample.key, blob }),
+    objectUrl: (blob) => `blob:${blob.jpeg ?? blob}`,
+    setTimer: (f) => {
+      timer = f;
+      return 1;
+    },
+    clearTimer: () => {
+      timer = null;
+    },
+  });
+  return {
+    store,
+    capture,
+    uploads,
+    prepared,
+    shrinking,
+    fireTimer: () => timer?.(),
+    hasTimer: () => timer !== null,
+  };
+}
+
+test('a snapped frame shows at once, uploads, and is prepared with its local copy', async () => {
+  const { store, capture, uploads, prepared } = setUp();
+  await capture.snap(1);
+  const local = store.state.samples.get('local-1');
+  assert.deepEqual([local.status, local.classId, local.url], ['pending', 1, 'blob:frame-1']);
+  assert.deepEqual([uploads[0].classId, uploads[0].source], [1, 'webcam']);
+  uploads[0].resolve({ id: 's9', class_id: 1, sha256: 'sha-9', image_url: '/i/s9' });
+  await tick();
+  assert.equal(store.state.samples.get('local-1').status, 'saved');
+  assert.deepEqual(prepared, [{ key: 'local-1', blob: { jpeg: 'frame-1' } }]);
+});
+
+test('a refused upload is marked with the reason, and nothing is prepared', async () => {
+  const { store, capture, uploads, prepared } = setUp();
+  await capture.snap(1);
+  uploads[0].reject(new Error('not a picture'));
+  await tick();
+  assert.deepEqual(
+    [store.state.samples.get('local-1').status, store.state.samples.get('local-1').error],
+    ['rejected', 'not a picture'],
+  );
+  assert.deepEqual(prepared, []);
+});
+
+test('files count as pending from the moment they are dropped, while they are still being shrunk', async () => {
+  const { store, capture, uploads, shrinking } = setUp();
+  const done = capture.uploadFiles(['f1', 'f2'], 2);
+  assert.equal(pendingUploads(store.state), 2, 'nothing is in the upload queue yet');
+  shrinking[0].resolve('small-1');
+  await tick();
+  assert.equal(store.state.uploads.preparing, 1);
+  shrinking[1].resolve('small-2');
+  await done;
+  assert.equal(store.state.uploads.preparing, 0);
+  assert.deepEqual(
+    uploads.map((u) => [u.blob, u.classId, u.source]),
+    [
+      ['small-1', 2, 'upload'],
+      ['small-2', 2, 'upload'],
+    ],
+  );
+});
+
+test('a file that cannot be shrunk stops counting as pending', async () => {
+  const { store, capture, shrinking } = setUp();
+  const done = capture.uploadFiles(['broken'], 1);
+  shrinking[0].reject(new Error('not an image'));
+  await assert.rejects(done, /not an image/);
+  assert.equal(pendingUploads(store.state), 0);
+});
+
+test('recording snaps at once and on every tick until stopped', async () => {
+  const { store, capture, uploads, fireTimer, hasTimer } = setUp();
+  await capture.startRecording(2);
+  assert.equal(store.state.recordingClassId, 2);
+  await tick();
+  fireTimer();
+  fireTimer();
+  await tick();
+  assert.equal(uploads.length, 3);
+  capture.stopRecording();
+  assert.equal(store.state.recordingClassId, null);
+  assert.equal(hasTimer(), false);
+});
+
+test('a page that may not write, or whose camera stays off, takes nothing', async () => {
+  const reader = setUp({ canWrite: false });
+  await reader.capture.snap(1);
+  await reader.capture.startRecording(1);
+  await reader.capture.uploadFiles(['f'], 1);
+  assert.deepEqual(
+    [reader.uploads.length, reader.shrinking.length, reader.store.state.recordingClassId],
+    [0, 0, null],
+  );
+  const noCamera = setUp({ cameraOn: false });
+  await noCamera.capture.snap(1);
+  assert.equal(noCamera.uploads.length, 0);
+  assert.equal(pendingUploads(noCamera.store.state), 0);
+});
+
+test('dropped folders fill the classes of their names, in name order', async () => {
+  const { capture, shrinking } = setUp();
+  await capture.uploadDrop(
+    {
+      loose: [],
+      folders: new Map([
+        ['Dogs', ['d1']],
+        ['Cats', ['c1']],
+        ['Fish', ['x']],
+      ]),
+    },
+    null,
+  );
+  assert.deepEqual(
+    shrinking.map((s) => s.file),
+    ['c1', 'd1'],
+    'no class Fish: its folder is left out',
+  );
+});

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { ApiError } from '../../api.js';
+import { createProjectLoading } from '../../studio/projectLoading.js';
+import { createStore } from '../../studio/store.js';
+import { initialState } from '../../studioState.js';
+import { fakeApi, serverSample } from './fakes.mjs';
+
+const project = { id: 'p1', title: 'Pets', classes: [{ id: 1, name: 'Cats', position: 0 }] };
+
+function setUp(handlers, { started = true } = {}) {
+  const store = createStore(initialState({ canWrite: true }), { revoke: () => {} });
+  const prepared = [];
+  const loading = createProjectLoading({ store, api: fakeApi(handlers), prepare: (s) => prepared.push(s.id), started: () => started });
+  return { store, loading, prepared };
+}
+
+test('a project opens with its first page; the others come page by page and are prepared', async () => {
+  const pages = { null: { samples: [serverSample('a', 1)], total: 3, next_cursor: 'c1' }, c1: { samples: [serverSample('b', 1)], total: 3, next_cursor: 'c2' }, c2: { samples: [serverSample('c', null)], total: 3, next_cursor: null } };
+  const { store, loading, prepared } = setUp({ getProject: () => project, listSamples: (after = null) => pages[after] });
+  const next = await loading.open();
+  assert.equal(next, 'c1');
+  assert.deepEqual(store.state.listing, { loaded: 1, total: 3, done: false });
+  await loading.listRest(next);
+  assert.deepEqual(store.state.listing, { loaded: 3, total: 3, done: true });
+  assert.deepEqual(prepared, ['a', 'b', 'c']);
+});
+
+test('pictures listed before the embedder runs wait for it', async () => {
+  const { loading, prepared } = setUp({ getProject: () => project, listSamples: () => ({ samples: [serverSample('a', 1)], next_cursor: null }) }, { started: false });
+  assert.equal(await loading.open(), null);
+  assert.deepEqual(prepared, []);
+});
+
+test('a project that cannot be opened says why', async () => {
+  for (const [status, key] of [
+    [404, 'projectNotFound'],
+    [401, 'needOwnerLink'],
+    [403, 'wrongOwnerLink'],
+  ]) {
+    const { store, loading } = setUp({
+      getProject: () => {
+        throw new ApiError({ status, title: 'no' });
+      },
+    });
+    assert.equal(await loading.open(), false);
+    assert.equal(store.state.notice.key, key);
+  }
+  const { store, loading } = setUp({ getProject: () => project, listSamples: () => Promise.reject(new Error('offline')) });
+  assert.equal(await loading.open(), false);
+  assert.deepEqual(store.state.notice.params, { reason: 'offline' });
+});

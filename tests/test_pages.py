@@ -1,0 +1,45 @@
+"""Every page loads its code one way: ES modules, npm packages by name through an inline import
+map that the Content-Security-Policy allows by its hash, and nothing else inline."""
+
+import base64
+import hashlib
+import json
+import re
+
+import pytest
+
+PAGES = ["/", "/p/some-project", "/classroom", "/join", "/student", "/phone"]
+IMPORT_MAP = re.compile(r'<script type="importmap">(.*?)</script>', re.S)
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_each_page_has_the_import_map_its_policy_allows_by_hash(client, url):
+    response = client.get(url)
+    html = response.get_data(as_text=True)
+    (text,) = IMPORT_MAP.findall(html)
+    imports = json.loads(text)["imports"]
+    tfjs = imports["@tensorflow/tfjs"]
+    assert re.fullmatch(r"/vendor/tfjs@[\d.]+/tf\.es2017\.min\.js", tfjs)
+    assert imports["@tensorflow/tfjs-backend-wasm/"].endswith("/")
+    with client.get(tfjs) as served:
+        assert served.status_code == 200
+    digest = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+    policy = response.headers["Content-Security-Policy"]
+    (script_src,) = [d for d in policy.split("; ") if d.startswith("script-src")]
+    assert script_src.split() == [
+        "script-src",
+        "'self'",
+        "blob:",
+        "'wasm-unsafe-eval'",
+        f"'sha256-{digest}'",
+    ]
+    # No other inline script, and page code comes as modules only.
+    scripts = re.findall(r"<script([^>]*)>", html)
+    assert all('type="importmap"' in s or ('type="module"' in s and "src=" in s) for s in scripts)
+
+
+def test_the_import_map_cannot_close_its_tag():
+    from server.pages import import_map_text
+
+    text = import_map_text({"imports": {"x": "/vendor/</script><script>alert(1)"}})
+    assert "</script" not in text and json.loads(text)["imports"]["x"].startswith("/vendor/</")
