@@ -9,6 +9,19 @@ PORT ?= 5000
 # TLS=self-signed serves HTTPS with a certificate made once in the data folder (for a classroom).
 TLS ?= none
 
+# The block editor at /blocks/ (server/blocks_editor.py): only the prebuilt dist/ of npm's
+# @scratch/scratch-gui-standalone (AGPL-3.0-only), fetched as one tarball by `npm pack` and checked
+# against the integrity pinned here, without source maps, TypeScript types or the unbundled build
+# (its 743 npm dependencies are already inside the bundle). The bundle's webpack public path "/"
+# becomes "/blocks/editor/", where Snapclass serves the files; the step fails if the bundle does
+# not hold exactly the two public paths this expects. The bundle is also kept gzipped (17 MB ->
+# 5.7 MB), which the server sends to browsers that accept it.
+BLOCKS_EDITOR_DIR := build/blocks-editor
+BLOCKS_EDITOR_PACKAGE := @scratch/scratch-gui-standalone
+BLOCKS_EDITOR_VERSION := 15.1.1
+BLOCKS_EDITOR_INTEGRITY := sha512-PJu+9HlhtETpKeVvIAVA7GTcbemBcLrXEe35GP4dnET2/AKP9riAAUAd0aP5jsddIGA2PzHyHjWihHMe3Ix7vw==
+BLOCKS_EDITOR_BUNDLE := $(BLOCKS_EDITOR_DIR)/package/dist/scratch-gui-standalone.js
+
 .PHONY: install run test test-fast lint
 
 install: $(VENV)/.installed node_modules/.installed $(BACKBONE_DIR)/.built $(BLOCKS_EDITOR_DIR)/.installed-$(BLOCKS_EDITOR_VERSION)
@@ -23,18 +36,6 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
-# The block editor at /blocks/ (server/blocks_editor.py): only the prebuilt dist/ of npm's
-# @scratch/scratch-gui-standalone (AGPL-3.0-only), fetched as one tarball by `npm pack` and checked
-# against the integrity pinned here, without source maps, TypeScript types or the unbundled build
-# (its 743 npm dependencies are already inside the bundle). The bundle's webpack public path "/"
-# becomes "/blocks/editor/", where Snapclass serves the files; the step fails if the bundle does
-# not hold exactly the two public paths this expects. The bundle is also kept gzipped (17 MB ->
-# 5.7 MB), which the server sends to browsers that accept it.
-BLOCKS_EDITOR_DIR := build/blocks-editor
-BLOCKS_EDITOR_PACKAGE := @scratch/scratch-gui-standalone
-BLOCKS_EDITOR_VERSION := 15.1.1
-BLOCKS_EDITOR_INTEGRITY := sha512-PJu+9HlhtETpKeVvIAVA7GTcbemBcLrXEe35GP4dnET2/AKP9riAAUAd0aP5jsddIGA2PzHyHjWihHMe3Ix7vw==
-BLOCKS_EDITOR_BUNDLE := $(BLOCKS_EDITOR_DIR)/package/dist/scratch-gui-standalone.js
 # A file's Subresource Integrity string (npm's "integrity"), for the check below.
 export SRI := import base64, hashlib, sys; \
   print("sha512-" + base64.b64encode(hashlib.sha512(open(sys.argv[1], "rb").read()).digest()).decode())
