@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from ..archive import create_project, plan_import, write_project_zip
 from ..backbone_files import (
-    DEFAULT_ARCHITECTURE,
     all_backbones,
     default_backbone_id,
     load_backbone,
+    newest_of,
 )
 from ..credentials import hash_token, new_token
 from ..db import db
@@ -21,6 +21,9 @@ from ..notebook import NotebookUnavailable, write_notebook_zip
 from ..policy import PROJECT, requires
 from ..problems import abort_problem, field_error
 from .projects import project_json
+
+# The network the notebook's train.py rebuilds.
+NOTEBOOK_ARCHITECTURE = "MobileNetV2"
 
 bp = Blueprint("archives", __name__, url_prefix="/api/projects")
 
@@ -68,7 +71,7 @@ def project_backbone(project) -> dict:
     """The backbone of the project's newest model version, else the studio's default one.
 
     The notebook's train.py rebuilds MobileNetV2 only, so a project on another backbone
-    (EfficientNet-Lite0) gets the default one: train.py learns from the pictures themselves.
+    (EfficientNet-Lite0) gets the newest MobileNetV2: train.py learns from the pictures.
     """
     newest = db.session.scalars(
         select(ModelVersion.backbone_id)
@@ -76,11 +79,12 @@ def project_backbone(project) -> dict:
         .order_by(ModelVersion.number.desc())
     ).first()
     metadata = load_backbone(newest) if newest else None
-    if metadata and metadata.get("architecture", DEFAULT_ARCHITECTURE) != DEFAULT_ARCHITECTURE:
+    if metadata and metadata.get("architecture", NOTEBOOK_ARCHITECTURE) != NOTEBOOK_ARCHITECTURE:
         metadata = None
     if metadata is None:
         backbones = all_backbones()
-        metadata = backbones.get(default_backbone_id(backbones), {})
+        chosen = newest_of(backbones, (NOTEBOOK_ARCHITECTURE,)) or default_backbone_id(backbones)
+        metadata = backbones.get(chosen, {})
     return metadata
 
 

@@ -53,6 +53,8 @@ const EN = {
   'backbone.faster': 'Faster',
   'backbone.moreAccurate': 'More accurate',
   backboneDetails: '({name}, {megabytes} MB download)',
+  'backboneInUse.moreAccurate': 'This project uses {name}, the more accurate model: with 10 pictures a class it gets about 5 more pictures in 100 right.',
+  'backboneInUse.faster': 'This project uses {name}, the smaller download ({megabytes} MB) its pictures were prepared with; "More accurate" gets about 5 more pictures in 100 right.',
   backboneChoiceHint: 'Switching prepares every picture again with the other model; then train again.',
   switchingBackbone: 'Switching the image model…',
   confirmSwitchBackbone: 'Your trained model is not saved: switching the image model throws it away, and you train again. Switch anyway? (To keep it, cancel and save it first.)',
