@@ -4,26 +4,16 @@ import tempfile
 import zipfile
 
 from flask import Blueprint, request, send_file
-from sqlalchemy import select
 
 from ..archive import create_project, plan_import, write_project_zip
-from ..backbone_files import (
-    all_backbones,
-    default_backbone_id,
-    load_backbone,
-    newest_of,
-)
+from ..backbone_files import load_backbone, project_backbone_id
 from ..credentials import hash_token, new_token
-from ..db import db
 from ..exports import slug
-from ..models import ModelVersion, Project
+from ..models import Project
 from ..notebook import NotebookUnavailable, write_notebook_zip
 from ..policy import PROJECT, requires
 from ..problems import abort_problem, field_error
 from .projects import project_json
-
-# The network the notebook's train.py rebuilds.
-NOTEBOOK_ARCHITECTURE = "MobileNetV2"
 
 bp = Blueprint("archives", __name__, url_prefix="/api/projects")
 
@@ -68,24 +58,9 @@ def download_notebook(project: Project):
 
 
 def project_backbone(project) -> dict:
-    """The backbone of the project's newest model version, else the studio's default one.
-
-    The notebook's train.py rebuilds MobileNetV2 only, so a project on another backbone
-    (EfficientNet-Lite0) gets the newest MobileNetV2: train.py learns from the pictures.
-    """
-    newest = db.session.scalars(
-        select(ModelVersion.backbone_id)
-        .where(ModelVersion.project_id == project.id)
-        .order_by(ModelVersion.number.desc())
-    ).first()
-    metadata = load_backbone(newest) if newest else None
-    if metadata and metadata.get("architecture", NOTEBOOK_ARCHITECTURE) != NOTEBOOK_ARCHITECTURE:
-        metadata = None
-    if metadata is None:
-        backbones = all_backbones()
-        chosen = newest_of(backbones, (NOTEBOOK_ARCHITECTURE,)) or default_backbone_id(backbones)
-        metadata = backbones.get(chosen, {})
-    return metadata
+    """The project's network (the one its studio prepares pictures with): train.py rebuilds
+    MobileNetV2 and EfficientNet-Lite0, and learns from the pictures themselves."""
+    return load_backbone(project_backbone_id(project.backbone_id) or "") or {}
 
 
 @bp.post("/import")
