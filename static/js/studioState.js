@@ -521,13 +521,6 @@ export function backboneChoices(backbones) {
   return choices;
 }
 
-// The one line that says which image model the project uses and why: {key, params} for t(),
-// or null when the project's backbone is none of the choices.
-export function backboneInUse(choices, chosen) {
-  const choice = choices.find((c) => c.id === chosen);
-  return choice ? { key: `backboneInUse.${choice.kind}`, params: { name: choice.architecture, megabytes: choice.megabytes.toFixed(1) } } : null;
-}
-
 // The choice is offered when there is one to make; switching reloads the page, so not while a
 // head trains or a picture is still uploading (its upload would be cut off).
 export function canSwitchBackbone(state) {

@@ -3,7 +3,7 @@
 // ('choose-backbone' with the backbone's id); the studio decides when a switch may happen.
 import { emit, h } from '../dom.js';
 import { t } from '../strings.js';
-import { backboneInUse } from '../studioState.js';
+import { backboneInUse } from '../networkLines.js';
 
 export function BackboneChoice(el) {
   el.classList.add('backbone-choice');

@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { t } from '../strings.js';
-
 import {
   actions,
   backboneChoices,
-  backboneInUse,
   canSwitchBackbone,
   classNamed,
   draggedIds,
@@ -481,16 +478,6 @@ describe('choosing the image model', () => {
     ]);
     assert.deepEqual(backboneChoices(listed.slice(2)).map((c) => c.kind), ['faster']);
     assert.deepEqual(backboneChoices([]), []);
-  });
-
-  test('one line says which model the project uses and why, in words from strings.js', () => {
-    const choices = backboneChoices(listed);
-    const accurate = backboneInUse(choices, 'effnet');
-    assert.equal(accurate.key, 'backboneInUse.moreAccurate');
-    assert.match(t(accurate.key, accurate.params), /^This project uses EfficientNet-Lite0, the more accurate model/);
-    const faster = backboneInUse(choices, 'mobile');
-    assert.match(t(faster.key, faster.params), /^This project uses MobileNetV2, the smaller download \(4\.4 MB\)/);
-    assert.equal(backboneInUse(choices, 'old-mobile'), null);
   });
 
   test('the choice is offered to a writer with two models, not while training, uploading or already switching', () => {
