@@ -1,6 +1,7 @@
 // The image model a project prepares its pictures with: one line saying which and why, then
-// "Faster" or "More accurate", each with its model's name and download size. Choosing one asks the studio to switch
-// ('choose-backbone' with the backbone's id); the studio decides when a switch may happen.
+// "Faster" or "More accurate", each with its model's name and download size. Choosing one asks
+// the studio to switch ('choose-backbone' with the backbone's id); the studio decides when a
+// switch may happen.
 import { emit, h } from '../dom.js';
 import { t } from '../strings.js';
 import { backboneInUse } from '../networkLines.js';
