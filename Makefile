@@ -22,14 +22,28 @@ BLOCKS_EDITOR_VERSION := 15.1.1
 BLOCKS_EDITOR_INTEGRITY := sha512-PJu+9HlhtETpKeVvIAVA7GTcbemBcLrXEe35GP4dnET2/AKP9riAAUAd0aP5jsddIGA2PzHyHjWihHMe3Ix7vw==
 BLOCKS_EDITOR_BUNDLE := $(BLOCKS_EDITOR_DIR)/package/dist/scratch-gui-standalone.js
 
+# With an NVIDIA GPU (its driver installed: `nvidia-smi -L` lists it), the Python packages get the
+# `gpu` extra, TensorFlow's CUDA libraries, so fine-tuning jobs train on the GPU. GPU=yes or GPU=no
+# overrides the detection.
+GPU ?= $(shell nvidia-smi -L >/dev/null 2>&1 && echo yes || echo no)
+comma := ,
+EXTRAS := test$(if $(filter yes,$(GPU)),$(comma)gpu)
+
+
 .PHONY: install run test test-fast lint
 
 install: $(VENV)/.installed node_modules/.installed $(BACKBONE_DIR)/.built $(BLOCKS_EDITOR_DIR)/.installed-$(BLOCKS_EDITOR_VERSION)
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml $(VENV)/.gpu-$(GPU)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[$(EXTRAS)]'
+	touch $@
+
+# A machine that gains (or loses) its GPU installs again.
+$(VENV)/.gpu-$(GPU):
+	mkdir -p $(VENV)
+	rm -f $(VENV)/.gpu-*
 	touch $@
 
 node_modules/.installed: package.json package-lock.json

@@ -151,6 +151,15 @@ def default_backbone(server: LiveServer) -> dict:
 BACKBONE_ARCHITECTURES = {"mobilenetv2": "MobileNetV2", "efficientnet-lite0": "EfficientNet-Lite0"}
 
 
+def default_backbone_name(server: LiveServer) -> str:
+    """The benchmark name of the server's default backbone (the one a new project starts on)."""
+    architecture = default_backbone(server).get("architecture")
+    names = {arch: name for name, arch in BACKBONE_ARCHITECTURES.items()}
+    if architecture not in names:
+        sys.exit(f"The default backbone's architecture {architecture!r} has no benchmark name.")
+    return names[architecture]
+
+
 def named_backbone(server: LiveServer, name: str) -> dict:
     """The metadata of the newest served backbone of this name's architecture: the one the
     studio offers (for MobileNetV2 its default), and the one server fine-tuning picks."""

@@ -56,17 +56,45 @@ def block_settings() -> list[tuple[int, int, int, int, int]]:
     return blocks
 
 
+# The first block of each of the seven stages, in order, has this stride (every Lite variant).
+STAGE_STRIDES = (1, 2, 2, 2, 1, 2, 1)
+
+
 def efficientnet_lite0(input_size: int = 224) -> keras.Model:
     """The backbone's network with random weights, taking x/127.5 − 1 and giving 1280 numbers."""
+    return efficientnet_lite(input_size, block_settings(), MODEL_NAME)
+
+
+def efficientnet_lite(input_size: int, blocks: list[tuple], name: str) -> keras.Model:
+    """An EfficientNet-Lite network of these blocks (block_settings' shape), random weights."""
     image = keras.Input((input_size, input_size, 3), name="image")
     scale, offset = INPUT_AFFINE
     x = keras.layers.Rescaling(scale, offset=offset, name="input_affine")(image)
     x = conv_bn(x, STEM_CHANNELS, 3, 2, "stem")
-    for index, (kernel, stride, expand, channels_in, channels_out) in enumerate(block_settings()):
+    for index, (kernel, stride, expand, channels_in, channels_out) in enumerate(blocks):
         x = mbconv(x, kernel, stride, expand, channels_in, channels_out, f"block{index}")
     x = conv_bn(x, EMBEDDING_SIZE, 1, 1, "head")
     embedding = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    return keras.Model(image, embedding, name=MODEL_NAME)
+    return keras.Model(image, embedding, name=name)
+
+
+def blocks_of_state(state: dict[str, np.ndarray]) -> list[tuple[int, int, int, int, int]]:
+    """The blocks of a Lite checkpoint (Lite1 and Lite2 have more, and wider ones), read from
+    its tensors' shapes: a stage starts where a block changes the channel count."""
+    count = len({key.split(".")[1] for key in state if key.startswith("_blocks.")})
+    blocks, stage = [], 0
+    for index in range(count):
+        prefix = f"_blocks.{index}."
+        depthwise = state[prefix + "_depthwise_conv.weight"]  # (channels, 1, k, k)
+        channels_out = state[prefix + "_project_conv.weight"].shape[0]
+        expand_key = prefix + "_expand_conv.weight"
+        channels_in = state[expand_key].shape[1] if expand_key in state else depthwise.shape[0]
+        expand = depthwise.shape[0] // channels_in
+        stride = 1
+        if channels_in != channels_out or index == 0:
+            stride, stage = STAGE_STRIDES[stage], stage + 1
+        blocks.append((depthwise.shape[2], stride, expand, channels_in, channels_out))
+    return blocks
 
 
 def pad_for(x, kernel: int, stride: int, name: str):
@@ -125,15 +153,17 @@ def block_output_names(model: keras.Model) -> list[str]:
     return [*names, "head_relu", "avg_pool"]
 
 
-def torch_layer_names() -> dict[str, str]:
-    """Keras layer name -> the checkpoint's module name."""
+def torch_layer_names(count: int | None = None) -> dict[str, str]:
+    """Keras layer name -> the checkpoint's module name, for a network of `count` blocks
+    (None: Lite0's 16)."""
+    count = len(block_settings()) if count is None else count
     names = {
         "stem_conv": "_conv_stem",
         "stem_bn": "_bn0",
         "head_conv": "_conv_head",
         "head_bn": "_bn1",
     }
-    for index in range(len(block_settings())):
+    for index in range(count):
         for ours, theirs in (
             ("expand_conv", "_expand_conv"),
             ("expand_bn", "_bn0"),
@@ -148,7 +178,7 @@ def torch_layer_names() -> dict[str, str]:
 
 def load_state_dict(model: keras.Model, state: dict[str, np.ndarray]) -> None:
     """Copy the checkpoint's tensors into a model built by efficientnet_lite0, checking shapes."""
-    names = torch_layer_names()
+    names = torch_layer_names(sum(layer.name.endswith("_project_conv") for layer in model.layers))
     for layer in model.layers:
         if not layer.weights:
             continue

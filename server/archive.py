@@ -21,7 +21,7 @@ from typing import IO, Any
 from flask import current_app
 from sqlalchemy import select
 
-from .backbone_files import load_backbone
+from .backbone_files import load_backbone, project_backbone_id
 from .db import db
 from .errors import DomainError, Invalid, TooLarge
 from .images import CheckedImage, check_image
@@ -78,7 +78,7 @@ def write_project_zip(project: Project, out: IO[bytes]) -> None:
             "format": PROJECT_FORMAT,
             "version": 1,
             "title": project.title,
-            "backbone_id": project.backbone_id,  # the one chosen for it; null: the default
+            "backbone_id": project_backbone_id(project.backbone_id),  # the one it uses
             "exported": datetime.now(UTC).isoformat(timespec="seconds"),
             "classes": [{"name": c.name, "folder": folders[c.id]} for c in project.classes],
             "unlabelled_folder": UNLABELLED_FOLDER,
@@ -273,8 +273,10 @@ def create_project(
     """Write the pictures, then insert the project, its classes and samples in one short
     transaction (storage.blobs_then_rows). `student` (classroom id, student id): the project
     is that classroom student's, as one they start in their classroom."""
+    # Stored, as for a new project: the server's default when the zip names none it has.
+    backbone_id = plan.backbone_id or project_backbone_id(None)
     project = Project(
-        title=plan.title, owner_token_sha256=owner_token_sha256, backbone_id=plan.backbone_id
+        title=plan.title, owner_token_sha256=owner_token_sha256, backbone_id=backbone_id
     )
     project.classes = [ProjectClass(name=n, position=i) for i, n in enumerate(plan.class_names)]
     pictures = {image.sha256: image.data for _class_index, _path, image, _source in plan.pictures}

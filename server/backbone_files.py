@@ -13,13 +13,13 @@ from .policy import requires
 # Ids are hex digests; anything else (dots, slashes) is refused before it reaches the disk.
 BACKBONE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 FOREVER = 365 * 24 * 3600
-DEFAULT_ARCHITECTURE = "MobileNetV2"
 # By few-shot accuracy on real photos (benchmarks/README.md): EfficientNet-Lite0's head is about
-# 5 points above MobileNetV2's at 10 pictures a class, for 1.4x the time per picture.
-MOST_ACCURATE_FIRST = ("EfficientNet-Lite0", DEFAULT_ARCHITECTURE)
+# 5 points above MobileNetV2's at 10 pictures a class. New projects start on the first of these
+# the server has (default_backbone_id); "Faster" (MobileNetV2) is one click away in the studio.
+MOST_ACCURATE_FIRST = ("EfficientNet-Lite0", "MobileNetV2")
 # What the studio offers a student, by what each is good at: the newest export of each of these
 # architectures, named by its kind ("Faster", "More accurate" in the page's strings).
-STUDIO_KINDS = (("faster", DEFAULT_ARCHITECTURE), ("moreAccurate", "EfficientNet-Lite0"))
+STUDIO_KINDS = (("faster", "MobileNetV2"), ("moreAccurate", "EfficientNet-Lite0"))
 
 bp = Blueprint("backbone_files", __name__)
 
@@ -65,12 +65,14 @@ def all_backbones() -> dict[str, dict[str, Any]]:
 
 
 def default_backbone_id(backbones: dict[str, dict[str, Any]]) -> str | None:
-    """The backbone the studio uses by default: the newest MobileNetV2, else the newest one.
+    """The backbone a new project starts on: the newest EfficientNet-Lite0, else the newest
+    export of the other architectures by accuracy, else the newest one.
 
-    MobileNetV2 stays the default when a second architecture is exported beside it (which
-    `make install` does after it): projects keep the backbone their embeddings were made with.
+    A project stores its backbone when it is made, so a later change of default leaves it on its
+    network; projects made while MobileNetV2 was the default were given its architecture by a
+    migration (`project_backbone_id`).
     """
-    return newest_of(backbones, (DEFAULT_ARCHITECTURE,)) or newest_of(backbones, None)
+    return newest_of(backbones, MOST_ACCURATE_FIRST) or newest_of(backbones, None)
 
 
 def most_accurate_backbone_id(backbones: dict[str, dict[str, Any]]) -> str | None:
@@ -107,11 +109,14 @@ def newest_of(
 
 
 def project_backbone_id(chosen: str | None) -> str | None:
-    """The backbone a project uses: the one chosen for it while the server still has it, else
-    the server's default (None when the server has no backbone at all)."""
+    """The backbone a project uses: the one chosen for it while the server still has it; for an
+    architecture's name (what the migration gave the projects that followed MobileNetV2 as the
+    default) the newest export of that architecture, as the default resolved then; else the
+    server's default (None when the server has no backbone at all)."""
     if chosen is not None and load_backbone(chosen) is not None:
         return chosen
-    return default_backbone_id(all_backbones())
+    backbones = all_backbones()
+    return (chosen and newest_of(backbones, (chosen,))) or default_backbone_id(backbones)
 
 
 def weights_bytes(backbone_id: str) -> int:

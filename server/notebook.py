@@ -1,7 +1,9 @@
 """ "Train it yourself in Python": a project as a zip that rebuilds its model in Keras.
 
 The zip holds the labelled pictures in one folder per class (`pictures/<class>/`), `lesson.json`
-(class order, the backbone's weights source and hash), `train.py`, `train.ipynb` and a README.
+(class order, the backbone's architecture, weights source and hash), `train.py`, `train.ipynb`
+and a README. For a network Keras does not ship (EfficientNet-Lite0) the zip also holds its
+builder, generated from `converters/` (NETWORK_MODULES), since users have no Snapclass code.
 `train.py` is the one source: the notebook is cut from it at its `# %%` cell markers (the
 "percent" format that Jupytext, VS Code and Spyder read), so the two always hold the same code.
 """
@@ -18,6 +20,8 @@ import nbformat
 from PIL import Image
 from sqlalchemy import select
 
+from converters import efficientnet_lite, torch_state
+
 from .archive import folder_name
 from .db import db
 from .models import Project, Sample
@@ -29,6 +33,9 @@ CELL_MARKER = "# %%"
 READABLE = {"image/jpeg": "jpg", "image/png": "png"}
 MIN_CLASSES = 2
 MIN_PICTURES = 5  # a 20% validation split of fewer holds no picture at all
+# The modules train.py imports to rebuild a network Keras lacks, by architecture; written into the
+# zip beside it as top-level modules (`from converters.x import` becomes `from x import`).
+NETWORK_MODULES = {efficientnet_lite.ARCHITECTURE: (efficientnet_lite, torch_state)}
 
 
 class NotebookUnavailable(ValueError):
@@ -68,6 +75,16 @@ def notebook_from_script(source: str) -> nbformat.NotebookNode:
     return notebook
 
 
+def network_modules(architecture: str | None) -> dict[str, str]:
+    """The builder modules a network's train.py imports: {file name in the zip: source}."""
+    files = {}
+    for module in NETWORK_MODULES.get(architecture, ()):
+        path = Path(module.__file__)
+        source = path.read_text(encoding="utf-8").replace("from converters.", "from ")
+        files[path.name] = f"# Snapclass's converters/{path.name}, for train.py.\n{source}"
+    return files
+
+
 def readable_picture(data: bytes, mime_type: str) -> tuple[bytes, str]:
     """(bytes, extension) that Keras can read: JPEG and PNG as they are, the rest as PNG."""
     if mime_type in READABLE:
@@ -104,7 +121,11 @@ def write_notebook_zip(project: Project, backbone: dict[str, Any], out: IO[bytes
             "source": backbone.get("weights_source"),
             "sha256": backbone.get("weights_sha256"),
         },
-        "backbone": {"name": backbone.get("name"), "input_size": backbone.get("input_size")},
+        "backbone": {
+            "name": backbone.get("name"),
+            "architecture": backbone.get("architecture"),
+            "input_size": backbone.get("input_size"),
+        },
     }
     script = script_text()
     notebook = nbformat.writes(notebook_from_script(script))
@@ -115,6 +136,7 @@ def write_notebook_zip(project: Project, backbone: dict[str, Any], out: IO[bytes
             ("train.py", script),
             ("train.ipynb", notebook),
             ("lesson.json", json.dumps(lesson, indent=2, ensure_ascii=False) + "\n"),
+            *network_modules(backbone.get("architecture")).items(),
         ):
             archive.writestr(name, text)
         for cls in classes:

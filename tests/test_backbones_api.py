@@ -33,13 +33,13 @@ def test_newest_backbone_is_the_default(client, backbone, add_backbone):
     )
 
 
-def test_mobilenet_stays_the_default_beside_a_newer_efficientnet(client, add_backbone):
-    add_backbone("aaaaaaaaaaaaaaaa", architecture="MobileNetV2", created="2026-06-01T00:00:00Z")
+def test_efficientnet_lite0_is_the_default_beside_a_newer_mobilenet(client, add_backbone):
+    add_backbone("aaaaaaaaaaaaaaaa", architecture="MobileNetV2", created="2027-01-01T00:00:00Z")
     add_backbone(
-        "bbbbbbbbbbbbbbbb", architecture="EfficientNet-Lite0", created="2027-01-01T00:00:00Z"
+        "bbbbbbbbbbbbbbbb", architecture="EfficientNet-Lite0", created="2026-06-01T00:00:00Z"
     )
     body = client.get("/api/backbones").json
-    assert body["default"] == "aaaaaaaaaaaaaaaa"
+    assert body["default"] == "bbbbbbbbbbbbbbbb"
     listed = {b["id"]: b["metadata"].get("architecture") for b in body["backbones"]}
     assert listed["bbbbbbbbbbbbbbbb"] == "EfficientNet-Lite0"
 

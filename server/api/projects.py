@@ -108,7 +108,10 @@ def create_project():
     title = text_field(title, "title", TITLE_MAX)
     names = class_names(body.get("classes") if assignment is None else assignment.class_names)
     token = new_token()
-    project = Project(title=title, owner_token_sha256=hash_token(token))
+    # The network is stored with the project, so a later change of default leaves it on its own.
+    project = Project(
+        title=title, owner_token_sha256=hash_token(token), backbone_id=project_backbone_id(None)
+    )
     project.classes = [ProjectClass(name=name, position=i) for i, name in enumerate(names)]
     db.session.add(project)
     place = None

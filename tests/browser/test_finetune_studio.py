@@ -9,6 +9,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from server.finetune.model import gpu_present
+
 from ..conftest import Api
 from .conftest import wait_until
 from .media import png_bytes, scene, write_pictures
@@ -44,9 +46,10 @@ def test_teacher_fine_tunes_on_the_server_and_previews_its_model(
     assert any(line for line in seen if "Done" not in line), seen
     assert panel.locator(".server-accuracy").inner_text().endswith("%")
     assert "version 1" in panel.locator(".finetune-status").inner_text()
-    # The server fine-tuned its most accurate network, not the page's, and the panel says so.
+    # The server fine-tuned its most accurate network, and the panel says so, and where.
+    device = "GPU" if gpu_present() else "CPU"
     expect(panel.locator(".finetune-network")).to_have_text(
-        "Picture network: EfficientNet-Lite0 (the more accurate one)"
+        f"Picture network: EfficientNet-Lite0 (the more accurate one) · on the server's {device}"
     )
     # The version it saved is listed with the others at once.
     expect(page.locator(".model-panel")).to_contain_text("Version 1")

@@ -5,6 +5,7 @@
 // 'use-server-model' ({use}) up and draws what update() gives it.
 import { emit, h } from '../dom.js';
 import { t } from '../strings.js';
+import { finetuneDevice } from '../networkLines.js';
 import { finetuneFraction } from '../studioState.js';
 
 const ACTIVE = new Set(['queued', 'running']);
@@ -73,8 +74,11 @@ export function FinetunePanel(el) {
     if (p.phase === 'training' && p.epochs && p.steps) bar.value = finetuneFraction(p);
     else bar.removeAttribute('value'); // indeterminate while loading or exporting
     status.textContent = jobText(job, error);
-    networkLine.hidden = !job || !network;
-    networkLine.textContent = network ? t('finetuneNetwork', { architecture: network.architecture, kind: t(`finetuneKind.${network.kind}`) }) : '';
+    const where = finetuneDevice(job);
+    const parts = [network && t('finetuneNetwork', { architecture: network.architecture, kind: t(`finetuneKind.${network.kind}`) }), where && t(where.key, where.params)];
+    // The network it trains and where: "Picture network: … · on the server's CPU: about 4 minutes left".
+    networkLine.textContent = job ? parts.filter(Boolean).join(' · ') : '';
+    networkLine.hidden = !networkLine.textContent;
     const model = job?.state === 'succeeded' ? job.model : null; // null too once deleted
     compare.hidden = !model;
     quickScore.textContent = percent(quickAccuracy);
