@@ -218,6 +218,8 @@ def test_existing_students_keep_their_nicknames_when_keys_ignore_look_alikes(tmp
         downgrade(directory=str(MIGRATIONS_DIR), revision="9e4a6c2d1f38")
         keys = db.session.execute(text("SELECT nickname_key FROM student ORDER BY id")).scalars()
         assert list(keys) == ["ana", "\u0430na", "bob", "kim"]
+
+
 MOBILENET, LITE0 = "a" * 16, "b" * 16
 
 
