@@ -497,6 +497,27 @@ def test_a_reissued_student_link_replaces_the_old_one(api, client, lesson, probl
     assert [p["id"] for p in home["student"]["projects"]] == [lesson["work"]["id"]]
 
 
+def test_a_new_teacher_link_ends_the_old_one_and_nothing_else(api, client, lesson, problem):
+    classroom, sam = lesson["classroom"], lesson["sam"]
+    url = f"/api/classrooms/{classroom['id']}"
+    new = client.post(f"{url}/teacher-link", headers=api.teacher(classroom))
+    assert new.status_code == 200
+    token = new.json["teacher_token"]
+    assert token != classroom["teacher_token"]
+    assert new.json["teacher_url"] == f"/classroom/{classroom['id']}#teacher={token}"
+    assert new.json["join_code"] == classroom["join_code"]
+    # The old link is refused everywhere it worked, including asking for yet another link.
+    problem(client.get(url, headers=api.teacher(classroom)), 401)
+    problem(client.post(f"{url}/teacher-link", headers=api.teacher(classroom)), 401)
+    teacher = client.get(url, headers=bearer(token))
+    assert teacher.status_code == 200
+    assert sorted(s["nickname"] for s in teacher.json["students"]) == ["Kim", "Sam"]
+    # The students' links go on working.
+    assert client.get("/api/student", headers=bearer(sam["student_token"])).status_code == 200
+    # A student's own token cannot take the classroom over.
+    problem(client.post(f"{url}/teacher-link", headers=bearer(sam["student_token"])), 403)
+
+
 def test_the_class_zip_holds_a_folder_per_student_with_each_project_zip(api, client, lesson):
     classroom = lesson["classroom"]
     with client.get(f"/api/classrooms/{classroom['id']}/archive",

@@ -172,11 +172,27 @@ def start_classroom():
     )
     db.session.add(classroom)
     db.session.commit()
-    reply = classroom_json(classroom) | {
+    reply = with_teacher_link(classroom, token)
+    return reply, 201, {"Location": f"/api/classrooms/{classroom.public_id}"}
+
+
+def with_teacher_link(classroom: Classroom, token: str) -> dict[str, Any]:
+    """The classroom with its teacher token and link, shown this once only."""
+    return classroom_json(classroom) | {
         "teacher_token": token,
         "teacher_url": f"/classroom/{classroom.public_id}#teacher={token}",
     }
-    return reply, 201, {"Location": f"/api/classrooms/{classroom.public_id}"}
+
+
+@bp.post("/classrooms/<classroom_id>/teacher-link")
+@requires("manage_classroom", CLASSROOM)
+def reissue_teacher_link(classroom: Classroom):
+    """A new teacher link, for a lost one: the old teacher token is refused (401) from now on,
+    wherever it was bookmarked or remembered. Students, their links and share links go on."""
+    token = new_token()
+    classroom.teacher_token_sha256 = hash_token(token)
+    db.session.commit()
+    return with_teacher_link(classroom, token)
 
 
 @bp.get("/classrooms/<classroom_id>")

@@ -304,6 +304,11 @@ PATHS |= {
                     (JSON, ref("ClassroomUpdate"))),
         "delete": op("Delete the classroom and everything in it.", NO_CONTENT, (CLASSROOM_ID,)),
     },
+    "/api/classrooms/{classroom_id}/teacher-link": {
+        "post": op("A new teacher link for a lost one; the old teacher token is refused (401) "
+                   "from now on. The reply holds the new token, shown once.",
+                   (200, JSON, ref("NewClassroom")), (CLASSROOM_ID,)),
+    },
     "/api/classrooms/join": {
         "post": op("Join an open classroom with its code and a nickname; the reply holds the "
                    "student token, shown once. A wrong and a closed code get the same 404; a "
