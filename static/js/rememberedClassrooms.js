@@ -13,8 +13,9 @@ export function rememberClassroom({ id, name, teacherToken }) {
 
 export const forgetClassroom = classrooms.forget;
 
-export function isRemembered(id) {
-  return rememberedClassrooms().some((c) => c.id === id);
+// Whether this browser remembers the classroom with this teacher token (not an ended one).
+export function isRemembered(id, teacherToken) {
+  return rememberedClassrooms().some((c) => c.id === id && c.teacherToken === teacherToken);
 }
 
 // The teacher's dashboard, opened with the token in the fragment (never sent to the server).
