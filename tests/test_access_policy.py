@@ -86,6 +86,12 @@ RULES = {
         "student": OK, "classmate": OK, "other_class_student": OK, "teacher": OK,
         "other_teacher": OK, "pairing": OK, "expired_student": 410, "expired_teacher": 410,
     },
+    "read_board": {
+        "none": OK, "owner": OK, "other_owner": OK, "share": OK, "other_share": OK,
+        "revoked_share": OK, "unknown_share": OK, "bad_token": 401,
+        "student": OK, "classmate": OK, "other_class_student": OK, "teacher": OK,
+        "other_teacher": OK, "pairing": OK, "expired_student": 410, "expired_teacher": 410,
+    },
     "manage_classroom": {
         "none": 401, "owner": 403, "other_owner": 403, "share": 403, "other_share": 403,
         "revoked_share": 403, "unknown_share": 403, "bad_token": 401,

@@ -40,6 +40,7 @@ export function ClassroomView(el, { qrImage }) {
       h('p', {}, t('joinCodeLabel')),
       h('p', { class: 'join-code', 'data-testid': 'join-code' }, classroom.join_code),
       h('p', {}, t('joinAt', { url: `${location.origin}/join` })),
+      h('p', {}, h('a', { class: 'button', href: `/board#code=${encodeURIComponent(classroom.join_code)}`, target: '_blank', rel: 'noopener' }, t('openBoard')), ' ', h('span', { class: 'hint' }, t('openBoardHint'))),
       qrSlot,
       h('p', {}, classroom.join_open ? t('joinOpen') : '', ' ', toggle),
       h('p', { class: 'retention' }, t('deletedOn', { date: new Date(classroom.expires_at).toLocaleDateString() })),
