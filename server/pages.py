@@ -93,6 +93,13 @@ def register_pages(app: Flask) -> None:
         """Join a classroom with its code and a nickname."""
         return render_page("classroom_page.html", script="join.js", page="join")
 
+    @app.get("/board")
+    @requires("public")
+    def board_page():
+        """The board for the projector: the join code (in the fragment), its QR code and how
+        many students joined; it holds nothing that acts as the teacher."""
+        return render_page("classroom_page.html", script="board.js", page="board")
+
     @app.get("/student")
     @requires("public")
     def student_page():

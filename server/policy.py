@@ -98,6 +98,8 @@ ACTIONS = {
     "its classroom's teacher",
     "start_classroom": "anyone, a limited number of times per client address",
     "join_classroom": "anyone with a join code; failed joins are limited per client address",
+    "read_board": "anyone with an open classroom's join code: its name and how many students "
+    "joined, for the projector (no teacher token); wrong codes count as failed joins",
     "manage_classroom": "a classroom's teacher: its settings, students, assignments, zip, "
     "deletion, and approving its students' share links",
     "read_gallery": "a classroom's students and teacher: its assignments and gallery",
@@ -109,7 +111,7 @@ EVERYONE = {"none", "owner", "share", "signed_image", "invalid", "student", "tea
 # Actions open to every credential, bar a student's or teacher's of an expired classroom and one
 # that matches nothing (a deleted classroom's student token, a reissued link): that is refused
 # (401, saying so) rather than taken for none, so the page it came from learns it is over.
-ANYONE = ("create_project", "start_classroom", "join_classroom")
+ANYONE = ("create_project", "start_classroom", "join_classroom", "read_board")
 VALID = EVERYONE - {"invalid"}
 # The credentials that `allowed` may grant each action to.
 GRANTS = {
@@ -117,6 +119,7 @@ GRANTS = {
     "create_project": VALID,
     "start_classroom": VALID,
     "join_classroom": VALID,
+    "read_board": VALID,
     "read_project": {"owner", "student", "teacher"},
     "edit_project": {"owner", "student"},
     "moderate": {"owner", "student", "teacher"},

@@ -86,6 +86,12 @@ RULES = {
         "student": OK, "classmate": OK, "other_class_student": OK, "teacher": OK,
         "other_teacher": OK, "pairing": OK, "expired_student": 410, "expired_teacher": 410,
     },
+    "read_board": {
+        "none": OK, "owner": OK, "other_owner": OK, "share": OK, "other_share": OK,
+        "revoked_share": OK, "unknown_share": OK, "bad_token": 401,
+        "student": OK, "classmate": OK, "other_class_student": OK, "teacher": OK,
+        "other_teacher": OK, "pairing": OK, "expired_student": 410, "expired_teacher": 410,
+    },
     "manage_classroom": {
         "none": 401, "owner": 403, "other_owner": 403, "share": 403, "other_share": 403,
         "revoked_share": 403, "unknown_share": 403, "bad_token": 401,
@@ -451,27 +457,33 @@ def test_a_deleted_classrooms_student_token_is_refused_not_taken_for_none(api, c
 
 
 # Ending: what becomes of each kind of credential when its classroom expires (no purge run), its
-# student is removed, its student's link is reissued, or its classroom is deleted. True: every
+# student is removed, its student's link is reissued, its classroom is deleted, or its teacher
+# takes a new teacher link. True: every
 # route that credential served refuses it from that moment; False: it keeps working (a teacher is
 # not ended by a student's removal; a share link the teacher approved outlives a lost link).
 # Every kind of credential that a classroom can end must be listed here (checked below).
 ENDINGS = {
-    "student": {"expired": True, "removed": True, "reissued": True, "deleted": True},
-    "teacher": {"expired": True, "removed": False, "reissued": False, "deleted": True},
-    "pairing": {"expired": True, "removed": True, "reissued": True, "deleted": True},
-    "share": {"expired": True, "removed": True, "reissued": False, "deleted": True},
-    "signed_image": {"expired": True, "removed": True, "reissued": True, "deleted": True},
-}
+    "student": {"expired": True, "removed": True, "reissued": True, "deleted": True,
+                "teacher_reissued": False},
+    "teacher": {"expired": True, "removed": False, "reissued": False, "deleted": True,
+                "teacher_reissued": True},
+    "pairing": {"expired": True, "removed": True, "reissued": True, "deleted": True,
+                "teacher_reissued": False},
+    "share": {"expired": True, "removed": True, "reissued": False, "deleted": True,
+              "teacher_reissued": False},
+    "signed_image": {"expired": True, "removed": True, "reissued": True, "deleted": True,
+                     "teacher_reissued": False},
+}  # fmt: skip
 # The kinds no classroom grants: nothing of a classroom can end them.
 NOT_OF_A_CLASSROOM = {"none", "invalid", "owner"}
 BEARER_KINDS = {"student", "teacher", "pairing"}
+STATES = ("expired", "removed", "reissued", "deleted", "teacher_reissued")
 
 
 def test_every_kind_of_credential_is_listed_with_its_endings():
     """A kind of credential added to the policy must say here how a classroom ends it."""
     assert set(ENDINGS) | NOT_OF_A_CLASSROOM == EVERYONE
-    assert all(states.keys() == {"expired", "removed", "reissued", "deleted"}
-               for states in ENDINGS.values())  # fmt: skip
+    assert all(states.keys() == set(STATES) for states in ENDINGS.values())
 
 
 @dataclass
@@ -527,6 +539,9 @@ def end(state: str, lesson: Lesson, api, client, app) -> None:
         assert client.delete(student_url, headers=teacher).status_code == 204
     elif state == "reissued":
         assert client.post(f"{student_url}/reissue", headers=teacher).status_code == 200
+    elif state == "teacher_reissued":
+        new_link = client.post(f"/api/classrooms/{classroom['id']}/teacher-link", headers=teacher)
+        assert new_link.status_code == 200
     else:
         deleted = client.delete(f"/api/classrooms/{classroom['id']}", headers=teacher)
         assert deleted.status_code == 204
@@ -540,7 +555,7 @@ def refused(response) -> bool:
     )
 
 
-@pytest.mark.parametrize("state", ["expired", "removed", "reissued", "deleted"])
+@pytest.mark.parametrize("state", STATES)
 def test_an_ended_credential_is_refused_on_every_route_it_served(roomy_app, image, state):
     app, client = roomy_app, roomy_app.test_client()
     api = Api(client)

@@ -190,6 +190,41 @@ def test_wrong_join_codes_from_all_addresses_together_are_capped(make_app, probl
     problem(join(classroom["join_code"], "10.0.0.5"), 429)
 
 
+def test_the_board_counts_students_for_the_join_code_and_tells_nothing_more(api, client, problem):
+    classroom = api.start_classroom("7B")
+    code = classroom["join_code"]
+
+    def board(text: str):
+        return client.post("/api/classrooms/board", json={"code": text})
+
+    first = board(code.lower())
+    assert first.status_code == 200
+    assert first.json == {"name": "7B", "join_code": code, "join_url": f"/join#code={code}",
+                          "student_count": 0}  # fmt: skip
+    for n, nickname in enumerate(["Ana", "Ben", "Cy"], start=1):
+        api.join(classroom, nickname)
+        assert board(code).json["student_count"] == n
+    # A wrong code and a closed classroom get the same 404 as a join.
+    problem(board("WRONGCD2"), 404)
+    problem(board(None), 404)
+    client.patch(f"/api/classrooms/{classroom['id']}", json={"join_open": False},
+                 headers=api.teacher(classroom))  # fmt: skip
+    assert problem(board(code), 404)["detail"] == "No open classroom has this code."
+
+
+def test_wrong_codes_on_the_board_count_as_failed_joins(make_app, problem):
+    app = make_app(RATE_LIMIT_JOIN="3/minute")
+    client = app.test_client()
+    classroom = Api(client).start_classroom()
+    for guess in range(3):
+        problem(client.post("/api/classrooms/board", json={"code": f"ABCDEF{guess + 2}"}), 404)
+    problem(client.post("/api/classrooms/board", json={"code": classroom["join_code"]}), 429)
+    join = client.post(
+        "/api/classrooms/join", json={"code": classroom["join_code"], "nickname": "x"}
+    )
+    problem(join, 429)
+
+
 def test_an_ipv6_client_is_counted_by_its_network(make_app, problem):
     app = make_app(RATE_LIMIT_JOIN="2/minute")
     client = app.test_client()
@@ -495,6 +530,27 @@ def test_a_reissued_student_link_replaces_the_old_one(api, client, lesson, probl
     problem(client.get("/api/student", headers=bearer(sam["student_token"])), 401)
     home = client.get("/api/student", headers=bearer(new["student_token"])).json
     assert [p["id"] for p in home["student"]["projects"]] == [lesson["work"]["id"]]
+
+
+def test_a_new_teacher_link_ends_the_old_one_and_nothing_else(api, client, lesson, problem):
+    classroom, sam = lesson["classroom"], lesson["sam"]
+    url = f"/api/classrooms/{classroom['id']}"
+    new = client.post(f"{url}/teacher-link", headers=api.teacher(classroom))
+    assert new.status_code == 200
+    token = new.json["teacher_token"]
+    assert token != classroom["teacher_token"]
+    assert new.json["teacher_url"] == f"/classroom/{classroom['id']}#teacher={token}"
+    assert new.json["join_code"] == classroom["join_code"]
+    # The old link is refused everywhere it worked, including asking for yet another link.
+    problem(client.get(url, headers=api.teacher(classroom)), 401)
+    problem(client.post(f"{url}/teacher-link", headers=api.teacher(classroom)), 401)
+    teacher = client.get(url, headers=bearer(token))
+    assert teacher.status_code == 200
+    assert sorted(s["nickname"] for s in teacher.json["students"]) == ["Kim", "Sam"]
+    # The students' links go on working.
+    assert client.get("/api/student", headers=bearer(sam["student_token"])).status_code == 200
+    # A student's own token cannot take the classroom over.
+    problem(client.post(f"{url}/teacher-link", headers=bearer(sam["student_token"])), 403)
 
 
 def test_the_class_zip_holds_a_folder_per_student_with_each_project_zip(api, client, lesson):

@@ -84,6 +84,7 @@ OPEN_WRITES = (
     "/api/projects/import",
     "/api/classrooms",
     "/api/classrooms/join",
+    "/api/classrooms/board",
     "/api/qr",
 )
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-PAGES = ["/", "/p/some-project", "/classroom", "/join", "/student", "/phone"]
+PAGES = ["/", "/p/some-project", "/classroom", "/join", "/board", "/student", "/phone"]
 IMPORT_MAP = re.compile(r'<script type="importmap">(.*?)</script>', re.S)
 
 

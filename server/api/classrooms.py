@@ -172,11 +172,27 @@ def start_classroom():
     )
     db.session.add(classroom)
     db.session.commit()
-    reply = classroom_json(classroom) | {
+    reply = with_teacher_link(classroom, token)
+    return reply, 201, {"Location": f"/api/classrooms/{classroom.public_id}"}
+
+
+def with_teacher_link(classroom: Classroom, token: str) -> dict[str, Any]:
+    """The classroom with its teacher token and link, shown this once only."""
+    return classroom_json(classroom) | {
         "teacher_token": token,
         "teacher_url": f"/classroom/{classroom.public_id}#teacher={token}",
     }
-    return reply, 201, {"Location": f"/api/classrooms/{classroom.public_id}"}
+
+
+@bp.post("/classrooms/<classroom_id>/teacher-link")
+@requires("manage_classroom", CLASSROOM)
+def reissue_teacher_link(classroom: Classroom):
+    """A new teacher link, for a lost one: the old teacher token is refused (401) from now on,
+    wherever it was bookmarked or remembered. Students, their links and share links go on."""
+    token = new_token()
+    classroom.teacher_token_sha256 = hash_token(token)
+    db.session.commit()
+    return with_teacher_link(classroom, token)
 
 
 @bp.get("/classrooms/<classroom_id>")
@@ -217,15 +233,10 @@ def delete_classroom(classroom: Classroom):
     return "", 204
 
 
-@bp.post("/classrooms/join")
-@requires("join_classroom")
-def join_classroom():
-    """Become a new student of an open classroom; the reply holds the student token, once."""
-    body = json_body()
-    code = body.get("code")
-    nickname = nickname_field(body.get("nickname"))
-    # Past a limit of wrong codes every join is refused, a right code too: otherwise a guesser
-    # would read which of its guesses was right from the answers (429 or 201).
+def open_classroom(code: Any) -> Classroom:
+    """The open classroom with this join code, or 404. A wrong code and a closed (or expired)
+    classroom get the same answer and count as failed joins; past their limit every code is
+    refused, a right one too: otherwise a guesser would read which of its guesses was right."""
     ratelimits.refuse_if_exhausted("join")
     ratelimits.refuse_if_exhausted("join_everywhere", key=ratelimits.EVERYONE)
     classroom = None
@@ -233,11 +244,34 @@ def join_classroom():
         classroom = db.session.scalar(
             select(Classroom).where(Classroom.join_code == classrooms.normalized_code(code))
         )
-    # A wrong code and a closed (or expired) classroom get the same answer.
     if classroom is None or not classroom.join_open or classrooms.is_expired(classroom):
         ratelimits.spend("join")
         ratelimits.spend("join_everywhere", key=ratelimits.EVERYONE)
         abort_problem(404, NO_OPEN_CLASSROOM)
+    return classroom
+
+
+@bp.post("/classrooms/board")
+@requires("read_board")
+def read_board():
+    """The board for the projector: what the join code already tells the class (the classroom's
+    name) and how many students joined. Nothing here acts as the teacher."""
+    classroom = open_classroom(json_body().get("code"))
+    return {
+        "name": classroom.name,
+        "join_code": classroom.join_code,
+        "join_url": f"/join#code={classroom.join_code}",
+        "student_count": classrooms.student_count(classroom),
+    }
+
+
+@bp.post("/classrooms/join")
+@requires("join_classroom")
+def join_classroom():
+    """Become a new student of an open classroom; the reply holds the student token, once."""
+    body = json_body()
+    nickname = nickname_field(body.get("nickname"))
+    classroom = open_classroom(body.get("code"))
     # Counted per classroom from every address: many addresses cannot flood one class.
     ratelimits.spend("join_code", key=classroom.public_id)
     most = current_app.config["CLASSROOM_MAX_STUDENTS"]

@@ -304,6 +304,18 @@ PATHS |= {
                     (JSON, ref("ClassroomUpdate"))),
         "delete": op("Delete the classroom and everything in it.", NO_CONTENT, (CLASSROOM_ID,)),
     },
+    "/api/classrooms/{classroom_id}/teacher-link": {
+        "post": op("A new teacher link for a lost one; the old teacher token is refused (401) "
+                   "from now on. The reply holds the new token, shown once.",
+                   (200, JSON, ref("NewClassroom")), (CLASSROOM_ID,)),
+    },
+    "/api/classrooms/board": {
+        "post": op("The board for the projector: an open classroom's name, join code and how "
+                   "many students joined, for anyone with the code (in the body, kept out of "
+                   "URLs). A wrong and a closed code get the same 404 and count as failed joins.",
+                   (200, JSON, ref("Board")), body=(JSON, ref("BoardCode")),
+                   errors=(404, 429)),
+    },
     "/api/classrooms/join": {
         "post": op("Join an open classroom with its code and a nickname; the reply holds the "
                    "student token, shown once. A wrong and a closed code get the same 404; a "
@@ -397,6 +409,7 @@ SECURITY: dict[str, tuple[list[dict[str, list]], tuple[int, ...]]] = {
     ),
     "start_classroom": ([], (429,)),
     "join_classroom": ([], (429,)),
+    "read_board": ([], (429,)),
     "manage_classroom": ([{"teacherToken": []}], (401, 403, 404, 410, 429)),
     "read_gallery": ([{"studentToken": []}, {"teacherToken": []}], (401, 403, 404, 410, 429)),
     "student_home": ([{"studentToken": []}], (401, 403, 410, 429)),

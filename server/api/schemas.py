@@ -386,6 +386,17 @@ SCHEMAS |= {
             ),
         ]
     },
+    "BoardCode": obj(
+        ("code",),
+        code={"type": "string", "description": "The join code; case, spaces and dashes ignored."},
+    ),
+    "Board": obj(
+        ("name", "join_code", "join_url", "student_count"),
+        name=STRING,
+        join_code=STRING,
+        join_url=STRING,
+        student_count={"type": "integer", "minimum": 0},
+    ),
     "Join": obj(
         ("code", "nickname"),
         code={"type": "string", "description": "The join code; case, spaces and dashes ignored."},

@@ -8,6 +8,7 @@ import { classroomActions, initialClassroomState } from './classroomState.js';
 import { ClassroomView } from './classroomView.js';
 import { h } from './dom.js';
 import { createPoller } from './poller.js';
+import { forgetClassroom, isRemembered, rememberClassroom } from './rememberedClassrooms.js';
 import { saveBlob } from './saveBlob.js';
 import { t } from './strings.js';
 
@@ -39,8 +40,8 @@ function StartClassroom(el) {
 // The dashboard: the view's events call the calls of classroomCalls.js, which change the state
 // through dispatch (classroomState.js); the classroom is asked again every REFRESH_MS.
 function Dashboard(el, classroomId, token) {
-  let state = initialClassroomState();
-  const view = ClassroomView(el, { token, qrImage });
+  let state = initialClassroomState({ token, remembered: isRemembered(classroomId, token) });
+  const view = ClassroomView(el, { qrImage });
   const dispatch = (name, detail) => {
     state = classroomActions[name](state, detail);
     view.draw(state);
@@ -65,9 +66,27 @@ function Dashboard(el, classroomId, token) {
     await calls.refresh();
   });
   on('export-class', () => calls.exportClass());
+  // Remembering (opt-in) keeps the classroom's id, name and teacher token in this browser.
+  const remember = () => rememberClassroom({ id: classroomId, name: state.classroom?.name ?? '', teacherToken: state.token });
+  on('remember-classroom', () => {
+    remember();
+    dispatch('rememberedChanged', { remembered: true });
+  });
+  on('forget-classroom', () => {
+    forgetClassroom(classroomId);
+    dispatch('rememberedChanged', { remembered: false });
+  });
+  on('new-teacher-link', async () => {
+    const fresh = await calls.newTeacherLink();
+    if (!fresh) return;
+    history.replaceState(null, '', fresh.teacher_url); // the address bar holds the new link
+    if (state.remembered) remember();
+  });
   on('delete-classroom', async () => {
     await calls.deleteClassroom();
-    if (state.deleted) poller.stop();
+    if (!state.deleted) return;
+    poller.stop();
+    forgetClassroom(classroomId);
   });
   calls.refresh();
   poller.start();

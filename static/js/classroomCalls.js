@@ -6,7 +6,8 @@ import { t } from './strings.js';
 
 export function createClassroomCalls({ classroomId, token, request, dispatch, confirm, saveFile, absolute }) {
   const base = `/api/classrooms/${encodeURIComponent(classroomId)}`;
-  const api = (method, url, options = {}) => request(method, url, { token, ...options });
+  let current = token; // until a new teacher link replaces it
+  const api = (method, url, options = {}) => request(method, url, { token: current, ...options });
 
   // Runs `call`; resolves true when it went through, false when it failed (and said so).
   async function attempt(call) {
@@ -64,6 +65,19 @@ export function createClassroomCalls({ classroomId, token, request, dispatch, co
     addAssignment: ({ title, instructions, classes }) => attempt(() => api('POST', `${base}/assignments`, { json: { title: title.trim(), instructions, classes: assignmentClasses(classes) } })),
 
     exportClass: () => attempt(async () => saveFile(await api('GET', `${base}/archive`), 'class.zip')),
+
+    // A new teacher link ends the old one (wherever it was bookmarked or remembered): asks
+    // first. Resolves the server's answer ({teacher_token, teacher_url}), or null.
+    async newTeacherLink() {
+      if (!confirm(t('confirmNewTeacherLink'))) return null;
+      let fresh = null;
+      await attempt(async () => {
+        fresh = await api('POST', `${base}/teacher-link`);
+        current = fresh.teacher_token;
+        dispatch('teacherLinkReissued', { token: fresh.teacher_token, url: absolute(fresh.teacher_url) });
+      });
+      return fresh;
+    },
 
     async deleteClassroom() {
       if (!confirm(t('confirmDeleteClassroom'))) return;

@@ -6,16 +6,18 @@
 import { emit, h } from './dom.js';
 import { t } from './strings.js';
 import { teacherStudioLink } from './classroomState.js';
+import { TeacherLinkControls } from './components/TeacherLinkControls.js';
 
-export function ClassroomView(el, { token, qrImage }) {
+export function ClassroomView(el, { qrImage }) {
+  const send = (name, detailOf = {}) => emit(el, name, detailOf);
   const message = h('p', { class: 'form-error', role: 'alert' });
   const header = h('section', { class: 'classroom-header' });
+  const keeping = TeacherLinkControls(send);
   const students = h('section', { class: 'students', 'aria-live': 'polite' });
   const detail = h('section', { class: 'project-detail' });
   const assignments = h('section', { class: 'assignments' });
   const actions = h('section', { class: 'classroom-actions' });
-  el.append(header, message, students, detail, assignments, actions);
-  const send = (name, detailOf = {}) => emit(el, name, detailOf);
+  el.append(header, keeping.el, message, students, detail, assignments, actions);
   const qrSlot = h('div', { class: 'qr-slot' });
   let qrShown = false;
   let shownDetail = null;
@@ -35,10 +37,10 @@ export function ClassroomView(el, { token, qrImage }) {
     };
     header.replaceChildren(
       h('h1', {}, classroom.name),
-      h('p', { class: 'hint' }, t('teacherLinkHint')),
       h('p', {}, t('joinCodeLabel')),
       h('p', { class: 'join-code', 'data-testid': 'join-code' }, classroom.join_code),
       h('p', {}, t('joinAt', { url: `${location.origin}/join` })),
+      h('p', {}, h('a', { class: 'button', href: `/board#code=${encodeURIComponent(classroom.join_code)}`, target: '_blank', rel: 'noopener' }, t('openBoard')), ' ', h('span', { class: 'hint' }, t('openBoardHint'))),
       qrSlot,
       h('p', {}, classroom.join_open ? t('joinOpen') : '', ' ', toggle),
       h('p', { class: 'retention' }, t('deletedOn', { date: new Date(classroom.expires_at).toLocaleDateString() })),
@@ -50,7 +52,7 @@ export function ClassroomView(el, { token, qrImage }) {
     }
   }
 
-  function projectItem(student, project) {
+  function projectItem(student, project, token) {
     return h(
       'li',
       { class: 'student-project' },
@@ -65,13 +67,13 @@ export function ClassroomView(el, { token, qrImage }) {
     );
   }
 
-  function drawStudents(classroom) {
+  function drawStudents(classroom, token) {
     const rows = classroom.students.map((student) =>
       h(
         'li',
         { class: 'student', 'data-nickname': student.nickname },
         h('strong', {}, student.nickname),
-        h('ul', {}, ...student.projects.map((project) => projectItem(student, project))),
+        h('ul', {}, ...student.projects.map((project) => projectItem(student, project, token))),
         h('button', { type: 'button', class: 'quiet', onclick: () => send('reissue-student', { student }) }, t('reissueStudent', { nickname: student.nickname })),
         h('button', { type: 'button', class: 'danger', onclick: () => send('remove-student', { student }) }, t('removeStudent', { nickname: student.nickname })),
       ),
@@ -84,6 +86,10 @@ export function ClassroomView(el, { token, qrImage }) {
     shownDetail = shown;
     if (!shown) {
       detail.replaceChildren();
+      return;
+    }
+    if (shown.kind === 'teacherLink') {
+      detail.replaceChildren(h('p', {}, t('newTeacherLinkShown')), h('p', { class: 'secret-link', 'data-testid': 'new-teacher-link' }, shown.url));
       return;
     }
     if (shown.kind === 'reissued') {
@@ -148,7 +154,8 @@ export function ClassroomView(el, { token, qrImage }) {
     drawDetail(state.detail);
     if (!state.classroom) return;
     drawHeader(state.classroom);
-    drawStudents(state.classroom);
+    drawStudents(state.classroom, state.token);
+    keeping.draw(state);
     drawAssignments(state.classroom);
   }
 

@@ -1,23 +1,16 @@
 // Projects this browser made, with their owner tokens, kept in localStorage. The token also
 // travels in the edit link's fragment (#owner=...), which browsers never send to the server.
-const KEY = 'snapclass.projects';
+import { rememberedList } from './remembered.js';
 
-export function rememberedProjects() {
-  try {
-    return JSON.parse(localStorage.getItem(KEY)) || [];
-  } catch {
-    return [];
-  }
-}
+const projects = rememberedList('snapclass.projects');
+
+export const rememberedProjects = projects.all;
 
 export function rememberProject({ id, title, ownerToken }) {
-  const others = rememberedProjects().filter((p) => p.id !== id);
-  localStorage.setItem(KEY, JSON.stringify([{ id, title, ownerToken, opened: Date.now() }, ...others]));
+  projects.remember({ id, title, ownerToken });
 }
 
-export function forgetProject(id) {
-  localStorage.setItem(KEY, JSON.stringify(rememberedProjects().filter((p) => p.id !== id)));
-}
+export const forgetProject = projects.forget;
 
 // The credential the studio opens a project with, and what it lets the page do: an owner's or a
 // student's token edits the project; a teacher's (#teacher=..., from the dashboard) only reads it

@@ -103,4 +103,25 @@ describe('classroom calls', () => {
     await calls.deleteClassroom();
     assert.equal(state().deleted, true);
   });
+
+  test('a new teacher link asks first, is shown once, and every later call uses it', async () => {
+    const refused = setUp({}, { confirmed: false });
+    assert.equal(await refused.calls.newTeacherLink(), null);
+    assert.deepEqual(refused.requests, []);
+    const fresh = { teacher_token: 'new-token', teacher_url: '/classroom/c%201#teacher=new-token' };
+    const { calls, requests, state } = setUp({ [`POST ${base}/teacher-link`]: fresh, [`GET ${base}`]: classroom });
+    assert.deepEqual(await calls.newTeacherLink(), fresh);
+    assert.equal(state().token, 'new-token');
+    assert.deepEqual(state().detail, { kind: 'teacherLink', url: 'https://school/classroom/c%201#teacher=new-token' });
+    await calls.refresh();
+    assert.deepEqual(requests.map((r) => [r[0], r[2]]), [['POST', 'teacher-token'], ['GET', 'new-token']]);
+  });
+
+  test('remembering is off until asked, and follows what the page is told', () => {
+    let state = initialClassroomState({ token: 't' });
+    assert.equal(state.remembered, false);
+    state = classroomActions.rememberedChanged(state, { remembered: true });
+    assert.equal(state.remembered, true);
+    assert.equal(classroomActions.rememberedChanged(state, { remembered: false }).remembered, false);
+  });
 });
