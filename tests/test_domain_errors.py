@@ -11,10 +11,10 @@ from server.images import check_image
 
 SERVER = Path(__file__).resolve().parents[1] / "server"
 # The HTTP layer: blueprints, the access decision and the credential it reads, the page
-# blueprint of share links, the handler that writes problem details, and the hooks every
-# request passes (its size caps, its headers, its log lines).
+# blueprints of share links and of the block editor, the handler that writes problem details,
+# and the hooks every request passes (its size caps, its headers, its log lines).
 HTTP_LAYER = {
-    "policy.py", "credentials.py", "share_pages.py", "problems.py",
+    "policy.py", "credentials.py", "share_pages.py", "blocks_editor.py", "problems.py",
     "request_limits.py", "headers.py", "access_log.py",
 }  # fmt: skip
 HTTP_NAMES = {"request", "abort_problem", "field_error", "ApiProblem", "abort"}

@@ -182,7 +182,7 @@ def test_gunicorn_processes_on_one_sqlite_file_store_every_upload_once(
             thread.start()
         for thread in threads:
             thread.join()
-        log = (tmp_path / "server.log").read_text()
+        log = (tmp_path / f"server-{port}.log").read_text()
     assert [a[0] for a in answers] == [201] * (students * pictures), answers[:3]
     assert "database is locked" not in log and "Traceback" not in log
     database = sqlite3.connect(tmp_path / "snapclass.sqlite3")

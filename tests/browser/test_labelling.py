@@ -49,7 +49,8 @@ def test_student_sorts_pictures_between_classes(page: Page, live_server, tmp_pat
     # Drag the last one onto Class 1, with both on screen as a student would have them (the
     # tray sits more than a default viewport's height below the first class).
     page.set_viewport_size({"width": 1280, "height": 1000})
-    first.scroll_into_view_if_needed()
+    first.evaluate("card => card.scrollIntoView({ block: 'start' })")
+    expect(saved_thumbs(tray).nth(0)).to_be_in_viewport()
     saved_thumbs(tray).nth(0).drag_to(first)
     expect(saved_thumbs(first)).to_have_count(4)
     expect(saved_thumbs(tray)).to_have_count(0)
