@@ -1,5 +1,7 @@
 // Projects this browser made, with their owner tokens, kept in localStorage. The token also
 // travels in the edit link's fragment (#owner=...), which browsers never send to the server.
+import { forgetPictures } from './devicePictures.js';
+
 const KEY = 'snapclass.projects';
 
 export function rememberedProjects() {
@@ -15,8 +17,11 @@ export function rememberProject({ id, title, ownerToken }) {
   localStorage.setItem(KEY, JSON.stringify([{ id, title, ownerToken, opened: Date.now() }, ...others]));
 }
 
+// Forgetting a project on this browser deletes its pictures still waiting on the device too: a
+// shared computer keeps none of a child's pictures.
 export function forgetProject(id) {
   localStorage.setItem(KEY, JSON.stringify(rememberedProjects().filter((p) => p.id !== id)));
+  return forgetPictures(id).catch(() => 0);
 }
 
 // The credential the studio opens a project with, and what it lets the page do: an owner's or a

@@ -1,0 +1,107 @@
+"""Pictures survive a server that stops: kept on the device (IndexedDB) the moment they are
+taken, sent when the server is back, deleted from the device once it has them, never twice."""
+
+import json
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import BrowserContext, Page
+
+from .conftest import CHROMIUM, CHROMIUM_ARGS, wait_until
+from .test_studio import start_project
+
+CAMERA_ARGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
+
+# How many pictures wait in this browser's IndexedDB (devicePictures.js), all projects together.
+WAITING_ON_DEVICE = """async () => {
+  const db = await new Promise((ok, no) => {
+    const r = indexedDB.open('snapclass');
+    r.onsuccess = () => ok(r.result);
+    r.onerror = () => no(r.error);
+  });
+  if (!db.objectStoreNames.contains('pictures')) { db.close(); return 0; }
+  const count = await new Promise((ok, no) => {
+    const r = db.transaction('pictures').objectStore('pictures').count();
+    r.onsuccess = () => ok(r.result);
+    r.onerror = () => no(r.error);
+  });
+  db.close();
+  return count;
+}"""
+
+
+def open_profile(playwright_instance, profile: Path) -> BrowserContext:
+    """Chromium on a profile kept on disk: a later context on the same folder is the same browser
+    opened again, with its IndexedDB."""
+    return playwright_instance.chromium.launch_persistent_context(
+        str(profile),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[*CHROMIUM_ARGS, *CAMERA_ARGS],
+        permissions=["camera"],
+        viewport={"width": 1400, "height": 1000},
+    )
+
+
+def from_server(base_url: str, project_url: str, path: str = "") -> dict:
+    """GET /api/projects/<id><path> with the project's owner token (from its edit link)."""
+    project_id = project_url.split("/p/")[1].split("#")[0]
+    token = project_url.split("#owner=")[1]
+    request = urllib.request.Request(
+        f"{base_url}/api/projects/{project_id}{path}",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    with urllib.request.urlopen(request) as response:
+        return json.load(response)
+
+
+def samples_on_server(base_url: str, project_url: str) -> list[dict]:
+    return from_server(base_url, project_url, "/samples?per_page=500")["samples"]
+
+
+def record(page: Page, card, at_least: int) -> int:
+    """Hold the card's record button until it shows `at_least` pictures; how many it took."""
+    wait_until(page, "document.querySelector('.camera-panel video')?.readyState >= 2")
+    card.get_by_role("button", name="Hold to record").hover()
+    page.mouse.down()
+    shown = "([card, n]) => card.querySelectorAll('.thumb').length >= n"
+    wait_until(page, shown, [card.element_handle(), at_least])
+    page.mouse.up()
+    # Every frame grabbed is encoded and queued: then the queue holds them all.
+    taken = card.locator(".thumb").count()
+    wait_until(page, f"document.body.dataset.pendingUploads === '{taken}'")
+    return taken
+
+
+def test_pictures_taken_while_the_server_is_down_upload_from_a_later_page(
+    playwright_instance, restartable_server, tmp_path
+):
+    server = restartable_server
+    profile = tmp_path / "profile"
+    context = open_profile(playwright_instance, profile)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    start_project(page, server.url)
+    project_url = page.url
+    page.get_by_role("button", name="Turn webcam on").click()
+    server.stop()
+    taken = record(page, page.locator(".class-card").nth(0), 6)
+    wait_until(page, f"({WAITING_ON_DEVICE})().then((n) => n === {taken})")
+    context.close()  # the tab closed with every picture still waiting
+
+    server.start()
+    assert samples_on_server(server.url, project_url) == []
+    context = open_profile(playwright_instance, profile)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(project_url)
+    card = page.locator(".class-card").nth(0)
+    saved = "document.querySelector('.class-card')?.querySelectorAll('.thumb[data-status=saved]')"
+    wait_until(page, f"{saved}?.length === {taken}")
+    wait_until(page, f"({WAITING_ON_DEVICE})().then((n) => n === 0)")
+    stored = samples_on_server(server.url, project_url)
+    first_class = from_server(server.url, project_url)["classes"][0]["id"]
+    assert len(stored) == taken and len({s["id"] for s in stored}) == taken
+    assert {s["class_id"] for s in stored} == {first_class}
+    assert card.locator(".thumb").count() == taken
+    context.close()
