@@ -95,7 +95,9 @@ const EN = {
   copy: 'Copy',
   copied: 'Copied',
   error: 'Something went wrong: {reason}',
+  serverUnreachable: 'The server cannot be reached ({reason}). Pictures you take are kept on this device and can be trained on; saving, sharing and changes to the project work again when the connection returns.',
   uploadRefused: '{reason}',
+  unreachable: '{reason}',
   // Saved models, share links, exports and project files.
   modelsTitle: 'Saved models',
   saveModel: 'Save this model',

@@ -37,6 +37,7 @@ import { StudioView } from './studio/view.js';
 import { draggedIds, initialState } from './studioState.js';
 import { createUploader } from './uploader.js';
 import { forgetPictures, keepPicture, pictureSaved, picturesWaiting } from './devicePictures.js';
+import { pictureDigest } from './digest.js';
 import { vendorUrl } from './vendor.js';
 
 const CAPTURE_SIZE = 224;
@@ -122,6 +123,7 @@ async function Studio(el, projectId) {
     readDrop: filesFromDrop,
     classFor: classes.classFor,
     prepare: models.prepare,
+    digest: pictureDigest,
   });
   const training = createTraining({ store, models });
   const saving = createSaving({ store, api, models, saveFile: saveBlob, confirm: (number) => confirm(t('confirmDeleteVersion', { number })) });

@@ -2,10 +2,11 @@
 taken, sent when the server is back, deleted from the device once it has them, never twice."""
 
 import json
+import time
 import urllib.request
 from pathlib import Path
 
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import BrowserContext, Page, expect
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS, wait_until
 from .test_studio import start_project
@@ -27,6 +28,24 @@ WAITING_ON_DEVICE = """async () => {
   });
   db.close();
   return count;
+}"""
+
+
+# The SHA-256 of every picture waiting there, with its class: what the server must end with.
+PICTURES_ON_DEVICE = """async () => {
+  const db = await new Promise((ok, no) => {
+    const r = indexedDB.open('snapclass');
+    r.onsuccess = () => ok(r.result);
+    r.onerror = () => no(r.error);
+  });
+  const records = await new Promise((ok, no) => {
+    const r = db.transaction('pictures').objectStore('pictures').getAll();
+    r.onsuccess = () => ok(r.result);
+    r.onerror = () => no(r.error);
+  });
+  db.close();
+  const { pictureDigest } = await import('/static/js/digest.js');
+  return Promise.all(records.map(async (r) => [await pictureDigest(r.blob), r.classId]));
 }"""
 
 
@@ -67,10 +86,14 @@ def record(page: Page, card, at_least: int) -> int:
     shown = "([card, n]) => card.querySelectorAll('.thumb').length >= n"
     wait_until(page, shown, [card.element_handle(), at_least])
     page.mouse.up()
-    # Every frame grabbed is encoded and queued: then the queue holds them all.
-    taken = card.locator(".thumb").count()
-    wait_until(page, f"document.body.dataset.pendingUploads === '{taken}'")
-    return taken
+    # Every frame grabbed is encoded and queued: then the queue holds all the pictures shown.
+    pending = "Number(document.body.dataset.pendingUploads)"
+    thumbs = "document.querySelectorAll('.thumb[data-status=pending]').length"
+    try:
+        wait_until(page, f"{pending} === {thumbs}", timeout=30)
+    except TimeoutError:
+        raise AssertionError(page.evaluate(f"[{pending}, {thumbs}]")) from None
+    return card.locator(".thumb").count()
 
 
 def test_pictures_taken_while_the_server_is_down_upload_from_a_later_page(
@@ -105,3 +128,56 @@ def test_pictures_taken_while_the_server_is_down_upload_from_a_later_page(
     assert {s["class_id"] for s in stored} == {first_class}
     assert card.locator(".thumb").count() == taken
     context.close()
+
+
+def test_the_studio_keeps_working_while_the_server_is_down(
+    browser, restartable_server, console_errors
+):
+    server = restartable_server
+    context = browser.new_context(permissions=["camera"], viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    console_errors.watch(page)
+    start_project(page, server.url)
+    project_url = page.url
+    page.get_by_role("button", name="Turn webcam on").click()
+    server.stop()
+
+    cards = page.locator(".class-card")
+    taken = record(page, cards.nth(0), 6) + record(page, cards.nth(1), 6)
+    wait_until(page, f"document.body.dataset.pendingUploads === '{taken}'")
+    expect(page.locator(".status-line")).to_contain_text(f"{taken} pictures wait on this device")
+    # Prepared here and trainable at once: nothing waits for the server.
+    wait_until(page, "!document.querySelector('.train-panel .reasons li')", timeout=120)
+    page.get_by_role("button", name="Train model").click()
+    expect(page.locator(".train-status")).to_contain_text("Trained in", timeout=120_000)
+    preview = page.locator(".preview-panel")
+    frames = "Number(document.querySelector('.preview-panel').dataset.frames || 0)"
+    wait_until(page, f"{frames} >= 5")
+    expect(preview.locator(".prediction")).to_have_count(2)
+    # Saving the model needs the server: the studio says so plainly.
+    page.get_by_role("button", name="Save this model").click()
+    expect(page.get_by_text("The server cannot be reached").first).to_be_visible()
+    # Closing the tab now would lose pictures: the studio asks first.
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    page.close(run_before_unload=True)
+    deadline = time.monotonic() + 30
+    while not asked and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert asked == ["beforeunload"]
+    assert not page.is_closed()
+    waiting = page.evaluate(f"({PICTURES_ON_DEVICE})()")
+    assert len(waiting) == taken
+    # A camera may give the same frame twice: the project holds each picture once.
+    pictures = {sha256: class_id for sha256, class_id in waiting}
+
+    server.start()
+    wait_until(page, "document.body.dataset.pendingUploads === '0'", timeout=90)
+    wait_until(page, f"({WAITING_ON_DEVICE})().then((n) => n === 0)")
+    stored = samples_on_server(server.url, project_url)
+    assert len(stored) == len(pictures)
+    assert {s["sha256"]: s["class_id"] for s in stored} == pictures
+    assert page.locator(".thumb[data-status=saved]").count() == len(pictures)
+    context.close()
+    assert not console_errors, "\n".join(console_errors)

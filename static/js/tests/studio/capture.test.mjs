@@ -45,7 +45,8 @@ function setUp({ canWrite = true, cameraOn = true, full = false } = {}) {
     },
     readDrop: async (items) => items,
     classFor: async (name) => store.state.classes.find((c) => c.name === name) ?? null,
-    prepare: (sample, blob) => prepared.push({ key: sample.key, blob }),
+    prepare: (sample, blob) => prepared.push({ key: sample.key, status: sample.status, sha256: sample.sha256, blob }),
+    digest: async (blob) => `sha-of-${blob.jpeg ?? blob}`,
     objectUrl: (blob) => `blob:${blob.jpeg ?? blob}`,
     setTimer: (f) => {
       timer = f;
@@ -67,28 +68,35 @@ function setUp({ canWrite = true, cameraOn = true, full = false } = {}) {
   };
 }
 
-test('a snapped frame shows at once, uploads, and is prepared with its local copy', async () => {
+test('a snapped frame shows at once, is prepared by its digest before the server has it, and uploads', async () => {
   const { store, capture, uploads, prepared } = setUp();
   await capture.snap(1);
+  await tick();
   const local = store.state.samples.get('local-1');
-  assert.deepEqual([local.status, local.classId, local.url], ['pending', 1, 'blob:frame-1']);
+  assert.deepEqual([local.status, local.classId, local.url, local.sha256], ['pending', 1, 'blob:frame-1', 'sha-of-frame-1']);
   assert.deepEqual([uploads[0].classId, uploads[0].source], [1, 'webcam']);
-  uploads[0].resolve({ id: 's9', class_id: 1, sha256: 'sha-9', image_url: '/i/s9' });
+  assert.deepEqual(prepared, [{ key: 'local-1', status: 'pending', sha256: 'sha-of-frame-1', blob: { jpeg: 'frame-1' } }]);
+  uploads[0].resolve({ id: 's9', class_id: 1, sha256: 'sha-of-frame-1', image_url: '/i/s9' });
   await tick();
   assert.equal(store.state.samples.get('local-1').status, 'saved');
-  assert.deepEqual(prepared, [{ key: 'local-1', blob: { jpeg: 'frame-1' } }]);
+  // Once stored, it is asked for again under its id (the embedder sends the server its copy).
+  assert.deepEqual(prepared[1], { key: 'local-1', status: 'saved', sha256: 'sha-of-frame-1', blob: { jpeg: 'frame-1' } });
 });
 
-test('a refused upload is marked with the reason, and nothing is prepared', async () => {
+test('a refused upload is marked with the reason, and is not prepared again', async () => {
   const { store, capture, uploads, prepared } = setUp();
   await capture.snap(1);
+  await tick();
   uploads[0].reject(new Error('not a picture'));
   await tick();
   assert.deepEqual(
     [store.state.samples.get('local-1').status, store.state.samples.get('local-1').error],
     ['rejected', 'not a picture'],
   );
-  assert.deepEqual(prepared, []);
+  assert.deepEqual(
+    prepared.map((p) => p.status),
+    ['pending'],
+  );
 });
 
 test('files count as pending from the moment they are dropped, while they are still being shrunk', async () => {
