@@ -181,3 +181,32 @@ def test_the_studio_keeps_working_while_the_server_is_down(
     assert page.locator(".thumb[data-status=saved]").count() == len(pictures)
     context.close()
     assert not console_errors, "\n".join(console_errors)
+
+
+def test_pictures_waiting_for_a_deleted_project_are_deleted_from_the_device(
+    browser, restartable_server
+):
+    server = restartable_server
+    context = browser.new_context(permissions=["camera"], viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    start_project(page, server.url)
+    project_id = page.url.split("/p/")[1].split("#")[0]
+    token = page.url.split("#owner=")[1]
+    page.get_by_role("button", name="Turn webcam on").click()
+    server.stop()
+    taken = record(page, page.locator(".class-card").nth(0), 3)
+    wait_until(page, f"({WAITING_ON_DEVICE})().then((n) => n === {taken})")
+    # Deleted (from another computer) while the server was out of this page's reach.
+    deleted = server.app.test_client().delete(
+        f"/api/projects/{project_id}", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert deleted.status_code == 204
+
+    server.start()
+    # The next try is answered 404: the pictures are deleted from the device, not retried.
+    wait_until(page, f"({WAITING_ON_DEVICE})().then((n) => n === 0)", timeout=90)
+    wait_until(page, "document.body.dataset.pendingUploads === '0'")
+    said = "The pictures waiting on this device for it were deleted"
+    expect(page.get_by_text(said)).to_be_visible()
+    context.close()
