@@ -210,3 +210,30 @@ def test_pictures_waiting_for_a_deleted_project_are_deleted_from_the_device(
     said = "The pictures waiting on this device for it were deleted"
     expect(page.get_by_text(said)).to_be_visible()
     context.close()
+
+
+def test_forgetting_a_project_deletes_its_pictures_waiting_on_the_device(
+    playwright_instance, restartable_server, tmp_path
+):
+    server = restartable_server
+    profile = tmp_path / "profile"
+    context = open_profile(playwright_instance, profile)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    start_project(page, server.url)
+    project_url = page.url
+    page.get_by_role("button", name="Turn webcam on").click()
+    server.stop()
+    taken = record(page, page.locator(".class-card").nth(0), 3)
+    wait_until(page, f"({WAITING_ON_DEVICE})().then((n) => n === {taken})")
+    context.close()
+
+    # A shared computer: the next person forgets the project from the home page.
+    server.start()
+    context = open_profile(playwright_instance, profile)
+    page = context.new_page()
+    page.goto(server.url + "/")
+    page.get_by_role("button", name="Forget Shapes").click()
+    wait_until(page, f"({WAITING_ON_DEVICE})().then((n) => n === 0)")
+    context.close()
+    assert samples_on_server(server.url, project_url) == []
