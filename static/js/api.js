@@ -1,6 +1,7 @@
 // The JSON API, one function per call. Errors arrive as RFC 9457 problem details and are
 // thrown as ApiError so the page can show their `detail` to the user.
 import { readEmbeddingPage } from './embeddingPage.js';
+import { t } from './strings.js';
 
 export class ApiError extends Error {
   constructor(problem) {
@@ -26,7 +27,8 @@ export async function request(method, url, { token = null, json, body, headers =
   try {
     response = await fetch(url, init);
   } catch (networkError) {
-    throw new ApiError({ status: 0, title: 'Network error', detail: networkError.message });
+    // Said plainly: what needs the server happens when the connection returns.
+    throw new ApiError({ status: 0, title: 'Network error', detail: t('serverUnreachable', { reason: networkError.message }) });
   }
   if (!response.ok) {
     let problem;

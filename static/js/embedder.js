@@ -37,6 +37,7 @@ export function createEmbedder({ backboneId, dim, compute, api, canWrite, lanes 
   let active = 0; // lanes running
   let inHand = 0; // jobs taken by a lane, not yet finished
   const deleted = new Set(); // ids of pictures deleted meanwhile: nothing more is done for them
+  const unsent = new Set(); // sha256s prepared before the server had their picture
   const sender = canWrite
     ? createEmbeddingSender((ids, pairs, options) => api.putEmbeddings(backboneId, writeEmbeddingBatch(ids, pairs, dim), options), { onRejected })
     : null;
@@ -90,8 +91,19 @@ export function createEmbedder({ backboneId, dim, compute, api, canWrite, lanes 
     onReady(job.sample.sha256);
   }
 
+  // A picture prepared before the server had it (no id yet) is prepared under its sha256 only;
+  // asked for again with its id, its pair goes to the server then.
+  function sendOnceStored(sample) {
+    if (!sample.id || !unsent.has(sample.sha256)) return;
+    unsent.delete(sample.sha256);
+    sender?.add(sample.id, vectors.get(sample.sha256));
+  }
+
   function request(sample, image) {
-    if (vectors.has(sample.sha256)) return Promise.resolve(vectors.get(sample.sha256));
+    if (vectors.has(sample.sha256)) {
+      sendOnceStored(sample);
+      return Promise.resolve(vectors.get(sample.sha256));
+    }
     if (!waiting.has(sample.sha256)) {
       const promise = new Promise((resolve, reject) => {
         const job = { sample, image, resolve, reject };
@@ -103,7 +115,9 @@ export function createEmbedder({ backboneId, dim, compute, api, canWrite, lanes 
       progress();
       pump();
     }
-    return waiting.get(sample.sha256) ?? Promise.resolve(vectors.get(sample.sha256));
+    const answer = waiting.get(sample.sha256) ?? Promise.resolve(vectors.get(sample.sha256));
+    if (sample.id) answer.then(() => sendOnceStored(sample), () => {});
+    return answer;
   }
 
   function takeStored(id) {
@@ -171,20 +185,25 @@ export function createEmbedder({ backboneId, dim, compute, api, canWrite, lanes 
     return takeStored(id);
   }
 
+  function sendOrKeep(sample, pair) {
+    if (sample.id) sender?.add(sample.id, pair);
+    else unsent.add(sample.sha256);
+  }
+
   async function lookUpOrCompute({ sample, image }) {
     const fromServer = await storedPair(sample.id);
     if (fromServer) return fromServer;
     const key = embeddingKey(backboneId, sample.sha256);
     const cached = await cache.get(key).catch(() => undefined);
     if (cached) {
-      if (sample.id) sender?.add(sample.id, cached);
+      sendOrKeep(sample, cached);
       return cached;
     }
     const pair = await compute(sample, image);
     computed += 1;
     await cache.put(key, pair).catch(() => {});
     if (deleted.has(sample.id)) throw new DOMException('the picture was deleted', 'AbortError');
-    if (sample.id) sender?.add(sample.id, pair);
+    sendOrKeep(sample, pair);
     return pair;
   }
 

@@ -1,5 +1,6 @@
 // Projects this browser made, with their owner tokens, kept in localStorage. The token also
 // travels in the edit link's fragment (#owner=...), which browsers never send to the server.
+import { forgetPictures } from './devicePictures.js';
 import { rememberedList } from './remembered.js';
 
 const projects = rememberedList('snapclass.projects');
@@ -10,7 +11,12 @@ export function rememberProject({ id, title, ownerToken }) {
   projects.remember({ id, title, ownerToken });
 }
 
-export const forgetProject = projects.forget;
+// Forgetting a project on this browser deletes its pictures still waiting on the device too: a
+// shared computer keeps none of a child's pictures.
+export function forgetProject(id) {
+  projects.forget(id);
+  return forgetPictures(id).catch(() => 0);
+}
 
 // The credential the studio opens a project with, and what it lets the page do: an owner's or a
 // student's token edits the project; a teacher's (#teacher=..., from the dashboard) only reads it

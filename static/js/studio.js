@@ -36,6 +36,8 @@ import { createTraining } from './studio/training.js';
 import { StudioView } from './studio/view.js';
 import { draggedIds, initialState } from './studioState.js';
 import { createUploader } from './uploader.js';
+import { forgetPictures, keepPicture, pictureSaved, picturesWaiting } from './devicePictures.js';
+import { pictureDigest } from './digest.js';
 import { vendorUrl } from './vendor.js';
 
 const CAPTURE_SIZE = 224;
@@ -93,9 +95,15 @@ async function Studio(el, projectId) {
     if (arrived.length) store.apply('embeddingsArrived', { sha256s: arrived.splice(0) });
     view.draw(store.state, { samples: training.samples(), backbone: models.backbone });
   });
+  // The project is gone for this page: the pictures waiting on the device for it are deleted.
+  const projectGone = () => {
+    forgetPictures(projectId).catch(() => {});
+    dispatch('noticeShown', { key: 'projectGone' });
+  };
   const uploader = createUploader(api, {
     onChange: (uploads) => dispatch('uploadsChanged', uploads),
     onRejected: (error) => dispatch('noticeShown', { key: 'uploadRefused', params: { reason: error.message } }),
+    onGone: projectGone,
   });
   const classes = createClasses({
     store,
@@ -108,12 +116,14 @@ async function Studio(el, projectId) {
   const capture = createCapture({
     store,
     uploader,
+    device: { keep: (picture) => keepPicture({ ...picture, projectId }), saved: pictureSaved },
     camera: { ensure: () => view.camera.ensure(), grab: () => grab(view.camera.video, true, document.createElement('canvas')) },
     encode: canvasToJpeg,
     shrink: downscaleForUpload,
     readDrop: filesFromDrop,
     classFor: classes.classFor,
     prepare: models.prepare,
+    digest: pictureDigest,
   });
   const training = createTraining({ store, models });
   const saving = createSaving({ store, api, models, saveFile: saveBlob, confirm: (number) => confirm(t('confirmDeleteVersion', { number })) });
@@ -192,12 +202,14 @@ async function Studio(el, projectId) {
     view.close();
     return;
   }
-  const loading = createProjectLoading({ store, api, prepare: models.prepare, started: () => models.started });
+  const loading = createProjectLoading({ store, api, prepare: models.prepare, started: () => models.started, gone: () => forgetPictures(projectId).catch(() => {}) });
   const moreSamples = await loading.open();
   if (moreSamples === false) {
     view.close();
     return;
   }
+  // Pictures an earlier studio of this project left waiting on the device (reload, tab closed).
+  if (!readOnly) capture.resume(await picturesWaiting(projectId).catch(() => []));
   remember();
   if (!readOnly) view.showEditLink(editLink(projectId, token));
   renderer.render();

@@ -137,6 +137,14 @@ export const contentActions = {
     return withSamples(state, next);
   },
 
+  // The page named the picture by its SHA-256 (as the server names its copy): it can be
+  // prepared, and trained on, before the server has it.
+  sampleDigested(state, { key, sha256 }) {
+    const local = state.samples.get(key);
+    if (local?.status !== 'pending') return state;
+    return withSamples(state, new Map(state.samples).set(key, { ...local, sha256 }));
+  },
+
   // The server stored it. The class is the server's answer (the upload may have gone to
   // unlabelled when its class was deleted meanwhile). A picture the project already had is
   // the same sample: the local copy goes. If a paired class's listing brought it first, it
@@ -147,7 +155,10 @@ export const contentActions = {
     const next = new Map(state.samples);
     const twin = [...next.values()].find((s) => s.id === sample.id && s.key !== key);
     if (!twin) {
-      next.set(key, { ...fromServer(sample, local), url: local.embedded ? null : local.url });
+      // Prepared here under the page's name of the picture: still prepared if the server's is
+      // the same, else prepared again under the server's.
+      const embedded = local.embedded && local.sha256 === sample.sha256;
+      next.set(key, { ...fromServer(sample, local), embedded, url: embedded ? null : local.url });
       return withSamples(state, next);
     }
     next.delete(key);

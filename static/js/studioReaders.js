@@ -71,13 +71,16 @@ export function movePosition(state, classId, by) {
 }
 
 // Samples in dataset.js's shape, their vectors looked up by sha256 in the embedder's cache.
+// Pictures still waiting for the server count too (by their local key until they have an id):
+// they are prepared on the page as they are taken, so a studio cut off from the server trains
+// on them; only pictures the server refused are left out.
 export function trainingSamples(state, vectorsOf, dim) {
   return [...state.samples.values()]
-    .filter((s) => s.status === 'saved')
+    .filter((s) => s.status !== 'rejected')
     .map((s) => {
       const pair = s.embedded ? vectorsOf(s.sha256) : null;
       return {
-        id: s.id,
+        id: s.id ?? s.key,
         classId: s.classId,
         embedding: pair ? pair.subarray(0, dim) : null,
         mirrored: pair && pair.length >= 2 * dim ? pair.subarray(dim, 2 * dim) : undefined,

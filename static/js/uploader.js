@@ -1,11 +1,15 @@
 // Uploads samples in the background, a few per request, and retries until the server has
-// them. Nothing is dropped silently: a picture the server refuses is reported with its reason.
+// them (uploadRules.js says which failures are retried). Nothing is dropped silently: a picture
+// the server refuses is reported with its reason, and when the project is gone for this page
+// (onGone) every picture queued is rejected at once.
 // A picture queued for a class that is deleted meanwhile goes to the unlabelled pictures, as the
 // class's stored pictures do.
+import { uploadOutcome } from './uploadRules.js';
+
 const BATCH = 10;
 const MAX_DELAY_MS = 15_000;
 
-export function createUploader(api, { onChange = () => {}, onRejected = () => {} } = {}) {
+export function createUploader(api, { onChange = () => {}, onRejected = () => {}, onGone = () => {} } = {}) {
   const queue = [];
   let inFlight = 0;
   let failures = 0;
@@ -44,10 +48,13 @@ export function createUploader(api, { onChange = () => {}, onRejected = () => {}
       });
       failures = 0;
     } catch (error) {
-      if (first.classId != null && deletedClasses.has(first.classId)) {
+      const outcome = uploadOutcome(error);
+      if (outcome === 'gone') {
+        settleGone([...batch, ...queue.splice(0)], error);
+      } else if (first.classId != null && deletedClasses.has(first.classId)) {
         // The class went while the request was in flight: send them again, unlabelled.
         queue.unshift(...batch.map((item) => ({ ...item, classId: null })));
-      } else if (error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 429) {
+      } else if (outcome === 'refused') {
         settleRefused(batch, error);
       } else {
         failures += 1;
@@ -68,6 +75,12 @@ export function createUploader(api, { onChange = () => {}, onRejected = () => {}
       return;
     }
     for (const item of batch.reverse()) queue.unshift({ ...item, single: true });
+  }
+
+  // The project is gone for this page (uploadRules.js): no picture of it will be accepted.
+  function settleGone(items, error) {
+    onGone(error);
+    for (const item of items) item.reject(error);
   }
 
   // Pictures still queued for this class are sent unlabelled.

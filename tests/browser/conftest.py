@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from server import create_app
 from server.db import upgrade_database
@@ -57,6 +57,50 @@ class LiveServer:
     def __exit__(self, *exc_info) -> None:
         self.server.shutdown()
         self.thread.join()
+
+
+class OneRequestPerConnection(WSGIRequestHandler):
+    """HTTP/1.0: each connection closes after its answer, so a stopped server keeps no
+    keep-alive connection answering; the browser's next request is refused, as by a dead server."""
+
+    protocol_version = "HTTP/1.0"
+
+
+class RestartableServer:
+    """The app on a fixed port that a test stops (the port then refuses connections, unlike a
+    browser's offline switch) and starts again with the same data folder and database."""
+
+    def __init__(self, data_dir: Path, backbone_dir: Path) -> None:
+        self.app = create_app(
+            {"TESTING": True, "DATA_DIR": str(data_dir), "BACKBONE_DIR": str(backbone_dir)}
+        )
+        upgrade_database(self.app)
+        self.port = 0
+        self.server = None
+        self.thread = None
+        self.start()
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.server = make_server(
+            "127.0.0.1", self.port, self.app, threaded=True, request_handler=OneRequestPerConnection
+        )
+        self.port = self.server.server_port
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+@pytest.fixture
+def restartable_server(tmp_path: Path, backbone_dir: Path) -> Iterator[RestartableServer]:
+    server = RestartableServer(tmp_path / "data", backbone_dir)
+    yield server
+    if server.thread.is_alive():
+        server.stop()
 
 
 @pytest.fixture(scope="session")

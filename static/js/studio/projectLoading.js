@@ -2,11 +2,14 @@
 // drawn as it comes; the pictures already known to the embedder get their embedding (stored ones
 // come from the server). Which failure to open says what (studioState notices).
 import { ApiError } from '../api.js';
+import { GONE_STATUSES } from '../uploadRules.js';
 
 const CANNOT_OPEN = { 404: 'projectNotFound', 401: 'needOwnerLink', 403: 'wrongOwnerLink' };
 
 // prepare(sample): a listed picture's embedding, once the embedder runs (started()).
-export function createProjectLoading({ store, api, prepare, started }) {
+// gone(): the server says the project is gone for this page (uploadRules.js): the pictures
+// waiting on the device for it are deleted, never sent.
+export function createProjectLoading({ store, api, prepare, started, gone }) {
   function listed({ samples, total, next_cursor: next }) {
     store.dispatch('samplesListed', { samples, total, more: Boolean(next) });
     const { state } = store;
@@ -21,7 +24,9 @@ export function createProjectLoading({ store, api, prepare, started }) {
       store.dispatch('projectLoaded', { project: await api.getProject() });
       return listed(await api.listSamples()) ?? null;
     } catch (error) {
-      const key = CANNOT_OPEN[error instanceof ApiError && error.status];
+      const status = error instanceof ApiError && error.status;
+      if (GONE_STATUSES.has(status)) gone();
+      const key = CANNOT_OPEN[status];
       store.dispatch('noticeShown', key ? { key } : { key: 'error', params: { reason: error.message } });
       return false;
     }

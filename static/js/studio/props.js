@@ -36,7 +36,8 @@ export function previewProps(state, backbone) {
 // The lesson sees what training sees, plus each picture's signed address, the trained head and
 // the server's fine-tuned version (for the learning curve's comparison).
 export function learnProps(state, samples, backbone) {
-  const urls = new Map([...state.samples.values()].map((s) => [s.id, s.imageUrl]));
+  // A picture still waiting for the server trains under its local key, and shows its local copy.
+  const urls = new Map([...state.samples.values()].map((s) => [s.id ?? s.key, s.imageUrl ?? s.url]));
   return {
     classes: state.classes,
     samples: samples.map((s) => ({ ...s, url: urls.get(s.id) })),

@@ -28,7 +28,8 @@ export function createStore(initial, { actions = studioActions, onChange = () =>
     try {
       return await call();
     } catch (error) {
-      dispatch('noticeShown', { key: 'error', params: { reason: error.message } });
+      // No answer at all (status 0): the reason says it plainly, without "something went wrong".
+      dispatch('noticeShown', { key: error.status === 0 ? 'unreachable' : 'error', params: { reason: error.message } });
       return null;
     }
   }

@@ -218,3 +218,17 @@ test('with two lanes, two pictures are computed at once, and every one exactly o
   assert.equal((await embedder.request({ id: 's9', sha256: 'h9' }))[0], 9);
   assert.equal(computed.length, 10);
 });
+
+test('a picture prepared before the server had it is sent to the server once it has an id', async () => {
+  const api = fakeApi({});
+  const embedder = createEmbedder({ backboneId: 'bb', dim: DIM, compute: async () => pairOf(7), api, canWrite: true, cache: memoryCache() });
+  embedder.prefetch();
+  const pair = await embedder.request({ id: null, sha256: 'hx' }, 'blob');
+  assert.equal(pair[0], 7);
+  await sent();
+  assert.deepEqual(api.puts, [], 'no id to store it under yet');
+  assert.equal((await embedder.request({ id: 's1', sha256: 'hx' }, 'blob'))[0], 7);
+  await embedder.request({ id: 's1', sha256: 'hx' }, 'blob');
+  await sent();
+  assert.deepEqual(api.puts, [['s1', 7]]);
+});

@@ -22,6 +22,7 @@ import {
   versionLabels,
   versionToPreview,
 } from '../studioState.js';
+import { checkTrainable } from '../dataset.js';
 import { applyUnchanged, loaded, serverSample } from './studioFixtures.mjs';
 
 describe('embeddings and training', () => {
@@ -31,6 +32,32 @@ describe('embeddings and training', () => {
     ['sha-b', Float32Array.of(1, 1, -1, -1)],
     ['sha-c', Float32Array.of(0, 1)],
   ]);
+
+  // Two pictures taken while the server cannot be reached, one for Birds (3), prepared here.
+  function takenOffline() {
+    let state = actions.sampleCaptured(loaded(), { key: 'local-1', classId: 3, url: 'blob:1' });
+    state = actions.sampleCaptured(state, { key: 'local-2', classId: 3, url: 'blob:2' });
+    state = actions.sampleDigested(state, { key: 'local-1', sha256: 'sha-a' });
+    return actions.embeddingsArrived(state, { sha256s: ['sha-a', 'sha-b', 'sha-c'] });
+  }
+
+  test('pictures still waiting for the server are trained on once prepared here', () => {
+    const state = takenOffline();
+    const samples = trainingSamples(state, (sha) => vectors.get(sha), dim);
+    assert.deepEqual(samples.map((s) => [s.id, s.classId, Boolean(s.embedding)]), [['a', 1, true], ['b', 1, true], ['c', 2, true], ['local-1', 3, true], ['local-2', 3, false]]);
+    const birds = state.classes.find((c) => c.id === 3);
+    assert.deepEqual(checkTrainable(state.classes, samples).counts.get(3), { ready: 1, pending: 1 }, birds.name);
+    const refused = actions.uploadRefused(state, { key: 'local-2', error: 'not a picture' });
+    assert.equal(checkTrainable(refused.classes, trainingSamples(refused, (sha) => vectors.get(sha), dim)).trainable, true);
+  });
+
+  test('a picture prepared offline stays prepared when the server names it alike, else is prepared again', () => {
+    const state = takenOffline();
+    const same = actions.uploadAccepted(state, { key: 'local-1', sample: { ...serverSample('d', 3), sha256: 'sha-a' } });
+    assert.deepEqual([same.samples.get('local-1').embedded, same.samples.get('local-1').url], [true, null]);
+    const other = actions.uploadAccepted(state, { key: 'local-1', sample: { ...serverSample('d', 3), sha256: 'sha-z' } });
+    assert.deepEqual([other.samples.get('local-1').embedded, other.samples.get('local-1').url], [false, 'blob:1']);
+  });
 
   test('pictures count for training once their embeddings arrive', () => {
     let state = loaded();

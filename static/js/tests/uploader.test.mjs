@@ -68,3 +68,38 @@ test('a picture the server refuses for its own sake is still reported', async ()
   await assert.rejects(uploader.add('a', 5, 'upload'), /not an image/);
   assert.deepEqual(rejected, ['not an image']);
 });
+
+test('when the project is gone for this page, every queued picture is rejected at once, not retried', async () => {
+  const server = fakeServer(new Set([5]));
+  const gone = Object.assign(new Error('this link no longer works'), { status: 401 });
+  server.uploadSamples = async (files, classId, source) => {
+    server.requests.push({ count: files.length, classId, source });
+    throw gone;
+  };
+  const told = [];
+  const uploader = createUploader(server, { onGone: (e) => told.push(e.status) });
+  const first = uploader.add('a', 5, 'webcam');
+  const second = uploader.add('b', 6, 'upload');
+  await assert.rejects(first, /no longer works/);
+  await assert.rejects(second, /no longer works/);
+  assert.deepEqual(told, [401]);
+  assert.equal(server.requests.length, 1);
+  assert.deepEqual(uploader.state(), { pending: 0, failing: false });
+});
+
+test('a twin upload still being saved (409) is tried again until the server has it', async () => {
+  const server = fakeServer(new Set([5]));
+  const real = server.uploadSamples;
+  let tries = 0;
+  server.uploadSamples = async (...args) => {
+    tries += 1;
+    if (tries === 1) throw Object.assign(new Error('try again'), { status: 409 });
+    return real(...args);
+  };
+  const rejected = [];
+  const uploader = createUploader(server, { onRejected: (e) => rejected.push(e) });
+  const saved = await uploader.add('a', 5, 'webcam');
+  assert.equal(saved.class_id, 5);
+  assert.equal(tries, 2);
+  assert.deepEqual(rejected, []);
+});

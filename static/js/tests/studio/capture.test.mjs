@@ -7,8 +7,11 @@ import { deferred, projectStore, tick } from './fakes.mjs';
 
 // The capture module around a fake uploader (each upload waits for the test to answer it), a
 // camera that is on, and shrinking that the test can hold.
-function setUp({ canWrite = true, cameraOn = true } = {}) {
+// The device's copies are a Map of id -> record; `full` makes keeping one fail as a full disk does.
+function setUp({ canWrite = true, cameraOn = true, full = false } = {}) {
   const store = projectStore({ canWrite });
+  const onDevice = new Map();
+  let nextId = 0;
   const uploads = [];
   const prepared = [];
   const shrinking = [];
@@ -23,6 +26,16 @@ function setUp({ canWrite = true, cameraOn = true } = {}) {
         return upload.promise;
       },
     },
+    device: {
+      keep: async (record) => {
+        if (full) throw new DOMException('the quota is exceeded', 'QuotaExceededError');
+        onDevice.set(++nextId, record);
+        return nextId;
+      },
+      saved: async (id) => {
+        onDevice.delete(id);
+      },
+    },
     camera: { ensure: async () => cameraOn, grab: () => `frame-${++frames}` },
     encode: async (frame) => ({ jpeg: frame }),
     shrink: (file) => {
@@ -32,7 +45,8 @@ function setUp({ canWrite = true, cameraOn = true } = {}) {
     },
     readDrop: async (items) => items,
     classFor: async (name) => store.state.classes.find((c) => c.name === name) ?? null,
-    prepare: (sample, blob) => prepared.push({ key: sample.key, blob }),
+    prepare: (sample, blob) => prepared.push({ key: sample.key, status: sample.status, sha256: sample.sha256, blob }),
+    digest: async (blob) => `sha-of-${blob.jpeg ?? blob}`,
     objectUrl: (blob) => `blob:${blob.jpeg ?? blob}`,
     setTimer: (f) => {
       timer = f;
@@ -45,6 +59,7 @@ function setUp({ canWrite = true, cameraOn = true } = {}) {
   return {
     store,
     capture,
+    onDevice,
     uploads,
     prepared,
     shrinking,
@@ -53,28 +68,35 @@ function setUp({ canWrite = true, cameraOn = true } = {}) {
   };
 }
 
-test('a snapped frame shows at once, uploads, and is prepared with its local copy', async () => {
+test('a snapped frame shows at once, is prepared by its digest before the server has it, and uploads', async () => {
   const { store, capture, uploads, prepared } = setUp();
   await capture.snap(1);
+  await tick();
   const local = store.state.samples.get('local-1');
-  assert.deepEqual([local.status, local.classId, local.url], ['pending', 1, 'blob:frame-1']);
+  assert.deepEqual([local.status, local.classId, local.url, local.sha256], ['pending', 1, 'blob:frame-1', 'sha-of-frame-1']);
   assert.deepEqual([uploads[0].classId, uploads[0].source], [1, 'webcam']);
-  uploads[0].resolve({ id: 's9', class_id: 1, sha256: 'sha-9', image_url: '/i/s9' });
+  assert.deepEqual(prepared, [{ key: 'local-1', status: 'pending', sha256: 'sha-of-frame-1', blob: { jpeg: 'frame-1' } }]);
+  uploads[0].resolve({ id: 's9', class_id: 1, sha256: 'sha-of-frame-1', image_url: '/i/s9' });
   await tick();
   assert.equal(store.state.samples.get('local-1').status, 'saved');
-  assert.deepEqual(prepared, [{ key: 'local-1', blob: { jpeg: 'frame-1' } }]);
+  // Once stored, it is asked for again under its id (the embedder sends the server its copy).
+  assert.deepEqual(prepared[1], { key: 'local-1', status: 'saved', sha256: 'sha-of-frame-1', blob: { jpeg: 'frame-1' } });
 });
 
-test('a refused upload is marked with the reason, and nothing is prepared', async () => {
+test('a refused upload is marked with the reason, and is not prepared again', async () => {
   const { store, capture, uploads, prepared } = setUp();
   await capture.snap(1);
+  await tick();
   uploads[0].reject(new Error('not a picture'));
   await tick();
   assert.deepEqual(
     [store.state.samples.get('local-1').status, store.state.samples.get('local-1').error],
     ['rejected', 'not a picture'],
   );
-  assert.deepEqual(prepared, []);
+  assert.deepEqual(
+    prepared.map((p) => p.status),
+    ['pending'],
+  );
 });
 
 test('files count as pending from the moment they are dropped, while they are still being shrunk', async () => {
@@ -151,4 +173,62 @@ test('dropped folders fill the classes of their names, in name order', async () 
     ['c1', 'd1'],
     'no class Fish: its folder is left out',
   );
+});
+
+test('a picture is kept on the device until the server has it, then deleted from it', async () => {
+  const { capture, uploads, onDevice } = setUp();
+  await capture.snap(1);
+  await tick();
+  assert.deepEqual([...onDevice.values()], [{ classId: 1, source: 'webcam', blob: { jpeg: 'frame-1' } }]);
+  uploads[0].resolve({ id: 's9', class_id: 1, sha256: 'sha-9', image_url: '/i/s9' });
+  await tick();
+  assert.equal(onDevice.size, 0);
+});
+
+test('a picture the server refused is deleted from the device too', async () => {
+  const { capture, uploads, onDevice } = setUp();
+  await capture.snap(1);
+  await tick();
+  assert.equal(onDevice.size, 1);
+  uploads[0].reject(Object.assign(new Error('this link no longer works'), { status: 401 }));
+  await tick();
+  assert.equal(onDevice.size, 0);
+});
+
+test('a full device is reported, and the picture still uploads from the page', async () => {
+  const { store, capture, uploads, onDevice } = setUp({ full: true });
+  await capture.snap(1);
+  await tick();
+  assert.equal(store.state.notice.key, 'deviceFull');
+  assert.equal(onDevice.size, 0);
+  assert.equal(uploads.length, 1);
+  uploads[0].resolve({ id: 's9', class_id: 1, sha256: 'sha-9', image_url: '/i/s9' });
+  await tick();
+  assert.equal(store.state.samples.get('local-1').status, 'saved');
+});
+
+test('pictures found waiting on the device are shown and sent again, to unlabelled when their class went', async () => {
+  const { store, capture, uploads, onDevice } = setUp();
+  onDevice.set(7, { classId: 2, source: 'webcam', blob: 'kept-7' });
+  onDevice.set(8, { classId: 99, source: 'upload', blob: 'kept-8' });
+  capture.resume([...onDevice].map(([id, record]) => ({ id, ...record })));
+  await tick();
+  assert.deepEqual(
+    [...store.state.samples.values()].filter((s) => s.status === 'pending').map((s) => [s.key, s.classId, s.url]),
+    [
+      ['local-1', 2, 'blob:kept-7'],
+      ['local-2', null, 'blob:kept-8'],
+    ],
+  );
+  assert.deepEqual(
+    uploads.map((u) => [u.blob, u.classId, u.source]),
+    [
+      ['kept-7', 2, 'webcam'],
+      ['kept-8', null, 'upload'],
+    ],
+  );
+  assert.equal(onDevice.size, 2, 'not kept a second time');
+  uploads[0].resolve({ id: 's7', class_id: 2, sha256: 'sha-7', image_url: '/i/s7' });
+  await tick();
+  assert.deepEqual([...onDevice.keys()], [8]);
 });

@@ -12,8 +12,9 @@ const project = { id: 'p1', title: 'Pets', classes: [{ id: 1, name: 'Cats', posi
 function setUp(handlers, { started = true } = {}) {
   const store = createStore(initialState({ canWrite: true }), { revoke: () => {} });
   const prepared = [];
-  const loading = createProjectLoading({ store, api: fakeApi(handlers), prepare: (s) => prepared.push(s.id), started: () => started });
-  return { store, loading, prepared };
+  const gone = [];
+  const loading = createProjectLoading({ store, api: fakeApi(handlers), prepare: (s) => prepared.push(s.id), started: () => started, gone: () => gone.push(true) });
+  return { store, loading, prepared, gone };
 }
 
 test('a project opens with its first page; the others come page by page and are prepared', async () => {
@@ -33,21 +34,23 @@ test('pictures listed before the embedder runs wait for it', async () => {
   assert.deepEqual(prepared, []);
 });
 
-test('a project that cannot be opened says why', async () => {
-  for (const [status, key] of [
-    [404, 'projectNotFound'],
-    [401, 'needOwnerLink'],
-    [403, 'wrongOwnerLink'],
+test('a project that cannot be opened says why; one gone for this page drops its waiting pictures', async () => {
+  for (const [status, key, dropped] of [
+    [404, 'projectNotFound', 1],
+    [401, 'needOwnerLink', 1],
+    [403, 'wrongOwnerLink', 0],
   ]) {
-    const { store, loading } = setUp({
+    const { store, loading, gone } = setUp({
       getProject: () => {
         throw new ApiError({ status, title: 'no' });
       },
     });
     assert.equal(await loading.open(), false);
     assert.equal(store.state.notice.key, key);
+    assert.equal(gone.length, dropped, status);
   }
-  const { store, loading } = setUp({ getProject: () => project, listSamples: () => Promise.reject(new Error('offline')) });
+  const { store, loading, gone } = setUp({ getProject: () => project, listSamples: () => Promise.reject(new Error('offline')) });
   assert.equal(await loading.open(), false);
   assert.deepEqual(store.state.notice.params, { reason: 'offline' });
+  assert.equal(gone.length, 0, 'an unreachable server keeps them');
 });

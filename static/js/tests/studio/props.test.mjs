@@ -90,9 +90,11 @@ test("the lesson gets each picture's address, the server's fine-tuned version an
     ],
   });
   store.dispatch('downloadStarted', { kind: 'notebook' });
-  const props = learnProps(store.state, [{ id: 'a', classId: 1, embedding: null }], null);
+  store.dispatch('sampleCaptured', { key: 'local-1', classId: 1, url: 'blob:local-1' });
+  const props = learnProps(store.state, [{ id: 'a', classId: 1, embedding: null }, { id: 'local-1', classId: 1, embedding: null }], null);
   assert.deepEqual(props.samples, [
     { id: 'a', classId: 1, embedding: null, url: '/api/samples/a/image' },
+    { id: 'local-1', classId: 1, embedding: null, url: 'blob:local-1' },
   ]);
   assert.equal(props.serverVersion.id, 'v2');
   assert.deepEqual(props.notebookMessage, { key: 'pythonPreparing', params: {} });

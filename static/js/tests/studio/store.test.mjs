@@ -48,3 +48,15 @@ test('attempt answers the call, or null with the failure said in a notice', asyn
     action: null,
   });
 });
+
+test('a call that got no answer at all says so plainly, not as something gone wrong', async () => {
+  const store = projectStore();
+  const unreachable = Object.assign(new Error('The server cannot be reached (Failed to fetch).'), { status: 0 });
+  assert.equal(
+    await store.attempt(async () => {
+      throw unreachable;
+    }),
+    null,
+  );
+  assert.deepEqual(store.state.notice, { key: 'unreachable', params: { reason: unreachable.message }, action: null });
+});
