@@ -1,17 +1,15 @@
 """The OpenAPI document describes every API route, and only routes that exist."""
 
 import re
+from pathlib import Path
 
 import pytest
 from flask import Flask
 
+from server.api.openapi import openapi_path
+
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
-
-
-def openapi_path(rule: str) -> str:
-    """Flask's /api/things/<int:thing_id> -> OpenAPI's /api/things/{thing_id}."""
-    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
 
 
 def undocumented_routes(app: Flask, document: dict) -> list[str]:
@@ -97,6 +95,59 @@ def test_write_operations_name_a_bearer_token(document):
                 assert security, f"{method} {path}"
                 names = [name for requirement in security for name in requirement]
                 assert all(schemes[name].get("scheme") == "bearer" for name in names), path
-                assert "401" in operation["responses"] and "403" in operation["responses"]
+                # A wrong credential: 403, or 404 where the route hides what it refuses.
+                responses = operation["responses"]
+                assert "401" in responses and ("403" in responses or "404" in responses), path
             elif method != "get":
                 assert operation.get("security") == [], f"{method} {path}"
+
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+METHODS = r"GET|POST|PUT|PATCH|DELETE"
+
+
+def readme_operations(text: str) -> set[tuple[str, str]]:
+    """(method, path with its parameters as {}) of each row of the README's API table; a cell
+    such as "`GET`, `PATCH`, `DELETE /api/projects/<id>`" names three."""
+    section = text.split("\n## JSON API\n", 1)[1].split("\n## ", 1)[0]
+    operations, methods = set(), []
+    for row in re.findall(r"^\| (`.*?) \|", section, re.MULTILINE):
+        for code in re.findall(r"`([^`]*)`", row):
+            if re.fullmatch(METHODS, code):
+                methods.append(code)
+            elif found := re.fullmatch(rf"({METHODS}) (/api/\S*)", code):
+                path = re.sub(r"<[^<>]+>", "{}", found[2].split("?")[0])
+                operations |= {(method, path) for method in (*methods, found[1])}
+                methods = []
+            elif re.fullmatch(rf"({METHODS}) \S+", code):
+                methods = []  # a page, not the API
+    return operations
+
+
+def document_operations(document: dict) -> set[tuple[str, str]]:
+    return {
+        (method.upper(), re.sub(r"{[^{}]+}", "{}", path))
+        for path, operations in document["paths"].items()
+        for method in operations.keys() & HTTP_METHODS
+    }
+
+
+def test_the_readme_table_lists_every_operation_and_no_other(document):
+    listed = readme_operations(README.read_text())
+    assert sorted(document_operations(document) - listed) == [], "missing from the README"
+    assert sorted(listed - document_operations(document)) == [], "in the README, not the API"
+
+
+def test_the_readme_table_is_read_row_by_row():
+    table = (
+        "intro\n## JSON API\n| a | b |\n| --- | --- |\n"
+        "| `GET`, `DELETE /api/jobs/<job_id>` | a job |\n"
+        "| `GET /s/<token>/tm/model.json`, `metadata.json` | a page |\n"
+        "| `GET /api/pairing`, `POST /api/pairing/samples` | pairing |\n"
+        "| `GET /api/samples/<sample_id>/image?expires=&sig=` | a picture |\n"
+        "\n## Next\n| `GET /api/later` | not this table |\n"
+    )
+    assert readme_operations(table) == {
+        ("GET", "/api/jobs/{}"), ("DELETE", "/api/jobs/{}"), ("GET", "/api/pairing"),
+        ("POST", "/api/pairing/samples"), ("GET", "/api/samples/{}/image"),
+    }  # fmt: skip
