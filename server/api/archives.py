@@ -10,13 +10,13 @@ from ..backbone_files import (
     load_backbone,
     project_backbone_id,
 )
-from ..credentials import current_credential, hash_token, new_token
 from ..exports import slug
 from ..models import Project
 from ..notebook import NotebookUnavailable, write_notebook_zip
-from ..policy import PROJECT, requires
+from ..policy import PROJECT, current_credential, requires
 from ..problems import abort_problem, field_error
 from ..teachable_projects import write_teachable_zip
+from ..tokens import hash_token, new_token
 from .projects import project_json
 
 bp = Blueprint("archives", __name__, url_prefix="/api/projects")

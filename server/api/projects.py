@@ -7,11 +7,11 @@ from sqlalchemy import select
 
 from ..backbone_files import load_backbone, project_backbone_id
 from ..classrooms import delete_projects, membership
-from ..credentials import current_credential, hash_token, new_token
 from ..db import db
 from ..models import Assignment, ClassroomProject, Project, ProjectClass, utcnow
-from ..policy import PROJECT, requires
+from ..policy import PROJECT, current_credential, requires
 from ..problems import abort_problem, field_error
+from ..tokens import hash_token, new_token
 from .common import (
     CLASS_NAME_MAX,
     class_json,

@@ -4,10 +4,9 @@ from flask import Blueprint, request, send_file
 from sqlalchemy import func, select
 
 from ..archive import EXTENSIONS
-from ..credentials import current_credential
 from ..db import db
 from ..models import Project, Sample
-from ..policy import PROJECT, SAMPLE, requires
+from ..policy import PROJECT, SAMPLE, current_credential, requires
 from ..problems import abort_problem, field_error
 from ..signed_urls import picture_etag, seconds_left
 from ..storage import blob_store, delete_unreferenced

@@ -13,11 +13,11 @@ from ..policy import MODEL, PROJECT, SHARE_LINK, requires
 from ..problems import field_error
 from ..sharing import (
     link_state,
-    new_share_token,
     published_version,
     shown_version,
     version_summary,
 )
+from ..tokens import new_token
 from .common import int_field, json_body, timestamp
 
 bp = Blueprint("shares", __name__, url_prefix="/api")
@@ -70,7 +70,7 @@ def create_share(version: ModelVersion):
     if follow and published_version(version.project_id) is None:
         version.published = True  # a link that follows the published version needs one
     link = ShareLink(
-        token=new_share_token(),
+        token=new_token(),
         project_id=version.project_id,
         model_id=None if follow else version.id,
         expires=expires,

@@ -10,11 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from converters.head import HeadError, parse_head
 
 from ..backbone_files import load_backbone
-from ..credentials import current_credential
 from ..db import db
 from ..exports import FORMATS, export_blob, export_filename, export_links
 from ..models import ModelVersion, Project, ProjectClass
-from ..policy import MODEL, PROJECT, requires, sees_public_view
+from ..policy import MODEL, PROJECT, current_credential, requires, sees_public_view
 from ..problems import abort_problem, field_error
 from ..sharing import public_metrics
 from ..storage import blob_store, delete_unreferenced_artifacts
