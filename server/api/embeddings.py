@@ -13,10 +13,10 @@ from sqlalchemy.exc import IntegrityError
 
 from ..backbone_files import get_backbone
 from ..db import db
+from ..errors import FieldInvalid, Invalid, NotFound, TooLarge
 from ..jsonlimits import JsonRejected, loads_limited
 from ..models import Embedding, Project, Sample
 from ..policy import NOT_FOUND, PROJECT, SAMPLE, requires
-from ..problems import abort_problem, field_error
 from .paging import after_cursor, cursor_arg, encode_cursor, size_arg
 
 bp = Blueprint("embeddings", __name__, url_prefix="/api")
@@ -40,8 +40,7 @@ def vector_count(length: int, size: int) -> int:
     """How many vectors `length` bytes hold; 400 unless exactly 1 or 2 vectors of `size` floats."""
     count, rest = divmod(length, size * FLOAT32_BYTES)
     if rest or count not in VECTOR_COUNTS:
-        abort_problem(
-            400,
+        raise Invalid(
             f"Send 1 or 2 vectors of {size} little-endian float32 numbers "
             f"({size * FLOAT32_BYTES} or {2 * size * FLOAT32_BYTES} bytes); got {length} bytes.",
         )
@@ -51,7 +50,7 @@ def vector_count(length: int, size: int) -> int:
 def check_finite(data: bytes) -> None:
     """400 on NaN or infinity, which would poison every model trained on them."""
     if not np.isfinite(np.frombuffer(data, dtype="<f4")).all():
-        field_error("body", "embeddings must be finite numbers (no NaN or infinity)")
+        raise FieldInvalid("body", "embeddings must be finite numbers (no NaN or infinity)")
 
 
 @bp.put("/samples/<sample_id>/embeddings/<backbone_id>")
@@ -65,7 +64,7 @@ def put_embedding(sample: Sample, backbone_id: str):
     count = vector_count(len(data), size)
     check_finite(data)
     if store_embeddings(backbone_id, [(sample.id, data, count)]):
-        abort_problem(404, NOT_FOUND["sample"])  # deleted since `requires` loaded it
+        raise NotFound(NOT_FOUND["sample"])  # deleted since `requires` loaded it
     return "", 204
 
 
@@ -111,9 +110,7 @@ def put_embeddings(project: Project, backbone_id: str):
     size = get_backbone(backbone_id)["embedding_size"]
     most = HEADER_LENGTH_BYTES + MAX_BATCH_HEADER_BYTES + MAX_PER_BATCH * 2 * size * FLOAT32_BYTES
     if request.content_length is not None and request.content_length > most:
-        abort_problem(
-            413, f"Send at most {MAX_PER_BATCH} samples' embeddings ({most} bytes) at once."
-        )
+        raise TooLarge(f"Send at most {MAX_PER_BATCH} samples' embeddings ({most} bytes) at once.")
     ids, counts, data = read_batch(request.get_data(cache=False), size)
     check_finite(data)
     samples = dict(
@@ -140,8 +137,7 @@ def missing_samples(missing: list[str]) -> None:
     if missing:
         # Most often pictures deleted while their embeddings were on the way: the ids let the
         # sender drop those and send the others again.
-        abort_problem(
-            404,
+        raise NotFound(
             f"{len(missing)} of these samples are not in this project; nothing was stored.",
             missing_ids=missing,
         )
@@ -151,10 +147,10 @@ def read_batch(body: bytes, size: int) -> tuple[list[str], list[int], bytes]:
     """(sample ids, vector counts, the float32 bytes) of a batch; 400 unless it is well formed:
     distinct ids, 1 or 2 vectors each, exactly as many numbers as the counts say."""
     if len(body) < HEADER_LENGTH_BYTES:
-        field_error("body", "starts with the header's length (uint32, little-endian)")
+        raise FieldInvalid("body", "starts with the header's length (uint32, little-endian)")
     (length,) = struct.unpack_from("<I", body)
     if length > min(MAX_BATCH_HEADER_BYTES, len(body) - HEADER_LENGTH_BYTES):
-        field_error(
+        raise FieldInvalid(
             "body", f"the header's length must be at most {MAX_BATCH_HEADER_BYTES} and the body's"
         )
     try:
@@ -163,25 +159,29 @@ def read_batch(body: bytes, size: int) -> tuple[list[str], list[int], bytes]:
             current_app.config["MAX_JSON_DEPTH"],
         )
     except JsonRejected as error:
-        field_error("header", f'must be UTF-8 JSON: {{"ids": [...], "counts": [...]}}; it {error}')
+        raise FieldInvalid(
+            "header", f'must be UTF-8 JSON: {{"ids": [...], "counts": [...]}}; it {error}'
+        ) from error
     ids = header.get("ids") if isinstance(header, dict) else None
     counts = header.get("counts") if isinstance(header, dict) else None
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-        field_error("ids", "must be a list of sample ids")
+        raise FieldInvalid("ids", "must be a list of sample ids")
     if not 1 <= len(ids) <= MAX_PER_BATCH:
-        field_error("ids", f"must name 1 to {MAX_PER_BATCH} samples")
+        raise FieldInvalid("ids", f"must name 1 to {MAX_PER_BATCH} samples")
     if len(set(ids)) != len(ids):
-        field_error("ids", "must not name a sample twice")
+        raise FieldInvalid("ids", "must not name a sample twice")
     if (
         not isinstance(counts, list)
         or len(counts) != len(ids)
         or not all(type(c) is int and c in VECTOR_COUNTS for c in counts)
     ):
-        field_error("counts", "must give 1 or 2 vectors for each sample, in the order of ids")
+        raise FieldInvalid(
+            "counts", "must give 1 or 2 vectors for each sample, in the order of ids"
+        )
     data = body[HEADER_LENGTH_BYTES + length :]
     expected = sum(counts) * size * FLOAT32_BYTES
     if len(data) != expected:
-        field_error(
+        raise FieldInvalid(
             "body",
             f"after the header, {sum(counts)} vectors of {size} little-endian float32 numbers "
             f"({expected} bytes); got {len(data)} bytes",
@@ -200,7 +200,7 @@ def read_embedding(sample: Sample, backbone_id: str):
         )
     )
     if vectors is None:
-        abort_problem(404, f"This sample has no embedding for backbone {backbone_id!r}.")
+        raise NotFound(f"This sample has no embedding for backbone {backbone_id!r}.")
     return Response(vectors, mimetype="application/octet-stream")
 
 
@@ -210,10 +210,10 @@ def project_embeddings(project: Project):
     """A page of a project's stored embeddings for one backbone, oldest sample first, binary."""
     backbone_id = request.args.get("backbone")
     if not backbone_id:
-        field_error("backbone", "name the backbone: ?backbone=<id>")
+        raise FieldInvalid("backbone", "name the backbone: ?backbone=<id>")
     dtype = request.args.get("dtype", "float32")
     if dtype not in DTYPES:
-        field_error("dtype", f"must be one of {', '.join(DTYPES)}")
+        raise FieldInvalid("dtype", f"must be one of {', '.join(DTYPES)}")
     per_page = size_arg("per_page", 500, MAX_PER_PAGE)
     size = get_backbone(backbone_id)["embedding_size"]
     query = (

@@ -11,10 +11,10 @@ from converters.head import HeadError, parse_head
 
 from ..backbone_files import load_backbone
 from ..db import db
+from ..errors import Conflict, FieldInvalid
 from ..exports import FORMATS, export_blob, export_filename, export_links
 from ..models import ModelVersion, Project, ProjectClass
 from ..policy import MODEL, PROJECT, current_credential, requires, sees_public_view
-from ..problems import abort_problem, field_error
 from ..sharing import public_metrics
 from ..storage import blob_store, delete_unreferenced_artifacts
 from ..versions import add_next_version
@@ -64,7 +64,7 @@ def shared_json(version: ModelVersion, share: str | None = None) -> dict[str, An
 def parse_labels(project: Project, value: Any) -> list[dict[str, Any]]:
     """[{class_id, name}] in output order: distinct classes of this project."""
     if not isinstance(value, list) or not 2 <= len(value) <= MAX_LABELS:
-        field_error("labels", f"must be a list of 2 to {MAX_LABELS} labels")
+        raise FieldInvalid("labels", f"must be a list of 2 to {MAX_LABELS} labels")
     class_ids = set(
         db.session.scalars(
             select(ProjectClass.public_id).where(ProjectClass.project_id == project.id)
@@ -73,14 +73,14 @@ def parse_labels(project: Project, value: Any) -> list[dict[str, Any]]:
     labels = []
     for label in value:
         if not isinstance(label, dict):
-            field_error("labels", "each label must be an object {class_id, name}")
+            raise FieldInvalid("labels", "each label must be an object {class_id, name}")
         class_id = label.get("class_id")
         if not isinstance(class_id, str) or class_id not in class_ids:
-            field_error("labels", f"no class {str(class_id)[:40]!r} in this project")
+            raise FieldInvalid("labels", f"no class {str(class_id)[:40]!r} in this project")
         name = text_field(label.get("name"), "labels.name", CLASS_NAME_MAX)
         labels.append({"class_id": class_id, "name": name})
     if len({label["class_id"] for label in labels}) != len(labels):
-        field_error("labels", "each class may appear once")
+        raise FieldInvalid("labels", "each class may appear once")
     return labels
 
 
@@ -88,7 +88,7 @@ def small_record(value: Any, field: str) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict) or len(json.dumps(value)) > MAX_RECORD_BYTES:
-        field_error(field, f"must be a JSON object under {MAX_RECORD_BYTES} bytes")
+        raise FieldInvalid(field, f"must be a JSON object under {MAX_RECORD_BYTES} bytes")
     return value
 
 
@@ -99,17 +99,19 @@ def save_version(project: Project):
     most = current_app.config["MAX_MODEL_VERSIONS"]
     saved = db.session.scalar(select(func.count()).where(ModelVersion.project_id == project.id))
     if saved >= most:
-        abort_problem(409, f"A project keeps at most {most} model versions; delete an old one.")
+        raise Conflict(f"A project keeps at most {most} model versions; delete an old one.")
     body = json_body()
     backbone_id = body.get("backbone_id")
     backbone = load_backbone(backbone_id) if isinstance(backbone_id, str) else None
     if backbone is None:
-        field_error("backbone_id", "must name a backbone of this server (GET /api/backbones)")
+        raise FieldInvalid(
+            "backbone_id", "must name a backbone of this server (GET /api/backbones)"
+        )
     labels = parse_labels(project, body.get("labels"))
     try:
         parse_head(body.get("head"), len(labels), backbone["embedding_size"])
     except HeadError as error:
-        field_error("head", str(error))
+        raise FieldInvalid("head", str(error)) from error
     settings = small_record(body.get("settings"), "settings")
     metrics = small_record(body.get("metrics"), "metrics")
     head_bytes = json.dumps(body["head"], sort_keys=True, separators=(",", ":")).encode()
@@ -124,7 +126,7 @@ def save_version(project: Project):
         artifacts={},
     )
     if version is None:
-        abort_problem(409, "Other versions of this project are being saved; try again.")
+        raise Conflict("Other versions of this project are being saved; try again.")
     version.artifacts = {"head": store.put(head_bytes)}
     db.session.commit()
     location = f"/api/models/{version.public_id}"
@@ -174,7 +176,7 @@ def publish_version(version: ModelVersion):
         db.session.commit()
     except IntegrityError:  # a first version saved at this very moment was published
         db.session.rollback()
-        abort_problem(409, "Another version of this project was just published; try again.")
+        raise Conflict("Another version of this project was just published; try again.") from None
     return version_json(version)
 
 
@@ -195,7 +197,7 @@ def export_version(version: ModelVersion):
     """Download the version in one format (built on first request, then kept)."""
     fmt = request.args.get("format", "")
     if fmt not in FORMATS:
-        field_error("format", f"must be one of {', '.join(FORMATS)}")
+        raise FieldInvalid("format", f"must be one of {', '.join(FORMATS)}")
     sha256 = export_blob(version, fmt)
     project = db.session.get(Project, version.project_id)
     response = send_file(
