@@ -7,6 +7,8 @@ import pytest
 from flask import Flask
 
 from server.api.openapi import openapi_path
+from server.errors import FieldInvalid
+from server.finetune.settings import parse_settings
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
@@ -151,3 +153,58 @@ def test_the_readme_table_is_read_row_by_row():
         ("GET", "/api/jobs/{}"), ("DELETE", "/api/jobs/{}"), ("GET", "/api/pairing"),
         ("POST", "/api/pairing/samples"), ("GET", "/api/samples/{}/image"),
     }  # fmt: skip
+
+
+# Bodies whose text fields the document limits, and the route that takes them.
+TEXT_LIMITS = [
+    ("ProjectCreate", "title", "/api/projects"),
+    ("ClassroomCreate", "name", "/api/classrooms"),
+    ("QrText", "text", "/api/qr"),
+]
+
+
+@pytest.mark.parametrize(("schema", "field", "url"), TEXT_LIMITS)
+def test_a_documented_text_limit_is_the_one_the_api_keeps(document, client, schema, field, url):
+    most = document["components"]["schemas"][schema]["properties"][field]["maxLength"]
+    accepted = client.post(url, json={field: "x" * most})
+    assert accepted.status_code in (200, 201), accepted.get_data()[:200]
+    refused = client.post(url, json={field: "x" * (most + 1)})
+    assert refused.status_code == 400
+    assert refused.json["errors"][0]["field"] == field
+
+
+def test_documented_fine_tuning_ranges_are_the_ones_checked(document):
+    settings = document["components"]["schemas"]["FinetuneSettings"]["properties"]
+    ranged = {name: schema for name, schema in settings.items() if "minimum" in schema}
+    assert ranged
+    for name, schema in ranged.items():
+        low, high = schema["minimum"], schema["maximum"]
+        step = 1 if schema["type"] == "integer" else high
+        parse_settings({name: low})
+        parse_settings({name: high})
+        for outside in (low - step, high + step):
+            with pytest.raises(FieldInvalid):
+                parse_settings({name: outside})
+    for name, schema in settings.items():
+        if "enum" in schema:
+            assert parse_settings({name: schema["enum"][-1]})
+            with pytest.raises(FieldInvalid):
+                parse_settings({name: "none of those"})
+
+
+@pytest.mark.parametrize(
+    ("path", "url"),
+    [
+        ("/api/projects/{project_id}/samples", "/api/projects/{}/samples"),
+        ("/api/projects/{project_id}/embeddings", "/api/projects/{}/embeddings?backbone=x"),
+    ],
+)
+def test_a_documented_page_size_is_the_one_the_api_keeps(document, api, path, url):
+    (per_page,) = [p for p in document["paths"][path]["get"]["parameters"]
+                   if p["name"] == "per_page"]  # fmt: skip
+    project = api.create_project()
+    base = url.format(project["id"]) + ("&" if "?" in url else "?")
+    most = per_page["schema"]["maximum"]
+    assert api.get(project, f"{base}per_page={most}").status_code != 400
+    refused = api.get(project, f"{base}per_page={most + 1}")
+    assert refused.status_code == 400 and refused.json["errors"][0]["field"] == "per_page"

@@ -28,6 +28,7 @@ VECTOR_COUNTS = (1, 2)
 # rounding, under 0.05 %, is smaller than the float16 backbone's own difference from Keras).
 DTYPES = {"float32": "<f4", "float16": "<f2"}
 MAX_PER_PAGE = 1000
+DEFAULT_PER_PAGE = 500
 HEADER_LENGTH_BYTES = 4
 # A batch PUT: the studio sends 10-30 pictures' pairs at once (static/js/embeddingSender.js);
 # 100 pairs of 1,280-float vectors are 1 MB, and the header of their ids a few KB.
@@ -214,7 +215,7 @@ def project_embeddings(project: Project):
     dtype = request.args.get("dtype", "float32")
     if dtype not in DTYPES:
         raise FieldInvalid("dtype", f"must be one of {', '.join(DTYPES)}")
-    per_page = size_arg("per_page", 500, MAX_PER_PAGE)
+    per_page = size_arg("per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
     size = get_backbone(backbone_id)["embedding_size"]
     query = (
         select(Sample.public_id, Sample.created, Embedding.vectors, Embedding.count)

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, current_app
 
 from ..policy import GRANTS, Access, access_of, requires
+from . import embeddings, samples
 from .schemas import SCHEMAS, ref
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
@@ -64,6 +65,10 @@ def op(
     return operation
 
 
+def per_page(most: int, default: int) -> dict[str, Any]:
+    return {"type": "integer", "minimum": 1, "maximum": most, "default": default}
+
+
 AFTER = param(
     "after", "query", text="The next_cursor of the page before; leave it out for the first page."
 )
@@ -72,16 +77,16 @@ SAMPLES_QUERY = (
     param(
         "page",
         "query",
-        {"type": "integer", "minimum": 1, "default": 1},
+        {"type": "integer", "minimum": 1, "maximum": samples.MAX_PAGE, "default": 1},
         "A page number (offset paging); send page or after, not both.",
     ),
     AFTER,
-    param("per_page", "query", {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}),
+    param("per_page", "query", per_page(samples.MAX_PER_PAGE, samples.DEFAULT_PER_PAGE)),
 )
 EMBEDDINGS_QUERY = (
     param("backbone", "query", text="A backbone id."),
     AFTER,
-    param("per_page", "query", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 500}),
+    param("per_page", "query", per_page(embeddings.MAX_PER_PAGE, embeddings.DEFAULT_PER_PAGE)),
     param(
         "dtype",
         "query",
