@@ -3,21 +3,20 @@
 import json
 from typing import Any
 
-from flask import Blueprint, current_app, request, send_file
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from flask import Blueprint, request, send_file
+from sqlalchemy import select
 
 from converters.head import HeadError, parse_head
 
+from .. import versions
 from ..backbone_files import load_backbone
 from ..db import db
-from ..errors import Conflict, FieldInvalid
+from ..errors import FieldInvalid
 from ..exports import FORMATS, export_blob, export_filename, export_links
 from ..models import ModelVersion, Project, ProjectClass
 from ..policy import MODEL, PROJECT, current_credential, requires, sees_public_view
 from ..sharing import public_metrics
-from ..storage import blob_store, delete_unreferenced_artifacts
-from ..versions import add_next_version
+from ..storage import blob_store
 from .common import CLASS_NAME_MAX, json_body, text_field, timestamp
 
 bp = Blueprint("versions", __name__, url_prefix="/api")
@@ -96,10 +95,7 @@ def small_record(value: Any, field: str) -> dict:
 @requires("edit_project", PROJECT)
 def save_version(project: Project):
     """Save a trained head as the project's next version (the first one is also published)."""
-    most = current_app.config["MAX_MODEL_VERSIONS"]
-    saved = db.session.scalar(select(func.count()).where(ModelVersion.project_id == project.id))
-    if saved >= most:
-        raise Conflict(f"A project keeps at most {most} model versions; delete an old one.")
+    versions.check_room(project.id)
     body = json_body()
     backbone_id = body.get("backbone_id")
     backbone = load_backbone(backbone_id) if isinstance(backbone_id, str) else None
@@ -115,20 +111,14 @@ def save_version(project: Project):
     settings = small_record(body.get("settings"), "settings")
     metrics = small_record(body.get("metrics"), "metrics")
     head_bytes = json.dumps(body["head"], sort_keys=True, separators=(",", ":")).encode()
-    store = blob_store()
-    version = add_next_version(
+    version = versions.save_head(
         project.id,
-        tier="browser",
+        head_bytes,
         backbone_id=backbone_id,
         labels=labels,
         settings=settings,
         metrics=metrics,
-        artifacts={},
     )
-    if version is None:
-        raise Conflict("Other versions of this project are being saved; try again.")
-    version.artifacts = {"head": store.put(head_bytes)}
-    db.session.commit()
     location = f"/api/models/{version.public_id}"
     return version_json(version, project), 201, {"Location": location}
 
@@ -137,12 +127,12 @@ def save_version(project: Project):
 @requires("read_project", PROJECT)
 def list_versions(project: Project):
     """A project's versions, newest first."""
-    versions = db.session.scalars(
+    saved = db.session.scalars(
         select(ModelVersion)
         .where(ModelVersion.project_id == project.id)
         .order_by(ModelVersion.number.desc())
     )
-    return {"models": [version_json(version, project) for version in versions]}
+    return {"models": [version_json(version, project) for version in saved]}
 
 
 @bp.get("/models/<model_id>")
@@ -159,24 +149,7 @@ def read_version(version: ModelVersion):
 @requires("edit_project", MODEL)
 def publish_version(version: ModelVersion):
     """Make this version the published one: links that follow the project show it from now on."""
-    # Publishes of one project take turns on its row (PostgreSQL; SQLite's writers take turns
-    # anyway): two at once would each wait for the other's new entry in the one-published index.
-    # The flags are set by statements, not through loaded objects, which may be stale by then.
-    others = (ModelVersion.project_id == version.project_id, ModelVersion.id != version.id)
-    db.session.execute(select(Project.id).where(Project.id == version.project_id).with_for_update())
-    try:
-        db.session.execute(
-            update(ModelVersion)
-            .where(*others, ModelVersion.published.is_(True))
-            .values(published=False)
-        )
-        db.session.execute(
-            update(ModelVersion).where(ModelVersion.id == version.id).values(published=True)
-        )
-        db.session.commit()
-    except IntegrityError:  # a first version saved at this very moment was published
-        db.session.rollback()
-        raise Conflict("Another version of this project was just published; try again.") from None
+    versions.publish(version)
     return version_json(version)
 
 
@@ -184,10 +157,7 @@ def publish_version(version: ModelVersion):
 @requires("edit_project", MODEL)
 def delete_version(version: ModelVersion):
     """Delete a version, its exports and the links pinned to it."""
-    blobs = set(version.artifacts.values())
-    db.session.delete(version)
-    delete_unreferenced_artifacts(blobs)
-    db.session.commit()
+    versions.delete_version(version)
     return "", 204
 
 
