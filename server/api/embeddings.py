@@ -8,11 +8,10 @@ import struct
 import numpy as np
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 
 from ..backbone_files import get_backbone
 from ..db import db
+from ..embeddings import FLOAT32_BYTES, check_finite, store_batch, store_embeddings
 from ..errors import FieldInvalid, Invalid, NotFound, TooLarge
 from ..jsonlimits import JsonRejected, loads_limited
 from ..models import Embedding, Project, Sample
@@ -21,7 +20,6 @@ from .paging import after_cursor, cursor_arg, encode_cursor, size_arg
 
 bp = Blueprint("embeddings", __name__, url_prefix="/api")
 
-FLOAT32_BYTES = 4
 # Vector 0 embeds the image as stored; the optional vector 1 embeds its horizontal mirror.
 VECTOR_COUNTS = (1, 2)
 # A page of a project's embeddings: float32 as stored, or float16 at half the bytes (its
@@ -48,12 +46,6 @@ def vector_count(length: int, size: int) -> int:
     return count
 
 
-def check_finite(data: bytes) -> None:
-    """400 on NaN or infinity, which would poison every model trained on them."""
-    if not np.isfinite(np.frombuffer(data, dtype="<f4")).all():
-        raise FieldInvalid("body", "embeddings must be finite numbers (no NaN or infinity)")
-
-
 @bp.put("/samples/<sample_id>/embeddings/<backbone_id>")
 @requires("edit_project", SAMPLE)
 def put_embedding(sample: Sample, backbone_id: str):
@@ -69,40 +61,6 @@ def put_embedding(sample: Sample, backbone_id: str):
     return "", 204
 
 
-def store_embeddings(backbone_id: str, rows: list[tuple[int, bytes, int]]) -> list[int]:
-    """Insert or replace each (sample row id, vectors, count) for the backbone, and commit;
-    return the row ids of the samples that were gone, with nothing stored, or [] once stored.
-
-    One upsert: two requests storing the same sample's embedding at once both succeed (the
-    later one's is kept) instead of the second failing on the unique constraint. A sample
-    deleted by another request after the caller found it fails the foreign key; then the whole
-    upsert is rolled back, so a batch is stored entirely or not at all.
-    """
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Embedding)
-    statement = statement.on_conflict_do_update(
-        index_elements=[Embedding.sample_id, Embedding.backbone_id],
-        set_={"vectors": statement.excluded.vectors, "count": statement.excluded.count},
-    )
-    values = [
-        {"sample_id": sample_id, "backbone_id": backbone_id, "vectors": data, "count": count}
-        for sample_id, data, count in rows
-    ]
-    try:
-        db.session.execute(statement, values)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        wanted = [sample_id for sample_id, _, _ in rows]
-        there = set(db.session.scalars(select(Sample.id).where(Sample.id.in_(wanted))))
-        gone = [sample_id for sample_id in wanted if sample_id not in there]
-        if not gone:
-            raise  # not a deleted sample: a fault to report
-        return gone
-    return []
-
-
 @bp.put("/projects/<project_id>/embeddings/<backbone_id>")
 @requires("edit_project", PROJECT)
 def put_embeddings(project: Project, backbone_id: str):
@@ -114,34 +72,8 @@ def put_embeddings(project: Project, backbone_id: str):
         raise TooLarge(f"Send at most {MAX_PER_BATCH} samples' embeddings ({most} bytes) at once.")
     ids, counts, data = read_batch(request.get_data(cache=False), size)
     check_finite(data)
-    samples = dict(
-        db.session.execute(
-            select(Sample.public_id, Sample.id).where(
-                Sample.project_id == project.id, Sample.public_id.in_(ids)
-            )
-        ).all()
-    )
-    missing_samples([sample_id for sample_id in ids if sample_id not in samples])
-    rows, start = [], 0
-    for sample_id, count in zip(ids, counts, strict=True):
-        end = start + count * size * FLOAT32_BYTES
-        rows.append((samples[sample_id], data[start:end], count))
-        start = end
-    gone = set(store_embeddings(backbone_id, rows))
-    # Deleted by another request between the lookup above and the write.
-    missing_samples([sample_id for sample_id in ids if samples[sample_id] in gone])
+    store_batch(project, backbone_id, ids, counts, data, size)
     return "", 204
-
-
-def missing_samples(missing: list[str]) -> None:
-    """404 naming the batch's samples that are not (or no longer) in the project, if any."""
-    if missing:
-        # Most often pictures deleted while their embeddings were on the way: the ids let the
-        # sender drop those and send the others again.
-        raise NotFound(
-            f"{len(missing)} of these samples are not in this project; nothing was stored.",
-            missing_ids=missing,
-        )
 
 
 def read_batch(body: bytes, size: int) -> tuple[list[str], list[int], bytes]:
