@@ -23,7 +23,7 @@ from server.policy import ANYONE, EVERYONE, GRANTS, access_of
 from server.signed_urls import EXPIRED, image_url
 from server.signed_urls import check as check_signature
 
-from .conftest import Api, assert_problem, queued_job
+from .conftest import Api, assert_problem, fill_rule, project_route_ids, queued_job
 
 OK = "ok"
 # action -> credential kind -> the answer: OK (the policy let it through) or a status.
@@ -146,19 +146,9 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def project_ids(api, client, project, image) -> dict[str, str]:
-    """A class, a picture, a saved model, a share link and a job in the project; their ids."""
-    (sample,) = api.add_samples(project, image(), class_id=project["classes"][0]["id"])
-    model = api.save_model(project)
-    link = api.share(project=project, model=model)
-    return {
-        "project_id": project["id"],
-        "class_id": project["classes"][0]["id"],
-        "sample_id": sample["id"],
-        "backbone_id": "0123456789abcdef",
-        "model_id": model["id"],
-        "token": link["token"],
-        "job_id": queued_job(client.application, project["id"]),
-        "name": "model.json",
+    """A class, a picture, a saved model, a share link and a job in the project; their ids, and
+    values for the share pages' variables."""
+    return project_route_ids(api, project, image) | {
         "filename": "model.json",
         "version": "0",
         "path": "",
@@ -221,7 +211,7 @@ def make_world(api, client, image) -> World:
 
 
 def fill(rule: str, ids: dict[str, str]) -> str:
-    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: ids.get(m[1], "x"), rule)
+    return fill_rule(rule, ids, default="x")
 
 
 def routes(app) -> list[tuple[str, str, str]]:
