@@ -7,8 +7,10 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from converters.head import HeadError, parse_head
+
 from .db import db
-from .errors import Conflict
+from .errors import Conflict, FieldInvalid
 from .models import ModelVersion, Project
 from .storage import blob_store, delete_unreferenced_artifacts
 
@@ -35,6 +37,15 @@ def add_next_version(project_id: int, **fields) -> ModelVersion | None:
         except IntegrityError:
             db.session.rollback()
     return None
+
+
+def check_head(head: Any, class_count: int, embedding_size: int) -> None:
+    """FieldInvalid("head") unless `head` is a head of `class_count` outputs on embeddings of
+    `embedding_size` (converters/head.py reads it), as a page saves or sends it."""
+    try:
+        parse_head(head, class_count, embedding_size)
+    except HeadError as error:
+        raise FieldInvalid("head", str(error)) from None
 
 
 def check_room(project_id: int) -> None:

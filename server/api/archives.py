@@ -10,7 +10,7 @@ from ..backbone_files import (
     load_backbone,
     project_backbone_id,
 )
-from ..errors import FieldInvalid, Invalid, NotReady, UnsupportedType
+from ..errors import FieldInvalid, Invalid, UnsupportedType
 from ..exports import slug
 from ..models import Project
 from ..notebook import NotebookUnavailable, write_notebook_zip
@@ -51,9 +51,9 @@ def download_notebook(project: Project):
     out = tempfile.TemporaryFile()
     try:
         write_notebook_zip(project, project_backbone(project), out)
-    except NotebookUnavailable as error:
+    except NotebookUnavailable:
         out.close()
-        raise NotReady(str(error)) from error
+        raise
     out.seek(0)
     response = send_file(
         out,

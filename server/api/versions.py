@@ -6,8 +6,6 @@ from typing import Any
 from flask import Blueprint, request, send_file
 from sqlalchemy import select
 
-from converters.head import HeadError, parse_head
-
 from .. import versions
 from ..backbone_files import load_backbone
 from ..db import db
@@ -104,10 +102,7 @@ def save_version(project: Project):
             "backbone_id", "must name a backbone of this server (GET /api/backbones)"
         )
     labels = parse_labels(project, body.get("labels"))
-    try:
-        parse_head(body.get("head"), len(labels), backbone["embedding_size"])
-    except HeadError as error:
-        raise FieldInvalid("head", str(error)) from error
+    versions.check_head(body.get("head"), len(labels), backbone["embedding_size"])
     settings = small_record(body.get("settings"), "settings")
     metrics = small_record(body.get("metrics"), "metrics")
     head_bytes = json.dumps(body["head"], sort_keys=True, separators=(",", ":")).encode()
