@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, func, select
 
-from . import credentials  # imports this module too: names are looked up when called
 from .db import db
 from .models import (
     Classroom,
@@ -28,6 +27,7 @@ from .models import (
     utcnow,
 )
 from .storage import delete_unreferenced, delete_unreferenced_artifacts
+from .tokens import hash_token, new_token
 
 # 31 symbols: no 0/O and no 1/I/L, which a class reading a projector confuses.
 JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -62,8 +62,10 @@ def is_expired(classroom: Classroom, now: datetime | None = None) -> bool:
     return expires_at(classroom) <= (now or utcnow())
 
 
-def touch(classroom: Classroom, student: Student | None = None) -> None:
+def touch(classroom_id: int, student_id: int | None = None) -> None:
     """Note activity (keeps the data from expiring); commits only when something changed."""
+    classroom = db.session.get(Classroom, classroom_id)
+    student = db.session.get(Student, student_id) if student_id is not None else None
     now = utcnow()
     changed = False
     if now - classroom.last_activity >= ACTIVITY_RESOLUTION:
@@ -113,8 +115,8 @@ def link_holder(project_id: int) -> str:
 def reissue_token(student: Student) -> str:
     """A new token for the student: the old one, its phone pairings and the picture URLs handed
     out with it stop working at once. Returns the token (shown once)."""
-    token = credentials.new_token()
-    student.token_sha256 = credentials.hash_token(token)
+    token = new_token()
+    student.token_sha256 = hash_token(token)
     projects = projects_of(student_id=student.id)
     db.session.execute(delete(Pairing).where(Pairing.project_id.in_(projects)))
     db.session.commit()
@@ -144,7 +146,7 @@ def forget_links(project_ids: Iterable[int]) -> None:
     ids = list(project_ids)
     tokens = db.session.scalars(select(ShareLink.token).where(ShareLink.project_id.in_(ids)))
     for token in tokens:
-        db.session.merge(GoneShareLink(token_sha256=credentials.hash_token(token)))
+        db.session.merge(GoneShareLink(token_sha256=hash_token(token)))
 
 
 def projects_of(**where) -> list[int]:

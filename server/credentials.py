@@ -1,4 +1,5 @@
-"""The credential a request carries, read once per request.
+"""The credential a request carries, from what it presents (server/policy.py reads that from the
+request, once per request).
 
 A credential is one of: a bearer token (`Authorization: Bearer <token>`) of a project's owner, of a
 classroom's student (all their projects) or teacher (the whole classroom), or of a phone paired
@@ -10,17 +11,15 @@ limit, its failed attempts are refused (429) for a while (server/ratelimits.py),
 credential it sends.
 """
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 
-from flask import g, request
 from sqlalchemy import select
 
 from . import classrooms, ratelimits, signed_urls
 from .db import db
 from .models import Classroom, ModelVersion, Pairing, Project, Sample, ShareLink, Student, utcnow
 from .sharing import resolve_link, was_deleted
+from .tokens import hash_token
 
 
 @dataclass(frozen=True)
@@ -49,51 +48,45 @@ UNKNOWN_TOKEN = (
 )
 
 
-def new_token() -> str:
-    """A fresh secret; only its hash is stored, so it is shown to its holder once."""
-    return secrets.token_urlsafe(32)
+@dataclass(frozen=True)
+class Presented:
+    """What a request shows as its credential (server/policy.py reads it from the request)."""
+
+    authorization: str | None = None  # the Authorization header
+    share: str | None = None  # ?share=
+    signature: str | None = None  # ?sig= of a picture URL
+    expires: str = ""  # ?expires= of a picture URL
+    sample_id: str = ""  # the picture the URL names, which its signature covers
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def bearer_token() -> str | None:
+def bearer_token(authorization: str | None) -> str | None:
     """The token of an `Authorization: Bearer <token>` header, or None when absent or malformed."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    scheme, _, token = (authorization or "").partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token or " " in token:
         return None
     return token
 
 
-def current_credential() -> Credential:
-    """The request's credential (cached for the request)."""
-    if "credential" not in g:
-        g.credential = _read_credential()
-    return g.credential
-
-
-def _read_credential() -> Credential:
-    has_bearer = "Authorization" in request.headers
-    share = request.args.get("share")
-    signature = request.args.get("sig")
-    if not has_bearer and share is None and signature is None:
+def read_credential(presented: Presented) -> Credential:
+    """The credential a request presents; it writes nothing to the database."""
+    share, signature = presented.share, presented.signature
+    if presented.authorization is None and share is None and signature is None:
         return NONE
-    if has_bearer:
-        credential = _bearer_credential()
+    if presented.authorization is not None:
+        credential = _bearer_credential(presented.authorization)
     elif share is not None:
         credential = _share_credential(share)
     else:
-        credential = _signed_credential(signature)
+        credential = _signed_credential(presented)
     unknown_link = credential.kind == "share" and credential.link is None and not credential.gone
     if credential.kind == "invalid" or unknown_link:
         ratelimits.spend("failed_credentials")
     return credential
 
 
-def _bearer_credential() -> Credential:
-    token = bearer_token()
+def _bearer_credential(authorization: str) -> Credential:
+    token = bearer_token(authorization)
     if token is None:
         return Credential("invalid", problem="Send the token as 'Authorization: Bearer <token>'.")
     project_id = db.session.scalar(
@@ -126,14 +119,13 @@ def _classroom_credential(sha256: str) -> Credential:
 
 
 def _member(kind: str, classroom: Classroom, student: Student | None) -> Credential:
-    expired = classrooms.is_expired(classroom)
-    if not expired:
-        classrooms.touch(classroom, student)
+    # Reading writes nothing: the activity it proves is noted once the request is granted
+    # (server/policy.py, `requires`).
     return Credential(
         kind,
         classroom_id=classroom.id,
         student_id=student.id if student else None,
-        expired=expired,
+        expired=classrooms.is_expired(classroom),
     )
 
 
@@ -150,12 +142,11 @@ def _share_credential(token: str) -> Credential:
     )
 
 
-def _signed_credential(signature: str) -> Credential:
-    sample_id = (request.view_args or {}).get("sample_id", "")
+def _signed_credential(presented: Presented) -> Credential:
+    sample_id = presented.sample_id
     project_id = db.session.scalar(select(Sample.project_id).where(Sample.public_id == sample_id))
     holder = classrooms.link_holder(project_id) if project_id is not None else ""
-    expires = request.args.get("expires", "")
-    problem = signed_urls.check(sample_id, expires, signature, holder=holder)
+    problem = signed_urls.check(sample_id, presented.expires, presented.signature, holder=holder)
     if problem == signed_urls.BAD_SIGNATURE:
         return Credential("invalid", problem=problem)
     expired = project_id is not None and classrooms.project_expired(project_id)

@@ -14,6 +14,8 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
 from sqlalchemy.orm import DeclarativeBase
 
+from .errors import Unavailable
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # How long a writer waits for another's lock before SQLite gives up with "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -36,8 +38,16 @@ NAMING_CONVENTION = {
 }
 
 
-class WriteLockTimeout(Exception):
-    """The database stayed busy with other writers for WRITE_LOCK_TIMEOUT_S."""
+BUSY = "The database is busy with other students' changes; try again in a moment."
+
+
+class WriteLockTimeout(Unavailable):
+    """The database stayed busy with other writers for WRITE_LOCK_TIMEOUT_S: answered 503 with
+    Retry-After by the one handler of server/errors.py's exceptions (server/problems.py)."""
+
+    def __init__(self, reason: str):
+        super().__init__(BUSY, headers={"Retry-After": "2"})
+        self.reason = reason  # why no turn came, for whoever reads a traceback
 
 
 class SQLiteWriteLock:
@@ -115,14 +125,6 @@ def init_db(app: Flask) -> None:
                 lock = SQLiteWriteLock(Path(database + ".write-lock"))
                 queue_writers(db.engine, lock)
                 app.extensions[WRITE_LOCK] = lock
-    app.register_error_handler(WriteLockTimeout, _busy)
-
-
-def _busy(error: WriteLockTimeout):
-    from .problems import problem_response
-
-    detail = "The database is busy with other students' changes; try again in a moment."
-    return problem_response(503, detail, {"Retry-After": "2"})
 
 
 @contextmanager

@@ -40,8 +40,26 @@ class FieldInvalid(Invalid):
         self.field = field
 
 
+class Unauthorized(DomainError):
+    """No credential, or one that matches nothing; `headers` carry the challenge."""
+
+    status = HTTPStatus.UNAUTHORIZED
+
+
+class Forbidden(DomainError):
+    """A valid credential that does not give access to this."""
+
+    status = HTTPStatus.FORBIDDEN
+
+
 class NotFound(DomainError):
     status = HTTPStatus.NOT_FOUND
+
+
+class Gone(DomainError):
+    """It existed and has ended: a withdrawn link, an expired classroom."""
+
+    status = HTTPStatus.GONE
 
 
 class Conflict(DomainError):
@@ -52,6 +70,10 @@ class Conflict(DomainError):
 
 class TooLarge(DomainError):
     status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+
+
+class UriTooLong(DomainError):
+    status = HTTPStatus.REQUEST_URI_TOO_LONG
 
 
 class UnsupportedType(DomainError):

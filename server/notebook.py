@@ -24,6 +24,7 @@ from converters import efficientnet_lite, torch_state
 
 from .archive import folder_name
 from .db import db
+from .errors import NotReady
 from .models import Project, Sample
 from .storage import blob_store
 
@@ -38,8 +39,8 @@ MIN_PICTURES = 5  # a 20% validation split of fewer holds no picture at all
 NETWORK_MODULES = {efficientnet_lite.ARCHITECTURE: (efficientnet_lite, torch_state)}
 
 
-class NotebookUnavailable(ValueError):
-    """The project cannot be trained in Keras yet (too few classes or pictures)."""
+class NotebookUnavailable(NotReady):
+    """The project cannot be trained in Keras yet (too few classes or pictures): 422."""
 
 
 def script_text() -> str:

@@ -27,15 +27,15 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, NoReturn
 
-from flask import current_app
+from flask import current_app, g, request
 from sqlalchemy import select
 
 from . import ratelimits
-from .classrooms import membership
-from .credentials import Credential, current_credential
+from .classrooms import membership, touch
+from .credentials import Credential, Presented, read_credential
 from .db import db
+from .errors import Forbidden, Gone, NotFound, Unauthorized
 from .models import Classroom, Job, ModelVersion, Project, Sample
-from .problems import abort_problem
 from .sharing import NO_SUCH_LINK, find_link, gallery_version
 
 # RFC 6750: a 401 names the scheme the client should use.
@@ -132,6 +132,21 @@ GRANTS = {
 }
 
 
+def current_credential() -> Credential:
+    """The request's credential (read once per request)."""
+    if "credential" not in g:
+        g.credential = read_credential(
+            Presented(
+                authorization=request.headers.get("Authorization"),
+                share=request.args.get("share"),
+                signature=request.args.get("sig"),
+                expires=request.args.get("expires", ""),
+                sample_id=(request.view_args or {}).get("sample_id", ""),
+            )
+        )
+    return g.credential
+
+
 def project_of(resource: Any) -> int | None:
     """The database id of the project a resource belongs to."""
     if resource is None:
@@ -219,22 +234,22 @@ def refuse(credential: Credential, access: Access) -> NoReturn:
     """Stop a request that `allowed` refused, with the answer its credential calls for."""
     kind = credential.kind
     if kind == "none":
-        abort_problem(401, SEND_TOKEN, CHALLENGE)
+        raise Unauthorized(SEND_TOKEN, CHALLENGE)
     if kind == "invalid":
-        abort_problem(401, credential.problem or "The token is not valid.", CHALLENGE)
+        raise Unauthorized(credential.problem or "The token is not valid.", CHALLENGE)
     if credential.expired:
-        abort_problem(410, "This classroom has expired; its data is being deleted.")
+        raise Gone("This classroom has expired; its data is being deleted.")
     if kind in GRANTS[access.action]:
         # The right kind of credential, but unknown, no longer valid, or for something else.
         if kind == "share" and credential.gone:
-            abort_problem(410, "This share link was withdrawn, has expired, or waits for approval.")
+            raise Gone("This share link was withdrawn, has expired, or waits for approval.")
         if kind == "share" and credential.link is None:
-            abort_problem(404, NO_SUCH_LINK)
+            raise NotFound(NO_SUCH_LINK)
         if kind == "signed_image" and credential.problem:
-            abort_problem(403, credential.problem)
+            raise Forbidden(credential.problem)
     if access.hidden:
-        abort_problem(404, NOT_FOUND[access.on.name])
-    abort_problem(403, "This credential does not give access to this.")
+        raise NotFound(NOT_FOUND[access.on.name])
+    raise Forbidden("This credential does not give access to this.")
 
 
 def requires(
@@ -254,17 +269,27 @@ def requires(
             if on is not None:
                 resource = on.load(kwargs.pop(on.url_arg))
                 if resource is None:
-                    abort_problem(404, NOT_FOUND[on.name])
+                    raise NotFound(NOT_FOUND[on.name])
                 kwargs[on.view_arg] = resource
             credential = current_credential()
             if not allowed(credential, action, resource):
                 refuse(credential, access)
+            note_activity(credential)
             return view(**kwargs)
 
         checked.access = access
         return checked
 
     return decorate
+
+
+def note_activity(credential: Credential) -> None:
+    """A granted request of a classroom's student or teacher keeps its classroom's data from
+    expiring. It commits (when the last note is older than ACTIVITY_RESOLUTION) before the view
+    runs, while the session holds nothing else: after the view, a commit could also write what
+    a view that failed half-way left in the session."""
+    if credential.kind in ("student", "teacher") and not credential.expired:
+        touch(credential.classroom_id, credential.student_id)
 
 
 def access_of(endpoint: str) -> Access | None:

@@ -1,8 +1,9 @@
 """The one place that builds JSON API errors: RFC 9457 problem details.
 
-Domain modules raise server/errors.py's exceptions; views and the access policy raise
-`ApiProblem` (through `abort_problem`) or any werkzeug HTTPException. The handlers below turn
-every error under /api into `application/problem+json` with one shape:
+Domain modules, blueprints and the access policy raise server/errors.py's exceptions (the
+classroom and sample blueprints still call `abort_problem` / `field_error`, to be replaced);
+werkzeug raises its own HTTPExceptions (an unknown URL, a method not allowed). The handlers below
+turn every error under /api into `application/problem+json` with one shape:
 {"type", "title", "status", "detail"} plus optional extras such as "errors": [...].
 """
 

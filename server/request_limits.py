@@ -11,14 +11,14 @@ MAX_QUERY_BYTES, the request line Gunicorn accepts anyway).
 
 from flask import Flask, request
 
-from .problems import abort_problem
+from .errors import UriTooLong
 
 MAX_QUERY_BYTES = 4096
 
 
 def refuse_long_query() -> None:
     if len(request.query_string) > MAX_QUERY_BYTES:
-        abort_problem(414, f"The query string is longer than {MAX_QUERY_BYTES} bytes.")
+        raise UriTooLong(f"The query string is longer than {MAX_QUERY_BYTES} bytes.")
 
 
 def register_request_limits(app: Flask) -> None:

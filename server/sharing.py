@@ -1,7 +1,5 @@
 """Model versions and share links: who may see which version, and what a link shows now."""
 
-import re
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,16 +7,10 @@ from sqlalchemy import select
 
 from .db import db
 from .models import GoneShareLink, ModelVersion, ShareLink, utcnow
+from .tokens import TOKEN, hash_token
 
-# 32 random bytes: 256 bits, written in 43 URL-safe characters.
-SHARE_TOKEN_BYTES = 32
-SHARE_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 # One answer for every link that does not exist, whatever its shape, so guesses learn nothing.
 NO_SUCH_LINK = "No share link here."
-
-
-def new_share_token() -> str:
-    return secrets.token_urlsafe(SHARE_TOKEN_BYTES)
 
 
 @dataclass(frozen=True)
@@ -43,15 +35,13 @@ def link_state(link: ShareLink) -> str:
 
 def was_deleted(token: str) -> bool:
     """Whether the token is of a link deleted with its student or classroom (410, not 404)."""
-    from .credentials import hash_token  # credentials reads links through this module
-
-    if not SHARE_TOKEN.fullmatch(token):
+    if not TOKEN.fullmatch(token):
         return False
     return db.session.get(GoneShareLink, hash_token(token)) is not None
 
 
 def find_link(token: str) -> ShareLink | None:
-    if not SHARE_TOKEN.fullmatch(token):
+    if not TOKEN.fullmatch(token):
         return None
     return db.session.scalar(select(ShareLink).where(ShareLink.token == token))
 

@@ -398,30 +398,41 @@ def assert_problem(response, status: int) -> dict:
     return body
 
 
-@pytest.fixture
-def route_ids(api, project, image, backbone, client) -> dict[str, str]:
-    """Real values for every URL variable of the API: a project with a class, sample, embedding,
-    a saved model version and a share link to it."""
+# A backbone id of the right shape that names no backbone.
+NO_BACKBONE = "0123456789abcdef"
+
+
+def project_route_ids(api: "Api", project: dict, image, backbone_id: str = NO_BACKBONE) -> dict:
+    """Real values for the URL variables of a project's routes: its first class, a picture in
+    it, a saved model version, a share link to it and a queued job."""
     (sample,) = api.add_samples(project, image(), class_id=project["classes"][0]["id"])
-    embedding = struct.pack(f"<{backbone.embedding_size}f", *range(backbone.embedding_size))
-    response = client.put(
-        f"/api/samples/{sample['id']}/embeddings/{backbone.id}",
-        data=embedding,
-        headers=api.auth(project),
-    )
-    assert response.status_code == 204
     model = api.save_model(project)
     link = api.share(project, model)
-    job_id = queued_job(client.application, project["id"])
     return {
         "project_id": project["id"],
         "class_id": project["classes"][0]["id"],
         "sample_id": sample["id"],
-        "backbone_id": backbone.id,
+        "backbone_id": backbone_id,
         "model_id": model["id"],
         "token": link["token"],
-        "job_id": job_id,
+        "job_id": queued_job(api.client.application, project["id"]),
+        "name": "model.json",
     }
+
+
+@pytest.fixture
+def route_ids(api, project, image, backbone, client) -> dict[str, str]:
+    """Real values for every URL variable of the API (project_route_ids), the picture with an
+    embedding for the test backbone."""
+    ids = project_route_ids(api, project, image, backbone.id)
+    embedding = struct.pack(f"<{backbone.embedding_size}f", *range(backbone.embedding_size))
+    response = client.put(
+        f"/api/samples/{ids['sample_id']}/embeddings/{backbone.id}",
+        data=embedding,
+        headers=api.auth(project),
+    )
+    assert response.status_code == 204
+    return ids
 
 
 def queued_job(app: Flask, project_id: str) -> str:
@@ -434,9 +445,14 @@ def queued_job(app: Flask, project_id: str) -> str:
         return job.public_id
 
 
-def fill_rule(rule: str, values: dict[str, str]) -> str:
-    """Turn a URL rule like /api/projects/<project_id>/classes/<class_id> into a URL."""
-    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda match: values[match[1]], rule)
+def fill_rule(rule: str, values: dict[str, str], default: str | None = None) -> str:
+    """Turn a URL rule like /api/projects/<project_id>/classes/<class_id> into a URL (a variable
+    not in `values` takes `default`; without one, it is an error)."""
+
+    def value(match: re.Match) -> str:
+        return values[match[1]] if default is None else values.get(match[1], default)
+
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", value, rule)
 
 
 @pytest.fixture

@@ -16,13 +16,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 from sqlalchemy import select
 
+from server.api.openapi import openapi_path
 from server.db import db
 from server.models import Classroom, Job, ModelVersion, utcnow
 from server.policy import ANYONE, EVERYONE, GRANTS, access_of
 from server.signed_urls import EXPIRED, image_url
 from server.signed_urls import check as check_signature
 
-from .conftest import Api, assert_problem, queued_job
+from .conftest import Api, assert_problem, fill_rule, project_route_ids, queued_job
 
 OK = "ok"
 # action -> credential kind -> the answer: OK (the policy let it through) or a status.
@@ -151,19 +152,9 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def project_ids(api, client, project, image) -> dict[str, str]:
-    """A class, a picture, a saved model, a share link and a job in the project; their ids."""
-    (sample,) = api.add_samples(project, image(), class_id=project["classes"][0]["id"])
-    model = api.save_model(project)
-    link = api.share(project=project, model=model)
-    return {
-        "project_id": project["id"],
-        "class_id": project["classes"][0]["id"],
-        "sample_id": sample["id"],
-        "backbone_id": "0123456789abcdef",
-        "model_id": model["id"],
-        "token": link["token"],
-        "job_id": queued_job(client.application, project["id"]),
-        "name": "model.json",
+    """A class, a picture, a saved model, a share link and a job in the project; their ids, and
+    values for the share pages' variables."""
+    return project_route_ids(api, project, image) | {
         "filename": "model.json",
         "version": "0",
         "path": "",
@@ -226,7 +217,7 @@ def make_world(api, client, image) -> World:
 
 
 def fill(rule: str, ids: dict[str, str]) -> str:
-    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: ids.get(m[1], "x"), rule)
+    return fill_rule(rule, ids, default="x")
 
 
 def routes(app) -> list[tuple[str, str, str]]:
@@ -243,16 +234,20 @@ def ask(client, method: str, url: str, headers: dict, query: dict):
                        headers=headers)  # fmt: skip
 
 
+def refused(response) -> bool:
+    status = response.status_code
+    return status in (401, 403, 410) or (
+        status == 404
+        and REFUSAL_DETAILS.match((response.get_json(silent=True) or {}).get("detail", ""))
+    )
+
+
 def check(response, expected, label: str) -> None:
     status = response.status_code
     if expected == OK:
-        refused = status in (401, 403, 410) or (
-            status == 404
-            and REFUSAL_DETAILS.match(
-                (response.get_json(silent=True) or {}).get("detail", "")
-            )  # fmt: skip
+        assert not refused(response) and status < 500, (
+            f"{label}: {status} {response.get_data()[:200]}"
         )
-        assert not refused and status < 500, f"{label}: {status} {response.get_data()[:200]}"
     else:
         assert status == expected, f"{label}: {status} {response.get_data()[:200]}"
 
@@ -276,28 +271,98 @@ def roomy_app(make_app):
     return make_app(RATE_LIMIT_FAILED_CREDENTIALS="100000/minute", RATE_LIMIT_CREATE="100000/hour")
 
 
+def expected_answers(rule: str, endpoint: str, action: str) -> dict[str, object]:
+    """What each kind of credential gets from a route, by RULES and the exceptions above."""
+    expected = dict(RULES[action])
+    if endpoint in HIDDEN:
+        expected = {kind: 404 if answer == 403 else answer for kind, answer in expected.items()}
+    if action == "public" and "<token>" in rule:
+        # A share page of the expired classroom's project: gone for everyone.
+        expected |= dict.fromkeys(EXPIRED_KINDS, 410)
+    return expected
+
+
+# The security scheme of the OpenAPI document that carries each credential of RULES (None: no
+# credential, or a token that matches nothing). A signed picture URL (signedUrl) is not among
+# them; its routes are checked by test_a_picture_needs_its_signed_url_or_the_owner_token.
+SCHEME_OF = {
+    "none": None, "bad_token": None, "owner": "ownerToken", "other_owner": "ownerToken",
+    "share": "shareToken", "other_share": "shareToken", "revoked_share": "shareToken",
+    "unknown_share": "shareToken", "student": "studentToken", "classmate": "studentToken",
+    "other_class_student": "studentToken", "expired_student": "studentToken",
+    "teacher": "teacherToken", "other_teacher": "teacherToken", "expired_teacher": "teacherToken",
+    "pairing": "pairingToken",
+}  # fmt: skip
+
+
+def schemes(operation: dict) -> set[str]:
+    return {name for requirement in operation["security"] for name in requirement}
+
+
+def api_operation(document: dict, method: str, rule: str) -> dict | None:
+    """The document's operation for a route (None: the route is not under /api)."""
+    if not rule.startswith("/api/"):
+        return None
+    return document["paths"][openapi_path(rule)][method.lower()]
+
+
+def test_the_api_document_says_what_the_rules_say(app, client):
+    """Each operation's `security` names the credentials RULES lets through, and no other; every
+    refusal RULES expects is among its documented answers."""
+    document = client.get("/api/openapi.json").json
+    with app.test_request_context():
+        declared = {endpoint: access_of(endpoint) for _, _, endpoint in routes(app)}
+    assert set(SCHEME_OF) == set(RULES["public"])
+    for method, rule, endpoint in routes(app):
+        operation = api_operation(document, method, rule)
+        if operation is None:
+            continue
+        expected = expected_answers(rule, endpoint, declared[endpoint].action)
+        label = f"{method} {rule}"
+        assert (operation["security"] == []) == (expected["none"] == OK), label
+        for kind, answer in expected.items():
+            if answer == OK:
+                assert operation["security"] == [] or SCHEME_OF[kind] in schemes(operation), (
+                    f"{label}: {kind} is let through but not named in its security"
+                )
+            else:
+                assert str(answer) in operation["responses"], f"{label}: {answer} for {kind}"
+        granted = {SCHEME_OF[kind] for kind, answer in expected.items() if answer == OK}
+        assert schemes(operation) - {"signedUrl"} <= granted, label
+
+
+def check_document(response, operation: dict | None, kind: str, label: str) -> None:
+    """The answer is one the API document describes: a refusal among its responses, a credential
+    let through among its security schemes."""
+    if operation is None:
+        return
+    if refused(response):
+        assert str(response.status_code) in operation["responses"], f"{label}: undocumented"
+    elif operation["security"]:
+        assert SCHEME_OF[kind] in schemes(operation), f"{label}: let through, not documented"
+
+
 def test_every_route_answers_every_credential_as_the_rules_say(roomy_app, image, subtests):
+    """...and as the API document says."""
     app, client = roomy_app, roomy_app.test_client()
     api = Api(client)
+    document = client.get("/api/openapi.json").json
     with app.test_request_context():
         declared = {endpoint: access_of(endpoint) for _, _, endpoint in routes(app)}
     for method, rule, endpoint in routes(app):
-        access = declared[endpoint]
-        expected = dict(RULES[access.action])
-        if endpoint in HIDDEN:
-            expected = {kind: 404 if answer == 403 else answer for kind, answer in expected.items()}
-        if access.action == "public" and "<token>" in rule:
-            # A share page of the expired classroom's project: gone for everyone.
-            expected |= dict.fromkeys(EXPIRED_KINDS, 410)
+        expected = expected_answers(rule, endpoint, declared[endpoint].action)
+        operation = api_operation(document, method, rule)
         # Refusals first: the credentials allowed last, as they may delete what they touch.
         kinds = sorted(expected, key=lambda kind: expected[kind] == OK)
         world = make_world(api, client, image)
         for kind in kinds:
             url = fill(rule, world.ids_for(kind))
-            with subtests.test(f"{method} {rule} as {kind}"):
+            label = f"{method} {rule} as {kind}"
+            with subtests.test(label):
                 headers, query = world.headers.get(kind, {}), world.query.get(kind, {})
                 with ask(client, method, url, headers, query) as response:
-                    check(response, expected[kind], f"{method} {rule} as {kind}")
+                    check(response, expected[kind], label)
+                    check_document(response, operation, kind, label)
                     if response.status_code == 401:
                         assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
@@ -327,6 +392,10 @@ def test_a_picture_needs_its_signed_url_or_the_owner_token(api, client, image, p
     (other,) = api.add_samples(project, image(color=(1, 2, 3)))
     stolen = sample["image_url"].replace(sample["id"], other["id"])
     problem(client.get(stolen), 401)
+    # The API document names the signed URL beside the tokens that open a picture.
+    document = client.get("/api/openapi.json").json
+    operation = document["paths"]["/api/samples/{sample_id}/image"]["get"]
+    assert schemes(operation) == {"signedUrl", "ownerToken", "studentToken", "teacherToken"}
 
 
 def test_an_expired_picture_url_is_refused(make_app, image):
@@ -545,14 +614,6 @@ def end(state: str, lesson: Lesson, api, client, app) -> None:
     else:
         deleted = client.delete(f"/api/classrooms/{classroom['id']}", headers=teacher)
         assert deleted.status_code == 204
-
-
-def refused(response) -> bool:
-    status = response.status_code
-    return status in (401, 403, 410) or (
-        status == 404
-        and REFUSAL_DETAILS.match((response.get_json(silent=True) or {}).get("detail", ""))
-    )
 
 
 @pytest.mark.parametrize("state", STATES)

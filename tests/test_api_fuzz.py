@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from .conftest import Api, queued_job
+from .conftest import Api, project_route_ids
 
 EXAMPLES_PER_OPERATION = 10
 # Schemathesis's WSGI transport leaves a file response (a picture) unclosed; the file is ours,
@@ -104,20 +104,7 @@ def fuzz_app(make_app):
 
 def real_ids(app, api: Api, image) -> tuple[dict[str, str], dict[str, str]]:
     project = api.create_project()
-    (sample,) = api.add_samples(project, image(), class_id=project["classes"][0]["id"])
-    model = api.save_model(project)
-    link = api.share(project, model)
-    ids = {
-        "project_id": project["id"],
-        "class_id": project["classes"][0]["id"],
-        "sample_id": sample["id"],
-        "backbone_id": "0123456789abcdef",
-        "model_id": model["id"],
-        "token": link["token"],
-        "job_id": queued_job(app, project["id"]),
-        "name": "model.json",
-    }
-    return ids, api.auth(project)
+    return project_route_ids(api, project, image), api.auth(project)
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])

@@ -25,6 +25,7 @@ from server.models import (
     Student,
     utcnow,
 )
+from server.policy import current_credential
 
 
 def blob_files(app) -> set[str]:
@@ -173,3 +174,37 @@ def test_the_clean_up_thread_starts_with_the_first_request(make_app, two_classro
     for _ in range(2):
         served.test_client().get("/api/backbones")
     assert sweepers() == 1
+
+
+def activity(app, classroom: dict) -> tuple:
+    """When the classroom and its one student were last active, as the database says."""
+    with app.app_context():
+        row = db.session.scalar(select(Classroom).where(Classroom.public_id == classroom["id"]))
+        student = db.session.scalar(select(Student).where(Student.classroom_id == row.id))
+        return row.last_activity, student.last_seen
+
+
+def test_reading_a_credential_writes_nothing(app, api):
+    classroom = api.start_classroom()
+    token = api.join(classroom, "Sam")["student_token"]
+    age(app, classroom, 5)
+    before = activity(app, classroom)
+    with app.test_request_context("/api/student", headers={"Authorization": f"Bearer {token}"}):
+        assert current_credential().kind == "student"
+        db.session.rollback()  # what the request would not commit is dropped
+    assert activity(app, classroom) == before
+
+
+def test_a_granted_request_keeps_its_classroom_alive_and_a_refused_one_does_not(app, api, client):
+    classroom = api.start_classroom()
+    student = api.join(classroom, "Sam")
+    headers = {"Authorization": f"Bearer {student['student_token']}"}
+    age(app, classroom, 5)
+    before = activity(app, classroom)
+    refused = client.get(f"/api/classrooms/{classroom['id']}", headers=headers)
+    assert refused.status_code == 403
+    assert activity(app, classroom)[0] == before[0]
+    assert client.get("/api/student", headers=headers).status_code == 200
+    last_activity, last_seen = activity(app, classroom)
+    assert utcnow() - last_activity < timedelta(minutes=1)
+    assert utcnow() - last_seen < timedelta(minutes=1)

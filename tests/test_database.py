@@ -11,10 +11,10 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
 from server import create_app
-from server.credentials import hash_token
 from server.db import MIGRATIONS_DIR, db, upgrade_database
 from server.models import Job, utcnow
 from server.storage import blob_store
+from server.tokens import hash_token
 
 
 def test_flask_db_upgrade_builds_a_fresh_database(tmp_path):

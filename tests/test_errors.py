@@ -298,3 +298,10 @@ def test_trailing_slash_redirects_are_not_turned_into_errors(app, client):
         return {"ok": True}
 
     assert client.get("/api/things").status_code == 308
+
+
+def test_a_query_string_over_the_cap_is_a_problem(client, problem):
+    body = problem(client.get("/api/backbones?q=" + "x" * 5000), 414)
+    assert body["detail"] == "The query string is longer than 4096 bytes."
+    assert body["title"] == "Request-URI Too Long"
+    assert client.get("/api/backbones?q=" + "x" * 4000).status_code == 200

@@ -1,17 +1,17 @@
 """The OpenAPI document describes every API route, and only routes that exist."""
 
 import re
+from pathlib import Path
 
 import pytest
 from flask import Flask
 
+from server.api.openapi import openapi_path
+from server.errors import FieldInvalid
+from server.finetune.settings import parse_settings
+
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
-
-
-def openapi_path(rule: str) -> str:
-    """Flask's /api/things/<int:thing_id> -> OpenAPI's /api/things/{thing_id}."""
-    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
 
 
 def undocumented_routes(app: Flask, document: dict) -> list[str]:
@@ -98,6 +98,114 @@ def test_write_operations_name_a_bearer_token(document):
                 assert security, f"{method} {path}"
                 names = [name for requirement in security for name in requirement]
                 assert all(schemes[name].get("scheme") == "bearer" for name in names), path
-                assert "401" in operation["responses"] and "403" in operation["responses"]
+                # A wrong credential: 403, or 404 where the route hides what it refuses.
+                responses = operation["responses"]
+                assert "401" in responses and ("403" in responses or "404" in responses), path
             elif method != "get":
                 assert operation.get("security") == [], f"{method} {path}"
+
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+METHODS = r"GET|POST|PUT|PATCH|DELETE"
+
+
+def readme_operations(text: str) -> set[tuple[str, str]]:
+    """(method, path with its parameters as {}) of each row of the README's API table; a cell
+    such as "`GET`, `PATCH`, `DELETE /api/projects/<id>`" names three."""
+    section = text.split("\n## JSON API\n", 1)[1].split("\n## ", 1)[0]
+    operations, methods = set(), []
+    for row in re.findall(r"^\| (`.*?) \|", section, re.MULTILINE):
+        for code in re.findall(r"`([^`]*)`", row):
+            if re.fullmatch(METHODS, code):
+                methods.append(code)
+            elif found := re.fullmatch(rf"({METHODS}) (/api/\S*)", code):
+                path = re.sub(r"<[^<>]+>", "{}", found[2].split("?")[0])
+                operations |= {(method, path) for method in (*methods, found[1])}
+                methods = []
+            elif re.fullmatch(rf"({METHODS}) \S+", code):
+                methods = []  # a page, not the API
+    return operations
+
+
+def document_operations(document: dict) -> set[tuple[str, str]]:
+    return {
+        (method.upper(), re.sub(r"{[^{}]+}", "{}", path))
+        for path, operations in document["paths"].items()
+        for method in operations.keys() & HTTP_METHODS
+    }
+
+
+def test_the_readme_table_lists_every_operation_and_no_other(document):
+    listed = readme_operations(README.read_text())
+    assert sorted(document_operations(document) - listed) == [], "missing from the README"
+    assert sorted(listed - document_operations(document)) == [], "in the README, not the API"
+
+
+def test_the_readme_table_is_read_row_by_row():
+    table = (
+        "intro\n## JSON API\n| a | b |\n| --- | --- |\n"
+        "| `GET`, `DELETE /api/jobs/<job_id>` | a job |\n"
+        "| `GET /s/<token>/tm/model.json`, `metadata.json` | a page |\n"
+        "| `GET /api/pairing`, `POST /api/pairing/samples` | pairing |\n"
+        "| `GET /api/samples/<sample_id>/image?expires=&sig=` | a picture |\n"
+        "\n## Next\n| `GET /api/later` | not this table |\n"
+    )
+    assert readme_operations(table) == {
+        ("GET", "/api/jobs/{}"), ("DELETE", "/api/jobs/{}"), ("GET", "/api/pairing"),
+        ("POST", "/api/pairing/samples"), ("GET", "/api/samples/{}/image"),
+    }  # fmt: skip
+
+
+# Bodies whose text fields the document limits, and the route that takes them.
+TEXT_LIMITS = [
+    ("ProjectCreate", "title", "/api/projects"),
+    ("ClassroomCreate", "name", "/api/classrooms"),
+    ("QrText", "text", "/api/qr"),
+]
+
+
+@pytest.mark.parametrize(("schema", "field", "url"), TEXT_LIMITS)
+def test_a_documented_text_limit_is_the_one_the_api_keeps(document, client, schema, field, url):
+    most = document["components"]["schemas"][schema]["properties"][field]["maxLength"]
+    accepted = client.post(url, json={field: "x" * most})
+    assert accepted.status_code in (200, 201), accepted.get_data()[:200]
+    refused = client.post(url, json={field: "x" * (most + 1)})
+    assert refused.status_code == 400
+    assert refused.json["errors"][0]["field"] == field
+
+
+def test_documented_fine_tuning_ranges_are_the_ones_checked(document):
+    settings = document["components"]["schemas"]["FinetuneSettings"]["properties"]
+    ranged = {name: schema for name, schema in settings.items() if "minimum" in schema}
+    assert ranged
+    for name, schema in ranged.items():
+        low, high = schema["minimum"], schema["maximum"]
+        step = 1 if schema["type"] == "integer" else high
+        parse_settings({name: low})
+        parse_settings({name: high})
+        for outside in (low - step, high + step):
+            with pytest.raises(FieldInvalid):
+                parse_settings({name: outside})
+    for name, schema in settings.items():
+        if "enum" in schema:
+            assert parse_settings({name: schema["enum"][-1]})
+            with pytest.raises(FieldInvalid):
+                parse_settings({name: "none of those"})
+
+
+@pytest.mark.parametrize(
+    ("path", "url"),
+    [
+        ("/api/projects/{project_id}/samples", "/api/projects/{}/samples"),
+        ("/api/projects/{project_id}/embeddings", "/api/projects/{}/embeddings?backbone=x"),
+    ],
+)
+def test_a_documented_page_size_is_the_one_the_api_keeps(document, api, path, url):
+    (per_page,) = [p for p in document["paths"][path]["get"]["parameters"]
+                   if p["name"] == "per_page"]  # fmt: skip
+    project = api.create_project()
+    base = url.format(project["id"]) + ("&" if "?" in url else "?")
+    most = per_page["schema"]["maximum"]
+    assert api.get(project, f"{base}per_page={most}").status_code != 400
+    refused = api.get(project, f"{base}per_page={most + 1}")
+    assert refused.status_code == 400 and refused.json["errors"][0]["field"] == "per_page"

@@ -151,7 +151,7 @@ def upload(connection, project: dict, data: bytes) -> tuple[int, dict]:
 def test_gunicorn_processes_on_one_sqlite_file_store_every_upload_once(
     tmp_path: Path, students: int, pictures: int
 ):
-    with gunicorn(tmp_path, workers=3) as port:
+    with gunicorn(tmp_path, workers=3, log=tmp_path / "server.log") as port:
         projects = []
         for number in range(students):
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)

@@ -10,13 +10,13 @@ from ..backbone_files import (
     load_backbone,
     project_backbone_id,
 )
-from ..credentials import current_credential, hash_token, new_token
+from ..errors import FieldInvalid, Invalid, UnsupportedType
 from ..exports import slug
 from ..models import Project
 from ..notebook import NotebookUnavailable, write_notebook_zip
-from ..policy import PROJECT, requires
-from ..problems import abort_problem, field_error
+from ..policy import PROJECT, current_credential, requires
 from ..teachable_projects import write_teachable_zip
+from ..tokens import hash_token, new_token
 from .projects import project_json
 
 bp = Blueprint("archives", __name__, url_prefix="/api/projects")
@@ -29,7 +29,7 @@ def download_archive(project: Project):
     `?format=tm`, as a Teachable Machine project file (.tm)."""
     fmt = request.args.get("format", "zip")
     if fmt not in ("zip", "tm"):
-        field_error("format", "must be zip or tm")
+        raise FieldInvalid("format", "must be zip or tm")
     # A temporary file rather than memory: a project may hold hundreds of megabytes.
     out = tempfile.TemporaryFile()
     if fmt == "tm":
@@ -51,9 +51,9 @@ def download_notebook(project: Project):
     out = tempfile.TemporaryFile()
     try:
         write_notebook_zip(project, project_backbone(project), out)
-    except NotebookUnavailable as error:
+    except NotebookUnavailable:
         out.close()
-        abort_problem(422, str(error))
+        raise
     out.seek(0)
     response = send_file(
         out,
@@ -79,16 +79,16 @@ def import_archive():
     classroom, and has no owner token (as POST /api/projects)."""
     uploads = request.files.getlist("file")
     if len(uploads) != 1:
-        field_error("file", "send one zip file as the multipart 'file' part")
+        raise FieldInvalid("file", "send one zip file as the multipart 'file' part")
     upload = uploads[0]
     try:
         with zipfile.ZipFile(upload.stream) as archive:
             plan = plan_import(archive, upload.filename or "")
     except zipfile.BadZipFile:
-        abort_problem(415, "The file is not a zip archive.")
+        raise UnsupportedType("The file is not a zip archive.") from None
     except (UnicodeDecodeError, ValueError, EOFError, OSError, NotImplementedError):
         # e.g. names flagged as UTF-8 that are not, or a damaged directory
-        abort_problem(400, "The zip archive is damaged and cannot be read.")
+        raise Invalid("The zip archive is damaged and cannot be read.") from None
     token = new_token()
     credential = current_credential()
     student = (

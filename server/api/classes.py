@@ -5,9 +5,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..db import db
+from ..errors import Conflict, FieldInvalid
 from ..models import Project, ProjectClass, Sample
 from ..policy import PROJECT, requires
-from ..problems import abort_problem, field_error
 from ..storage import delete_unreferenced
 from .common import (
     CLASS_NAME_MAX,
@@ -27,7 +27,7 @@ BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 def check_name_free(project: Project, name: str, cls: ProjectClass | None = None) -> None:
     """409 when another class of the project already has this name."""
     if any(other.name == name and other is not cls for other in project.classes):
-        abort_problem(409, f"This project already has a class named {name!r}.")
+        raise Conflict(f"This project already has a class named {name!r}.")
 
 
 def move(project: Project, cls: ProjectClass, position: int) -> None:
@@ -44,7 +44,7 @@ def commit_names(project: Project, cls: ProjectClass, status: int = 200):
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        abort_problem(409, "Another class of this project got that name meanwhile.")
+        raise Conflict("Another class of this project got that name meanwhile.") from None
     return class_json(cls, class_sample_counts(project).get(cls.id, 0)), status
 
 
@@ -54,7 +54,7 @@ def add_class(project: Project):
     """Add a class at the end of the project's list."""
     most = current_app.config["MAX_CLASSES"]
     if len(project.classes) >= most:
-        abort_problem(409, f"A project has at most {most} classes; delete one first.")
+        raise Conflict(f"A project has at most {most} classes; delete one first.")
     name = text_field(json_body().get("name"), "name", CLASS_NAME_MAX)
     check_name_free(project, name)
     cls = ProjectClass(name=name, position=len(project.classes))
@@ -69,7 +69,7 @@ def update_class(project: Project, class_id: str):
     cls = get_class(project, class_id)
     body = json_body()
     if "name" not in body and "position" not in body:
-        field_error("name", "send a new name, a new position, or both")
+        raise FieldInvalid("name", "send a new name, a new position, or both")
     if "name" in body:
         name = text_field(body["name"], "name", CLASS_NAME_MAX)
         check_name_free(project, name, cls)
@@ -77,7 +77,7 @@ def update_class(project: Project, class_id: str):
     if "position" in body:
         position = int_field(body["position"], "position")
         if not 0 <= position < len(project.classes):
-            field_error("position", f"must be from 0 to {len(project.classes) - 1}")
+            raise FieldInvalid("position", f"must be from 0 to {len(project.classes) - 1}")
         move(project, cls, position)
     return commit_names(project, cls)
 
@@ -89,7 +89,7 @@ def delete_class(project: Project, class_id: str):
     cls = get_class(project, class_id)
     delete_samples = BOOLEANS.get(request.args.get("delete_samples", "false").lower())
     if delete_samples is None:
-        field_error("delete_samples", "must be true or false")
+        raise FieldInvalid("delete_samples", "must be true or false")
     samples = db.session.scalars(select(Sample).where(Sample.class_id == cls.id)).all()
     for sample in samples:
         if delete_samples:

@@ -11,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import classrooms, nicknames, ratelimits
 from ..archive import folder_name, write_project_zip
-from ..credentials import current_credential, hash_token, new_token
 from ..db import db
 from ..exports import slug
 from ..models import (
@@ -24,9 +23,10 @@ from ..models import (
     Student,
     utcnow,
 )
-from ..policy import CLASSROOM, SHARE_LINK, requires
+from ..policy import CLASSROOM, SHARE_LINK, current_credential, requires
 from ..problems import abort_problem, field_error
 from ..sharing import gallery_version, link_state
+from ..tokens import hash_token, new_token
 from .common import class_sample_counts, json_body, text_field, timestamp
 from .projects import TITLE_MAX, class_names, quiz_json
 from .versions import shared_json

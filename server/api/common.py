@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from .. import classrooms
 from ..db import db
+from ..errors import FieldInvalid, Invalid, NotFound, UnsupportedType
 from ..jsonlimits import JsonRejected, loads_limited
 from ..models import Project, ProjectClass, Sample
-from ..problems import abort_problem, field_error
 from ..signed_urls import image_url
 
 CLASS_NAME_MAX = 80
@@ -27,13 +27,13 @@ def timestamp(moment: datetime) -> str:
 def json_body() -> dict[str, Any]:
     """The request's JSON object: 415 if not sent as JSON, 400 if not a shallow JSON object."""
     if not request.is_json:
-        abort_problem(415, "Send a JSON object with 'Content-Type: application/json'.")
+        raise UnsupportedType("Send a JSON object with 'Content-Type: application/json'.")
     try:
         body = loads_limited(request.get_data(), current_app.config["MAX_JSON_DEPTH"])
     except JsonRejected as error:
-        abort_problem(400, f"The request body {error}.")
+        raise Invalid(f"The request body {error}.") from error
     if not isinstance(body, dict):
-        abort_problem(400, "The request body must be a JSON object.")
+        raise Invalid("The request body must be a JSON object.")
     return body
 
 
@@ -41,17 +41,17 @@ def uploaded_pictures() -> list[tuple[str, IO[bytes]]]:
     """The request's multipart `file` parts as (client's file name, stream); 400 if none."""
     files = request.files.getlist("file")
     if not files:
-        field_error("file", "send one or more images as multipart 'file' parts")
+        raise FieldInvalid("file", "send one or more images as multipart 'file' parts")
     return [(upload.filename or "", upload.stream) for upload in files]
 
 
 def text_field(value: Any, field: str, max_length: int) -> str:
     """A required string of 1..max_length characters once surrounding spaces are removed."""
     if not isinstance(value, str):
-        field_error(field, "must be a string")
+        raise FieldInvalid(field, "must be a string")
     value = value.strip()
     if not 1 <= len(value) <= max_length:
-        field_error(field, f"must be 1 to {max_length} characters long")
+        raise FieldInvalid(field, f"must be 1 to {max_length} characters long")
     return value
 
 
@@ -60,7 +60,7 @@ def int_field(value: Any, field: str) -> int:
     if isinstance(value, str) and INTEGER.fullmatch(value):
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_INT:
-        field_error(field, "must be an integer")
+        raise FieldInvalid(field, "must be an integer")
     return value
 
 
@@ -68,17 +68,17 @@ def sample_in(project: Project, sample_id: str) -> Sample:
     """A sample of `project` named in the URL (404 when there is none)."""
     sample = db.session.scalar(select(Sample).where(Sample.public_id == sample_id))
     if sample is None or sample.project_id != project.id:
-        abort_problem(404, "No sample with this id in this project.")
+        raise NotFound("No sample with this id in this project.")
     return sample
 
 
 def find_class(project: Project, class_id: Any, field: str = "class_id") -> ProjectClass:
     """A class of `project` named in a request body or query (400 when there is none)."""
     if not isinstance(class_id, str):
-        field_error(field, "must be a class id (a string)")
+        raise FieldInvalid(field, "must be a class id (a string)")
     cls = class_of(project, class_id)
     if cls is None:
-        field_error(field, f"no class {class_id[:40]!r} in this project")
+        raise FieldInvalid(field, f"no class {class_id[:40]!r} in this project")
     return cls
 
 
@@ -86,7 +86,7 @@ def get_class(project: Project, class_id: str) -> ProjectClass:
     """A class of `project` named in the URL (404 when there is none)."""
     cls = class_of(project, class_id)
     if cls is None:
-        abort_problem(404, "No class with this id in this project.")
+        raise NotFound("No class with this id in this project.")
     return cls
 
 

@@ -8,26 +8,25 @@ import struct
 import numpy as np
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 
 from ..backbone_files import get_backbone
 from ..db import db
+from ..embeddings import FLOAT32_BYTES, check_finite, store_batch, store_embeddings
+from ..errors import FieldInvalid, Invalid, NotFound, TooLarge
 from ..jsonlimits import JsonRejected, loads_limited
 from ..models import Embedding, Project, Sample
 from ..policy import NOT_FOUND, PROJECT, SAMPLE, requires
-from ..problems import abort_problem, field_error
 from .paging import after_cursor, cursor_arg, encode_cursor, size_arg
 
 bp = Blueprint("embeddings", __name__, url_prefix="/api")
 
-FLOAT32_BYTES = 4
 # Vector 0 embeds the image as stored; the optional vector 1 embeds its horizontal mirror.
 VECTOR_COUNTS = (1, 2)
 # A page of a project's embeddings: float32 as stored, or float16 at half the bytes (its
 # rounding, under 0.05 %, is smaller than the float16 backbone's own difference from Keras).
 DTYPES = {"float32": "<f4", "float16": "<f2"}
 MAX_PER_PAGE = 1000
+DEFAULT_PER_PAGE = 500
 HEADER_LENGTH_BYTES = 4
 # A batch PUT: the studio sends 10-30 pictures' pairs at once (static/js/embeddingSender.js);
 # 100 pairs of 1,280-float vectors are 1 MB, and the header of their ids a few KB.
@@ -40,18 +39,11 @@ def vector_count(length: int, size: int) -> int:
     """How many vectors `length` bytes hold; 400 unless exactly 1 or 2 vectors of `size` floats."""
     count, rest = divmod(length, size * FLOAT32_BYTES)
     if rest or count not in VECTOR_COUNTS:
-        abort_problem(
-            400,
+        raise Invalid(
             f"Send 1 or 2 vectors of {size} little-endian float32 numbers "
             f"({size * FLOAT32_BYTES} or {2 * size * FLOAT32_BYTES} bytes); got {length} bytes.",
         )
     return count
-
-
-def check_finite(data: bytes) -> None:
-    """400 on NaN or infinity, which would poison every model trained on them."""
-    if not np.isfinite(np.frombuffer(data, dtype="<f4")).all():
-        field_error("body", "embeddings must be finite numbers (no NaN or infinity)")
 
 
 @bp.put("/samples/<sample_id>/embeddings/<backbone_id>")
@@ -65,42 +57,8 @@ def put_embedding(sample: Sample, backbone_id: str):
     count = vector_count(len(data), size)
     check_finite(data)
     if store_embeddings(backbone_id, [(sample.id, data, count)]):
-        abort_problem(404, NOT_FOUND["sample"])  # deleted since `requires` loaded it
+        raise NotFound(NOT_FOUND["sample"])  # deleted since `requires` loaded it
     return "", 204
-
-
-def store_embeddings(backbone_id: str, rows: list[tuple[int, bytes, int]]) -> list[int]:
-    """Insert or replace each (sample row id, vectors, count) for the backbone, and commit;
-    return the row ids of the samples that were gone, with nothing stored, or [] once stored.
-
-    One upsert: two requests storing the same sample's embedding at once both succeed (the
-    later one's is kept) instead of the second failing on the unique constraint. A sample
-    deleted by another request after the caller found it fails the foreign key; then the whole
-    upsert is rolled back, so a batch is stored entirely or not at all.
-    """
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Embedding)
-    statement = statement.on_conflict_do_update(
-        index_elements=[Embedding.sample_id, Embedding.backbone_id],
-        set_={"vectors": statement.excluded.vectors, "count": statement.excluded.count},
-    )
-    values = [
-        {"sample_id": sample_id, "backbone_id": backbone_id, "vectors": data, "count": count}
-        for sample_id, data, count in rows
-    ]
-    try:
-        db.session.execute(statement, values)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        wanted = [sample_id for sample_id, _, _ in rows]
-        there = set(db.session.scalars(select(Sample.id).where(Sample.id.in_(wanted))))
-        gone = [sample_id for sample_id in wanted if sample_id not in there]
-        if not gone:
-            raise  # not a deleted sample: a fault to report
-        return gone
-    return []
 
 
 @bp.put("/projects/<project_id>/embeddings/<backbone_id>")
@@ -111,50 +69,21 @@ def put_embeddings(project: Project, backbone_id: str):
     size = get_backbone(backbone_id)["embedding_size"]
     most = HEADER_LENGTH_BYTES + MAX_BATCH_HEADER_BYTES + MAX_PER_BATCH * 2 * size * FLOAT32_BYTES
     if request.content_length is not None and request.content_length > most:
-        abort_problem(
-            413, f"Send at most {MAX_PER_BATCH} samples' embeddings ({most} bytes) at once."
-        )
+        raise TooLarge(f"Send at most {MAX_PER_BATCH} samples' embeddings ({most} bytes) at once.")
     ids, counts, data = read_batch(request.get_data(cache=False), size)
     check_finite(data)
-    samples = dict(
-        db.session.execute(
-            select(Sample.public_id, Sample.id).where(
-                Sample.project_id == project.id, Sample.public_id.in_(ids)
-            )
-        ).all()
-    )
-    missing_samples([sample_id for sample_id in ids if sample_id not in samples])
-    rows, start = [], 0
-    for sample_id, count in zip(ids, counts, strict=True):
-        end = start + count * size * FLOAT32_BYTES
-        rows.append((samples[sample_id], data[start:end], count))
-        start = end
-    gone = set(store_embeddings(backbone_id, rows))
-    # Deleted by another request between the lookup above and the write.
-    missing_samples([sample_id for sample_id in ids if samples[sample_id] in gone])
+    store_batch(project, backbone_id, ids, counts, data, size)
     return "", 204
-
-
-def missing_samples(missing: list[str]) -> None:
-    """404 naming the batch's samples that are not (or no longer) in the project, if any."""
-    if missing:
-        # Most often pictures deleted while their embeddings were on the way: the ids let the
-        # sender drop those and send the others again.
-        abort_problem(
-            404,
-            f"{len(missing)} of these samples are not in this project; nothing was stored.",
-            missing_ids=missing,
-        )
 
 
 def read_batch(body: bytes, size: int) -> tuple[list[str], list[int], bytes]:
     """(sample ids, vector counts, the float32 bytes) of a batch; 400 unless it is well formed:
     distinct ids, 1 or 2 vectors each, exactly as many numbers as the counts say."""
     if len(body) < HEADER_LENGTH_BYTES:
-        field_error("body", "starts with the header's length (uint32, little-endian)")
+        raise FieldInvalid("body", "starts with the header's length (uint32, little-endian)")
     (length,) = struct.unpack_from("<I", body)
     if length > min(MAX_BATCH_HEADER_BYTES, len(body) - HEADER_LENGTH_BYTES):
-        field_error(
+        raise FieldInvalid(
             "body", f"the header's length must be at most {MAX_BATCH_HEADER_BYTES} and the body's"
         )
     try:
@@ -163,25 +92,29 @@ def read_batch(body: bytes, size: int) -> tuple[list[str], list[int], bytes]:
             current_app.config["MAX_JSON_DEPTH"],
         )
     except JsonRejected as error:
-        field_error("header", f'must be UTF-8 JSON: {{"ids": [...], "counts": [...]}}; it {error}')
+        raise FieldInvalid(
+            "header", f'must be UTF-8 JSON: {{"ids": [...], "counts": [...]}}; it {error}'
+        ) from error
     ids = header.get("ids") if isinstance(header, dict) else None
     counts = header.get("counts") if isinstance(header, dict) else None
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-        field_error("ids", "must be a list of sample ids")
+        raise FieldInvalid("ids", "must be a list of sample ids")
     if not 1 <= len(ids) <= MAX_PER_BATCH:
-        field_error("ids", f"must name 1 to {MAX_PER_BATCH} samples")
+        raise FieldInvalid("ids", f"must name 1 to {MAX_PER_BATCH} samples")
     if len(set(ids)) != len(ids):
-        field_error("ids", "must not name a sample twice")
+        raise FieldInvalid("ids", "must not name a sample twice")
     if (
         not isinstance(counts, list)
         or len(counts) != len(ids)
         or not all(type(c) is int and c in VECTOR_COUNTS for c in counts)
     ):
-        field_error("counts", "must give 1 or 2 vectors for each sample, in the order of ids")
+        raise FieldInvalid(
+            "counts", "must give 1 or 2 vectors for each sample, in the order of ids"
+        )
     data = body[HEADER_LENGTH_BYTES + length :]
     expected = sum(counts) * size * FLOAT32_BYTES
     if len(data) != expected:
-        field_error(
+        raise FieldInvalid(
             "body",
             f"after the header, {sum(counts)} vectors of {size} little-endian float32 numbers "
             f"({expected} bytes); got {len(data)} bytes",
@@ -200,7 +133,7 @@ def read_embedding(sample: Sample, backbone_id: str):
         )
     )
     if vectors is None:
-        abort_problem(404, f"This sample has no embedding for backbone {backbone_id!r}.")
+        raise NotFound(f"This sample has no embedding for backbone {backbone_id!r}.")
     return Response(vectors, mimetype="application/octet-stream")
 
 
@@ -210,11 +143,11 @@ def project_embeddings(project: Project):
     """A page of a project's stored embeddings for one backbone, oldest sample first, binary."""
     backbone_id = request.args.get("backbone")
     if not backbone_id:
-        field_error("backbone", "name the backbone: ?backbone=<id>")
+        raise FieldInvalid("backbone", "name the backbone: ?backbone=<id>")
     dtype = request.args.get("dtype", "float32")
     if dtype not in DTYPES:
-        field_error("dtype", f"must be one of {', '.join(DTYPES)}")
-    per_page = size_arg("per_page", 500, MAX_PER_PAGE)
+        raise FieldInvalid("dtype", f"must be one of {', '.join(DTYPES)}")
+    per_page = size_arg("per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
     size = get_backbone(backbone_id)["embedding_size"]
     query = (
         select(Sample.public_id, Sample.created, Embedding.vectors, Embedding.count)

@@ -10,12 +10,12 @@ from flask import Blueprint, request
 from sqlalchemy import select, update
 
 from ..db import db
+from ..errors import Conflict, FieldInvalid
 from ..finetune.job import ACTIVE_STATES
 from ..finetune.settings import FinetuneSettings, parse_settings
 from ..finetune.start import start_job
 from ..models import Job, ModelVersion, Project, utcnow
 from ..policy import JOB, PROJECT, requires
-from ..problems import abort_problem, field_error
 from .common import json_body, timestamp
 
 bp = Blueprint("jobs", __name__, url_prefix="/api")
@@ -65,7 +65,7 @@ def start_finetune(project: Project):
     """Queue a fine-tuning job for the project (202); its progress is at GET /api/jobs/<id>."""
     body = json_body() if request.get_data() else {}
     for key in body.keys() - START_FIELDS:
-        field_error(key, "is not a fine-tuning setting")
+        raise FieldInvalid(key, "is not a fine-tuning setting")
     job = start_job(project, parse_settings(body), body)
     return job_json(job, project), 202, {"Location": f"/api/jobs/{job.public_id}"}
 
@@ -103,5 +103,5 @@ def cancel_job(job: Job):
     db.session.commit()
     db.session.refresh(job)
     if not cancelled:
-        abort_problem(409, f"This job has already ended ({job.state}).")
+        raise Conflict(f"This job has already ended ({job.state}).")
     return job_json(job)

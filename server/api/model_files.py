@@ -7,9 +7,9 @@ string: /api/models/<id>/files/model.json?share=<token> works for a share link t
 
 from flask import Blueprint, send_file
 
+from ..errors import NotFound
 from ..models import ModelVersion
 from ..policy import MODEL, requires
-from ..problems import abort_problem
 from ..storage import blob_store
 
 bp = Blueprint("model_files", __name__, url_prefix="/api")
@@ -23,7 +23,7 @@ def model_file(version: ModelVersion, name: str):
     # The name is only a key of the version's artifacts: it never reaches the file system.
     sha256 = version.artifacts.get("head" if name == "head.json" else f"tfjs/{name}")
     if sha256 is None:
-        abort_problem(404, f"This model has no file {name[:100]!r}.")
+        raise NotFound(f"This model has no file {name[:100]!r}.")
     mimetype = "application/json" if name.endswith(".json") else "application/octet-stream"
     response = send_file(blob_store().sendable(sha256), mimetype=mimetype, etag=sha256)
     # The owner's token or a revocable link decides access: shared caches must not keep it.

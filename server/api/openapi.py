@@ -1,4 +1,5 @@
-"""The API described as OpenAPI 3.1, written by hand next to the views it describes."""
+"""The API described as OpenAPI 3.1: operations written by hand next to the views they describe;
+each operation's `security` and refusals derived from the access policy (server/policy.py)."""
 
 import copy
 import re
@@ -7,7 +8,8 @@ from typing import Any
 
 from flask import Blueprint, current_app
 
-from ..policy import access_of, requires
+from ..policy import GRANTS, Access, access_of, requires
+from . import embeddings, samples
 from .schemas import SCHEMAS, ref
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
@@ -63,6 +65,10 @@ def op(
     return operation
 
 
+def per_page(most: int, default: int) -> dict[str, Any]:
+    return {"type": "integer", "minimum": 1, "maximum": most, "default": default}
+
+
 AFTER = param(
     "after", "query", text="The next_cursor of the page before; leave it out for the first page."
 )
@@ -71,16 +77,16 @@ SAMPLES_QUERY = (
     param(
         "page",
         "query",
-        {"type": "integer", "minimum": 1, "default": 1},
+        {"type": "integer", "minimum": 1, "maximum": samples.MAX_PAGE, "default": 1},
         "A page number (offset paging); send page or after, not both.",
     ),
     AFTER,
-    param("per_page", "query", {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}),
+    param("per_page", "query", per_page(samples.MAX_PER_PAGE, samples.DEFAULT_PER_PAGE)),
 )
 EMBEDDINGS_QUERY = (
     param("backbone", "query", text="A backbone id."),
     AFTER,
-    param("per_page", "query", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 500}),
+    param("per_page", "query", per_page(embeddings.MAX_PER_PAGE, embeddings.DEFAULT_PER_PAGE)),
     param(
         "dtype",
         "query",
@@ -391,30 +397,44 @@ PATHS |= {
 }  # fmt: skip
 
 
-# Which credentials satisfy each action of server/policy.py, and the errors a refusal gets.
-# Every route that takes a credential may also answer 429 after too many wrong ones.
-SECURITY: dict[str, tuple[list[dict[str, list]], tuple[int, ...]]] = {
-    "public": ([], ()),
-    "create_project": ([], (429,)),
-    "read_project": ([{"ownerToken": []}], (401, 403, 404, 429)),
-    "edit_project": ([{"ownerToken": []}], (401, 403, 404, 429)),
-    "read_model": ([{"ownerToken": []}, {"shareToken": []}], (401, 403, 404, 410, 429)),
-    "view_image": (
-        [{"signedUrl": []}, {"ownerToken": []}, {"studentToken": []}, {"teacherToken": []}],
-        (401, 403, 404, 429),
-    ),
-    "moderate": (
-        [{"ownerToken": []}, {"studentToken": []}, {"teacherToken": []}],
-        (401, 403, 404, 410, 429),
-    ),
-    "start_classroom": ([], (429,)),
-    "join_classroom": ([], (429,)),
-    "read_board": ([], (429,)),
-    "manage_classroom": ([{"teacherToken": []}], (401, 403, 404, 410, 429)),
-    "read_gallery": ([{"studentToken": []}, {"teacherToken": []}], (401, 403, 404, 410, 429)),
-    "student_home": ([{"studentToken": []}], (401, 403, 410, 429)),
-    "add_pictures": ([{"pairingToken": []}], (401, 403, 429)),
+# The security scheme (components.securitySchemes below) that carries each kind of credential of
+# server/policy.py; "none" and "invalid" carry none.
+SCHEMES = {
+    "owner": "ownerToken",
+    "share": "shareToken",
+    "signed_image": "signedUrl",
+    "student": "studentToken",
+    "teacher": "teacherToken",
+    "pairing": "pairingToken",
 }
+
+
+def security(access: Access) -> list[dict[str, list]]:
+    """The operation's `security`: the schemes of the credentials `policy.GRANTS` lets through
+    (none, [], when the action is open to a request without a credential)."""
+    kinds = GRANTS[access.action]
+    if "none" in kinds:
+        return []
+    return [{SCHEMES[kind]: []} for kind in sorted(kinds & SCHEMES.keys(), key=list(SCHEMES).index)]
+
+
+def refusals(access: Access) -> set[int]:
+    """The statuses with which `policy.requires` may refuse a request to the operation (see
+    `policy.refuse`). Any request may be refused 429 after too many wrong credentials from its
+    address (server/credentials.py), whatever the action."""
+    kinds, codes = GRANTS[access.action], {429}
+    if access.action == "public":
+        return codes
+    codes |= {401, 410}  # a malformed or unknown token; a credential of an expired classroom
+    if access.on is not None:
+        codes.add(404)  # nothing with the URL's id
+    if "none" not in kinds:  # a valid credential of another kind, or for something else
+        codes.add(404 if access.hidden else 403)
+    if "share" in kinds:
+        codes |= {404, 410}  # an unknown link; a withdrawn, expired or unapproved one
+    if "signed_image" in kinds:
+        codes.add(403)  # a picture URL past its time
+    return codes
 
 
 def openapi_path(rule: str) -> str:
@@ -423,8 +443,9 @@ def openapi_path(rule: str) -> str:
 
 
 def with_security(paths: dict[str, Any]) -> dict[str, Any]:
-    """The paths with each operation's `security` and refusals, read from the routes' own
-    access declarations (server/policy.py), so the document cannot disagree with the code."""
+    """The paths with each operation's `security` and refusals, derived from the routes' own
+    access declarations and `policy.GRANTS`; tests/test_access_policy.py checks the result
+    against its hand-written rules and against the answers the routes give."""
     paths = copy.deepcopy(paths)
     for rule in current_app.url_map.iter_rules():
         if not rule.rule.startswith("/api/"):
@@ -434,9 +455,8 @@ def with_security(paths: dict[str, Any]) -> dict[str, Any]:
             operation = paths.get(openapi_path(rule.rule), {}).get(method.lower())
             if operation is None or access is None:
                 continue  # tests/test_openapi.py fails on either
-            security, refusals = SECURITY[access.action]
-            operation["security"] = security
-            for code in refusals:
+            operation["security"] = security(access)
+            for code in sorted(refusals(access)):
                 operation["responses"].setdefault(str(code), problem_reply(code))
     return paths
 

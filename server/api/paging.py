@@ -14,8 +14,8 @@ from datetime import datetime
 from flask import request
 from sqlalchemy import Select, and_, or_
 
+from ..errors import FieldInvalid
 from ..models import Sample
-from ..problems import field_error
 from .common import int_field
 
 PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
@@ -35,9 +35,11 @@ def decode_cursor(cursor: str, field: str = "after") -> tuple[datetime, str]:
         created, sample_id = base64.urlsafe_b64decode(padded).decode().split(" ")
         moment = datetime.fromisoformat(created)
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        field_error(field, "is not a cursor this API gave out; start again without it")
+        raise FieldInvalid(
+            field, "is not a cursor this API gave out; start again without it"
+        ) from None
     if moment.tzinfo is not None or not PUBLIC_ID.fullmatch(sample_id):
-        field_error(field, "is not a cursor this API gave out; start again without it")
+        raise FieldInvalid(field, "is not a cursor this API gave out; start again without it")
     return moment, sample_id
 
 
@@ -58,7 +60,7 @@ def size_arg(name: str, default: int, most: int) -> int:
     """A page size from the query string: 1..most, `default` when absent."""
     size = int_field(request.args.get(name, str(default)), name)
     if not 1 <= size <= most:
-        field_error(name, f"must be from 1 to {most}")
+        raise FieldInvalid(name, f"must be from 1 to {most}")
     return size
 
 
@@ -66,5 +68,5 @@ def cursor_arg() -> str | None:
     """The `after` cursor from the query string (None on the first page)."""
     cursor = request.args.get("after")
     if cursor == "":
-        field_error("after", "leave it out for the first page")
+        raise FieldInvalid("after", "leave it out for the first page")
     return cursor

@@ -10,10 +10,10 @@ from datetime import timedelta
 from flask import Blueprint, current_app
 from sqlalchemy import delete
 
-from ..credentials import current_credential, hash_token, new_token
 from ..db import db
 from ..models import Pairing, Project, ProjectClass, utcnow
-from ..policy import PROJECT, requires
+from ..policy import PROJECT, current_credential, requires
+from ..tokens import hash_token, new_token
 from ..uploads import add_samples, checked_uploads
 from .common import get_class, sample_json, timestamp, uploaded_pictures
 

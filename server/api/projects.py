@@ -7,11 +7,11 @@ from sqlalchemy import select
 
 from ..backbone_files import load_backbone, project_backbone_id
 from ..classrooms import delete_projects, membership
-from ..credentials import current_credential, hash_token, new_token
 from ..db import db
+from ..errors import Conflict, FieldInvalid
 from ..models import Assignment, ClassroomProject, Project, ProjectClass, utcnow
-from ..policy import PROJECT, requires
-from ..problems import abort_problem, field_error
+from ..policy import PROJECT, current_credential, requires
+from ..tokens import hash_token, new_token
 from .common import (
     CLASS_NAME_MAX,
     class_json,
@@ -70,13 +70,13 @@ def class_names(value: Any) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list):
-        field_error("classes", "must be a list of class names")
+        raise FieldInvalid("classes", "must be a list of class names")
     most = current_app.config["MAX_CLASSES"]
     if len(value) > most:
-        field_error("classes", f"a project has at most {most} classes")
+        raise FieldInvalid("classes", f"a project has at most {most} classes")
     names = [text_field(name, "classes", CLASS_NAME_MAX) for name in value]
     if len(set(names)) != len(names):
-        field_error("classes", "class names must be different from each other")
+        raise FieldInvalid("classes", "class names must be different from each other")
     return names
 
 
@@ -88,7 +88,7 @@ def assignment_for(credential, value: Any) -> Assignment | None:
     if isinstance(value, str) and credential.kind == "student":
         assignment = db.session.scalar(select(Assignment).where(Assignment.public_id == value))
     if assignment is None or assignment.classroom_id != credential.classroom_id:
-        field_error("assignment_id", "no such assignment in your classroom")
+        raise FieldInvalid("assignment_id", "no such assignment in your classroom")
     return assignment
 
 
@@ -159,7 +159,7 @@ def update_project(project: Project):
 def backbone_choice(value: Any) -> str:
     """A backbone id the server offers (GET /api/backbones)."""
     if not isinstance(value, str) or load_backbone(value) is None:
-        field_error("backbone_id", "must be the id of one of the server's backbones")
+        raise FieldInvalid("backbone_id", "must be the id of one of the server's backbones")
     return value
 
 
@@ -178,10 +178,10 @@ def publish_to_class(project: Project):
     """Show (published: true) or hide the project's model in the class gallery."""
     place = membership(project.id)
     if place is None:
-        abort_problem(409, "Only a classroom project can be shown in a class gallery.")
+        raise Conflict("Only a classroom project can be shown in a class gallery.")
     published = json_body().get("published")
     if not isinstance(published, bool):
-        field_error("published", "must be true or false")
+        raise FieldInvalid("published", "must be true or false")
     place.published_to_class = published
     db.session.commit()
     return project_json(project)
@@ -190,7 +190,7 @@ def publish_to_class(project: Project):
 def count_field(body: dict, field: str, most: int) -> int:
     value = body.get(field)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= most:
-        field_error(field, f"must be a whole number from 0 to {most}")
+        raise FieldInvalid(field, f"must be a whole number from 0 to {most}")
     return value
 
 
@@ -201,12 +201,12 @@ def finish_quiz(project: Project):
     teacher's dashboard. Only a classroom project keeps it; any other is answered 409."""
     place = membership(project.id)
     if place is None:
-        abort_problem(409, NOT_IN_CLASSROOM_QUIZ)
+        raise Conflict(NOT_IN_CLASSROOM_QUIZ)
     body = json_body()
     total = count_field(body, "total", QUIZ_MAX_QUESTIONS)
     right = count_field(body, "right", total)
     if total == 0:
-        field_error("total", "a finished quiz has at least one question")
+        raise FieldInvalid("total", "a finished quiz has at least one question")
     place.quiz_right, place.quiz_total, place.quiz_finished = right, total, utcnow()
     db.session.commit()
     return project_json(project, place)

@@ -4,10 +4,9 @@ from flask import Blueprint, request, send_file
 from sqlalchemy import func, select
 
 from ..archive import EXTENSIONS
-from ..credentials import current_credential
 from ..db import db
 from ..models import Project, Sample
-from ..policy import PROJECT, SAMPLE, requires
+from ..policy import PROJECT, SAMPLE, current_credential, requires
 from ..problems import abort_problem, field_error
 from ..signed_urls import picture_etag, seconds_left
 from ..storage import blob_store, delete_unreferenced
@@ -19,6 +18,7 @@ bp = Blueprint("samples", __name__, url_prefix="/api")
 
 SOURCES = ("webcam", "upload")
 MAX_PER_PAGE = 500
+DEFAULT_PER_PAGE = 100
 MAX_PAGE = 1_000_000  # keeps the row offset far inside SQLite's 64-bit integers
 MAX_BULK_IDS = 5000
 
@@ -53,7 +53,7 @@ def page_number() -> int | None:
 def list_samples(project: Project):
     """A page of the project's samples, oldest first, optionally of one class or unlabelled."""
     page = page_number()
-    per_page = size_arg("per_page", 100, MAX_PER_PAGE)
+    per_page = size_arg("per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
     query = select(Sample).where(Sample.project_id == project.id)
     class_id = request.args.get("class_id")
     if class_id == "unlabelled":

@@ -1,6 +1,16 @@
-"""JSON Schemas of the API's bodies, for the OpenAPI document."""
+"""JSON Schemas of the API's bodies, for the OpenAPI document. Their limits are the validators'
+own constants, imported here, so the document cannot state another number."""
 
+from dataclasses import fields
 from typing import Any
+
+from ..classrooms import MAX_RETENTION_DAYS
+from ..finetune.settings import CHOICES, RANGES, FinetuneSettings
+from .classrooms import INSTRUCTIONS_MAX, NAME_MAX, NICKNAME_MAX
+from .common import CLASS_NAME_MAX
+from .projects import QUIZ_MAX_QUESTIONS, TITLE_MAX
+from .qr import TEXT_MAX
+from .shares import MAX_EXPIRY_DAYS
 
 
 def obj(required: tuple[str, ...] = (), **properties: Any) -> dict[str, Any]:
@@ -14,8 +24,10 @@ def ref(name: str) -> dict[str, str]:
 STRING = {"type": "string"}
 INTEGER = {"type": "integer"}
 TIMESTAMP = {"type": "string", "format": "date-time"}
-CLASS_NAME = {"type": "string", "minLength": 1, "maxLength": 80}
-TITLE = {"type": "string", "minLength": 1, "maxLength": 200}
+CLASS_NAME = {"type": "string", "minLength": 1, "maxLength": CLASS_NAME_MAX}
+TITLE = {"type": "string", "minLength": 1, "maxLength": TITLE_MAX}
+CLASSROOM_NAME = {"type": "string", "minLength": 1, "maxLength": NAME_MAX}
+RETENTION_DAYS = {"type": "integer", "minimum": 1, "maximum": MAX_RETENTION_DAYS}
 CLASS_ID = {"type": "string", "description": "A class's public id."}
 CLASS_REF = {"type": ["string", "null"], "description": "A class id; null: unlabelled."}
 
@@ -191,7 +203,7 @@ SCHEMAS |= {
     "ShareCreate": obj(
         (),
         follow_published={"type": "boolean", "default": False},
-        expires_in_days={"type": "integer", "minimum": 1, "maximum": 365},
+        expires_in_days={"type": "integer", "minimum": 1, "maximum": MAX_EXPIRY_DAYS},
     ),
     "Share": obj(
         ("token", "url", "follows_published", "state", "created"),
@@ -233,29 +245,32 @@ SCHEMAS |= {
 
 # Fine-tuning jobs.
 NUMBER_OR_NULL = {"type": ["number", "null"]}
+SETTING_TEXT = {
+    "input_size": "Picture size to train on; the model made takes the backbone's size.",
+    "blend": "Share of the fine-tuned change kept: the model made is start + blend * (trained - "
+    "start). null: 0.5 for projects of fewer than 25 pictures a class, else 1.",
+}
+
+
+def setting(field) -> dict[str, Any]:
+    """A fine-tuning setting's schema: its choices or range and its default, as
+    server/finetune/settings.py checks them."""
+    if field.name in CHOICES:
+        schema: dict[str, Any] = {"enum": list(CHOICES[field.name])}
+    else:
+        low, high = RANGES[field.name]
+        kind = "number" if isinstance(low, float) else "integer"
+        schema = {"type": [kind, "null"] if field.default is None else kind}
+        schema |= {"minimum": low, "maximum": high}
+    schema["default"] = field.default
+    if field.name in SETTING_TEXT:
+        schema["description"] = SETTING_TEXT[field.name]
+    return schema
+
+
 SCHEMAS |= {
     "FinetuneSettings": obj(
-        (),
-        epochs={"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
-        batch_size={"type": "integer", "minimum": 1, "maximum": 256, "default": 16},
-        learning_rate={"type": "number", "minimum": 1e-6, "maximum": 0.1, "default": 1e-4},
-        input_size={
-            "enum": [96, 128, 160, 192, 224],
-            "default": 224,
-            "description": "Picture size to train on; the model made takes the backbone's size.",
-        },
-        unfreeze_blocks={"type": "integer", "minimum": 0, "maximum": 16, "default": 3},
-        blend={
-            "type": ["number", "null"],
-            "minimum": 0,
-            "maximum": 1,
-            "default": None,
-            "description": "Share of the fine-tuned change kept: the model made is start + "
-            "blend * (trained - start). null: 0.5 for projects of fewer than 25 pictures a class, "
-            "else 1.",
-        },
-        seed={"type": "integer", "minimum": 0, "default": 0},
-        precision={"enum": ["auto", "mixed", "float32"], "default": "auto"},
+        (), **{field.name: setting(field) for field in fields(FinetuneSettings)}
     ),
     "FinetuneCreate": {
         "allOf": [
@@ -325,7 +340,7 @@ CLASSROOM_FIELDS = {
     "join_code": STRING,
     "join_url": STRING,
     "join_open": {"type": "boolean"},
-    "retention_days": {"type": "integer", "minimum": 1, "maximum": 365},
+    "retention_days": RETENTION_DAYS,
     "share_approval": {"type": "boolean"},
     "created": TIMESTAMP,
     "last_activity": TIMESTAMP,
@@ -338,12 +353,12 @@ STUDENT_FIELDS = {
     "last_seen": TIMESTAMP,
 }
 SCHEMAS |= {
-    "ClassroomCreate": obj(("name",), name=TITLE),
+    "ClassroomCreate": obj(("name",), name=CLASSROOM_NAME),
     "ClassroomUpdate": obj(
         (),
-        name=TITLE,
+        name=CLASSROOM_NAME,
         join_open={"type": "boolean"},
-        retention_days={"type": "integer", "minimum": 1, "maximum": 365},
+        retention_days=RETENTION_DAYS,
         share_approval={"type": "boolean"},
     ),
     "Classroom": obj(tuple(CLASSROOM_FIELDS), **CLASSROOM_FIELDS),
@@ -400,7 +415,7 @@ SCHEMAS |= {
     "Join": obj(
         ("code", "nickname"),
         code={"type": "string", "description": "The join code; case, spaces and dashes ignored."},
-        nickname={"type": "string", "minLength": 1, "maxLength": 30},
+        nickname={"type": "string", "minLength": 1, "maxLength": NICKNAME_MAX},
     ),
     "StudentToken": obj(
         ("student_token", "student_url", "student"),
@@ -412,7 +427,7 @@ SCHEMAS |= {
     "AssignmentCreate": obj(
         ("title",),
         title=TITLE,
-        instructions={"type": "string", "maxLength": 4000},
+        instructions={"type": "string", "maxLength": INSTRUCTIONS_MAX},
         classes={"type": "array", "items": CLASS_NAME},
     ),
     "Assignment": obj(
@@ -441,8 +456,18 @@ SCHEMAS |= {
     "GalleryChoice": obj(("published",), published={"type": "boolean"}),
     "QuizResult": obj(
         ("right", "total"),
-        right={"type": "integer", "minimum": 0, "maximum": 50, "description": "right first time"},
-        total={"type": "integer", "minimum": 1, "maximum": 50, "description": "questions"},
+        right={
+            "type": "integer",
+            "minimum": 0,
+            "maximum": QUIZ_MAX_QUESTIONS,
+            "description": "right first time",
+        },
+        total={
+            "type": "integer",
+            "minimum": 1,
+            "maximum": QUIZ_MAX_QUESTIONS,
+            "description": "questions",
+        },
     ),
     "QuizDone": QUIZ_DONE,
     "StudentHome": obj(
@@ -451,7 +476,7 @@ SCHEMAS |= {
         classroom=obj(("id", "name", "expires_at"), id=STRING, name=STRING, expires_at=TIMESTAMP),
         assignments={"type": "array", "items": ref("Assignment")},
     ),
-    "QrText": obj(("text",), text={"type": "string", "minLength": 1, "maxLength": 500}),
+    "QrText": obj(("text",), text={"type": "string", "minLength": 1, "maxLength": TEXT_MAX}),
     "Pairing": obj(("url", "expires_at"), url=STRING, expires_at=TIMESTAMP),
     "PairingTarget": obj(
         ("project", "class"),

@@ -8,16 +8,16 @@ from sqlalchemy import select
 
 from ..classrooms import membership
 from ..db import db
+from ..errors import FieldInvalid
 from ..models import Classroom, ModelVersion, Project, ShareLink, utcnow
 from ..policy import MODEL, PROJECT, SHARE_LINK, requires
-from ..problems import field_error
 from ..sharing import (
     link_state,
-    new_share_token,
     published_version,
     shown_version,
     version_summary,
 )
+from ..tokens import new_token
 from .common import int_field, json_body, timestamp
 
 bp = Blueprint("shares", __name__, url_prefix="/api")
@@ -59,18 +59,18 @@ def create_share(version: ModelVersion):
     body = json_body() if request.content_length else {}
     follow = body.get("follow_published", False)
     if not isinstance(follow, bool):
-        field_error("follow_published", "must be true or false")
+        raise FieldInvalid("follow_published", "must be true or false")
     days = body.get("expires_in_days")
     expires = None
     if days is not None:
         days = int_field(days, "expires_in_days")
         if not 1 <= days <= MAX_EXPIRY_DAYS:
-            field_error("expires_in_days", f"must be from 1 to {MAX_EXPIRY_DAYS}")
+            raise FieldInvalid("expires_in_days", f"must be from 1 to {MAX_EXPIRY_DAYS}")
         expires = utcnow() + timedelta(days=days)
     if follow and published_version(version.project_id) is None:
         version.published = True  # a link that follows the published version needs one
     link = ShareLink(
-        token=new_share_token(),
+        token=new_token(),
         project_id=version.project_id,
         model_id=None if follow else version.id,
         expires=expires,

@@ -3,22 +3,18 @@
 import json
 from typing import Any
 
-from flask import Blueprint, current_app, request, send_file
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from flask import Blueprint, request, send_file
+from sqlalchemy import select
 
-from converters.head import HeadError, parse_head
-
+from .. import versions
 from ..backbone_files import load_backbone
-from ..credentials import current_credential
 from ..db import db
+from ..errors import FieldInvalid
 from ..exports import FORMATS, export_blob, export_filename, export_links
 from ..models import ModelVersion, Project, ProjectClass
-from ..policy import MODEL, PROJECT, requires, sees_public_view
-from ..problems import abort_problem, field_error
+from ..policy import MODEL, PROJECT, current_credential, requires, sees_public_view
 from ..sharing import public_metrics
-from ..storage import blob_store, delete_unreferenced_artifacts
-from ..versions import add_next_version
+from ..storage import blob_store
 from .common import CLASS_NAME_MAX, json_body, text_field, timestamp
 
 bp = Blueprint("versions", __name__, url_prefix="/api")
@@ -65,7 +61,7 @@ def shared_json(version: ModelVersion, share: str | None = None) -> dict[str, An
 def parse_labels(project: Project, value: Any) -> list[dict[str, Any]]:
     """[{class_id, name}] in output order: distinct classes of this project."""
     if not isinstance(value, list) or not 2 <= len(value) <= MAX_LABELS:
-        field_error("labels", f"must be a list of 2 to {MAX_LABELS} labels")
+        raise FieldInvalid("labels", f"must be a list of 2 to {MAX_LABELS} labels")
     class_ids = set(
         db.session.scalars(
             select(ProjectClass.public_id).where(ProjectClass.project_id == project.id)
@@ -74,14 +70,14 @@ def parse_labels(project: Project, value: Any) -> list[dict[str, Any]]:
     labels = []
     for label in value:
         if not isinstance(label, dict):
-            field_error("labels", "each label must be an object {class_id, name}")
+            raise FieldInvalid("labels", "each label must be an object {class_id, name}")
         class_id = label.get("class_id")
         if not isinstance(class_id, str) or class_id not in class_ids:
-            field_error("labels", f"no class {str(class_id)[:40]!r} in this project")
+            raise FieldInvalid("labels", f"no class {str(class_id)[:40]!r} in this project")
         name = text_field(label.get("name"), "labels.name", CLASS_NAME_MAX)
         labels.append({"class_id": class_id, "name": name})
     if len({label["class_id"] for label in labels}) != len(labels):
-        field_error("labels", "each class may appear once")
+        raise FieldInvalid("labels", "each class may appear once")
     return labels
 
 
@@ -89,7 +85,7 @@ def small_record(value: Any, field: str) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict) or len(json.dumps(value)) > MAX_RECORD_BYTES:
-        field_error(field, f"must be a JSON object under {MAX_RECORD_BYTES} bytes")
+        raise FieldInvalid(field, f"must be a JSON object under {MAX_RECORD_BYTES} bytes")
     return value
 
 
@@ -97,37 +93,27 @@ def small_record(value: Any, field: str) -> dict:
 @requires("edit_project", PROJECT)
 def save_version(project: Project):
     """Save a trained head as the project's next version (the first one is also published)."""
-    most = current_app.config["MAX_MODEL_VERSIONS"]
-    saved = db.session.scalar(select(func.count()).where(ModelVersion.project_id == project.id))
-    if saved >= most:
-        abort_problem(409, f"A project keeps at most {most} model versions; delete an old one.")
+    versions.check_room(project.id)
     body = json_body()
     backbone_id = body.get("backbone_id")
     backbone = load_backbone(backbone_id) if isinstance(backbone_id, str) else None
     if backbone is None:
-        field_error("backbone_id", "must name a backbone of this server (GET /api/backbones)")
+        raise FieldInvalid(
+            "backbone_id", "must name a backbone of this server (GET /api/backbones)"
+        )
     labels = parse_labels(project, body.get("labels"))
-    try:
-        parse_head(body.get("head"), len(labels), backbone["embedding_size"])
-    except HeadError as error:
-        field_error("head", str(error))
+    versions.check_head(body.get("head"), len(labels), backbone["embedding_size"])
     settings = small_record(body.get("settings"), "settings")
     metrics = small_record(body.get("metrics"), "metrics")
     head_bytes = json.dumps(body["head"], sort_keys=True, separators=(",", ":")).encode()
-    store = blob_store()
-    version = add_next_version(
+    version = versions.save_head(
         project.id,
-        tier="browser",
+        head_bytes,
         backbone_id=backbone_id,
         labels=labels,
         settings=settings,
         metrics=metrics,
-        artifacts={},
     )
-    if version is None:
-        abort_problem(409, "Other versions of this project are being saved; try again.")
-    version.artifacts = {"head": store.put(head_bytes)}
-    db.session.commit()
     location = f"/api/models/{version.public_id}"
     return version_json(version, project), 201, {"Location": location}
 
@@ -136,12 +122,12 @@ def save_version(project: Project):
 @requires("read_project", PROJECT)
 def list_versions(project: Project):
     """A project's versions, newest first."""
-    versions = db.session.scalars(
+    saved = db.session.scalars(
         select(ModelVersion)
         .where(ModelVersion.project_id == project.id)
         .order_by(ModelVersion.number.desc())
     )
-    return {"models": [version_json(version, project) for version in versions]}
+    return {"models": [version_json(version, project) for version in saved]}
 
 
 @bp.get("/models/<model_id>")
@@ -158,24 +144,7 @@ def read_version(version: ModelVersion):
 @requires("edit_project", MODEL)
 def publish_version(version: ModelVersion):
     """Make this version the published one: links that follow the project show it from now on."""
-    # Publishes of one project take turns on its row (PostgreSQL; SQLite's writers take turns
-    # anyway): two at once would each wait for the other's new entry in the one-published index.
-    # The flags are set by statements, not through loaded objects, which may be stale by then.
-    others = (ModelVersion.project_id == version.project_id, ModelVersion.id != version.id)
-    db.session.execute(select(Project.id).where(Project.id == version.project_id).with_for_update())
-    try:
-        db.session.execute(
-            update(ModelVersion)
-            .where(*others, ModelVersion.published.is_(True))
-            .values(published=False)
-        )
-        db.session.execute(
-            update(ModelVersion).where(ModelVersion.id == version.id).values(published=True)
-        )
-        db.session.commit()
-    except IntegrityError:  # a first version saved at this very moment was published
-        db.session.rollback()
-        abort_problem(409, "Another version of this project was just published; try again.")
+    versions.publish(version)
     return version_json(version)
 
 
@@ -183,10 +152,7 @@ def publish_version(version: ModelVersion):
 @requires("edit_project", MODEL)
 def delete_version(version: ModelVersion):
     """Delete a version, its exports and the links pinned to it."""
-    blobs = set(version.artifacts.values())
-    db.session.delete(version)
-    delete_unreferenced_artifacts(blobs)
-    db.session.commit()
+    versions.delete_version(version)
     return "", 204
 
 
@@ -196,7 +162,7 @@ def export_version(version: ModelVersion):
     """Download the version in one format (built on first request, then kept)."""
     fmt = request.args.get("format", "")
     if fmt not in FORMATS:
-        field_error("format", f"must be one of {', '.join(FORMATS)}")
+        raise FieldInvalid("format", f"must be one of {', '.join(FORMATS)}")
     sha256 = export_blob(version, fmt)
     project = db.session.get(Project, version.project_id)
     response = send_file(

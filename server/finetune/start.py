@@ -12,8 +12,6 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from converters.head import HeadError, parse_head
-
 from .. import ratelimits
 from ..backbone_files import (
     all_backbones,
@@ -24,6 +22,7 @@ from ..backbone_files import (
 from ..db import db
 from ..errors import Conflict, FieldInvalid, NotReady, Unavailable
 from ..models import Job, ModelVersion, Project, new_public_id, utcnow
+from ..versions import check_head
 from .dataset import class_counts, trainability_problems
 from .job import ACTIVE_STATES
 from .runner import runner_of
@@ -125,10 +124,7 @@ def start_head(
     if fields.get("head") is not None:
         page_backbone_id = project_backbone_id(project.backbone_id)
         page_backbone = (load_backbone(page_backbone_id) if page_backbone_id else None) or backbone
-        try:
-            parse_head(fields["head"], len(class_ids), page_backbone["embedding_size"])
-        except HeadError as error:
-            raise FieldInvalid("head", str(error)) from None
+        check_head(fields["head"], len(class_ids), page_backbone["embedding_size"])
         labels = fields.get("head_labels", class_ids)
         if labels != class_ids:
             raise FieldInvalid(
