@@ -199,6 +199,8 @@ CASES = [
     ("PATCH", CLASSROOM, 404, {"ids": NO_CLASSROOM, "json": {"name": "x"}}),
     ("DELETE", CLASSROOM, 404, {"ids": NO_CLASSROOM}),
     ("POST", CLASSROOMS + "/join", 400, {"json": {"code": 5}}),
+    ("POST", CLASSROOMS + "/board", 404, {"json": {"code": "WRONG"}}),
+    ("POST", CLASSROOM + "/teacher-link", 404, {"ids": NO_CLASSROOM}),
     ("GET", CLASSROOM + "/students", 404, {"ids": NO_CLASSROOM}),
     ("DELETE", CLASSROOM_STUDENT, 404, {"ids": NO_CLASSROOM}),
     ("POST", CLASSROOM_STUDENT + "/reissue", 404, {"ids": NO_CLASSROOM}),
