@@ -151,7 +151,8 @@ def upload(connection, project: dict, data: bytes) -> tuple[int, dict]:
 def test_gunicorn_processes_on_one_sqlite_file_store_every_upload_once(
     tmp_path: Path, students: int, pictures: int
 ):
-    with gunicorn(tmp_path, workers=3, log=tmp_path / "server.log") as port:
+    log_path = tmp_path / "server.log"
+    with gunicorn(tmp_path, workers=3, log=log_path) as port:
         projects = []
         for number in range(students):
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -182,7 +183,7 @@ def test_gunicorn_processes_on_one_sqlite_file_store_every_upload_once(
             thread.start()
         for thread in threads:
             thread.join()
-        log = (tmp_path / f"server-{port}.log").read_text()
+        log = log_path.read_text()
     assert [a[0] for a in answers] == [201] * (students * pictures), answers[:3]
     assert "database is locked" not in log and "Traceback" not in log
     database = sqlite3.connect(tmp_path / "snapclass.sqlite3")
