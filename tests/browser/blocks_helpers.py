@@ -155,11 +155,12 @@ def open_from_computer(page: Page, path: Path) -> None:
     chooser.value.set_files(str(path))
 
 
-def words_said(page: Page, seconds: float) -> list[str]:
-    """What the sprite says, sampled every 100 ms, in order, without repeats."""
+def words_said(page: Page, count: int = 3, timeout: float = 40) -> list[str]:
+    """What the sprite says, sampled every 100 ms, in order, without repeats: the first `count`
+    (or fewer, when its words stop changing for `timeout` seconds)."""
     said: list[str] = []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    deadline = time.monotonic() + timeout
+    while len(said) < count and time.monotonic() < deadline:
         text = page.evaluate(SAID)
         if text and (not said or said[-1] != text):
             said.append(text)
