@@ -11,11 +11,18 @@ project, is test_share.py's.
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import Api, serialized_head
 
-from .blocks_helpers import LOADED_LABELS, SPRITE, menu_labels, open_from_computer, saying_project
+from .blocks_helpers import (
+    LOADED_LABELS,
+    SPRITE,
+    TITLE_FIELD,
+    menu_labels,
+    open_from_computer,
+    saying_project,
+)
 from .conftest import wait_until
 from .tm_model import LABELS, ModelServer, write_tm_model
 
@@ -65,3 +72,13 @@ def test_the_share_page_opens_its_model_in_the_block_editor(live_server, page: P
     assert editor.path == "/blocks/"
     tm_folder = f"{live_server.url}/s/{link['token']}/tm/"
     assert parse_qs(editor.fragment) == {"model": [tm_folder]}
+
+
+def test_the_editor_speaks_the_language_chosen_in_snapclass(live_server, page: Page):
+    """Snapclass's language menu keeps its choice in localStorage: the editor takes it where it
+    has it (Brazilian Portuguese), in its menu bar too."""
+    page.add_init_script("localStorage.setItem('snapclass.language', 'pt-BR')")
+    page.goto(f"{live_server.url}/blocks/")
+    expect(page.get_by_text("Arquivo", exact=True)).to_be_visible()
+    assert page.evaluate("window.snapclassBlocks.store.getState().locales.locale") == "pt-br"
+    expect(page.locator(TITLE_FIELD)).to_have_value("My project")  # no model yet
