@@ -93,6 +93,7 @@ def use_in_scratch(studio: Page, live_server, project: dict, link: str, tmp_path
 
     # A picture of the Disc class becomes the sprite's costume, which the model calls Disc.
     editor.locator(".blocks-pictures summary").click()
+    screenshot(editor, "blocks-pictures")
     editor.locator(".blocks-pictures section").first.locator(".blocks-picture").first.click()
     wait_until(editor, f"{SPRITE}.getCostumes().length === 2")
     assert editor.evaluate(f"{SPRITE}.getCostumes()[1].name") == "Disc 1"
