@@ -6,7 +6,6 @@
 // (blocksCostumes.js). The editor speaks Snapclass's language where it has it, and a new
 // project is named after the model (blocksLanguage.js).
 import { chooseBackend } from './backend.js';
-import { CostumeLibrary } from './blocksCostumes.js';
 import { cacheDefaultProject } from './blocksDefaultProject.js';
 import { editorLocale, retitled, snapclassLanguage } from './blocksLanguage.js';
 import { h } from './dom.js';
@@ -89,6 +88,19 @@ function keepTitle() {
   if (title) extension.store.dispatch({ type: 'projectTitle/SET_PROJECT_TITLE', title });
 }
 
+// The project's pictures as costumes (loaded only when the editor was opened for a project);
+// resolves to how many are offered, for the tests.
+async function offerPictures(projectId, vm) {
+  if (!projectId) return 0;
+  try {
+    const { CostumeLibrary } = await import('./blocksCostumes.js');
+    return await CostumeLibrary(pictures, { projectId, vm });
+  } catch (error) {
+    pictures.textContent = t('blocks.picturesFailed', { reason: error.message });
+    return 0;
+  }
+}
+
 function supportedLocales() {
   return Object.keys(new GUI.EditorState({ locale: 'en', localesOnly: true }).store.getState().locales.messagesByLocale);
 }
@@ -105,11 +117,7 @@ function startBlocks(vm) {
     else if (extension.link) rememberInProject(extension.link);
   });
   useModel(fromFragment('model'));
-  // For the tests: resolves to how many pictures are offered.
-  extension.pictures = CostumeLibrary(pictures, { projectId: fromFragment('project'), vm }).catch((error) => {
-    pictures.textContent = t('blocks.picturesFailed', { reason: error.message });
-    return 0;
-  });
+  extension.pictures = offerPictures(fromFragment('project'), vm);
 }
 
 window.addEventListener('hashchange', () => useModel(fromFragment('model')));
