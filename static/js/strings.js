@@ -337,7 +337,7 @@ const EN = {
   'blocks.modelLoading': 'Loading the model…',
   'blocks.modelLoaded': 'Model: {name} ({classes})',
   'blocks.modelFailed': 'The model could not be loaded from {link}: {reason}',
-  'blocks.noModelHint': 'No model loaded: open a share link’s “Use in Scratch”.',
+  'blocks.noModelHint': 'No model loaded: open “Use in Scratch” beside a saved model in the studio, or on a share page.',
   'blocks.extensionName': 'Snapclass',
   'blocks.noModel': '(no model)',
   'blocks.spriteName': 'Sprite1',
@@ -350,6 +350,22 @@ const EN = {
   'blocks.backdrop': 'backdrop',
   'blocks.on': 'on',
   'blocks.off': 'off',
+  // branch scratch2: "Use in Scratch" beside saved versions, the editor's title and costumes
+  'scratch.use': 'Use in Scratch',
+  'scratch.useHint': 'Open version {number} in the block editor (compatible with Scratch 3), with your pictures as costumes',
+  'scratch.linkMade': 'The block editor loads version {number} from a new share link, now in your share links: revoke it there to stop it.',
+  'scratch.pending': 'Version {number} opens in the block editor once your teacher approves its share link, which waits for their approval.',
+  'scratch.blocked': 'The browser did not open a new tab. Open the block editor at {url}',
+  'blocks.untitled': 'My project',
+  'blocks.offline': 'Works without the internet, except the editor’s own sprite, costume, backdrop and sound libraries (they come from Scratch’s servers): use your pictures, draw, or upload from the computer.',
+  'blocks.pictures': 'Your pictures ({count})',
+  'blocks.picturesHint': 'Click a picture to add it as a costume of the selected sprite (or a backdrop, with the stage selected).',
+  'blocks.picturesFailed': 'Your pictures could not be listed: {reason}',
+  'blocks.unlabelled': 'Unlabelled',
+  'blocks.addPicture': 'Add {name} as a costume',
+  'blocks.costumeAdded': '“{name}” is now a costume of {sprite}.',
+  'blocks.backdropAdded': '“{name}” is now a backdrop.',
+  'blocks.pictureFailed': 'This picture could not be added: {reason}',
 };
 
 // How many quiz questions strings.js holds (quiz.1 … quiz.N); the right answer is option0.

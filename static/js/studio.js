@@ -33,6 +33,7 @@ import { createRenderScheduler } from './studio/renderScheduler.js';
 import { createSaving } from './studio/saving.js';
 import { createStore } from './studio/store.js';
 import { createTraining } from './studio/training.js';
+import { createUseInScratch } from './studio/useInScratch.js';
 import { StudioView } from './studio/view.js';
 import { draggedIds, initialState } from './studioState.js';
 import { createUploader } from './uploader.js';
@@ -170,6 +171,8 @@ async function Studio(el, projectId) {
   });
   on('publish-model', ({ id }) => saving.publish(id));
   on('delete-model', ({ id, number }) => saving.remove(id, number));
+  const useInScratch = createUseInScratch({ store, saving, open: (url) => Boolean(window.open(url, '_blank')), origin: location.origin });
+  on('use-in-scratch', ({ id }) => useInScratch(id));
   on('create-share', ({ modelId, follow, days }) => saving.share(modelId, follow, days));
   on('revoke-share', ({ token: shareToken }) => saving.revokeShare(shareToken));
   on('download-export', ({ entry }) => saving.downloadExport(entry));

@@ -23,9 +23,14 @@ export function shareTeachableMachineLink(shareUrl) {
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}/tm/`;
 }
 
-/** The block editor's address with a Teachable Machine link's model loaded. */
-export function blocksEditorUrl(link) {
-  return `/blocks/#model=${encodeURIComponent(link)}`;
+/**
+ * The block editor's address with a Teachable Machine link's model loaded; `project` (a
+ * project's id) offers its pictures as costumes, in a browser that holds its credential.
+ */
+export function blocksEditorUrl(link, { project = null } = {}) {
+  const fragment = new URLSearchParams({ model: link });
+  if (project) fragment.set('project', project);
+  return `/blocks/#${fragment}`;
 }
 
 /** The centre square of a width x height picture: {sx, sy, side}. */

@@ -14,6 +14,8 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from server import create_app
 from server.db import upgrade_database
 
+from .media import write_webcam_video
+
 CHROMIUM = "/usr/bin/chromium"
 REPO = Path(__file__).resolve().parents[2]
 BUILT_BACKBONES = REPO / "build" / "backbones"
@@ -141,6 +143,25 @@ def browser(playwright_instance) -> Iterator[Browser]:
     browser = launch_chromium(
         playwright_instance,
         ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"],
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def camera_browser(playwright_instance, tmp_path: Path) -> Iterator[Browser]:
+    """Chromium whose fake camera alternates media.py's "disc" and "stripes" scenes, 2 s each,
+    at the 480 x 360 the block editor's camera asks for at least."""
+    video = write_webcam_video(
+        tmp_path / "camera.y4m", ["disc", "stripes"], frames_per_scene=20, size=(480, 360)
+    )
+    browser = launch_chromium(
+        playwright_instance,
+        [
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
     )
     yield browser
     browser.close()

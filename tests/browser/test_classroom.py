@@ -147,6 +147,12 @@ def test_a_lesson_with_a_teacher_three_students_and_a_phone(browser: Browser, li
     counts = {"Ana": sum(record_and_train(ana))}
     ana_link = save_and_share(ana)
     assert status(ana, ana_link) == 410  # not before the teacher approves it
+    # "Use in Scratch" says the link waits for the teacher, and opens nothing.
+    tabs = len(ana.context.pages)
+    ana.locator(".model-version .use-in-scratch").click()
+    expect(ana.locator(".notice")).to_contain_text("once your teacher approves its share link")
+    assert len(ana.context.pages) == tabs
+    expect(ana.locator(".share-link")).to_have_count(1)  # the waiting link, not a second one
     ana.goto(links["Ana"])
     ana.get_by_role("button", name="Show in the class gallery").click()
     expect(ana.get_by_role("button", name="Hide from the class gallery")).to_be_visible()

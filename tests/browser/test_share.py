@@ -1,17 +1,35 @@
-"""A student saves a trained model, shares it by link, and revokes the link.
+"""A student saves a trained model, shares it by link, uses it in the block editor, and revokes
+the link.
 
 The class names include `<img src=x onerror=alert(1)>`: it must show as text in the studio, the
-share page and the export snippets, and never run.
+share page, the export snippets and the block editor, and never run.
+
+The fake camera alternates media.py's "disc" and "stripes" scenes (conftest camera_browser): the
+share page's live predictions run on it, and in the block editor opened from the studio's "Use in
+Scratch" a sprite says the class the camera sees, its words changing with the scene.
 """
 
 import os
+import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 from urllib.request import Request, urlopen
 
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import Api
 
+from .blocks_helpers import (
+    COUNTED,
+    LOADED_LABELS,
+    SPRITE,
+    TITLE_FIELD,
+    menu_labels,
+    open_from_computer,
+    save_to_computer,
+    saying_project,
+    words_said,
+)
 from .conftest import ConsoleErrors, wait_until
 from .media import png_bytes, scene, write_pictures
 
@@ -43,6 +61,69 @@ def no_injected_images(page: Page) -> None:
     assert page.evaluate("document.querySelectorAll('img[src=\"x\"], img:not([src])').length") == 0
 
 
+def use_in_scratch(studio: Page, live_server, project: dict, link: str, tmp_path: Path) -> None:
+    """The studio's "Use in Scratch" beside the version opens the block editor with the model of
+    the share link, the project's title, and its pictures as costumes; a project whose sprite
+    says the class the camera sees follows the camera; saved, it reopens with the model."""
+    errors: list[str] = []
+    with studio.context.expect_page() as opened:
+        studio.locator(".model-version .use-in-scratch").click()
+    editor = opened.value
+    editor.set_default_timeout(60_000)
+    editor.on("pageerror", lambda error: errors.append(str(error)))
+    assert urlsplit(editor.url).path == "/blocks/"
+    wait_until(editor, LOADED_LABELS)
+    assert editor.evaluate(LOADED_LABELS) == list(KINDS)
+    expect(editor.locator(TITLE_FIELD)).to_have_value("Shapes")  # not the editor's default
+    assert menu_labels(editor, "Disc") == list(KINDS)
+    assert editor.evaluate("document.querySelectorAll('img[src=\"x\"]').length") == 0
+    # The pictures, offered to this browser (it holds the project's link): all of them.
+    assert editor.evaluate("window.snapclassBlocks.pictures") == PER_CLASS * len(KINDS)
+
+    sb3 = tmp_path / "saying.sb3"
+    sb3.write_bytes(saying_project(counted=XSS))
+    open_from_computer(editor, sb3)
+    wait_until(editor, f"{SPRITE}?.getName() === 'Speaker'")
+    editor.locator("img[title='Go']").click()
+    said = words_said(editor)
+    assert set(said) == {"Disc", XSS}, said
+    assert len(said) >= 3, f"the words should change with each scene: {said}"
+    # The hat fired each time the camera came to see the stripes, not at every frame.
+    assert 1 <= editor.evaluate(COUNTED) <= said.count(XSS) + 1
+
+    # A picture of the Disc class becomes the sprite's costume, which the model calls Disc.
+    editor.locator(".blocks-pictures summary").click()
+    screenshot(editor, "blocks-pictures")
+    editor.locator(".blocks-pictures section").first.locator(".blocks-picture").first.click()
+    wait_until(editor, f"{SPRITE}.getCostumes().length === 2")
+    assert editor.evaluate(f"{SPRITE}.getCostumes()[1].name") == "Disc 1"
+    blocks = "window.snapclassBlocks.blocks"
+    classify = f"{blocks}.classifyPicture({{PICTURE: 'costume'}}, {{target: {SPRITE}}})"
+    assert editor.evaluate(classify) == "Disc"
+
+    tm_folder = f"{link}/tm/"
+    comments = save_to_computer(editor, tmp_path / "saved.sb3")
+    assert any(tm_folder in comment["text"] for comment in comments.values())
+
+    # Reopened in another browser profile, with the project's id but not its credential: the
+    # model comes back from the project, the pictures are not offered.
+    other = studio.context.browser.new_context()
+    again = other.new_page()
+    again.set_default_timeout(60_000)
+    again.on("pageerror", lambda error: errors.append(str(error)))
+    again.goto(f"{live_server.url}/blocks/#project={project['id']}")
+    again.wait_for_selector(".blocklyWorkspace")
+    wait_until(again, "window.snapclassBlocks?.pictures !== undefined")
+    assert again.evaluate("window.snapclassBlocks.pictures") == 0
+    assert again.evaluate(LOADED_LABELS) is None
+    open_from_computer(again, tmp_path / "saved.sb3")
+    wait_until(again, LOADED_LABELS)
+    assert again.evaluate(LOADED_LABELS) == list(KINDS)
+    other.close()
+    editor.close()
+    assert errors == []
+
+
 def try_picture(page: Page, path: Path) -> str:
     page.locator(".preview-panel input[type=file]").set_input_files(str(path))
     predicted = "name => document.querySelector('.preview-panel').dataset.predictedFor === name"
@@ -50,9 +131,10 @@ def try_picture(page: Page, path: Path) -> str:
     return page.locator(".preview-panel").get_attribute("data-top")
 
 
-def test_student_shares_a_model_by_link_and_revokes_it(
-    browser: Browser, live_server, tmp_path: Path, console_errors: ConsoleErrors
+def test_student_shares_a_model_by_link_uses_it_in_blocks_and_revokes_it(
+    camera_browser: Browser, live_server, tmp_path: Path, console_errors: ConsoleErrors
 ):
+    browser = camera_browser
     api = Api(live_server.app.test_client())
     project = api.create_project(title="Shapes", classes=list(KINDS))
     for cls in project["classes"]:
@@ -83,6 +165,10 @@ def test_student_shares_a_model_by_link_and_revokes_it(
     expect(models.locator(".share-link")).to_have_count(1)
     link = models.locator(".share-url").input_value()
     assert link.startswith(f"{live_server.url}/s/")
+    # Its Teachable Machine files are built on their first request (tens of seconds): asked for
+    # now, they are built while the friend below uses the share page.
+    warm_up = threading.Thread(target=lambda: urlopen(f"{link}/tm/model.json").close())
+    warm_up.start()
 
     # Exports' snippets show the class names as text.
     snippets = models.locator(".export-format .snippet")
@@ -121,6 +207,9 @@ def test_student_shares_a_model_by_link_and_revokes_it(
     started = friend.evaluate(frames)
     wait_until(friend, f"{frames} >= {started + 3}")
     friend.context.close()
+
+    warm_up.join()
+    use_in_scratch(studio, live_server, project, link, tmp_path)
 
     # The owner revokes the link: the page says the model was withdrawn, its files are gone.
     models.get_by_role("button", name="Revoke this link").click()

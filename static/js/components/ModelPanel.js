@@ -1,8 +1,9 @@
 // Saved models: save the trained head as a version, publish one, share it by link (following the
 // published version or pinned to one, with an expiry), revoke links, download exports with their
 // usage snippets, and download the whole project as a zip. The studio does the work: this panel
-// sends events up ('save-model', 'publish-model', 'delete-model', 'create-share',
-// 'revoke-share', 'download-export', 'download-project') and draws what update() gives it.
+// sends events up ('save-model', 'publish-model', 'delete-model', 'use-in-scratch',
+// 'create-share', 'revoke-share', 'download-export', 'download-project') and draws what update()
+// gives it.
 // Rows are kept by id and changed in place, so a button keeps keyboard focus through redraws.
 import { emit, h } from '../dom.js';
 import { validationAccuracy } from '../studioState.js';
@@ -73,8 +74,9 @@ export function ModelPanel(el) {
     const accuracy = h('span', { class: 'hint' });
     const badge = h('span', { class: 'badge' }, t('publishedBadge'));
     const publish = h('button', { type: 'button', class: 'publish', title: t('publishHint'), onclick: () => emit(el, 'publish-model', { id: version.id }) }, t('publish'));
+    const scratch = h('button', { type: 'button', class: 'use-in-scratch', onclick: () => emit(el, 'use-in-scratch', { id: version.id }) }, t('scratch.use'));
     const remove = h('button', { type: 'button', class: 'quiet danger', onclick: () => emit(el, 'delete-model', { id: version.id, number: version.number }) }, '✕');
-    const item = h('li', { class: 'model-version', dataset: { modelId: version.id } }, select, accuracy, badge, h('span', { class: 'spacer' }), publish, remove);
+    const item = h('li', { class: 'model-version', dataset: { modelId: version.id } }, select, accuracy, badge, h('span', { class: 'spacer' }), scratch, publish, remove);
     return {
       item,
       update(v) {
@@ -86,6 +88,8 @@ export function ModelPanel(el) {
         accuracy.textContent = value == null ? '' : t('versionAccuracy', { percent: Math.round(value * 100) });
         badge.hidden = !v.published;
         publish.hidden = !props.canWrite || v.published;
+        scratch.hidden = !props.canWrite;
+        scratch.title = t('scratch.useHint', { number: v.number });
         remove.hidden = !props.canWrite;
         remove.setAttribute('aria-label', t('deleteVersion', { number: v.number }));
       },
