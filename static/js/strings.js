@@ -350,6 +350,8 @@ const EN = {
   'blocks.backdrop': 'backdrop',
   'blocks.on': 'on',
   'blocks.off': 'off',
+  // offline2: the studio opened from this device's copy.
+  openedOffline: 'The server cannot be reached: this is the copy of the project kept on this device, with the pictures waiting here and the model last trained here. Pictures stored on the server show again when the page is reloaded once the connection returns.',
 };
 
 // How many quiz questions strings.js holds (quiz.1 … quiz.N); the right answer is option0.

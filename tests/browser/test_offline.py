@@ -130,21 +130,36 @@ def test_pictures_taken_while_the_server_is_down_upload_from_a_later_page(
     context.close()
 
 
-def test_the_studio_keeps_working_while_the_server_is_down(
-    browser, restartable_server, console_errors
+def kept_by_the_worker(page: Page, cache: str, path: str) -> None:
+    """Wait until the service worker controls the page and its cache `cache` holds `path`."""
+    wait_until(page, "Boolean(navigator.serviceWorker.controller)")
+    held = "([cache, path]) => caches.open(cache).then((c) => c.match(path)).then(Boolean)"
+    wait_until(page, held, [cache, path])
+
+
+def test_the_studio_keeps_working_and_loads_again_while_the_server_is_down(
+    playwright_instance, offline_server, tmp_path, console_errors
 ):
-    server = restartable_server
-    context = browser.new_context(permissions=["camera"], viewport={"width": 1400, "height": 1000})
+    server = offline_server
+    context = open_profile(playwright_instance, tmp_path / "profile")
     page = context.new_page()
     page.set_default_timeout(60_000)
     console_errors.watch(page)
     start_project(page, server.url)
     project_url = page.url
+    project_path = project_url.split(server.url)[1].split("#")[0]
+    # The worker Workbox generated holds the studio's page and the list of image models.
+    kept_by_the_worker(page, "snapclass-pages", project_path)
+    kept_by_the_worker(page, "snapclass-backbones", "/api/backbones")
+    # Installable: Chromium finds nothing missing in the manifest, its icons or the worker.
+    installability = context.new_cdp_session(page).send("Page.getInstallabilityErrors")
+    assert installability["installabilityErrors"] == []
     page.get_by_role("button", name="Turn webcam on").click()
     server.stop()
 
     cards = page.locator(".class-card")
-    taken = record(page, cards.nth(0), 6) + record(page, cards.nth(1), 6)
+    taken = record(page, cards.nth(0), 10) + record(page, cards.nth(1), 10)
+    assert taken >= 20
     wait_until(page, f"document.body.dataset.pendingUploads === '{taken}'")
     expect(page.locator(".status-line")).to_contain_text(f"{taken} pictures wait on this device")
     # Prepared here and trainable at once: nothing waits for the server.
@@ -160,7 +175,13 @@ def test_the_studio_keeps_working_while_the_server_is_down(
     expect(page.get_by_text("The server cannot be reached").first).to_be_visible()
     # Closing the tab now would lose pictures: the studio asks first.
     asked = []
-    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    answer = {"accept": False}
+
+    def on_dialog(dialog) -> None:
+        asked.append(dialog.type)
+        dialog.accept() if answer["accept"] else dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     page.close(run_before_unload=True)
     deadline = time.monotonic() + 30
     while not asked and time.monotonic() < deadline:
@@ -171,6 +192,20 @@ def test_the_studio_keeps_working_while_the_server_is_down(
     assert len(waiting) == taken
     # A camera may give the same frame twice: the project holds each picture once.
     pictures = {sha256: class_id for sha256, class_id in waiting}
+
+    # Reloaded with the server still down: the worker gives the page, the device its copy of
+    # the project, the pictures waiting and the head trained before the reload.
+    answer["accept"] = True
+    page.reload()
+    expect(page.get_by_text("this is the copy of the project kept on this device")).to_be_visible()
+    wait_until(page, f"document.querySelectorAll('.thumb').length === {taken}")
+    assert [cards.nth(i).locator(".thumb").count() for i in (0, 1)] == [
+        sum(1 for _, class_id in waiting if class_id == card_class)
+        for card_class in (waiting[0][1], waiting[-1][1])
+    ]
+    page.get_by_role("button", name="Turn webcam on").click()
+    wait_until(page, f"{frames} >= 5")
+    expect(preview.locator(".prediction")).to_have_count(2)
 
     server.start()
     wait_until(page, "document.body.dataset.pendingUploads === '0'", timeout=90)
