@@ -295,3 +295,30 @@ def test_forgetting_a_project_deletes_its_pictures_waiting_on_the_device(
     wait_until(page, f"({WAITING_ON_DEVICE})().then((n) => n === 0)")
     context.close()
     assert samples_on_server(server.url, project_url) == []
+
+
+def test_a_phones_pictures_wait_on_it_while_the_server_is_down(browser, restartable_server):
+    server = restartable_server
+    api = Api(server.app.test_client())
+    project = api.create_project("Recycling", ["paper", "plastic"])
+    plastic = project["classes"][1]["id"]
+    pairing = api.client.post(
+        f"/api/projects/{project['id']}/classes/{plastic}/pairings", headers=api.auth(project)
+    )
+    context = browser.new_context(permissions=["camera"])
+    phone = context.new_page()
+    phone.goto(server.url + pairing.json["url"])
+    wait_until(phone, "document.querySelector('video')?.readyState >= 2")
+    server.stop()
+    for _ in range(2):
+        phone.get_by_role("button", name="Take a picture").click()
+    sent = phone.get_by_test_id("phone-sent")
+    expect(sent).to_contain_text("2 pictures wait on this phone")
+    wait_until(phone, f"({WAITING_ON_DEVICE})().then((n) => n === 2)")
+
+    server.start()
+    expect(sent).to_have_text("2 pictures sent", timeout=30_000)
+    wait_until(phone, f"({WAITING_ON_DEVICE})().then((n) => n === 0)")
+    stored = api.get(project, f"/api/projects/{project['id']}/samples").json["samples"]
+    assert [s["class_id"] for s in stored] == [plastic, plastic]
+    context.close()
