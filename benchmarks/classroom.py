@@ -383,7 +383,14 @@ class ServerProcess:
 
 
 @contextmanager
-def server(kind: str, data_dir: Path, database_url: str | None) -> Iterator[ServerProcess]:
+def server(kind: str, data_dir: Path, database_url: str | None) -> Iterator[int]:
+    """The app served as `make run` (gunicorn) or `flask run` (flask-dev) would; yields its port."""
+    with served(kind, data_dir, database_url) as process:
+        yield process.port
+
+
+@contextmanager
+def served(kind: str, data_dir: Path, database_url: str | None) -> Iterator[ServerProcess]:
     """A started ServerProcess, stopped afterwards."""
     process = ServerProcess(kind, data_dir, database_url)
     process.start()
@@ -474,8 +481,8 @@ def run_lesson(
                 raise SystemExit("PostgreSQL is not installed (apt-get install postgresql)")
             cluster = stack.enter_context(PostgresCluster(binaries))
             database_url = cluster.create_database()
-        served = stack.enter_context(server(kind, data_dir, database_url))
-        port = served.port
+        process = stack.enter_context(served(kind, data_dir, database_url))
+        port = process.port
         listing = get_json(port, "/api/backbones")
         if not listing["backbones"]:
             raise SystemExit("the server has no backbone: run `make install` first")
@@ -505,7 +512,7 @@ def run_lesson(
             def crash() -> None:
                 time.sleep(kill_at)
                 fault["killed_at_s"] = round(time.perf_counter() - began, 2)
-                fault["away_s"] = round(served.crash_and_restart(), 2)
+                fault["away_s"] = round(process.crash_and_restart(), 2)
 
             crasher = threading.Thread(target=crash, daemon=True)
         for thread in threads:
