@@ -21,9 +21,9 @@ if (supported) {
   navigator.serviceWorker.register(script, { updateViaCache: 'none' }).catch((error) => console.info(`The pages have no offline copy here: ${error.message}`));
 }
 
-// Fetches this page, the manifest and `urls` through the worker once it controls the page, on the page's
-// first visit only (later visits already go through it). Resolves when done (at once where no
-// worker runs).
+// Fetches this page, the manifest and `urls` through the worker once it controls the page, on
+// the page's first visit only (later visits already go through it). Resolves when done (at once
+// where no worker runs).
 const kept = new Set();
 export function keepForOffline(urls = []) {
   if (!firstVisit) return Promise.resolve();
