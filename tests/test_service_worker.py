@@ -1,5 +1,5 @@
 """The service worker's script and the web app manifest as the server gives them, and the files
-the worker precaches: each at a URL the server serves (server/service_worker.py)."""
+the worker precaches: each at a URL the server serves (server/precache.py)."""
 
 import json
 from pathlib import Path
@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from server.config import REPO_ROOT
-from server.service_worker import MANIFEST, WORKER_POLICY, precache_groups
+from server.precache import precache_groups
+from server.service_worker import MANIFEST, WORKER_POLICY
 
 SCRIPT = "/* a generated worker */\nself.addEventListener('fetch', () => {});\n"
 

@@ -1,6 +1,6 @@
 // Generates the pages' service worker with Workbox (`generateSW`): run by `make install` as
-//   python -m server.service_worker | node tools/service-worker.mjs build/service-worker
-// Its standard input is the precache groups (server/service_worker.py: each folder, the URL it
+//   python -m server.precache | node tools/service-worker.mjs build/service-worker
+// Its standard input is the precache groups (server/precache.py: each folder, the URL it
 // is served at and its files); the output folder gets sw.js, a build output, never committed.
 // Everything the worker does is this configuration; see README.md, "When the network drops".
 import { readFileSync } from 'node:fs';
