@@ -2,6 +2,7 @@
 
     python -m benchmarks.classroom --students 30 [--database sqlite|postgresql]
         [--photos DIR] [--servers gunicorn,flask-dev] [--pace studio|none] [--json FILE]
+        [--kill-server-at SECONDS]
 
 Each server runs as its command starts it, in a child process on a fresh data folder:
 "gunicorn" is `make run` (`flask db upgrade`, then `flask serve`: Gunicorn with the settings'
@@ -24,7 +25,16 @@ px, JPEG quality 90: about 35 KB), each made distinct with a JPEG comment.
 Afterwards every project's samples are listed through the API and each stored blob is re-hashed
 (sha256): a picture the server accepted but does not list is lost; one listed twice, or under
 another id than it answered, is duplicated. Every project's embeddings are read back too: an
-accepted picture without the very bytes its student sent is an embedding missing.
+accepted picture without the very bytes its student sent is an embedding missing. A picture a
+student took is not stored when its upload never got an answer, or when it was answered and is
+not listed (lost).
+
+--kill-server-at S is the fault of a server that dies in the middle of the recording: S seconds
+into the lesson the server's whole process group gets SIGKILL (kill -9: no request finishes, no
+answer is sent) and is started again on the same port and data. Students then keep retrying as
+the studio's device queue does (static/js/devicePictures.js: a picture stays on the device and is
+sent again until the server answers), for up to PATIENCE_S, instead of giving up after three
+attempts; the result says how long the server was away and what was lost or duplicated.
 """
 
 from __future__ import annotations
@@ -36,6 +46,7 @@ import http.client
 import io
 import json
 import os
+import signal
 import struct
 import subprocess
 import sys
@@ -78,6 +89,8 @@ JPEG_QUALITY = 90
 DEFAULT_PHOTOS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "clothing-dev"
 SERVERS = ("gunicorn", "flask-dev")
 DEFAULT_JSON = Path("build/benchmarks/classroom.json")
+# With --kill-server-at: how long a student keeps retrying a request the server does not answer.
+PATIENCE_S = 120
 
 
 def studio_photos(folder: Path, count: int) -> list[bytes]:
@@ -143,19 +156,26 @@ class Student(threading.Thread):
     """One student's lesson over one connection (reopened when the server closes it), every
     request timed by route."""
 
-    def __init__(self, number, port, photos, backbone, start_line, timings, outcome, pace):
+    def __init__(
+        self, number, port, photos, backbone, start_line, timings, outcome, pace, patience=0
+    ):
         super().__init__(daemon=True)
         self.number, self.port, self.photos, self.backbone = number, port, photos, backbone
         self.pace = pace
+        self.patience = patience  # seconds of retrying past ATTEMPTS (the device queue's)
         self.start_line, self.timings, self.outcome = start_line, timings, outcome
         self.connection: http.client.HTTPConnection | None = None
         self.errors = 0
         self.accepted: list[tuple[str, str]] = []  # (sample id, sha256) as the server answered
+        self.unanswered = 0  # pictures whose upload never got an answer
         self.embedded: dict[str, str] = {}  # sample id -> sha256 of the vectors stored for it
 
     def request(self, route, method, path, body=None, headers=None, expect=(200,)):
         """One API call with the studio's retries; returns the decoded answer or None."""
-        for attempt in range(1, ATTEMPTS + 1):
+        first = time.perf_counter()
+        attempt = 0
+        while True:
+            attempt += 1
             began = time.perf_counter()
             try:
                 if self.connection is None:
@@ -174,8 +194,10 @@ class Student(threading.Thread):
             self.errors += 1
             if not (status is None or status in RETRIED or status >= 500):
                 return None
-            time.sleep(0.5 * 2 ** (attempt - 1))
-        return None
+            patient = time.perf_counter() - first < self.patience
+            if attempt >= ATTEMPTS and not patient:
+                return None
+            time.sleep(min(2.0, 0.5 * 2 ** (attempt - 1)))
 
     def run(self) -> None:
         self.start_line.wait()
@@ -187,6 +209,7 @@ class Student(threading.Thread):
             self.outcome[self.number] = {
                 "project": getattr(self, "project", None),
                 "accepted": self.accepted,
+                "unanswered": self.unanswered,
                 "embedded": self.embedded,
                 "errors": self.errors,
             }
@@ -213,7 +236,9 @@ class Student(threading.Thread):
                 headers = {**auth, "Content-Type": content_type}
                 path = f"/api/projects/{project['id']}/samples"
                 answer = self.request("upload", "POST", path, form, headers, (201,))
-                if answer:
+                if not answer:
+                    self.unanswered += len(batch)
+                else:
                     unsent += answer["samples"]
                     self.accepted += [(s["id"], s["sha256"]) for s in answer["samples"]]
                 while len(unsent) >= EMBEDDING_BATCH:
@@ -308,32 +333,71 @@ def stored_embeddings(port: int, project: dict, backbone_id: str) -> dict[str, s
             return found
 
 
+class ServerProcess:
+    """The app served as `make run` (gunicorn) or `flask run` (flask-dev) would, in a process
+    group of its own so that kill -9 reaches Gunicorn's workers too."""
+
+    def __init__(self, kind: str, data_dir: Path, database_url: str | None) -> None:
+        self.env = {**os.environ, "SNAPCLASS_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
+        if database_url:
+            self.env["SNAPCLASS_DATABASE_URL"] = database_url
+        self.flask = [sys.executable, "-m", "flask", "--app", "server"]
+        upgrade = [*self.flask, "db", "upgrade"]
+        subprocess.run(upgrade, env=self.env, check=True, capture_output=True)
+        self.port = free_port()
+        address = ["--host", "127.0.0.1", "--port", str(self.port)]
+        self.command = (
+            [*self.flask, "serve", *address]
+            if kind == "gunicorn"
+            else [*self.flask, "run", *address, "--no-reload"]
+        )
+        self.log_path = data_dir / "server.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                self.command,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        wait_for_server("127.0.0.1", self.port, self.process, self.log_path)
+
+    def crash_and_restart(self) -> float:
+        """kill -9 of the whole server, then started again; returns the seconds it was away."""
+        began = time.perf_counter()
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.start()
+        return time.perf_counter() - began
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
 @contextmanager
 def server(kind: str, data_dir: Path, database_url: str | None) -> Iterator[int]:
     """The app served as `make run` (gunicorn) or `flask run` (flask-dev) would; yields its port."""
-    env = {**os.environ, "SNAPCLASS_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
-    if database_url:
-        env["SNAPCLASS_DATABASE_URL"] = database_url
-    flask = [sys.executable, "-m", "flask", "--app", "server"]
-    subprocess.run([*flask, "db", "upgrade"], env=env, check=True, capture_output=True)
-    port = free_port()
-    address = ["--host", "127.0.0.1", "--port", str(port)]
-    command = [*flask, "serve", *address] if kind == "gunicorn" else [*flask, "run", *address]
-    if kind == "flask-dev":
-        command.append("--no-reload")
-    log_path = data_dir / "server.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with served(kind, data_dir, database_url) as process:
+        yield process.port
+
+
+@contextmanager
+def served(kind: str, data_dir: Path, database_url: str | None) -> Iterator[ServerProcess]:
+    """A started ServerProcess, stopped afterwards."""
+    process = ServerProcess(kind, data_dir, database_url)
+    process.start()
     try:
-        wait_for_server("127.0.0.1", port, process, log_path)
-        yield port
+        yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        process.stop()
 
 
 def get_json(port: int, path: str, headers: dict | None = None) -> dict:
@@ -350,7 +414,7 @@ def get_json(port: int, path: str, headers: dict | None = None) -> dict:
 def verify(port: int, data_dir: Path, outcome: dict, backbone_id: str) -> dict:
     """Lost and duplicated pictures: the server's listing against what it accepted; blob bytes
     re-hashed from the store; each accepted picture's stored embedding against what was sent."""
-    lost = duplicated = wrong_bytes = embeddings_missing = 0
+    lost = duplicated = wrong_bytes = embeddings_missing = not_stored = 0
     for student in outcome.values():
         project = student["project"]
         if project is None:
@@ -359,9 +423,13 @@ def verify(port: int, data_dir: Path, outcome: dict, backbone_id: str) -> dict:
         listed = get_json(port, f"/api/projects/{project['id']}/samples?per_page=500", auth)
         rows = Counter((s["id"], s["sha256"]) for s in listed["samples"])
         by_sha = Counter(s["sha256"] for s in listed["samples"])
+        # The server names a picture by the bytes it keeps (a plain JFIF header, without the
+        # comment that makes each photo distinct), so taken pictures are followed by answers.
+        not_stored += student["unanswered"]
         for sample_id, sha256 in set(student["accepted"]):
             if rows[(sample_id, sha256)] == 0:
                 lost += 1
+                not_stored += 1
             elif by_sha[sha256] > 1:
                 duplicated += 1
         for sha256 in by_sha:
@@ -378,6 +446,7 @@ def verify(port: int, data_dir: Path, outcome: dict, backbone_id: str) -> dict:
         "duplicated": duplicated,
         "wrong_bytes": wrong_bytes,
         "embeddings_missing": embeddings_missing,
+        "not_stored": not_stored,
     }
 
 
@@ -392,7 +461,12 @@ def percentiles(values: list[float]) -> dict:
 
 
 def run_lesson(
-    kind: str, students: int, photos: list[bytes], database: str, pace: str = "studio"
+    kind: str,
+    students: int,
+    photos: list[bytes],
+    database: str,
+    pace: str = "studio",
+    kill_at: float | None = None,
 ) -> dict:
     """One lesson against one server on fresh data; returns its result entry."""
     per_student = BURSTS * PICTURES_PER_BURST
@@ -407,7 +481,8 @@ def run_lesson(
                 raise SystemExit("PostgreSQL is not installed (apt-get install postgresql)")
             cluster = stack.enter_context(PostgresCluster(binaries))
             database_url = cluster.create_database()
-        port = stack.enter_context(server(kind, data_dir, database_url))
+        process = stack.enter_context(served(kind, data_dir, database_url))
+        port = process.port
         listing = get_json(port, "/api/backbones")
         if not listing["backbones"]:
             raise SystemExit("the server has no backbone: run `make install` first")
@@ -427,16 +502,30 @@ def run_lesson(
                 timings,
                 outcome,
                 pace,
+                PATIENCE_S if kill_at is not None else 0,
             )
             for n in range(students)
         ]
+        fault: dict[str, float] = {}
+        if kill_at is not None:
+
+            def crash() -> None:
+                time.sleep(kill_at)
+                fault["killed_at_s"] = round(time.perf_counter() - began, 2)
+                fault["away_s"] = round(process.crash_and_restart(), 2)
+
+            crasher = threading.Thread(target=crash, daemon=True)
         for thread in threads:
             thread.start()
         load_before = os.getloadavg()[0]
         start_line.wait()
         began = time.perf_counter()
+        if kill_at is not None:
+            crasher.start()
         for thread in threads:
             thread.join()
+        if kill_at is not None:
+            crasher.join()
         seconds = time.perf_counter() - began
         checked = verify(port, data_dir, outcome, backbone["id"])
         exceptions = logged_exceptions(data_dir / "server.log")
@@ -451,6 +540,8 @@ def run_lesson(
         "duplicated": checked["duplicated"],
         "wrong_bytes": checked["wrong_bytes"],
         "embeddings_missing": checked["embeddings_missing"],
+        "not_stored": checked["not_stored"],
+        "server_killed": fault or None,
         "pictures_accepted": sum(len(set(s["accepted"])) for s in outcome.values()),
         "pictures_expected": students * per_student,
         "requests": requests,
@@ -471,8 +562,12 @@ def print_table(results: list[dict]) -> None:
             f"({result['requests_per_second']}/s), errors {result['errors']}, "
             f"lost {result['lost']}, duplicated {result['duplicated']}, "
             f"pictures {result['pictures_accepted']}/{result['pictures_expected']}, "
-            f"embeddings missing {result['embeddings_missing']}"
+            f"embeddings missing {result['embeddings_missing']}, "
+            f"taken but not stored {result['not_stored']}"
         )
+        if result["server_killed"]:
+            killed = result["server_killed"]
+            print(f"  server killed (-9) at {killed['killed_at_s']} s, away {killed['away_s']} s")
         print(f"  {'route':<20} {'count':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
         for route, stats in result["routes"].items():
             print(
@@ -495,6 +590,12 @@ def main(argv: list[str] | None = None) -> None:
         "none: each burst back to back, a stress test",
     )
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where the results go")
+    parser.add_argument(
+        "--kill-server-at",
+        type=float,
+        default=None,
+        help="seconds into the lesson at which the server gets kill -9 and is started again",
+    )
     args = parser.parse_args(argv)
     photos = studio_photos(args.photos, args.students * BURSTS * PICTURES_PER_BURST)
     print(f"{len(photos)} pictures, median {int(np.median([len(p) for p in photos]))} bytes")
@@ -502,7 +603,9 @@ def main(argv: list[str] | None = None) -> None:
     for kind in args.servers.split(","):
         if kind not in SERVERS:
             raise SystemExit(f"unknown server {kind!r}; choose from {', '.join(SERVERS)}")
-        results.append(run_lesson(kind, args.students, photos, args.database, args.pace))
+        results.append(
+            run_lesson(kind, args.students, photos, args.database, args.pace, args.kill_server_at)
+        )
         print_table(results[-1:])
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"results": results}, indent=2) + "\n")

@@ -19,6 +19,7 @@ from .pages import register_pages
 from .picture_cleaning import register_clean_pictures_command
 from .request_limits import register_request_limits
 from .serve import register_serve_command
+from .service_worker import register_service_worker
 from .share_pages import register_share_pages
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +52,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_share_pages(app)
     register_assets(app)
     register_blocks_editor(app)
+    register_service_worker(app)
     register_serve_command(app)
     register_clean_pictures_command(app)
     return app

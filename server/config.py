@@ -48,6 +48,12 @@ SETTINGS: tuple[Setting, ...] = (
         str(REPO_ROOT / "build" / "backbones"),
         "Folder of exported backbones, one <id>/ folder each with metadata.json.",
     ),
+    Setting(
+        "SERVICE_WORKER_DIR",
+        str(REPO_ROOT / "build" / "service-worker"),
+        "Folder of the service worker `make install` generates (sw.js); pages register it where "
+        "the browser trusts the origin. Empty, or no sw.js there: pages register none.",
+    ),
     Setting("MAX_UPLOAD_BYTES", 10 * MIB, "Largest accepted image file, in bytes.", int),
     Setting(
         "MAX_REQUEST_BYTES",

@@ -2,6 +2,7 @@
 // they are taken or chosen, with their project and class, and deleted once the server has
 // acknowledged them, when the server says their project is gone for this page, or when the
 // student forgets the project on this browser. A reopened studio sends the ones still here.
+import { forgetProjectCopy } from './deviceProjects.js';
 import { PICTURES, run } from './idb.js';
 
 // Resolves to the record's id; rejects (QuotaExceededError when the device is full) when the
@@ -18,8 +19,10 @@ export async function picturesWaiting(projectId) {
   return records.sort((a, b) => a.id - b.id);
 }
 
-// Deletes every picture of the project waiting here, in one transaction; resolves to how many.
+// Deletes every picture of the project waiting here, in one transaction, and the studio's copy
+// of the project (deviceProjects.js); resolves to how many pictures.
 export async function forgetPictures(projectId) {
+  const copy = forgetProjectCopy(projectId);
   const keys = await run(PICTURES, 'readwrite', (store) => {
     const listing = store.index('project').getAllKeys(projectId);
     listing.onsuccess = () => {
@@ -27,5 +30,6 @@ export async function forgetPictures(projectId) {
     };
     return listing;
   });
+  await copy;
   return keys.length;
 }

@@ -1,22 +1,27 @@
-// This browser's IndexedDB database: two stores.
+// This browser's IndexedDB database: three stores.
 // - embeddings: vector pairs keyed by backbone id and image sha256, so a picture is embedded once
 //   per browser and backbone, whatever project it is in;
 // - pictures: pictures taken or chosen here that the server has not acknowledged yet
-//   (devicePictures.js), each {id, projectId, classId, source, blob, taken}.
+//   (devicePictures.js), each {id, projectId, classId, source, blob, taken};
+// - projects: the studio's copy of a project, keyed by its id, for opening it while the server
+//   cannot be reached (deviceProjects.js): {project, trained}.
 const DB_NAME = 'snapclass';
-const VERSION = 2;
+const VERSION = 3;
 const EMBEDDINGS = 'embeddings';
 export const PICTURES = 'pictures';
+export const PROJECTS = 'projects';
 let opening = null;
 
 function open() {
   opening ??= new Promise((resolve, reject) => {
     const request = indexedDB.open(DB_NAME, VERSION);
-    // Version 1 had the embeddings only: an upgrade adds what is missing and keeps the rest.
+    // Version 1 had the embeddings only, version 2 no projects: an upgrade adds what is missing
+    // and keeps the rest.
     request.onupgradeneeded = () => {
       const db = request.result;
       if (!db.objectStoreNames.contains(EMBEDDINGS)) db.createObjectStore(EMBEDDINGS);
       if (!db.objectStoreNames.contains(PICTURES)) db.createObjectStore(PICTURES, { keyPath: 'id', autoIncrement: true }).createIndex('project', 'projectId');
+      if (!db.objectStoreNames.contains(PROJECTS)) db.createObjectStore(PROJECTS);
     };
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);

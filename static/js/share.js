@@ -12,6 +12,7 @@ import { PreviewPanel } from './components/PreviewPanel.js';
 import { TeachableLink } from './components/TeachableLink.js';
 import { h } from './dom.js';
 import { rememberedProjects } from './projects.js';
+import { keepForOffline, refreshOfflineCopy } from './serviceWorker.js';
 import { loadServerModel } from './serverModel.js';
 import { t } from './strings.js';
 import { deserializeHead, predict } from './head.js';
@@ -28,6 +29,8 @@ async function SharePage(el, state) {
     return;
   }
   if (state !== 'live') {
+    // A link withdrawn or expired since this browser kept it: its model's copy goes too.
+    refreshOfflineCopy([`${location.pathname}/model.json`]);
     showMessage(el, state === 'withdrawn' ? 'shareWithdrawnTitle' : 'shareMissingTitle', state === 'withdrawn' ? 'shareWithdrawnText' : 'shareMissingText');
     return;
   }
@@ -40,6 +43,8 @@ async function SharePage(el, state) {
   if (response.status === 410) return showMessage(el, 'shareWithdrawnTitle', 'shareWithdrawnText');
   if (!response.ok) return showMessage(el, 'shareMissingTitle', 'shareNothingPublished');
   const shared = await response.json();
+  // Opened once, the link works offline: its page and the files its <head> preloads (the model).
+  keepForOffline([...document.querySelectorAll('link[rel=preload][as=fetch]')].map((link) => link.getAttribute('href')));
   document.title = `${shared.name} · ${t('appName')}`;
 
   const status = h('p', { class: 'status-line', role: 'status' }, t('loadingModel'));

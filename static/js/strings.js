@@ -366,6 +366,11 @@ const EN = {
   'blocks.costumeAdded': '“{name}” is now a costume of {sprite}.',
   'blocks.backdropAdded': '“{name}” is now a backdrop.',
   'blocks.pictureFailed': 'This picture could not be added: {reason}',
+  // offline2: the studio opened from this device's copy.
+  phoneWaiting: '{count} pictures wait on this phone: the server cannot be reached. They are sent when the connection returns.',
+  phoneFull: 'This phone’s storage is full: keep this page open until every picture is sent.',
+  phoneLost: '{count} pictures could not be kept on this phone or sent.',
+  openedOffline: 'The server cannot be reached: this is the copy of the project kept on this device, with the pictures waiting here and the model last trained here. Pictures stored on the server show again when the page is reloaded once the connection returns.',
 };
 
 // How many quiz questions strings.js holds (quiz.1 … quiz.N); the right answer is option0.

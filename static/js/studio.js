@@ -24,6 +24,7 @@ import { loadServerModel } from './serverModel.js';
 import { t } from './strings.js';
 import { createCapture } from './studio/capture.js';
 import { createClasses } from './studio/classes.js';
+import { createDeviceCopy } from './studio/deviceCopy.js';
 import { createFinetune } from './studio/finetune.js';
 import { createModelLoading } from './studio/modelLoading.js';
 import { createPhones } from './studio/phones.js';
@@ -38,6 +39,8 @@ import { StudioView } from './studio/view.js';
 import { draggedIds, initialState } from './studioState.js';
 import { createUploader } from './uploader.js';
 import { forgetPictures, keepPicture, pictureSaved, picturesWaiting } from './devicePictures.js';
+import { keepProjectCopy, keepTrainedHead, projectCopy } from './deviceProjects.js';
+import { keepForOffline } from './serviceWorker.js';
 import { pictureDigest } from './digest.js';
 import { vendorUrl } from './vendor.js';
 
@@ -49,8 +52,14 @@ async function Studio(el, projectId) {
   const readOnly = role === 'teacher';
   const api = createApi(projectId, token);
   const arrived = []; // sha256s whose embeddings came since the last drawing
+  const kept = (promise) => promise.catch((error) => console.warn(`Not kept on this device: ${error.message}`));
+  const followCopy = createDeviceCopy({
+    keepProject: (project) => kept(keepProjectCopy(projectId, project)),
+    keepTrained: (trained) => kept(keepTrainedHead(projectId, trained)),
+  });
   const store = createStore(initialState({ canWrite: Boolean(token) && !readOnly, canModerate: Boolean(token) }), {
     onChange: () => {
+      followCopy(store.state);
       view.mark(store.state);
       renderer.schedule();
     },
@@ -205,7 +214,14 @@ async function Studio(el, projectId) {
     view.close();
     return;
   }
-  const loading = createProjectLoading({ store, api, prepare: models.prepare, started: () => models.started, gone: () => forgetPictures(projectId).catch(() => {}) });
+  const loading = createProjectLoading({
+    store,
+    api,
+    prepare: models.prepare,
+    started: () => models.started,
+    gone: () => forgetPictures(projectId).catch(() => {}),
+    deviceCopy: () => projectCopy(projectId),
+  });
   const moreSamples = await loading.open();
   if (moreSamples === false) {
     view.close();
@@ -214,11 +230,16 @@ async function Studio(el, projectId) {
   // Pictures an earlier studio of this project left waiting on the device (reload, tab closed).
   if (!readOnly) capture.resume(await picturesWaiting(projectId).catch(() => []));
   remember();
+  // Where a service worker runs, this page and the list of image models load offline from now on.
+  keepForOffline(['/api/backbones']);
   if (!readOnly) view.showEditLink(editLink(projectId, token));
   renderer.render();
   view.showLoading();
-  saving.refreshVersions().then(saving.loadSavedHead);
-  finetune.resume();
+  // Opened from the device's copy, the page has no versions or jobs to ask the server for.
+  if (!loading.offline) {
+    saving.refreshVersions().then(saving.loadSavedHead);
+    finetune.resume();
+  }
   const listing = loading.listRest(moreSamples);
   await Promise.all([listing, models.start(listing)]);
 }

@@ -56,6 +56,12 @@ export const modelActions = {
     return { ...state, trained: { head, labels, metrics: version.metrics, settings: version.settings, history: [], validation: null, versionId: version.id } };
   },
 
+  // The head this device kept for the project (deviceProjects.js), in a studio opened while the
+  // server cannot be reached: it previews as before the reload, until trained again.
+  trainedRestored(state, { trained }) {
+    return state.trained ? state : { ...state, trained };
+  },
+
   backbonesListed(state, { backbones }) {
     return { ...state, backboneChoices: backboneChoices(backbones) };
   },

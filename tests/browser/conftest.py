@@ -20,6 +20,7 @@ CHROMIUM = "/usr/bin/chromium"
 REPO = Path(__file__).resolve().parents[2]
 BUILT_BACKBONES = REPO / "build" / "backbones"
 EMBEDDINGS_PUT = re.compile(r"/api/projects/[^/]+/embeddings/[^/?]+$")
+BUILT_SERVICE_WORKER = REPO / "build" / "service-worker"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-background-networking",
@@ -42,13 +43,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             )
 
 
+def served_app(data_dir: Path, backbone_dir: Path, service_worker: bool = False):
+    """The app on its own data folder. Its pages register the service worker only where a test
+    asks: each worker precaches 14 MB at its first visit, which every other test would pay for
+    (and which would answer requests a test routes itself)."""
+    worker_dir = str(BUILT_SERVICE_WORKER) if service_worker else ""
+    return create_app(
+        {
+            "TESTING": True,
+            "DATA_DIR": str(data_dir),
+            "BACKBONE_DIR": str(backbone_dir),
+            "SERVICE_WORKER_DIR": worker_dir,
+        }
+    )
+
+
 class LiveServer:
     """The app served by werkzeug in a thread, with its own data folder."""
 
     def __init__(self, data_dir: Path, backbone_dir: Path) -> None:
-        self.app = create_app(
-            {"TESTING": True, "DATA_DIR": str(data_dir), "BACKBONE_DIR": str(backbone_dir)}
-        )
+        self.app = served_app(data_dir, backbone_dir)
         upgrade_database(self.app)
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
@@ -74,10 +88,8 @@ class RestartableServer:
     """The app on a fixed port that a test stops (the port then refuses connections, unlike a
     browser's offline switch) and starts again with the same data folder and database."""
 
-    def __init__(self, data_dir: Path, backbone_dir: Path) -> None:
-        self.app = create_app(
-            {"TESTING": True, "DATA_DIR": str(data_dir), "BACKBONE_DIR": str(backbone_dir)}
-        )
+    def __init__(self, data_dir: Path, backbone_dir: Path, service_worker: bool = False) -> None:
+        self.app = served_app(data_dir, backbone_dir, service_worker)
         upgrade_database(self.app)
         self.port = 0
         self.server = None
@@ -102,6 +114,21 @@ class RestartableServer:
 @pytest.fixture
 def restartable_server(tmp_path: Path, backbone_dir: Path) -> Iterator[RestartableServer]:
     server = RestartableServer(tmp_path / "data", backbone_dir)
+    yield server
+    if server.thread.is_alive():
+        server.stop()
+
+
+@pytest.fixture
+def offline_server(tmp_path: Path, backbone_dir: Path) -> Iterator[RestartableServer]:
+    """A RestartableServer whose pages register the service worker `make install` generated."""
+    script = BUILT_SERVICE_WORKER / "sw.js"
+    if not script.is_file():
+        pytest.fail("No service worker in build/service-worker: run `make install` first.")
+    pages = [path for path in (REPO / "static").rglob("*") if "tests" not in path.parts]
+    if max(path.stat().st_mtime for path in pages) > script.stat().st_mtime:
+        pytest.fail("build/service-worker/sw.js is older than the pages: run `make install`.")
+    server = RestartableServer(tmp_path / "data", backbone_dir, service_worker=True)
     yield server
     if server.thread.is_alive():
         server.stop()

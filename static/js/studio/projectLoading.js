@@ -9,7 +9,10 @@ const CANNOT_OPEN = { 404: 'projectNotFound', 401: 'needOwnerLink', 403: 'wrongO
 // prepare(sample): a listed picture's embedding, once the embedder runs (started()).
 // gone(): the server says the project is gone for this page (uploadRules.js): the pictures
 // waiting on the device for it are deleted, never sent.
-export function createProjectLoading({ store, api, prepare, started, gone }) {
+// deviceCopy(): the copy of the project this device kept (deviceProjects.js), opened when the
+// server cannot be reached: its classes and last trained head, with no picture of the server's
+// (those waiting on the device come with capture.resume).
+export function createProjectLoading({ store, api, prepare, started, gone, deviceCopy = async () => undefined }) {
   function listed({ samples, total, next_cursor: next }) {
     store.dispatch('samplesListed', { samples, total, more: Boolean(next) });
     const { state } = store;
@@ -25,11 +28,26 @@ export function createProjectLoading({ store, api, prepare, started, gone }) {
       return listed(await api.listSamples()) ?? null;
     } catch (error) {
       const status = error instanceof ApiError && error.status;
+      if (status === 0 && (await openCopy())) return null;
       if (GONE_STATUSES.has(status)) gone();
       const key = CANNOT_OPEN[status];
       store.dispatch('noticeShown', key ? { key } : { key: 'error', params: { reason: error.message } });
       return false;
     }
+  }
+
+  let offline = false; // opened from the device's copy
+
+  // Resolves to whether the device had a copy to open.
+  async function openCopy() {
+    const copy = await deviceCopy().catch(() => undefined);
+    if (!copy?.project) return false;
+    offline = true;
+    store.dispatch('projectLoaded', { project: copy.project });
+    store.dispatch('samplesListed', { samples: [] });
+    if (copy.trained) store.dispatch('trainedRestored', { trained: copy.trained });
+    store.dispatch('noticeShown', { key: 'openedOffline' });
+    return true;
   }
 
   async function listRest(cursor) {
@@ -40,5 +58,11 @@ export function createProjectLoading({ store, api, prepare, started, gone }) {
     }
   }
 
-  return { open, listRest };
+  return {
+    open,
+    listRest,
+    get offline() {
+      return offline;
+    },
+  };
 }

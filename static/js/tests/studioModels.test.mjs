@@ -179,6 +179,17 @@ describe('saved versions and server jobs', () => {
     assert.deepEqual(state.trained.head, { fresh: true });
   });
 
+  test('a head kept on the device previews again in a studio opened offline, never over a newer one', () => {
+    const labels = [{ id: 1, name: 'Cats' }, { id: 2, name: 'Dogs' }, { id: 3, name: 'Birds' }];
+    const kept = { head: { kept: true }, labels, metrics: {}, settings: {}, history: [], validation: null };
+    const restored = actions.trainedRestored(loaded(), { trained: kept });
+    assert.equal(restored.trained, kept);
+    assert.deepEqual(previewModel(restored).labels, ['Cats', 'Dogs', 'Birds']);
+    let state = actions.trainingStarted(loaded(), { settings: {} });
+    state = actions.trained(state, { head: { fresh: true }, labels: [], metrics: {} });
+    assert.deepEqual(actions.trainedRestored(state, { trained: kept }).trained.head, { fresh: true });
+  });
+
   test('saving puts the version first and marks the head as saved', () => {
     let state = actions.trainingStarted(loaded(), { settings: {} });
     state = actions.trained(state, { head: {}, labels: [], metrics: {} });

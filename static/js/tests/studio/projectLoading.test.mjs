@@ -9,11 +9,11 @@ import { fakeApi, serverSample } from './fakes.mjs';
 
 const project = { id: 'p1', title: 'Pets', classes: [{ id: 1, name: 'Cats', position: 0 }] };
 
-function setUp(handlers, { started = true } = {}) {
+function setUp(handlers, { started = true, deviceCopy } = {}) {
   const store = createStore(initialState({ canWrite: true }), { revoke: () => {} });
   const prepared = [];
   const gone = [];
-  const loading = createProjectLoading({ store, api: fakeApi(handlers), prepare: (s) => prepared.push(s.id), started: () => started, gone: () => gone.push(true) });
+  const loading = createProjectLoading({ store, api: fakeApi(handlers), prepare: (s) => prepared.push(s.id), started: () => started, gone: () => gone.push(true), deviceCopy });
   return { store, loading, prepared, gone };
 }
 
@@ -53,4 +53,31 @@ test('a project that cannot be opened says why; one gone for this page drops its
   assert.equal(await loading.open(), false);
   assert.deepEqual(store.state.notice.params, { reason: 'offline' });
   assert.equal(gone.length, 0, 'an unreachable server keeps them');
+});
+
+test('a server out of reach opens the copy kept on this device: classes and the last trained head', async () => {
+  const unreachable = () => {
+    throw new ApiError({ status: 0, title: 'Network error' });
+  };
+  const trained = { head: { kept: true }, labels: [{ id: 1, name: 'Cats' }], metrics: {}, settings: {}, history: [], validation: null };
+  const { store, loading, gone } = setUp({ getProject: unreachable }, { deviceCopy: async () => ({ project, trained }) });
+  assert.equal(await loading.open(), null);
+  assert.equal(loading.offline, true);
+  assert.equal(store.state.project.title, 'Pets');
+  assert.deepEqual(store.state.classes.map((c) => c.name), ['Cats']);
+  assert.equal(store.state.trained, trained);
+  assert.equal(store.state.listing.done, true);
+  assert.equal(store.state.notice.key, 'openedOffline');
+  assert.equal(gone.length, 0);
+
+  // No copy on this device: it says the server cannot be reached, as before.
+  const bare = setUp({ getProject: unreachable }, { deviceCopy: async () => undefined });
+  assert.equal(await bare.loading.open(), false);
+  assert.equal(bare.loading.offline, false);
+  assert.equal(bare.store.state.notice.key, 'error');
+  // A server that answers is never overruled by the copy.
+  const online = setUp({ getProject: () => project, listSamples: () => ({ samples: [], next_cursor: null }) }, { deviceCopy: async () => ({ project: { ...project, title: 'Old' } }) });
+  assert.equal(await online.loading.open(), null);
+  assert.equal(online.store.state.project.title, 'Pets');
+  assert.equal(online.loading.offline, false);
 });
