@@ -32,6 +32,12 @@ from .signed_urls import image_url
 LATEST_PICTURES = 6  # thumbnails per project on the dashboard
 
 
+def by_nickname(students) -> list[Student]:
+    """Students in the order a teacher looks them up: by nickname, ignoring case (the stored
+    nickname key maps look-alike characters, "0" to "o", and would sort "Pupil 0" last)."""
+    return sorted(students, key=lambda student: (student.nickname.casefold(), student.id))
+
+
 def stamp(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="seconds") + "Z" if moment is not None else None
 
@@ -119,12 +125,8 @@ def _project_json(project, place, classes, counts, pictures, model, links, holde
 def overview(classroom: Classroom) -> dict[str, Any]:
     """Every student of the classroom with their projects as the dashboard shows them, and an
     etag per student and for the whole class."""
-    students = list(
-        db.session.scalars(
-            select(Student)
-            .where(Student.classroom_id == classroom.id)
-            .order_by(Student.nickname_key)
-        )
+    students = by_nickname(
+        db.session.scalars(select(Student).where(Student.classroom_id == classroom.id))
     )
     rows = db.session.execute(
         select(Project, ClassroomProject)

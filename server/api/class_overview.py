@@ -47,7 +47,7 @@ def class_pictures(classroom: Classroom):
 def student_cards(classroom: Classroom):
     """A new student link for every student, to print on cards: each student's old link, its
     phone pairings and picture URLs stop working, as a reissue does."""
-    students = students_of(classroom)
+    students = class_overview.by_nickname(students_of(classroom))
     tokens = classrooms.reissue_tokens(students)
     return {
         "cards": [
