@@ -30,6 +30,10 @@ def test_the_class_at_a_glance_shows_each_students_work(api, client, image):
 
     reply = overview(api, client, classroom)
     assert reply.status_code == 200 and reply.headers["ETag"]
+    # The dashboard's one request: the classroom's settings and assignments come with it.
+    assert (reply.json["name"], reply.json["join_code"]) == (classroom["name"],
+                                                            classroom["join_code"])  # fmt: skip
+    assert reply.json["assignments"] == []
     students = {s["nickname"]: s for s in reply.json["students"]}
     assert list(students) == ["Kim", "Sam"] and students["Kim"]["projects"] == []
     (project,) = students["Sam"]["projects"]
@@ -64,6 +68,14 @@ def test_only_changed_rows_get_a_new_etag_and_an_unchanged_class_answers_304(api
     unchanged = overview(api, client, classroom, **{"If-None-Match": first.headers["ETag"]})
     assert unchanged.status_code == 304 and unchanged.data == b""
 
+    # A new assignment changes the class's ETag, and no student's row.
+    client.post(f"/api/classrooms/{classroom['id']}/assignments", json={"title": "Pets"},
+                headers=api.teacher(classroom))  # fmt: skip
+    assigned = overview(api, client, classroom, **{"If-None-Match": first.headers["ETag"]})
+    assert assigned.status_code == 200 and assigned.json["assignments"][0]["title"] == "Pets"
+    assert [s["etag"] for s in assigned.json["students"]] == [
+        s["etag"] for s in first.json["students"]
+    ]
     api.add_samples(sams, image(color=(9, 9, 9)), class_id=sams["classes"][1]["id"])
     second = overview(api, client, classroom, **{"If-None-Match": first.headers["ETag"]})
     assert second.status_code == 200 and second.headers["ETag"] != first.headers["ETag"]

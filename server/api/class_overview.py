@@ -7,7 +7,7 @@ from .. import class_overview, classrooms
 from ..errors import FieldInvalid
 from ..models import Classroom
 from ..policy import CLASSROOM, requires
-from .classrooms import student_link, students_of
+from .classrooms import assignments_of, classroom_json, student_link, students_of
 from .common import int_field
 from .paging import size_arg
 
@@ -21,10 +21,13 @@ PICTURES_MAX_PAGE = 1_000_000
 @bp.get("/classrooms/<classroom_id>/overview")
 @requires("manage_classroom", CLASSROOM)
 def class_at_a_glance(classroom: Classroom):
-    """Every student with, per project, pictures per class and the latest few, the latest
-    model's validation accuracy, the quiz score, share links waiting and the last activity.
-    An ETag (the class's etag) answers 304 when nothing changed since the page's last copy."""
-    body = class_overview.overview(classroom)
+    """The classroom (its settings and assignments) and every student with, per project,
+    pictures per class and the latest few, the latest model's validation accuracy, the quiz
+    score, share links waiting and the last activity: the dashboard's one request. An ETag
+    (the class's etag) answers 304 when nothing changed since the page's last copy."""
+    overview = class_overview.overview(classroom)
+    settings = classroom_json(classroom) | {"assignments": assignments_of(classroom)}
+    body = settings | overview | {"etag": class_overview.etag_of([settings, overview["etag"]])}
     response = current_app.response_class(current_app.json.dumps(body), mimetype="application/json")
     response.set_etag(body["etag"])
     response.headers["Cache-Control"] = "private, no-cache"

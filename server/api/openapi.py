@@ -400,7 +400,8 @@ PATHS |= {
 # The teacher's class at a glance, its pictures for moderation, and printable student cards.
 PATHS |= {
     "/api/classrooms/{classroom_id}/overview": {
-        "get": op("Every student with, per project, pictures per class and the newest few, the "
+        "get": op("The dashboard's one request: the classroom, its assignments and every "
+                  "student with, per project, pictures per class and the newest few, the "
                   "latest model's validation accuracy, the quiz score, share links waiting and "
                   "the last activity; an etag per student. With If-None-Match, 304 when "
                   "nothing changed.",

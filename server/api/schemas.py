@@ -519,8 +519,9 @@ SCHEMAS |= {
             "items": obj(("token", "created"), token=STRING, created=TIMESTAMP),
         },
     ),
-    "ClassOverview": obj(
-        ("students", "etag"),
+    "ClassOverview": {"allOf": [ref("Classroom"), obj(
+        ("students", "assignments", "etag"),
+        assignments={"type": "array", "items": ref("Assignment")},
         etag={"type": "string", "description": "Changes whenever a student's row does."},
         students={
             "type": "array",
@@ -534,7 +535,7 @@ SCHEMAS |= {
                 projects={"type": "array", "items": ref("OverviewProject")},
             ),
         },
-    ),
+    )]},
     "ClassPictures": obj(
         ("pictures", "page", "per_page", "total"),
         pictures={

@@ -27,6 +27,8 @@ export function createClassroomCalls({ classroomId, token, request, dispatch, co
     }
   }
 
+  // The classroom with the class at a glance, in one request asked with the etag of the copy
+  // the page has.
   const refreshOverview = () =>
     attempt(async () => {
       const headers = overviewEtag ? { 'If-None-Match': `"${overviewEtag}"` } : {};
@@ -44,11 +46,10 @@ export function createClassroomCalls({ classroomId, token, request, dispatch, co
       dispatch('picturesLoaded', { page, perPage: answer.per_page, total: answer.total, pictures: answer.pictures });
     });
 
-  // The classroom's settings and assignments, the class at a glance, and the moderation view's
-  // page when it is open and the class changed.
+  // The classroom and the class at a glance, and the moderation view's page when it is open
+  // and the class changed.
   async function refresh() {
     const before = overviewEtag;
-    if (!(await attempt(async () => dispatch('classroomLoaded', { classroom: await api('GET', base) })))) return false;
     const ok = await refreshOverview();
     if (ok && picturesPage !== null && overviewEtag !== before) await openPictures(picturesPage);
     return ok;

@@ -2,7 +2,7 @@
 // action takes the state and a detail and returns a new state; classroom.js dispatches them.
 // `token`: the teacher token the page acts with (a new teacher link replaces it);
 // `classroom`: the server's answer (settings, assignments); `overview`: the class at a glance
-// (GET .../overview: every student's row with its etag); `pictures`: the moderation view's page,
+// (GET .../overview: the classroom too, and every student's row with its etag); `pictures`: the moderation view's page,
 // {page, perPage, total, pictures}, or null while it is closed; `detail`: what the middle panel
 // shows, {kind: 'reissued', nickname, url} or {kind: 'teacherLink', url}; `error`: the last
 // failure's message, until the next one; `remembered`: whether this browser keeps the classroom
@@ -12,17 +12,14 @@ export function initialClassroomState({ token = null, remembered = false } = {})
 }
 
 export const classroomActions = {
-  classroomLoaded(state, { classroom }) {
-    return { ...state, classroom };
-  },
-
   failed(state, { error }) {
     return { ...state, error };
   },
 
-  // The class at a glance, when it changed (an unchanged one is answered 304 and not dispatched).
+  // The classroom with the class at a glance, when it changed (an unchanged one is answered
+  // 304 and not dispatched): its settings and assignments are the classroom's too.
   overviewLoaded(state, { overview }) {
-    return { ...state, overview };
+    return { ...state, classroom: overview, overview };
   },
 
   // A page of the moderation view: every picture of the class, newest first.

@@ -95,6 +95,7 @@ export const CLASSROOM_EN = {
   accuracyLabel: 'Validation accuracy',
   accuracyValue: '{percent}%',
   noSavedModel: 'no saved model yet',
+  accuracyUnmeasured: 'not measured (a class with fewer than 5 pictures)',
   quizLabel: 'Quiz',
   quizValue: '{right} of {total}',
   quizNotYet: 'not finished yet',

@@ -7,6 +7,11 @@ import { h } from '../dom.js';
 import { percent, rowChanges, teacherStudioLink } from '../classroomState.js';
 import { t } from '../strings.js';
 
+function accuracyText(model, accuracy) {
+  if (!model) return t('noSavedModel');
+  return accuracy === null ? t('accuracyUnmeasured') : t('accuracyValue', { percent: accuracy });
+}
+
 export function ClassOverview(send) {
   const list = h('ul', { class: 'overview-list' });
   const empty = h('p', { class: 'empty' }, t('noStudentsYet'));
@@ -48,7 +53,7 @@ export function ClassOverview(send) {
       h('p', { class: 'class-counts' }, project.classes.map((c) => t('classCount', { name: c.name, count: c.sample_count })).join(' · ') || t('noClassesYet')),
       h('dl', { class: 'overview-figures' },
         h('dt', {}, t('accuracyLabel')),
-        h('dd', { class: 'accuracy' }, accuracy === null ? t('noSavedModel') : t('accuracyValue', { percent: accuracy })),
+        h('dd', { class: 'accuracy' }, accuracyText(project.latest_model, accuracy)),
         h('dt', {}, t('quizLabel')),
         h('dd', { class: 'quiz-score' }, project.quiz ? t('quizValue', project.quiz) : t('quizNotYet'))),
       project.latest_pictures.length ? h('ul', { class: 'overview-thumbs' }, ...project.latest_pictures.map((picture) => thumbnail(student, project, picture))) : '',

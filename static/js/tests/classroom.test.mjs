@@ -38,7 +38,7 @@ const classroom = { name: 'Year 7', students: [], assignments: [] };
 describe('classroom state', () => {
   test('a failure is kept until the next one; the open panel goes with a removed student or the classroom', () => {
     let state = classroomActions.failed(initialClassroomState(), { error: 'offline' });
-    state = classroomActions.classroomLoaded(state, { classroom });
+    state = classroomActions.overviewLoaded(state, { overview: classroom });
     assert.equal(state.error, 'offline');
     state = classroomActions.studentReissued(state, { nickname: 'Ana', url: 'u' });
     assert.deepEqual(state.detail, { kind: 'reissued', nickname: 'Ana', url: 'u' });
@@ -55,11 +55,10 @@ describe('classroom state', () => {
 
 describe('classroom calls', () => {
   test('every call sends the teacher token; a change asks for the classroom again', async () => {
-    const { calls, requests, state } = setUp({ [`GET ${base}`]: classroom });
+    const { calls, requests, state } = setUp({ [`GET ${base}/overview`]: { ...classroom, etag: 'e' } });
     await calls.change({ join_open: false });
     assert.deepEqual(requests.map((r) => r.slice(0, 4)), [
       ['PATCH', base, 'teacher-token', { join_open: false }],
-      ['GET', base, 'teacher-token', undefined],
       ['GET', `${base}/overview`, 'teacher-token', undefined],
     ]);
     assert.equal(state().classroom.name, 'Year 7');
@@ -73,16 +72,17 @@ describe('classroom calls', () => {
   });
 
   test('the class at a glance is asked with its etag: a 304 dispatches nothing, a change draws it', async () => {
-    const overview = { etag: 'e1', students: [] };
+    const overview = { ...classroom, etag: 'e1', students: [] };
     let answer = overview;
-    const { calls, requests, state, dispatched } = setUp({ [`GET ${base}`]: classroom, [`GET ${base}/overview`]: () => answer });
+    const { calls, requests, state, dispatched } = setUp({ [`GET ${base}/overview`]: () => answer });
     await calls.refresh();
     assert.equal(state().overview, overview);
+    assert.equal(state().classroom.name, 'Year 7', 'the classroom comes with it');
     answer = NOT_MODIFIED;
     const before = dispatched.length;
     await calls.refresh();
     assert.equal(state().overview, overview);
-    assert.deepEqual(dispatched.slice(before), ['classroomLoaded'], 'no overviewLoaded: nothing is drawn again');
+    assert.deepEqual(dispatched.slice(before), [], 'nothing is drawn again');
     const asked = requests.filter(([, url]) => url === `${base}/overview`).map((r) => r[4]);
     assert.deepEqual(asked, [{}, { 'If-None-Match': '"e1"' }]);
   });
@@ -90,8 +90,7 @@ describe('classroom calls', () => {
   test('a moderation deletes, approves or refuses, then asks again; the open pictures page follows a change', async () => {
     let etag = 'e1';
     const { calls, requests, state } = setUp({
-      [`GET ${base}`]: classroom,
-      [`GET ${base}/overview`]: () => ({ etag, students: [] }),
+      [`GET ${base}/overview`]: () => ({ ...classroom, etag, students: [] }),
       [`GET ${base}/pictures?page=2&per_page=${PICTURES_PER_PAGE}`]: { total: 60, per_page: PICTURES_PER_PAGE, pictures: [{ id: 's9' }] },
     });
     await calls.openPictures(2);
@@ -120,12 +119,12 @@ describe('classroom calls', () => {
     const refused = setUp({}, { confirmed: false });
     await refused.calls.removeStudent(student);
     assert.deepEqual(refused.requests, []);
-    const { calls, requests, state } = setUp({ [`POST ${base}/students/st1/reissue`]: { student_url: '/student#student=new' }, [`GET ${base}`]: classroom });
+    const { calls, requests, state } = setUp({ [`POST ${base}/students/st1/reissue`]: { student_url: '/student#student=new' }, [`GET ${base}/overview`]: { ...classroom, etag: 'e' } });
     await calls.reissueStudent(student);
     assert.deepEqual(state().detail, { kind: 'reissued', nickname: 'Ana', url: 'https://school/student#student=new' });
     await calls.removeStudent(student);
     assert.equal(state().detail, null);
-    assert.deepEqual(requests.map((r) => r[0]), ['POST', 'DELETE', 'GET', 'GET']);
+    assert.deepEqual(requests.map((r) => r[0]), ['POST', 'DELETE', 'GET']);
   });
 
   test('an assignment goes with its classes split; the class zip is saved; a deleted classroom says so', async () => {
@@ -143,12 +142,12 @@ describe('classroom calls', () => {
     assert.equal(await refused.calls.newTeacherLink(), null);
     assert.deepEqual(refused.requests, []);
     const fresh = { teacher_token: 'new-token', teacher_url: '/classroom/c%201#teacher=new-token' };
-    const { calls, requests, state } = setUp({ [`POST ${base}/teacher-link`]: fresh, [`GET ${base}`]: classroom });
+    const { calls, requests, state } = setUp({ [`POST ${base}/teacher-link`]: fresh, [`GET ${base}/overview`]: { ...classroom, etag: 'e' } });
     assert.deepEqual(await calls.newTeacherLink(), fresh);
     assert.equal(state().token, 'new-token');
     assert.deepEqual(state().detail, { kind: 'teacherLink', url: 'https://school/classroom/c%201#teacher=new-token' });
     await calls.refresh();
-    assert.deepEqual(requests.map((r) => [r[0], r[2]]), [['POST', 'teacher-token'], ['GET', 'new-token'], ['GET', 'new-token']]);
+    assert.deepEqual(requests.map((r) => [r[0], r[2]]), [['POST', 'teacher-token'], ['GET', 'new-token']]);
   });
 
   test('remembering is off until asked, and follows what the page is told', () => {
