@@ -56,6 +56,7 @@ from server.models import (
 )
 from server.storage import blob_store
 from server.tokens import hash_token, new_token
+from tests.browser.conftest import wait_until
 
 FIRST_PAINT_TARGET_S = 2.0
 REFRESH_TARGET_MS = 200.0
@@ -177,6 +178,30 @@ def server_times(page, base: str, world: dict, rounds: int = 5) -> dict:
     }
 
 
+# Added before the page's scripts (outside its Content-Security-Policy): when every student's
+# card is on the page, and when the frame that shows them has been painted.
+CARDS_WATCH = """
+new MutationObserver((_, observer) => {
+  if (document.querySelectorAll('.overview-card').length < STUDENTS) return;
+  observer.disconnect();
+  window.cardsDrawn = performance.now();
+  requestAnimationFrame(() => setTimeout(() => { window.cardsPainted = performance.now(); }));
+}).observe(document, { subtree: true, childList: true });
+"""
+
+# Whether every picture of a selector that is on screen has loaded (thumbnails load lazily:
+# those below the fold wait until they are scrolled to).
+SHOWN_LOADED = """((selector) => [...document.querySelectorAll(selector)]
+  .filter((i) => i.getBoundingClientRect().top < innerHeight).every((i) => i.complete))"""
+
+# Waits in the page (one call, so the wait adds next to nothing to the main thread's time) until
+# the student's card is drawn again with a new etag and its pictures are decoded.
+REDRAWN = """async ([name, etag]) => {
+  const card = () => document.querySelector(`[data-nickname='${name}']`);
+  while (card().dataset.etag === etag) await new Promise((resolve) => setTimeout(resolve, 50));
+  await Promise.all([...card().querySelectorAll('img')].map((i) => i.decode().catch(() => {})));
+}"""
+
 # In the page: the class at a glance drawn whole by a fresh component (every card new, as the
 # dashboard drew before) and then with one card changed, timed around draw() and the layout.
 DRAW_COMPARISON = """async ({ url, token, rounds }) => {
@@ -218,20 +243,21 @@ def run(students: int, per_student: int, refreshes: int) -> dict:
         context = browser.new_context(viewport={"width": 1920, "height": 1080})
         page = context.new_page()
         page.set_default_timeout(60_000)
+        context.add_init_script(CARDS_WATCH.replace("STUDENTS", str(students)))
         cdp = context.new_cdp_session(page)
         cdp.send("Performance.enable")
         page.goto(dashboard)
-        page.wait_for_function(f"document.querySelectorAll('.overview-card').length === {students}")
-        cards_ms = page.evaluate("performance.now()")
+        wait_until(page, "window.cardsPainted !== undefined")
+        cards_ms, painted_ms = page.evaluate("[window.cardsDrawn, window.cardsPainted]")
         fcp = page.evaluate(
             "performance.getEntriesByType('paint').find((e) => e.name === "
             "'first-contentful-paint')?.startTime ?? null"
         )
-        page.wait_for_function(
-            "[...document.querySelectorAll('.overview-thumbs img')].every((i) => i.complete)"
-        )
+        wait_until(page, f"{SHOWN_LOADED}('.overview-thumbs img')")
         thumbs_ms = page.evaluate("performance.now()")
-        thumbnails = page.evaluate("document.querySelectorAll('.overview-thumbs img').length")
+        thumbnails = page.evaluate(
+            "[...document.querySelectorAll('.overview-thumbs img')].map((i) => i.complete)"
+        )
 
         # Live refreshes: a student adds a picture; the page's poll redraws that card only.
         refresh_ms = []
@@ -252,16 +278,7 @@ def run(students: int, per_student: int, refreshes: int) -> dict:
                 headers={"Authorization": f"Bearer {token}"},
             )  # fmt: skip
             assert reply.status == 201, reply.text()
-            page.wait_for_function(
-                '([name, etag]) => document.querySelector(`[data-nickname="${name}"]`)'
-                ".dataset.etag !== etag",
-                arg=[nickname, etag],
-                timeout=3 * POLL_S * 1000,
-            )
-            page.wait_for_function(
-                f"""[...document.querySelectorAll('[data-nickname="{nickname}"] img')]
-                    .every((i) => i.complete)"""
-            )
+            page.evaluate(REDRAWN, [nickname, etag])
             refresh_ms.append(task_ms(cdp) - before)
             drawn.append(page.evaluate("Number(document.querySelector('.students').dataset.drawn)"))
         # An unchanged class: one poll, answered 304, nothing drawn.
@@ -284,9 +301,11 @@ def run(students: int, per_student: int, refreshes: int) -> dict:
     return {
         "students": students,
         "pictures_per_student": per_student,
-        "thumbnails": thumbnails,
+        "thumbnails": len(thumbnails),
+        "thumbnails_loaded_at_first": sum(thumbnails),
         "first_paint": {
             "cards_ms": cards_ms,
+            "cards_painted_ms": painted_ms,
             "first_contentful_paint_ms": fcp,
             "thumbnails_loaded_ms": thumbs_ms,
         },
@@ -309,7 +328,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
     result = run(args.students, args.pictures, args.refreshes)
-    first = result["first_paint"]["cards_ms"]
+    first = result["first_paint"]["cards_painted_ms"]
     worst = max(result["live_refresh_main_thread_ms"])
     whole = statistics.median(result["draw_whole_class_ms"])
     one = statistics.median(result["draw_one_card_ms"])
@@ -319,7 +338,7 @@ def main(argv: list[str] | None = None) -> None:
             ["measure", "this dashboard", "reference", "ratio"],
             [
                 [
-                    "first paint: every card (ms)",
+                    "first paint: every card painted (ms)",
                     f"{first:.0f}",
                     f"target {FIRST_PAINT_TARGET_S * 1000:.0f}",
                     f"{first / (FIRST_PAINT_TARGET_S * 1000):.2f}",
@@ -354,7 +373,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(
         f"first contentful paint {result['first_paint']['first_contentful_paint_ms']:.0f} ms; "
-        f"every thumbnail ({result['thumbnails']}) loaded "
+        f"the {result['thumbnails_loaded_at_first']} thumbnails on screen (of "
+        f"{result['thumbnails']}, the others lazy) loaded "
         f"{result['first_paint']['thumbnails_loaded_ms']:.0f} ms; cards drawn per refresh "
         f"{result['cards_drawn_per_refresh']}; an unchanged poll "
         f"{result['unchanged_poll_main_thread_ms']:.0f} ms of main thread"

@@ -26,6 +26,8 @@ export function ClassroomView(el, { qrImage }) {
   const qrSlot = h('div', { class: 'qr-slot' });
   let qrShown = false;
   let shownDetail = null;
+  let headerShown = null; // what the header and the assignments were drawn from
+  let assignmentsShown = null;
 
   actions.append(
     h('button', { type: 'button', onclick: () => send('export-class') }, t('exportClass')),
@@ -107,11 +109,19 @@ export function ClassroomView(el, { qrImage }) {
     message.textContent = state.error ? t('error', { reason: state.error }) : '';
     drawDetail(state.detail);
     if (!state.classroom) return;
-    drawHeader(state.classroom, state.token);
-    if (state.overview) overview.draw(state.overview, state.token);
+    const { classroom, token } = state;
+    // A refresh that changed one student's card redraws neither the header nor the assignments.
+    const headerNow = JSON.stringify([classroom.name, classroom.join_code, classroom.join_open, classroom.retention_days, classroom.expires_at, token]);
+    if (headerNow !== headerShown) drawHeader(classroom, token);
+    headerShown = headerNow;
+    if (state.overview) overview.draw(state.overview, token);
     moderation.draw(state.pictures);
     keeping.draw(state);
-    drawAssignments(state.classroom);
+    const assignmentsNow = JSON.stringify(classroom.assignments);
+    if (assignmentsNow !== assignmentsShown && !assignments.contains(document.activeElement)) {
+      drawAssignments(classroom);
+      assignmentsShown = assignmentsNow;
+    }
   }
 
   return { draw };
