@@ -259,6 +259,12 @@ def run(students: int, per_student: int, refreshes: int) -> dict:
             "[...document.querySelectorAll('.overview-thumbs img')].map((i) => i.complete)"
         )
 
+        # An unchanged class: one poll, answered 304, nothing drawn (measured first, it also lets
+        # the thumbnails below the first paint finish loading before the refreshes are timed).
+        before = task_ms(cdp)
+        page.wait_for_timeout(POLL_S * 1000 + 500)
+        idle_poll_ms = task_ms(cdp) - before
+
         # Live refreshes: a student adds a picture; the page's poll redraws that card only.
         refresh_ms = []
         drawn = []
@@ -281,10 +287,6 @@ def run(students: int, per_student: int, refreshes: int) -> dict:
             page.evaluate(REDRAWN, [nickname, etag])
             refresh_ms.append(task_ms(cdp) - before)
             drawn.append(page.evaluate("Number(document.querySelector('.students').dataset.drawn)"))
-        # An unchanged class: one poll, answered 304, nothing drawn.
-        before = task_ms(cdp)
-        page.wait_for_timeout(POLL_S * 1000 + 500)
-        idle_poll_ms = task_ms(cdp) - before
 
         comparison = page.evaluate(
             DRAW_COMPARISON,
@@ -330,6 +332,7 @@ def main(argv: list[str] | None = None) -> None:
     result = run(args.students, args.pictures, args.refreshes)
     first = result["first_paint"]["cards_painted_ms"]
     worst = max(result["live_refresh_main_thread_ms"])
+    middle = statistics.median(result["live_refresh_main_thread_ms"])
     whole = statistics.median(result["draw_whole_class_ms"])
     one = statistics.median(result["draw_one_card_ms"])
     server = result["server"]
@@ -377,7 +380,8 @@ def main(argv: list[str] | None = None) -> None:
         f"{result['thumbnails']}, the others lazy) loaded "
         f"{result['first_paint']['thumbnails_loaded_ms']:.0f} ms; cards drawn per refresh "
         f"{result['cards_drawn_per_refresh']}; an unchanged poll "
-        f"{result['unchanged_poll_main_thread_ms']:.0f} ms of main thread"
+        f"{result['unchanged_poll_main_thread_ms']:.0f} ms of main thread; refreshes "
+        f"{[round(ms) for ms in result['live_refresh_main_thread_ms']]} ms (median {middle:.0f})"
     )
     targets = [
         target_line("first paint < 2 s", first < FIRST_PAINT_TARGET_S * 1000, f"{first:.0f} ms"),

@@ -78,6 +78,7 @@ export function ClassOverview(send) {
   function draw(overview, token) {
     if (token !== shownToken) {
       rows.clear(); // the studio links carry the token: every card again
+      list.replaceChildren();
       shownToken = token;
     }
     const shown = new Map([...rows].map(([id, row]) => [id, row.etag]));
