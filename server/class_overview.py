@@ -27,7 +27,7 @@ from .models import (
     Student,
 )
 from .sharing import link_state
-from .signed_urls import image_url
+from .signed_urls import image_url, url_expiry
 
 LATEST_PICTURES = 6  # thumbnails per project on the dashboard
 
@@ -193,9 +193,11 @@ def overview(classroom: Classroom) -> dict[str, Any]:
             urls = project.pop("_urls")
             for picture in project["latest_pictures"]:
                 picture["image_url"] = urls[picture["id"]]
+    # The class's etag also changes when picture URLs are signed anew, so a page whose cards
+    # were not redrawn for a while gets fresh URLs for the thumbnails it has not loaded yet.
     return {
         "students": entries,
-        "etag": etag_of([entry["etag"] for entry in entries]),
+        "etag": etag_of([url_expiry(), [entry["etag"] for entry in entries]]),
     }
 
 

@@ -3,8 +3,11 @@ per class and the newest few, the latest model's validation accuracy, the quiz, 
 waiting, last activity), its ETags, the moderation view's pages of pictures, and printable
 student cards."""
 
+import time
+
 from sqlalchemy import event
 
+from server import class_overview, signed_urls
 from server.class_overview import LATEST_PICTURES
 from server.db import db
 
@@ -159,3 +162,23 @@ def test_student_cards_give_every_student_a_new_link_and_end_the_old_ones(api, c
     token = cards["Sam"]["student_url"].split("#student=")[1]
     home = client.get("/api/student", headers={"Authorization": f"Bearer {token}"})
     assert home.status_code == 200 and home.json["student"]["nickname"] == "Sam"
+
+
+def test_the_class_etag_changes_when_picture_urls_are_signed_anew(api, client, image, monkeypatch):
+    """A page keeps unchanged cards; when the URLs it was given near their end, the class's etag
+    changes (the rows' do not), so the page gets fresh URLs for thumbnails it has not loaded."""
+    classroom = api.start_classroom()
+    work = api.student_project(api.join(classroom, "Sam"))
+    api.add_samples(work, image(), class_id=work["classes"][0]["id"])
+    first = overview(api, client, classroom)
+    later = int(time.time()) + 100 * 3600  # a signing window far from the first one
+    monkeypatch.setattr(class_overview, "url_expiry", lambda: later)
+    monkeypatch.setattr(signed_urls, "url_expiry", lambda now=None: later)
+    second = overview(api, client, classroom, **{"If-None-Match": first.headers["ETag"]})
+    assert second.status_code == 200
+    assert second.json["students"][0]["etag"] == first.json["students"][0]["etag"]
+    (old_url,) = [p["image_url"] for p in first.json["students"][0]["projects"][0][
+        "latest_pictures"]]  # fmt: skip
+    (new_url,) = [p["image_url"] for p in second.json["students"][0]["projects"][0][
+        "latest_pictures"]]  # fmt: skip
+    assert f"expires={later}" in new_url and new_url != old_url

@@ -74,6 +74,19 @@ export function ClassOverview(send) {
     );
   }
 
+  // A kept card's thumbnails that have not loaded (lazy ones below the fold, or one whose URL had
+  // expired) take the newly signed URLs; loaded ones stay as they are.
+  function freshUrls(li, student) {
+    const waiting = li.querySelectorAll('.thumb-button img');
+    const unloaded = (img) => img.naturalWidth === 0; // not loaded yet, or failed (an expired URL)
+    if (![...waiting].some(unloaded)) return;
+    const urls = new Map(student.projects.flatMap((project) => project.latest_pictures.map((picture) => [picture.id, picture.image_url])));
+    for (const img of waiting) {
+      const url = urls.get(img.parentElement.dataset.sampleId);
+      if (unloaded(img) && url && img.src !== url) img.src = url;
+    }
+  }
+
   // Returns how many cards were drawn again (the benchmark and the tests read it too).
   function draw(overview, token) {
     if (token !== shownToken) {
@@ -93,6 +106,8 @@ export function ClassOverview(send) {
         const li = card(student, token);
         rows.get(student.id)?.li.replaceWith(li);
         rows.set(student.id, { etag: student.etag, li });
+      } else {
+        freshUrls(rows.get(student.id).li, student);
       }
       const { li } = rows.get(student.id);
       if (list.children[index] !== li) list.insertBefore(li, list.children[index] ?? null);
