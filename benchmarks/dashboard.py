@@ -61,6 +61,7 @@ from tests.browser.conftest import wait_until
 FIRST_PAINT_TARGET_S = 2.0
 REFRESH_TARGET_MS = 200.0
 POLL_S = 5.0  # static/js/classroom.js REFRESH_MS
+DRAW_ROUNDS = 15  # the reference draws are short and noisy: medians of 15
 
 
 def pictures(count: int) -> list[bytes]:
@@ -293,7 +294,7 @@ def run(students: int, per_student: int, refreshes: int) -> dict:
             {
                 "url": f"/api/classrooms/{world['classroom_id']}/overview",
                 "token": world["teacher_token"],
-                "rounds": max(refreshes, 3),
+                "rounds": DRAW_ROUNDS,
             },
         )
         times = server_times(page, base, world)
