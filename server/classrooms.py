@@ -115,12 +115,21 @@ def link_holder(project_id: int) -> str:
 def reissue_token(student: Student) -> str:
     """A new token for the student: the old one, its phone pairings and the picture URLs handed
     out with it stop working at once. Returns the token (shown once)."""
-    token = new_token()
-    student.token_sha256 = hash_token(token)
-    projects = projects_of(student_id=student.id)
-    db.session.execute(delete(Pairing).where(Pairing.project_id.in_(projects)))
+    return reissue_tokens([student])[0]
+
+
+def reissue_tokens(students: list[Student]) -> list[str]:
+    """reissue_token for several students in one transaction (printed student cards); returns
+    their new tokens in the same order."""
+    tokens = []
+    for student in students:
+        token = new_token()
+        student.token_sha256 = hash_token(token)
+        projects = projects_of(student_id=student.id)
+        db.session.execute(delete(Pairing).where(Pairing.project_id.in_(projects)))
+        tokens.append(token)
     db.session.commit()
-    return token
+    return tokens
 
 
 def delete_projects(project_ids: Iterable[int]) -> None:

@@ -87,6 +87,13 @@ def register_pages(app: Flask) -> None:
         """Start a classroom; with an id, the teacher's dashboard."""
         return render_page("classroom_page.html", script="classroom.js", page="classroom")
 
+    @app.get("/classroom/<classroom_id>/cards")
+    @requires("public")
+    def classroom_cards(classroom_id: str):
+        """The printable cards: the teacher card and a card per student (the page asks the API
+        with the teacher token from the URL fragment)."""
+        return render_page("classroom_page.html", script="cards.js", page="cards")
+
     @app.get("/join")
     @requires("public")
     def join_page():

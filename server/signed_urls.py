@@ -39,12 +39,18 @@ def picture_etag(sha256: str) -> str:
     return _mac(f"etag:{sha256}")
 
 
+def url_expiry(now: float | None = None) -> int:
+    """When the picture URLs signed now expire (rounded up to ROUNDING_SECONDS, so URLs signed
+    within one such window are the same and a browser's cache keeps them)."""
+    now = time.time() if now is None else now
+    lifetime = current_app.config["IMAGE_URL_SECONDS"]
+    return math.ceil((now + lifetime) / ROUNDING_SECONDS) * ROUNDING_SECONDS
+
+
 def image_url(sample_id: str, now: float | None = None, holder: str = "") -> str:
     """A URL of the sample's picture that works, without a token, for IMAGE_URL_SECONDS; with
     a `holder` (a classroom student's token hash), only while that token is theirs."""
-    now = time.time() if now is None else now
-    lifetime = current_app.config["IMAGE_URL_SECONDS"]
-    expires = math.ceil((now + lifetime) / ROUNDING_SECONDS) * ROUNDING_SECONDS
+    expires = url_expiry(now)
     signature = _signature(sample_id, expires, holder)
     return f"/api/samples/{sample_id}/image?expires={expires}&sig={signature}"
 

@@ -5,6 +5,7 @@ from flask import Flask
 from . import (
     archives,
     backbones,
+    class_overview,
     classes,
     classrooms,
     embeddings,
@@ -25,7 +26,7 @@ BLUEPRINTS += (versions.bp, shares.bp, archives.bp)
 # Fine-tuning jobs and fine-tuned models' files.
 BLUEPRINTS += (jobs.bp, model_files.bp)
 # Classrooms, their students and phone pairings.
-BLUEPRINTS += (classrooms.bp, pairings.bp, qr.bp)
+BLUEPRINTS += (classrooms.bp, class_overview.bp, pairings.bp, qr.bp)
 
 
 def register_api(app: Flask) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, current_app
 
 from ..policy import GRANTS, Access, access_of, requires
-from . import embeddings, samples
+from . import class_overview, embeddings, samples
 from .schemas import SCHEMAS, ref
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
@@ -396,6 +396,34 @@ PATHS |= {
     },
 }  # fmt: skip
 
+
+# The teacher's class at a glance, its pictures for moderation, and printable student cards.
+PATHS |= {
+    "/api/classrooms/{classroom_id}/overview": {
+        "get": op("The dashboard's one request: the classroom, its assignments and every "
+                  "student with, per project, pictures per class and the newest few, the "
+                  "latest model's validation accuracy, the quiz score, share links waiting and "
+                  "the last activity; an etag per student. With If-None-Match, 304 when "
+                  "nothing changed.",
+                  (200, JSON, ref("ClassOverview")), (CLASSROOM_ID,)),
+    },
+    "/api/classrooms/{classroom_id}/pictures": {
+        "get": op("A page of every picture of the class, newest first, for moderation.",
+                  (200, JSON, ref("ClassPictures")),
+                  (CLASSROOM_ID,
+                   param("page", "query", {"type": "integer", "minimum": 1,
+                                           "maximum": class_overview.PICTURES_MAX_PAGE,
+                                           "default": 1}),
+                   param("per_page", "query",
+                         per_page(class_overview.PICTURES_MAX_PER_PAGE,
+                                  class_overview.PICTURES_PER_PAGE)))),
+    },
+    "/api/classrooms/{classroom_id}/student-cards": {
+        "post": op("A new student link for every student, to print on cards; their old links "
+                   "stop working, as a reissue does. The reply holds the links, shown once.",
+                   (200, JSON, ref("StudentCards")), (CLASSROOM_ID,)),
+    },
+}  # fmt: skip
 
 # The security scheme (components.securitySchemes below) that carries each kind of credential of
 # server/policy.py; "none" and "invalid" carry none.

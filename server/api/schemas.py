@@ -484,3 +484,85 @@ SCHEMAS |= {
         **{"class": obj(("id", "name"), id=CLASS_ID, name=STRING)},
     ),
 }
+
+# The teacher's class at a glance (server/class_overview.py).
+PICTURE_REF = obj(
+    ("id", "class_id", "created", "image_url"),
+    id=STRING,
+    class_id={"type": ["string", "null"]},
+    created=TIMESTAMP,
+    image_url=STRING,
+)
+SCHEMAS |= {
+    "OverviewProject": obj(
+        ("id", "title", "classes", "sample_count", "latest_pictures", "latest_model", "quiz",
+         "pending_links"),
+        id=STRING,
+        title=STRING,
+        classes={
+            "type": "array",
+            "items": obj(("id", "name", "sample_count"), id=CLASS_ID, name=STRING,
+                         sample_count=INTEGER),
+        },
+        sample_count=INTEGER,
+        latest_pictures={"type": "array", "items": PICTURE_REF,
+                         "description": "The newest few pictures, newest first."},
+        latest_model={
+            "type": ["object", "null"],
+            "required": ["number", "val_accuracy", "created"],
+            "properties": {"number": INTEGER, "val_accuracy": NUMBER_OR_NULL,
+                           "created": TIMESTAMP},
+        },
+        quiz=ref("QuizDone"),
+        pending_links={
+            "type": "array",
+            "items": obj(("token", "created"), token=STRING, created=TIMESTAMP),
+        },
+    ),
+    "ClassOverview": {"allOf": [ref("Classroom"), obj(
+        ("students", "assignments", "etag"),
+        assignments={"type": "array", "items": ref("Assignment")},
+        etag={"type": "string", "description": "Changes whenever a student's row does."},
+        students={
+            "type": "array",
+            "items": obj(
+                ("id", "nickname", "last_activity", "projects", "etag"),
+                id=STRING,
+                nickname=STRING,
+                last_activity=TIMESTAMP,
+                etag={"type": "string", "description": "Changes whenever this row does "
+                      "(picture URLs aside)."},
+                projects={"type": "array", "items": ref("OverviewProject")},
+            ),
+        },
+    )]},
+    "ClassPictures": obj(
+        ("pictures", "page", "per_page", "total"),
+        pictures={
+            "type": "array",
+            "items": obj(
+                ("id", "project_id", "project_title", "student_id", "nickname", "class_name",
+                 "created", "image_url"),
+                id=STRING,
+                project_id=STRING,
+                project_title=STRING,
+                student_id=STRING,
+                nickname=STRING,
+                class_name={"type": ["string", "null"]},
+                created=TIMESTAMP,
+                image_url=STRING,
+            ),
+        },
+        page=INTEGER,
+        per_page=INTEGER,
+        total=INTEGER,
+    ),
+    "StudentCards": obj(
+        ("cards",),
+        cards={
+            "type": "array",
+            "items": obj(("id", "nickname", "student_url"), id=STRING, nickname=STRING,
+                         student_url=STRING),
+        },
+    ),
+}  # fmt: skip

@@ -11,6 +11,10 @@ export class ApiError extends Error {
   }
 }
 
+// What `request` answers to a conditional GET (an If-None-Match header) that the server answers
+// 304: the page's copy is current.
+export const NOT_MODIFIED = Symbol('not modified');
+
 // The one fetch wrapper of every page: the credential (a bearer token) if any, a JSON body or
 // any other body, and the answer read as `read` says: 'auto' (JSON by its Content-Type, else a
 // Blob), 'json', 'blob' or 'arrayBuffer'; 204 is null. Any failure throws ApiError (status 0:
@@ -30,6 +34,7 @@ export async function request(method, url, { token = null, json, body, headers =
     // Said plainly: what needs the server happens when the connection returns.
     throw new ApiError({ status: 0, title: 'Network error', detail: t('serverUnreachable', { reason: networkError.message }) });
   }
+  if (response.status === 304) return NOT_MODIFIED; // asked with If-None-Match: nothing changed
   if (!response.ok) {
     let problem;
     try {

@@ -1,5 +1,5 @@
-// The teacher's page: start a classroom, then its dashboard (join code, students with live
-// counts, moderation, assignments, the class zip, deletion). The teacher token stays in the
+// The teacher's page: start a classroom, then its dashboard (join code, the class at a glance
+// kept live, moderation, assignments, the class zip, deletion). The teacher token stays in the
 // URL fragment (#teacher=...).
 import { request } from './api.js';
 import { absolute, fragmentToken, qrImage } from './classroomApi.js';
@@ -54,10 +54,11 @@ function Dashboard(el, classroomId, token) {
 
   const on = (name, handler) => el.addEventListener(name, (e) => handler(e.detail ?? {}));
   on('change-classroom', (fields) => calls.change(fields));
-  on('open-project', ({ project }) => calls.openProject(project));
-  on('delete-picture', ({ project, sampleId }) => calls.deletePicture(project, sampleId));
-  on('approve-link', ({ project, token: link }) => calls.approveLink(project, link));
-  on('revoke-link', ({ project, token: link }) => calls.revokeLink(project, link));
+  on('delete-picture', ({ projectId, sampleId, nickname }) => confirm(t('confirmDeletePicture', { nickname })) && calls.deletePicture(projectId, sampleId));
+  on('approve-link', ({ token: link }) => calls.approveLink(link));
+  on('refuse-link', ({ token: link }) => calls.refuseLink(link));
+  on('open-pictures', ({ page }) => calls.openPictures(page));
+  on('close-pictures', () => calls.closePictures());
   on('remove-student', ({ student }) => calls.removeStudent(student));
   on('reissue-student', ({ student }) => calls.reissueStudent(student));
   on('add-assignment', async (assignment) => {

@@ -1,11 +1,14 @@
 // The teacher's dashboard as the page shows it: the classroom's header (join code and QR code,
-// joining, how long it is kept), its students with live counts, the project open for moderation,
-// the assignments and the class's actions. draw(state) redraws from the state
+// the board, the printable cards, joining, how long it is kept), the class at a glance
+// (components/ClassOverview.js), the moderation view (components/ModerationPanel.js), the
+// assignments and the class's actions. draw(state) redraws from the state
 // (classroomState.js); every button sends a verb-named event up, and the page does the calls.
 // qrImage(url, alt) -> Promise<img>: the page's QR codes (classroomApi.js).
+import { cardsLink } from './classroomState.js';
 import { emit, h } from './dom.js';
 import { t } from './strings.js';
-import { teacherStudioLink } from './classroomState.js';
+import { ClassOverview } from './components/ClassOverview.js';
+import { ModerationPanel } from './components/ModerationPanel.js';
 import { TeacherLinkControls } from './components/TeacherLinkControls.js';
 
 export function ClassroomView(el, { qrImage }) {
@@ -13,21 +16,25 @@ export function ClassroomView(el, { qrImage }) {
   const message = h('p', { class: 'form-error', role: 'alert' });
   const header = h('section', { class: 'classroom-header' });
   const keeping = TeacherLinkControls(send);
-  const students = h('section', { class: 'students', 'aria-live': 'polite' });
-  const detail = h('section', { class: 'project-detail' });
+  const overview = ClassOverview(send);
+  const moderation = ModerationPanel(send);
+  const detail = h('section', { class: 'project-detail', 'aria-live': 'polite' });
   const assignments = h('section', { class: 'assignments' });
   const actions = h('section', { class: 'classroom-actions' });
-  el.append(header, keeping.el, message, students, detail, assignments, actions);
+  el.classList.add('dashboard');
+  el.append(header, message, detail, overview.el, moderation.el, assignments, keeping.el, actions);
   const qrSlot = h('div', { class: 'qr-slot' });
   let qrShown = false;
   let shownDetail = null;
+  let headerShown = null; // what the header and the assignments were drawn from
+  let assignmentsShown = null;
 
   actions.append(
     h('button', { type: 'button', onclick: () => send('export-class') }, t('exportClass')),
     h('button', { type: 'button', class: 'danger', onclick: () => send('delete-classroom') }, t('deleteClassroom')),
   );
 
-  function drawHeader(classroom) {
+  function drawHeader(classroom, token) {
     const joinUrl = `${location.origin}${classroom.join_url}`;
     const toggle = h('button', { type: 'button', onclick: () => send('change-classroom', { join_open: !classroom.join_open }) }, classroom.join_open ? t('closeJoining') : t('openJoining'));
     const days = h('input', { id: 'retention-days', type: 'number', min: '1', max: '365', value: String(classroom.retention_days) });
@@ -41,6 +48,7 @@ export function ClassroomView(el, { qrImage }) {
       h('p', { class: 'join-code', 'data-testid': 'join-code' }, classroom.join_code),
       h('p', {}, t('joinAt', { url: `${location.origin}/join` })),
       h('p', {}, h('a', { class: 'button', href: `/board#code=${encodeURIComponent(classroom.join_code)}`, target: '_blank', rel: 'noopener' }, t('openBoard')), ' ', h('span', { class: 'hint' }, t('openBoardHint'))),
+      h('p', {}, h('a', { class: 'button', href: cardsLink(classroom.id, token), target: '_blank', rel: 'noopener' }, t('openCards')), ' ', h('span', { class: 'hint' }, t('openCardsHint'))),
       qrSlot,
       h('p', {}, classroom.join_open ? t('joinOpen') : '', ' ', toggle),
       h('p', { class: 'retention' }, t('deletedOn', { date: new Date(classroom.expires_at).toLocaleDateString() })),
@@ -50,35 +58,6 @@ export function ClassroomView(el, { qrImage }) {
       qrShown = true;
       qrImage(joinUrl, t('joinQrAlt')).then((img) => qrSlot.append(img), () => {});
     }
-  }
-
-  function projectItem(student, project, token) {
-    return h(
-      'li',
-      { class: 'student-project' },
-      h('span', {}, `${project.title}: `),
-      h('span', { class: 'counts' }, t('projectCounts', { pictures: project.sample_count, models: project.model_count, shares: project.share_count })),
-      project.pending_share_count ? h('span', { class: 'pending' }, ` · ${t('pendingShares', { count: project.pending_share_count })}`) : '',
-      project.quiz ? h('span', { class: 'quiz-finished' }, ` · ${t('quizFinishedBy', project.quiz)}`) : '',
-      ' ',
-      h('a', { class: 'button', href: teacherStudioLink(project, token), target: '_blank', rel: 'noopener', 'aria-label': t('openInStudioLabel', { title: project.title, nickname: student.nickname }) }, t('openInStudio')),
-      ' ',
-      h('button', { type: 'button', onclick: () => send('open-project', { project }) }, t('openProject')),
-    );
-  }
-
-  function drawStudents(classroom, token) {
-    const rows = classroom.students.map((student) =>
-      h(
-        'li',
-        { class: 'student', 'data-nickname': student.nickname },
-        h('strong', {}, student.nickname),
-        h('ul', {}, ...student.projects.map((project) => projectItem(student, project, token))),
-        h('button', { type: 'button', class: 'quiet', onclick: () => send('reissue-student', { student }) }, t('reissueStudent', { nickname: student.nickname })),
-        h('button', { type: 'button', class: 'danger', onclick: () => send('remove-student', { student }) }, t('removeStudent', { nickname: student.nickname })),
-      ),
-    );
-    students.replaceChildren(h('h2', {}, t('studentsTitle')), rows.length ? h('ul', { class: 'student-list' }, ...rows) : h('p', { class: 'empty' }, t('noStudentsYet')));
   }
 
   function drawDetail(shown) {
@@ -92,31 +71,8 @@ export function ClassroomView(el, { qrImage }) {
       detail.replaceChildren(h('p', {}, t('newTeacherLinkShown')), h('p', { class: 'secret-link', 'data-testid': 'new-teacher-link' }, shown.url));
       return;
     }
-    if (shown.kind === 'reissued') {
-      detail.replaceChildren(h('p', {}, t('reissuedLink', { nickname: shown.nickname })), h('p', { class: 'secret-link' }, shown.url));
-      qrImage(shown.url, t('studentQrAlt')).then((img) => shownDetail === shown && detail.append(img), () => {});
-      return;
-    }
-    const { project, samples, shares } = shown;
-    const pictures = samples.map((sample) =>
-      h(
-        'figure',
-        { class: 'moderated-picture' },
-        h('img', { src: sample.image_url, alt: '', width: '96', height: '96' }),
-        h('button', { type: 'button', class: 'quiet', 'aria-label': t('deletePicture'), onclick: () => send('delete-picture', { project, sampleId: sample.id }) }, '✕'),
-      ),
-    );
-    const links = shares.map((link) =>
-      h(
-        'li',
-        { class: 'share-link', 'data-state': link.state },
-        h('span', {}, t('linkState', { state: link.state })),
-        ' ',
-        link.state === 'pending' ? h('button', { type: 'button', onclick: () => send('approve-link', { project, token: link.token }) }, t('approveLink')) : '',
-        link.state === 'active' || link.state === 'pending' ? h('button', { type: 'button', onclick: () => send('revoke-link', { project, token: link.token }) }, t('revokeLink')) : '',
-      ),
-    );
-    detail.replaceChildren(h('h2', {}, t('projectPictures', { title: project.title })), h('div', { class: 'picture-grid' }, ...pictures), h('ul', {}, ...links));
+    detail.replaceChildren(h('p', {}, t('reissuedLink', { nickname: shown.nickname })), h('p', { class: 'secret-link' }, shown.url));
+    qrImage(shown.url, t('studentQrAlt')).then((img) => shownDetail === shown && detail.append(img), () => {});
   }
 
   function drawAssignments(classroom) {
@@ -153,10 +109,19 @@ export function ClassroomView(el, { qrImage }) {
     message.textContent = state.error ? t('error', { reason: state.error }) : '';
     drawDetail(state.detail);
     if (!state.classroom) return;
-    drawHeader(state.classroom);
-    drawStudents(state.classroom, state.token);
+    const { classroom, token } = state;
+    // A refresh that changed one student's card redraws neither the header nor the assignments.
+    const headerNow = JSON.stringify([classroom.name, classroom.join_code, classroom.join_open, classroom.retention_days, classroom.expires_at, token]);
+    if (headerNow !== headerShown) drawHeader(classroom, token);
+    headerShown = headerNow;
+    if (state.overview) overview.draw(state.overview, token);
+    moderation.draw(state.pictures);
     keeping.draw(state);
-    drawAssignments(state.classroom);
+    const assignmentsNow = JSON.stringify(classroom.assignments);
+    if (assignmentsNow !== assignmentsShown && !assignments.contains(document.activeElement)) {
+      drawAssignments(classroom);
+      assignmentsShown = assignmentsNow;
+    }
   }
 
   return { draw };
