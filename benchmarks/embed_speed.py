@@ -38,6 +38,7 @@ from benchmarks import harness
 from benchmarks.embed_folder import load_square
 from benchmarks.fewshot import photo_urls, support_split
 from benchmarks.harness import BenchServer, Embeddings
+from converters.preprocessing import OFFSET, SCALE
 
 EXTRA_BACKBONES = harness.BUILD / "benchmarks" / "backbones"
 TF_BATCH = 32
@@ -64,8 +65,11 @@ def tensorflow_embedder(backbone: dict):
     )
 
     def prepare(squares):
+        # square_picture's resize and scaling as TensorFlow ops, inside the timed call: the
+        # page's time per picture includes its own resize (backbone.js squarePixels), so the
+        # reference's does too (tests/test_finetune_data.py: the same numbers as NumPy's).
         resized = [tf.image.resize(s, (size, size), antialias=False) for s in squares]
-        return tf.stack(resized) / 127.5 - 1
+        return tf.stack(resized) * SCALE + OFFSET
 
     def embed(squares: list[np.ndarray], batch: int | str) -> list[float]:
         """ms per photo; batch PAIR: each photo with its mirror image in one call, as the
