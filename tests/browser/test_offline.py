@@ -13,40 +13,37 @@ from .test_studio import start_project
 
 CAMERA_ARGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
 
+# The page's database 'snapclass' opened as `db`, and `done(request)`: its result as a promise.
+OPEN_DEVICE_DB = """
+  const done = (r) => new Promise((ok, no) => {
+    r.onsuccess = () => ok(r.result);
+    r.onerror = () => no(r.error);
+  });
+  const db = await done(indexedDB.open('snapclass'));"""
+
 # How many pictures wait in this browser's IndexedDB (devicePictures.js), all projects together.
-WAITING_ON_DEVICE = """async () => {
-  const db = await new Promise((ok, no) => {
-    const r = indexedDB.open('snapclass');
-    r.onsuccess = () => ok(r.result);
-    r.onerror = () => no(r.error);
-  });
+WAITING_ON_DEVICE = (
+    "async () => {"
+    + OPEN_DEVICE_DB
+    + """
   if (!db.objectStoreNames.contains('pictures')) { db.close(); return 0; }
-  const count = await new Promise((ok, no) => {
-    const r = db.transaction('pictures').objectStore('pictures').count();
-    r.onsuccess = () => ok(r.result);
-    r.onerror = () => no(r.error);
-  });
+  const count = await done(db.transaction('pictures').objectStore('pictures').count());
   db.close();
   return count;
 }"""
-
+)
 
 # The SHA-256 of every picture waiting there, with its class: what the server must end with.
-PICTURES_ON_DEVICE = """async () => {
-  const db = await new Promise((ok, no) => {
-    const r = indexedDB.open('snapclass');
-    r.onsuccess = () => ok(r.result);
-    r.onerror = () => no(r.error);
-  });
-  const records = await new Promise((ok, no) => {
-    const r = db.transaction('pictures').objectStore('pictures').getAll();
-    r.onsuccess = () => ok(r.result);
-    r.onerror = () => no(r.error);
-  });
+PICTURES_ON_DEVICE = (
+    "async () => {"
+    + OPEN_DEVICE_DB
+    + """
+  const records = await done(db.transaction('pictures').objectStore('pictures').getAll());
   db.close();
   const { pictureDigest } = await import('/static/js/digest.js');
   return Promise.all(records.map(async (r) => [await pictureDigest(r.blob), r.classId]));
 }"""
+)
 
 
 def open_profile(playwright_instance, profile: Path) -> BrowserContext:
@@ -96,21 +93,35 @@ def record(page: Page, card, at_least: int) -> int:
     return card.locator(".thumb").count()
 
 
-def test_pictures_taken_while_the_server_is_down_upload_from_a_later_page(
-    playwright_instance, restartable_server, tmp_path
-):
-    server = restartable_server
-    profile = tmp_path / "profile"
-    context = open_profile(playwright_instance, profile)
-    page = context.new_page()
+def studio_without_server(page: Page, server) -> str:
+    """A new project in `page` with its webcam on, then the server stopped; its edit URL."""
     page.set_default_timeout(60_000)
     start_project(page, server.url)
     project_url = page.url
     page.get_by_role("button", name="Turn webcam on").click()
     server.stop()
-    taken = record(page, page.locator(".class-card").nth(0), 6)
+    return project_url
+
+
+def pictures_left_on_device(playwright_instance, server, profile: Path, count: int):
+    """On a browser profile kept in `profile`: a project whose first class records at least
+    `count` pictures while the server is down, then the browser closed with every one of them
+    waiting on the device. Returns (the project's edit URL, how many were taken)."""
+    context = open_profile(playwright_instance, profile)
+    page = context.new_page()
+    project_url = studio_without_server(page, server)
+    taken = record(page, page.locator(".class-card").nth(0), count)
     wait_until(page, f"({WAITING_ON_DEVICE})().then((n) => n === {taken})")
-    context.close()  # the tab closed with every picture still waiting
+    context.close()
+    return project_url, taken
+
+
+def test_pictures_taken_while_the_server_is_down_upload_from_a_later_page(
+    playwright_instance, restartable_server, tmp_path
+):
+    server = restartable_server
+    profile = tmp_path / "profile"
+    project_url, taken = pictures_left_on_device(playwright_instance, server, profile, 6)
 
     server.start()
     assert samples_on_server(server.url, project_url) == []
@@ -136,12 +147,8 @@ def test_the_studio_keeps_working_while_the_server_is_down(
     server = restartable_server
     context = browser.new_context(permissions=["camera"], viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.set_default_timeout(60_000)
     console_errors.watch(page)
-    start_project(page, server.url)
-    project_url = page.url
-    page.get_by_role("button", name="Turn webcam on").click()
-    server.stop()
+    project_url = studio_without_server(page, server)
 
     cards = page.locator(".class-card")
     taken = record(page, cards.nth(0), 6) + record(page, cards.nth(1), 6)
@@ -189,12 +196,9 @@ def test_pictures_waiting_for_a_deleted_project_are_deleted_from_the_device(
     server = restartable_server
     context = browser.new_context(permissions=["camera"], viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.set_default_timeout(60_000)
-    start_project(page, server.url)
-    project_id = page.url.split("/p/")[1].split("#")[0]
-    token = page.url.split("#owner=")[1]
-    page.get_by_role("button", name="Turn webcam on").click()
-    server.stop()
+    project_url = studio_without_server(page, server)
+    project_id = project_url.split("/p/")[1].split("#")[0]
+    token = project_url.split("#owner=")[1]
     taken = record(page, page.locator(".class-card").nth(0), 3)
     wait_until(page, f"({WAITING_ON_DEVICE})().then((n) => n === {taken})")
     # Deleted (from another computer) while the server was out of this page's reach.
@@ -217,16 +221,7 @@ def test_forgetting_a_project_deletes_its_pictures_waiting_on_the_device(
 ):
     server = restartable_server
     profile = tmp_path / "profile"
-    context = open_profile(playwright_instance, profile)
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    start_project(page, server.url)
-    project_url = page.url
-    page.get_by_role("button", name="Turn webcam on").click()
-    server.stop()
-    taken = record(page, page.locator(".class-card").nth(0), 3)
-    wait_until(page, f"({WAITING_ON_DEVICE})().then((n) => n === {taken})")
-    context.close()
+    project_url, _ = pictures_left_on_device(playwright_instance, server, profile, 3)
 
     # A shared computer: the next person forgets the project from the home page.
     server.start()
