@@ -31,7 +31,7 @@ export const DEFAULT_SETTINGS = Object.freeze({
   batchSize: 16384,
   // 0.05 gained 0.2-0.4 points at 10 pictures per class but, with few epochs on a large project
   // (5 epochs, 5,000 pictures), left the head at 40-51 % where 0.03 reaches over 90 %
-  // (benchmarks/README.md, few-shot accuracy).
+  // (benchmarks/LOG.md, section 1, few-shot accuracy).
   learningRate: RECIPE.learningRate,
   // Keeps a few pictures per class from being memorised (about 1 point at 10 per class; 3e-4
   // before whitening, which gained most with 1e-3).
