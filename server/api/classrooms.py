@@ -5,7 +5,7 @@ import tempfile
 import zipfile
 from typing import Any
 
-from flask import Blueprint, send_file
+from flask import Blueprint
 from sqlalchemy import func, select
 
 from .. import classrooms, nicknames
@@ -25,7 +25,7 @@ from ..models import (
 from ..policy import CLASSROOM, SHARE_LINK, current_credential, requires
 from ..sharing import gallery_version, link_state
 from ..tokens import hash_token, new_token
-from .common import class_sample_counts, json_body, text_field, timestamp
+from .common import class_sample_counts, json_body, text_field, timestamp, zip_download
 from .projects import TITLE_MAX, class_names, quiz_json
 from .versions import shared_json
 
@@ -365,15 +365,7 @@ def class_archive(classroom: Classroom):
                     with archive.open(f"{folder}/{name}.zip", "w", force_zip64=True) as entry:
                         while chunk := one.read(1 << 20):
                             entry.write(chunk)
-    out.seek(0)
-    response = send_file(
-        out,
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=f"{slug(classroom.name)}-class.zip",
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return zip_download(out, f"{slug(classroom.name)}-class.zip")
 
 
 @bp.post("/shares/<token>/approve")
