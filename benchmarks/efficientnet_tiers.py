@@ -105,15 +105,8 @@ def export(model, size: int, lite0_folder: Path, out: Path) -> int:
 
 def heads(page, server, embeddings: Embeddings, shots: int, seeds: range) -> dict[int, float]:
     """The studio head's accuracy on each seed's draw."""
-    page.evaluate(
-        "(args) => window.bench.setDataset(args)",
-        {
-            "plainUrl": server.publish("plain", embeddings.plain.astype("<f4").tobytes()),
-            "mirroredUrl": server.publish("mirrored", embeddings.mirrored.astype("<f4").tobytes()),
-            "labels": embeddings.labels.tolist(),
-            "classNames": embeddings.classes,
-            "dim": embeddings.dim,
-        },
+    harness.set_dataset(
+        page, server, embeddings.plain, embeddings.mirrored, embeddings.labels, embeddings.classes
     )
     found = {}
     for seed in seeds:

@@ -207,17 +207,8 @@ def accuracy_cost(page, server, embeddings: Embeddings, backbone_urls, per_class
         cosine[quantization] = (float(both.min()), float(both.mean()))
     accuracy = {name: [] for name in sources}
     for name, (plain, mirrored) in sources.items():
-        page.evaluate(
-            "(args) => window.bench.setDataset(args)",
-            {
-                "plainUrl": server.publish(f"acc-{name}-plain", plain.astype("<f4").tobytes()),
-                "mirroredUrl": server.publish(
-                    f"acc-{name}-mirror", mirrored.astype("<f4").tobytes()
-                ),
-                "labels": labels.tolist(),
-                "classNames": embeddings.classes,
-                "dim": embeddings.dim,
-            },
+        harness.set_dataset(
+            page, server, plain, mirrored, labels, embeddings.classes, prefix=f"acc-{name}-"
         )
         for seed in range(seeds):
             support, test = support_split(labels, shots, seed)

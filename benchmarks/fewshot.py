@@ -523,17 +523,13 @@ def main() -> None:
             )
             if not check["passed"]:
                 continue
-            page.evaluate(
-                "(args) => window.bench.setDataset(args)",
-                {
-                    "plainUrl": server.publish("plain", embeddings.plain.astype("<f4").tobytes()),
-                    "mirroredUrl": server.publish(
-                        "mirrored", embeddings.mirrored.astype("<f4").tobytes()
-                    ),
-                    "labels": embeddings.labels.tolist(),
-                    "classNames": embeddings.classes,
-                    "dim": embeddings.dim,
-                },
+            harness.set_dataset(
+                page,
+                server,
+                embeddings.plain,
+                embeddings.mirrored,
+                embeddings.labels,
+                embeddings.classes,
             )
             # The job is sent the default backbone's page head of the same draw, as the studio does.
             fine_tuning = args.finetune and name == default

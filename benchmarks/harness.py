@@ -189,6 +189,22 @@ class Embeddings:
         return self.plain.shape[1]
 
 
+def set_dataset(page, server, plain, mirrored, labels, class_names, prefix: str = "") -> None:
+    """Hand the benchmark page (bench.js setDataset) float32 embedding rows of each photo and of
+    its mirror image, published on the bench server under `prefix`, with their labels and the
+    class names."""
+    page.evaluate(
+        "(args) => window.bench.setDataset(args)",
+        {
+            "plainUrl": server.publish(f"{prefix}plain", plain.astype("<f4").tobytes()),
+            "mirroredUrl": server.publish(f"{prefix}mirrored", mirrored.astype("<f4").tobytes()),
+            "labels": np.asarray(labels).tolist(),
+            "classNames": list(class_names),
+            "dim": plain.shape[1],
+        },
+    )
+
+
 def cached_embeddings(data: Path, backbone: dict) -> Embeddings:
     """The Keras embeddings of every photo under `data` for this backbone's weights, computed once
     (benchmarks.embed_folder) and kept in build/embeddings/<folder>-<backbone id>/."""
