@@ -105,9 +105,7 @@ def export(model, size: int, lite0_folder: Path, out: Path) -> int:
 
 def heads(page, server, embeddings: Embeddings, shots: int, seeds: range) -> dict[int, float]:
     """The studio head's accuracy on each seed's draw."""
-    harness.set_dataset(
-        page, server, embeddings.plain, embeddings.mirrored, embeddings.labels, embeddings.classes
-    )
+    harness.set_dataset(page, server, embeddings)
     found = {}
     for seed in seeds:
         support, test = support_split(embeddings.labels, shots, seed)

@@ -27,6 +27,7 @@ at 10 shots). The cost is the paired difference in accuracy.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import tempfile
 import time
@@ -207,9 +208,8 @@ def accuracy_cost(page, server, embeddings: Embeddings, backbone_urls, per_class
         cosine[quantization] = (float(both.min()), float(both.mean()))
     accuracy = {name: [] for name in sources}
     for name, (plain, mirrored) in sources.items():
-        harness.set_dataset(
-            page, server, plain, mirrored, labels, embeddings.classes, prefix=f"acc-{name}-"
-        )
+        drawn = dataclasses.replace(embeddings, plain=plain, mirrored=mirrored, labels=labels)
+        harness.set_dataset(page, server, drawn, prefix=f"acc-{name}-")
         for seed in range(seeds):
             support, test = support_split(labels, shots, seed)
             answer = page.evaluate(

@@ -523,14 +523,7 @@ def main() -> None:
             )
             if not check["passed"]:
                 continue
-            harness.set_dataset(
-                page,
-                server,
-                embeddings.plain,
-                embeddings.mirrored,
-                embeddings.labels,
-                embeddings.classes,
-            )
+            harness.set_dataset(page, server, embeddings)
             # The job is sent the default backbone's page head of the same draw, as the studio does.
             fine_tuning = args.finetune and name == default
             heads: dict | None = {} if fine_tuning else None

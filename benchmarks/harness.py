@@ -189,18 +189,20 @@ class Embeddings:
         return self.plain.shape[1]
 
 
-def set_dataset(page, server, plain, mirrored, labels, class_names, prefix: str = "") -> None:
-    """Hand the benchmark page (bench.js setDataset) float32 embedding rows of each photo and of
-    its mirror image, published on the bench server under `prefix`, with their labels and the
-    class names."""
+def set_dataset(page, server, embeddings: Embeddings, classes: int = 0, prefix: str = "") -> None:
+    """Hand the benchmark page (bench.js setDataset) the embeddings of each photo and of its
+    mirror image, published on the bench server under `prefix`, with their labels and class
+    names (the first `classes` of them when given)."""
     page.evaluate(
         "(args) => window.bench.setDataset(args)",
         {
-            "plainUrl": server.publish(f"{prefix}plain", plain.astype("<f4").tobytes()),
-            "mirroredUrl": server.publish(f"{prefix}mirrored", mirrored.astype("<f4").tobytes()),
-            "labels": np.asarray(labels).tolist(),
-            "classNames": list(class_names),
-            "dim": plain.shape[1],
+            "plainUrl": server.publish(f"{prefix}plain", embeddings.plain.astype("<f4").tobytes()),
+            "mirroredUrl": server.publish(
+                f"{prefix}mirrored", embeddings.mirrored.astype("<f4").tobytes()
+            ),
+            "labels": embeddings.labels.tolist(),
+            "classNames": embeddings.classes[: classes or None],
+            "dim": embeddings.dim,
         },
     )
 

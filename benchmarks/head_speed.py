@@ -98,14 +98,7 @@ def main() -> None:
             raise SystemExit(f"{args.data} has only {len(embeddings.classes)} classes")
         isolated = not args.not_isolated
         page = harness.open_bench_page(browser, server, args.backend, isolated=isolated)
-        harness.set_dataset(
-            page,
-            server,
-            embeddings.plain,
-            embeddings.mirrored,
-            embeddings.labels,
-            embeddings.classes[: args.classes],
-        )
+        harness.set_dataset(page, server, embeddings, classes=args.classes)
         # TF.js compiles kernels and sizes its memory on first use: keep that out of the times.
         warm_plain, _ = rows_for(embeddings, 2, args.classes)
         for method in METHODS:
