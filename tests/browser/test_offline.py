@@ -103,29 +103,29 @@ def studio_without_server(page: Page, server) -> str:
     return project_url
 
 
-def pictures_left_on_device(playwright_instance, server, profile: Path, count: int):
+def reopened_after_pictures_waited(playwright_instance, server, profile: Path, count: int):
     """On a browser profile kept in `profile`: a project whose first class records at least
-    `count` pictures while the server is down, then the browser closed with every one of them
-    waiting on the device. Returns (the project's edit URL, how many were taken)."""
+    `count` pictures while the server is down, the browser closed with every one of them waiting
+    on the device, then the server started again and the browser opened again on that profile.
+    Returns (the reopened browser, the project's edit URL, how many pictures were taken)."""
     context = open_profile(playwright_instance, profile)
     page = context.new_page()
     project_url = studio_without_server(page, server)
     taken = record(page, page.locator(".class-card").nth(0), count)
     wait_until(page, f"({WAITING_ON_DEVICE})().then((n) => n === {taken})")
     context.close()
-    return project_url, taken
+    server.start()
+    return open_profile(playwright_instance, profile), project_url, taken
 
 
 def test_pictures_taken_while_the_server_is_down_upload_from_a_later_page(
     playwright_instance, restartable_server, tmp_path
 ):
     server = restartable_server
-    profile = tmp_path / "profile"
-    project_url, taken = pictures_left_on_device(playwright_instance, server, profile, 6)
-
-    server.start()
-    assert samples_on_server(server.url, project_url) == []
-    context = open_profile(playwright_instance, profile)
+    context, project_url, taken = reopened_after_pictures_waited(
+        playwright_instance, server, tmp_path / "profile", 6
+    )
+    assert samples_on_server(server.url, project_url) == []  # nothing sent before the page opens
     page = context.new_page()
     page.set_default_timeout(60_000)
     page.goto(project_url)
@@ -220,12 +220,10 @@ def test_forgetting_a_project_deletes_its_pictures_waiting_on_the_device(
     playwright_instance, restartable_server, tmp_path
 ):
     server = restartable_server
-    profile = tmp_path / "profile"
-    project_url, _ = pictures_left_on_device(playwright_instance, server, profile, 3)
-
+    context, project_url, _ = reopened_after_pictures_waited(
+        playwright_instance, server, tmp_path / "profile", 3
+    )
     # A shared computer: the next person forgets the project from the home page.
-    server.start()
-    context = open_profile(playwright_instance, profile)
     page = context.new_page()
     page.goto(server.url + "/")
     page.get_by_role("button", name="Forget Shapes").click()
