@@ -61,6 +61,7 @@ from benchmarks.ingest import (
     wait_for_server,
     with_comment,
 )
+from tests.processes import stop
 
 BURSTS = 3
 PICTURES_PER_BURST = 30
@@ -328,12 +329,7 @@ def server(kind: str, data_dir: Path, database_url: str | None) -> Iterator[int]
         wait_for_server("127.0.0.1", port, process, log_path)
         yield port
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def get_json(port: int, path: str, headers: dict | None = None) -> dict:
