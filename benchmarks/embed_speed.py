@@ -27,6 +27,7 @@ at 10 shots). The cost is the paired difference in accuracy.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import tempfile
 import time
@@ -38,6 +39,7 @@ from benchmarks import harness
 from benchmarks.embed_folder import load_square
 from benchmarks.fewshot import photo_urls, support_split
 from benchmarks.harness import BenchServer, Embeddings
+from converters.preprocessing import OFFSET, SCALE
 
 EXTRA_BACKBONES = harness.BUILD / "benchmarks" / "backbones"
 TF_BATCH = 32
@@ -64,8 +66,11 @@ def tensorflow_embedder(backbone: dict):
     )
 
     def prepare(squares):
+        # square_picture's resize and scaling as TensorFlow ops, inside the timed call: the
+        # page's time per picture includes its own resize (backbone.js squarePixels), so the
+        # reference's does too (tests/test_finetune_data.py: the same numbers as NumPy's).
         resized = [tf.image.resize(s, (size, size), antialias=False) for s in squares]
-        return tf.stack(resized) / 127.5 - 1
+        return tf.stack(resized) * SCALE + OFFSET
 
     def embed(squares: list[np.ndarray], batch: int | str) -> list[float]:
         """ms per photo; batch PAIR: each photo with its mirror image in one call, as the
@@ -203,18 +208,8 @@ def accuracy_cost(page, server, embeddings: Embeddings, backbone_urls, per_class
         cosine[quantization] = (float(both.min()), float(both.mean()))
     accuracy = {name: [] for name in sources}
     for name, (plain, mirrored) in sources.items():
-        page.evaluate(
-            "(args) => window.bench.setDataset(args)",
-            {
-                "plainUrl": server.publish(f"acc-{name}-plain", plain.astype("<f4").tobytes()),
-                "mirroredUrl": server.publish(
-                    f"acc-{name}-mirror", mirrored.astype("<f4").tobytes()
-                ),
-                "labels": labels.tolist(),
-                "classNames": embeddings.classes,
-                "dim": embeddings.dim,
-            },
-        )
+        drawn = dataclasses.replace(embeddings, plain=plain, mirrored=mirrored, labels=labels)
+        harness.set_dataset(page, server, drawn, prefix=f"acc-{name}-")
         for seed in range(seeds):
             support, test = support_split(labels, shots, seed)
             answer = page.evaluate(

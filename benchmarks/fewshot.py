@@ -432,8 +432,9 @@ def keras_speed(backbones: dict[str, dict], data: Path, photos: int, rounds: int
     """
     import tensorflow as tf
 
-    from benchmarks.embed_folder import list_images, load_square
+    from benchmarks.embed_folder import list_images, load_pictures
     from converters.backbone import backbone_from
+    from converters.preprocessing import scaled
     from converters.weights import resolve_weights
 
     _, items = list_images(data)
@@ -443,9 +444,8 @@ def keras_speed(backbones: dict[str, dict], data: Path, photos: int, rounds: int
         size = metadata["input_size"]
         info = resolve_weights(metadata["weights_source"], size)
         models[name] = backbone_from(info, size)
-        pixels = [load_square(data / items[row][0]) for row in sorted(rows)]
-        resized = [tf.image.resize(p, (size, size), antialias=False) for p in pixels]
-        batches[name] = tf.stack(resized) / 127.5 - 1.0
+        pixels = load_pictures(data, [items[row][0] for row in sorted(rows)], size)
+        batches[name] = tf.constant(scaled(pixels))
         models[name].predict(batches[name][:32], batch_size=32, verbose=0)  # warm-up
     seconds: dict[str, list[float]] = {name: [] for name in backbones}
     for _ in range(rounds):
@@ -523,18 +523,7 @@ def main() -> None:
             )
             if not check["passed"]:
                 continue
-            page.evaluate(
-                "(args) => window.bench.setDataset(args)",
-                {
-                    "plainUrl": server.publish("plain", embeddings.plain.astype("<f4").tobytes()),
-                    "mirroredUrl": server.publish(
-                        "mirrored", embeddings.mirrored.astype("<f4").tobytes()
-                    ),
-                    "labels": embeddings.labels.tolist(),
-                    "classNames": embeddings.classes,
-                    "dim": embeddings.dim,
-                },
-            )
+            harness.set_dataset(page, server, embeddings)
             # The job is sent the default backbone's page head of the same draw, as the studio does.
             fine_tuning = args.finetune and name == default
             heads: dict | None = {} if fine_tuning else None

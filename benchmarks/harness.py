@@ -189,6 +189,24 @@ class Embeddings:
         return self.plain.shape[1]
 
 
+def set_dataset(page, server, embeddings: Embeddings, classes: int = 0, prefix: str = "") -> None:
+    """Hand the benchmark page (bench.js setDataset) the embeddings of each photo and of its
+    mirror image, published on the bench server under `prefix`, with their labels and class
+    names (the first `classes` of them when given)."""
+    page.evaluate(
+        "(args) => window.bench.setDataset(args)",
+        {
+            "plainUrl": server.publish(f"{prefix}plain", embeddings.plain.astype("<f4").tobytes()),
+            "mirroredUrl": server.publish(
+                f"{prefix}mirrored", embeddings.mirrored.astype("<f4").tobytes()
+            ),
+            "labels": embeddings.labels.tolist(),
+            "classNames": embeddings.classes[: classes or None],
+            "dim": embeddings.dim,
+        },
+    )
+
+
 def cached_embeddings(data: Path, backbone: dict) -> Embeddings:
     """The Keras embeddings of every photo under `data` for this backbone's weights, computed once
     (benchmarks.embed_folder) and kept in build/embeddings/<folder>-<backbone id>/."""

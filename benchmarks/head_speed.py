@@ -98,18 +98,7 @@ def main() -> None:
             raise SystemExit(f"{args.data} has only {len(embeddings.classes)} classes")
         isolated = not args.not_isolated
         page = harness.open_bench_page(browser, server, args.backend, isolated=isolated)
-        page.evaluate(
-            "(args) => window.bench.setDataset(args)",
-            {
-                "plainUrl": server.publish("plain", embeddings.plain.astype("<f4").tobytes()),
-                "mirroredUrl": server.publish(
-                    "mirrored", embeddings.mirrored.astype("<f4").tobytes()
-                ),
-                "labels": embeddings.labels.tolist(),
-                "classNames": embeddings.classes[: args.classes],
-                "dim": embeddings.dim,
-            },
-        )
+        harness.set_dataset(page, server, embeddings, classes=args.classes)
         # TF.js compiles kernels and sizes its memory on first use: keep that out of the times.
         warm_plain, _ = rows_for(embeddings, 2, args.classes)
         for method in METHODS:

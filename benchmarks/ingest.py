@@ -44,6 +44,7 @@ import numpy as np
 from PIL import Image
 
 from benchmarks import harness
+from tests.processes import stop
 
 RETRIED = {408, 429}  # and every 5xx, as static/js/uploader.js does
 ATTEMPTS = 3
@@ -123,12 +124,7 @@ def app_process(data_dir: Path) -> Iterator[str]:
             wait_for_server("127.0.0.1", port, process, log_path)
             yield f"http://127.0.0.1:{port}"
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process, grace=20)
 
 
 @contextmanager

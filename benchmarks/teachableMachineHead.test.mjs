@@ -3,29 +3,11 @@ import { before, describe, test } from 'node:test';
 
 import * as tf from '@tensorflow/tfjs';
 
-import { gaussianClasses } from '../static/js/tests/gaussianClasses.mjs';
+import { BLOB_CLASSES as CLASSES, BLOB_DIM as DIM, blobProblem } from '../static/js/tests/gaussianClasses.mjs';
 import { predict } from '../static/js/trainer.js';
 import { TEACHABLE_MACHINE_SETTINGS, trainTeachableMachineHead } from './pages/teachableMachineHead.js';
 
-const DIM = 32;
-const CLASSES = 3;
-
-// Gaussian blobs around well separated class centres: any working head gets them right.
-function blobs(perClass, seed, noise = 0.5) {
-  const { features, labels } = gaussianClasses({ classes: CLASSES, dim: DIM, perClass, seed, sd: () => noise });
-  return { features, labels };
-}
-
-const training = blobs(40, 1);
-const validation = blobs(20, 2);
-const problem = {
-  features: training.features,
-  labels: training.labels,
-  numClasses: CLASSES,
-  valFeatures: validation.features,
-  valLabels: validation.labels,
-  tf,
-};
+const { validation, problem } = blobProblem(tf);
 
 before(async () => {
   await tf.setBackend('cpu');

@@ -10,17 +10,19 @@ from here, so pictures are handed to a model as RGB 0..255.
 import io
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 # MobileNetV2's own scaling: x / 127.5 - 1, from RGB 0..255 to [-1, 1].
 SCALE = 1 / 127.5
 OFFSET = -1.0
 
 
-def decode_rgb(data: bytes) -> np.ndarray:
-    """Image bytes -> RGB uint8 [height, width, 3] (stored pictures are upright already)."""
+def decode_rgb(data: bytes, upright: bool = False) -> np.ndarray:
+    """Image bytes -> RGB uint8 [height, width, 3]. Stored pictures are upright already (the
+    upload turned them); upright=True turns a photo read from disk as its EXIF says, as the
+    upload would have (benchmarks)."""
     with Image.open(io.BytesIO(data)) as image:
-        return np.asarray(image.convert("RGB"))
+        return np.asarray((ImageOps.exif_transpose(image) if upright else image).convert("RGB"))
 
 
 def centre_square(pixels: np.ndarray) -> np.ndarray:
@@ -52,6 +54,13 @@ def resize_bilinear(pixels: np.ndarray, height: int, width: int) -> np.ndarray:
     return rows[:, x0] * (1 - wx) + rows[:, x1] * wx
 
 
-def square_picture(data: bytes, size: int) -> np.ndarray:
-    """Image bytes -> what a classifier takes: float32 [size, size, 3], RGB 0..255."""
-    return resize_bilinear(centre_square(decode_rgb(data)), size, size)
+def square_picture(data: bytes, size: int, upright: bool = False) -> np.ndarray:
+    """Image bytes -> what a classifier takes: float32 [size, size, 3], RGB 0..255 (upright:
+    see decode_rgb)."""
+    return resize_bilinear(centre_square(decode_rgb(data, upright)), size, size)
+
+
+def scaled(pixels: np.ndarray) -> np.ndarray:
+    """Step 3 for a network without the classifier's Rescaling layer (a bare backbone): RGB
+    0..255 -> x / 127.5 - 1."""
+    return pixels * np.float32(SCALE) + np.float32(OFFSET)

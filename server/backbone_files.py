@@ -13,9 +13,10 @@ from .policy import requires
 # Ids are hex digests; anything else (dots, slashes) is refused before it reaches the disk.
 BACKBONE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 FOREVER = 365 * 24 * 3600
-# By few-shot accuracy on real photos (benchmarks/README.md): EfficientNet-Lite0's head is about
-# 5 points above MobileNetV2's at 10 pictures a class. New projects start on the first of these
-# the server has (default_backbone_id); "Faster" (MobileNetV2) is one click away in the studio.
+# By few-shot accuracy on real photos (benchmarks/LOG.md, section 1): EfficientNet-Lite0's head is
+# about 5 points above MobileNetV2's at 10 pictures a class. New projects start on the first of
+# these the server has (default_backbone_id); "Faster" (MobileNetV2) is one click away in the
+# studio.
 MOST_ACCURATE_FIRST = ("EfficientNet-Lite0", "MobileNetV2")
 # What the studio offers a student, by what each is good at: the newest export of each of these
 # architectures, named by its kind ("Faster", "More accurate" in the page's strings).

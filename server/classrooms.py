@@ -1,5 +1,6 @@
-"""Classrooms: join codes, when a classroom's data expires, and deleting a student, a classroom
-or every expired classroom with all of their rows, pictures, models, exports and links.
+"""Classrooms: join codes, joining one as a student, when a classroom's data expires, and
+deleting a student, a classroom or every expired classroom with all of their rows, pictures,
+models, exports and links.
 
 Deleting rows is the database's work (ON DELETE CASCADE from project and classroom); the blobs
 those rows named are collected first and removed, when nothing else uses them, inside the same
@@ -9,11 +10,15 @@ transaction (see server/storage.py for why).
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
+from . import nicknames, ratelimits
 from .db import db
+from .errors import Conflict, NotFound
 from .models import (
     Classroom,
     ClassroomProject,
@@ -38,6 +43,11 @@ JOIN_CODE_LENGTH = 8
 MAX_RETENTION_DAYS = 365
 # A request refreshes a classroom's last activity at most this often (one write, not one a request).
 ACTIVITY_RESOLUTION = timedelta(minutes=10)
+NO_OPEN_CLASSROOM = "No open classroom has this code."
+NICKNAME_TAKEN = (
+    "Someone in this class already has this nickname, or one that looks the same; pick another."
+)
+CLASSROOM_FULL = "This classroom is full ({count} students); ask your teacher."
 
 
 def new_join_code() -> str:
@@ -84,6 +94,64 @@ def student_count(classroom: Classroom) -> int:
     return db.session.scalar(
         select(func.count()).select_from(Student).where(Student.classroom_id == classroom.id)
     )
+
+
+def open_classroom(code: Any) -> Classroom:
+    """The open classroom with this join code, or NotFound. A wrong code and a closed (or
+    expired) classroom get the same answer and count as failed joins; past their limit every
+    code is refused, a right one too: otherwise a guesser would read which guess was right."""
+    ratelimits.refuse_if_exhausted("join")
+    ratelimits.refuse_if_exhausted("join_everywhere", key=ratelimits.EVERYONE)
+    classroom = None
+    if isinstance(code, str) and len(code) <= 32:
+        classroom = db.session.scalar(
+            select(Classroom).where(Classroom.join_code == normalized_code(code))
+        )
+    if classroom is None or not classroom.join_open or is_expired(classroom):
+        ratelimits.spend("join")
+        ratelimits.spend("join_everywhere", key=ratelimits.EVERYONE)
+        raise NotFound(NO_OPEN_CLASSROOM)
+    return classroom
+
+
+def join(classroom: Classroom, nickname: str) -> tuple[Student, str]:
+    """A new student of an open classroom under a cleaned nickname (server/nicknames.py);
+    returns the student and their token (shown once). Conflict when the classroom is full or
+    the nickname, or one that looks the same, is taken."""
+    # Counted per classroom from every address: many addresses cannot flood one class.
+    ratelimits.spend("join_code", key=classroom.public_id)
+    most = current_app.config["CLASSROOM_MAX_STUDENTS"]
+    if student_count(classroom) >= most:
+        raise Conflict(CLASSROOM_FULL.format(count=most))
+    key = nicknames.key(nickname)
+    taken = db.session.scalar(
+        select(Student.id).where(Student.classroom_id == classroom.id, Student.nickname_key == key)
+    )
+    if taken is not None:
+        raise Conflict(NICKNAME_TAKEN)
+    token = new_token()
+    student = Student(
+        classroom_id=classroom.id,
+        nickname=nickname,
+        nickname_key=key,
+        token_sha256=hash_token(token),
+    )
+    db.session.add(student)
+    classroom.last_activity = student.last_seen = student.created = utcnow()
+    try:
+        db.session.commit()
+    except IntegrityError as error:  # the same nickname joined at the same moment
+        db.session.rollback()
+        raise Conflict(NICKNAME_TAKEN) from error
+    return student, token
+
+
+def student_in(classroom: Classroom, student_id: str) -> Student:
+    """A student of this classroom by public id, or NotFound."""
+    student = db.session.scalar(select(Student).where(Student.public_id == student_id))
+    if student is None or student.classroom_id != classroom.id:
+        raise NotFound("No student with this id in this classroom.")
+    return student
 
 
 def membership(project_id: int) -> ClassroomProject | None:

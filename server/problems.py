@@ -1,14 +1,13 @@
 """The one place that builds JSON API errors: RFC 9457 problem details.
 
-Domain modules, blueprints and the access policy raise server/errors.py's exceptions (the
-classroom and sample blueprints still call `abort_problem` / `field_error`, to be replaced);
-werkzeug raises its own HTTPExceptions (an unknown URL, a method not allowed). The handlers below
+Domain modules, blueprints and the access policy raise server/errors.py's exceptions; werkzeug
+raises its own HTTPExceptions (an unknown URL, a method not allowed). The handlers below
 turn every error under /api into `application/problem+json` with one shape:
 {"type", "title", "status", "detail"} plus optional extras such as "errors": [...].
 """
 
 from http import HTTPStatus
-from typing import Any, NoReturn
+from typing import Any
 
 from flask import Flask, Response, current_app, json, request
 from werkzeug.exceptions import HTTPException
@@ -17,30 +16,6 @@ from .errors import DomainError
 
 API_PREFIX = "/api/"
 PROBLEM_MIMETYPE = "application/problem+json"
-
-
-class ApiProblem(HTTPException):
-    """An HTTP error that carries extra problem members (e.g. per-field "errors")."""
-
-    def __init__(self, status: int, detail: str, headers: dict | None = None, **extras: Any):
-        super().__init__(description=detail)
-        self.code = status
-        self.extras = extras
-        self.extra_headers = headers or {}
-
-    @property
-    def name(self) -> str:
-        return HTTPStatus(self.code).phrase
-
-
-def abort_problem(status: int, detail: str, headers: dict | None = None, **extras: Any) -> NoReturn:
-    """Stop the request with a problem response."""
-    raise ApiProblem(status, detail, headers, **extras)
-
-
-def field_error(field: str, message: str) -> NoReturn:
-    """Reject a request body or query because of one field: 400 with an "errors" list."""
-    abort_problem(400, f"{field}: {message}", errors=[{"field": field, "message": message}])
 
 
 def problem_response(
@@ -64,19 +39,20 @@ def problem_response(
 def _handle_http_exception(error: HTTPException):
     if not request.path.startswith(API_PREFIX) or error.code is None or error.code < 400:
         return error  # pages keep Flask's HTML errors; redirects stay redirects
-    extras = getattr(error, "extras", {})
-    headers = getattr(error, "extra_headers", {})
+    headers = {}
     if error.code == 405:
-        headers = {**headers, "Allow": ", ".join(getattr(error, "valid_methods", None) or [])}
+        headers = {"Allow": ", ".join(getattr(error, "valid_methods", None) or [])}
     detail = error.description
     if error.code == 500:
         detail = "Something went wrong on the server; try again later."
-    return problem_response(error.code, detail, headers, **extras)
+    return problem_response(error.code, detail, headers)
 
 
 def _handle_domain_error(error: DomainError):
-    if not request.path.startswith(API_PREFIX):
-        return ApiProblem(int(error.status), error.detail, error.headers)  # a page: HTML
+    if not request.path.startswith(API_PREFIX):  # a page: Flask's HTML error of that status
+        page_error = HTTPException(error.detail)
+        page_error.code = int(error.status)
+        return page_error
     status, headers = int(error.status), error.headers
     return problem_response(status, error.detail, headers, title=error.title, **error.extras)
 

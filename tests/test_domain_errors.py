@@ -17,7 +17,7 @@ HTTP_LAYER = {
     "policy.py", "share_pages.py", "problems.py", "request_limits.py", "headers.py",
     "access_log.py",
 }  # fmt: skip
-HTTP_NAMES = {"request", "abort_problem", "field_error", "ApiProblem", "abort"}
+HTTP_NAMES = {"request", "abort"}
 # Modules that serve static files answer a missing one with Flask's plain 404; the block editor's
 # also sends the gzipped copy of a file to a browser that accepts it.
 FILE_ROUTES = {

@@ -12,11 +12,10 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
-from PIL import Image
 
 from converters import efficientnet_lite, torch_state, weights
 from converters.backbone import build_backbone, describe
+from converters.preprocessing import scaled, square_picture
 from converters.torch_state import NotAStateDict, read_state_dict
 
 # Photos that scikit-image ships, and the ImageNet classes a sound network calls them.
@@ -37,12 +36,7 @@ def efficientnet() -> tuple[keras.Model, weights.WeightsInfo]:
 def picture(name: str) -> np.ndarray:
     """A scikit-image photo in the project's convention: centre square, 224, x/127.5 - 1."""
     folder = Path(importlib.util.find_spec("skimage").submodule_search_locations[0]) / "data"
-    pixels = np.asarray(Image.open(folder / name).convert("RGB"))
-    height, width, _ = pixels.shape
-    side = min(height, width)
-    top, left = (height - side) // 2, (width - side) // 2
-    square = pixels[top : top + side, left : left + side].astype("float32")
-    return tf.image.resize(square, (224, 224), antialias=False).numpy() / 127.5 - 1
+    return scaled(square_picture((folder / name).read_bytes(), 224))
 
 
 def test_efficientnet_names_real_photos_with_its_own_imagenet_classifier(efficientnet):

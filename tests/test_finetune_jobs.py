@@ -29,6 +29,7 @@ from server.storage import blob_store
 
 from .browser.media import png_bytes, scene
 from .conftest import Api
+from .processes import stop
 
 REPO = Path(__file__).resolve().parent.parent
 BUILT_BACKBONES = REPO / "build" / "backbones"
@@ -60,16 +61,6 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> 
         except OSError:
             time.sleep(0.1)
     raise TimeoutError(f"nothing listens on port {port}")
-
-
-def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
-    if process.poll() is None:
-        process.send_signal(sig)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def shapes_project(api: Api) -> dict:

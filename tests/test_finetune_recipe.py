@@ -1,12 +1,17 @@
 """The fine-tuning recipe: a check run on the page's split, then a final run on every picture,
 each from a head fitted on frozen embeddings unless the page sent its own."""
 
+import json
+import shutil
+import subprocess
+
 import keras
 import numpy as np
 import pytest
 
 from converters.head import DenseLayer, Head, predict
 from server.errors import FieldInvalid
+from server.finetune import model as recipe
 from server.finetune.dataset import Labelled, held_out_digest, split
 from server.finetune.model import (
     HEAD_PREPROCESS,
@@ -56,6 +61,38 @@ def positive_rows(rng, count: int) -> tuple[np.ndarray, np.ndarray]:
 
 def cross_entropy(head: Head, rows: np.ndarray, labels: np.ndarray) -> float:
     return float(-np.mean(np.log(predict(head, rows)[np.arange(len(labels)), labels])))
+
+
+def test_the_page_and_fine_tuning_read_one_head_recipe():
+    """The page's DEFAULT_SETTINGS (as Node imports trainer.js) and fit_head's constants are
+    the numbers of the one file both read, static/js/headRecipe.json."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("Node.js is missing: the studio's JavaScript tests need it too.")
+    script = """
+    const { DEFAULT_SETTINGS, WHITENING_SHRINKAGE } = await import(process.argv[1]);
+    console.log(JSON.stringify({ ...DEFAULT_SETTINGS, whiteningShrinkage: WHITENING_SHRINKAGE }));
+    """
+    trainer = recipe.HEAD_RECIPE_FILE.with_name("trainer.js")
+    result = subprocess.run(
+        [node, "--input-type=module", "-e", script, str(trainer)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    page = json.loads(result.stdout)
+    server = {
+        "epochs": recipe.HEAD_STEPS,
+        "learningRate": recipe.HEAD_LEARNING_RATE,
+        "weightDecay": recipe.HEAD_WEIGHT_DECAY,
+        "prototypeScale": recipe.PROTOTYPE_SCALE,
+        "preprocess": recipe.HEAD_PREPROCESS,
+        "whitening": recipe.HEAD_WHITENING,
+        "whiteningShrinkage": recipe.WHITENING_SHRINKAGE,
+    }
+    shared = json.loads(recipe.HEAD_RECIPE_FILE.read_text())
+    assert {key: page[key] for key in server} == server
+    assert {key: shared[key] for key in server} == server
+    # fit_head takes one Adam step an epoch: the page's default batch holds a project whole.
+    assert page["batchSize"] >= 16384
 
 
 def test_a_fitted_head_starts_from_the_class_means_and_lowers_the_loss():

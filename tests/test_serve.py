@@ -18,6 +18,8 @@ from cryptography import x509
 from server.certificates import self_signed_certificate
 from server.serve import announce, gunicorn_options, student_addresses
 
+from .processes import stop
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -121,8 +123,7 @@ def gunicorn(
             time.sleep(0.2)
         yield port
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop(process)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import tempfile
 import zipfile
 
-from flask import Blueprint, request, send_file
+from flask import Blueprint, request
 
 from ..archive import create_project, plan_import, write_project_zip
 from ..backbone_files import (
@@ -17,6 +17,7 @@ from ..notebook import NotebookUnavailable, write_notebook_zip
 from ..policy import PROJECT, current_credential, requires
 from ..teachable_projects import write_teachable_zip
 from ..tokens import hash_token, new_token
+from .common import zip_download
 from .projects import project_json
 
 bp = Blueprint("archives", __name__, url_prefix="/api/projects")
@@ -38,10 +39,7 @@ def download_archive(project: Project):
     else:
         write_project_zip(project, out)
         name = f"{slug(project.title)}-project.zip"
-    out.seek(0)
-    response = send_file(out, mimetype="application/zip", as_attachment=True, download_name=name)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return zip_download(out, name)
 
 
 @bp.get("/<project_id>/notebook")
@@ -54,15 +52,7 @@ def download_notebook(project: Project):
     except NotebookUnavailable:
         out.close()
         raise
-    out.seek(0)
-    response = send_file(
-        out,
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=f"{slug(project.title)}-train-it-yourself.zip",
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return zip_download(out, f"{slug(project.title)}-train-it-yourself.zip")
 
 
 def project_backbone(project) -> dict:

@@ -5,13 +5,13 @@ import tempfile
 import zipfile
 from typing import Any
 
-from flask import Blueprint, current_app, send_file
+from flask import Blueprint
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
-from .. import classrooms, nicknames, ratelimits
+from .. import classrooms, nicknames
 from ..archive import folder_name, write_project_zip
 from ..db import db
+from ..errors import FieldInvalid
 from ..exports import slug
 from ..models import (
     Assignment,
@@ -21,13 +21,11 @@ from ..models import (
     Project,
     ShareLink,
     Student,
-    utcnow,
 )
 from ..policy import CLASSROOM, SHARE_LINK, current_credential, requires
-from ..problems import abort_problem, field_error
 from ..sharing import gallery_version, link_state
 from ..tokens import hash_token, new_token
-from .common import class_sample_counts, json_body, text_field, timestamp
+from .common import class_sample_counts, json_body, text_field, timestamp, zip_download
 from .projects import TITLE_MAX, class_names, quiz_json
 from .versions import shared_json
 
@@ -36,11 +34,6 @@ bp = Blueprint("classrooms", __name__, url_prefix="/api")
 NAME_MAX = 200
 NICKNAME_MAX = 30
 INSTRUCTIONS_MAX = 4000
-NO_OPEN_CLASSROOM = "No open classroom has this code."
-NICKNAME_TAKEN = (
-    "Someone in this class already has this nickname, or one that looks the same; pick another."
-)
-CLASSROOM_FULL = "This classroom is full ({count} students); ask your teacher."
 
 
 def classroom_json(classroom: Classroom) -> dict[str, Any]:
@@ -130,15 +123,15 @@ def assignments_of(classroom: Classroom) -> list[dict[str, Any]]:
 
 def retention_days(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        field_error("retention_days", "must be a whole number of days")
+        raise FieldInvalid("retention_days", "must be a whole number of days")
     if not 1 <= value <= classrooms.MAX_RETENTION_DAYS:
-        field_error("retention_days", f"must be from 1 to {classrooms.MAX_RETENTION_DAYS}")
+        raise FieldInvalid("retention_days", f"must be from 1 to {classrooms.MAX_RETENTION_DAYS}")
     return value
 
 
 def flag(body: dict, field: str) -> bool:
     if not isinstance(body[field], bool):
-        field_error(field, "must be true or false")
+        raise FieldInvalid(field, "must be true or false")
     return body[field]
 
 
@@ -148,7 +141,7 @@ def nickname_field(value: Any) -> str:
     try:
         text = nicknames.clean(text)
     except ValueError as error:
-        field_error("nickname", str(error))
+        raise FieldInvalid("nickname", str(error)) from error
     return text_field(text, "nickname", NICKNAME_MAX)
 
 
@@ -233,30 +226,12 @@ def delete_classroom(classroom: Classroom):
     return "", 204
 
 
-def open_classroom(code: Any) -> Classroom:
-    """The open classroom with this join code, or 404. A wrong code and a closed (or expired)
-    classroom get the same answer and count as failed joins; past their limit every code is
-    refused, a right one too: otherwise a guesser would read which of its guesses was right."""
-    ratelimits.refuse_if_exhausted("join")
-    ratelimits.refuse_if_exhausted("join_everywhere", key=ratelimits.EVERYONE)
-    classroom = None
-    if isinstance(code, str) and len(code) <= 32:
-        classroom = db.session.scalar(
-            select(Classroom).where(Classroom.join_code == classrooms.normalized_code(code))
-        )
-    if classroom is None or not classroom.join_open or classrooms.is_expired(classroom):
-        ratelimits.spend("join")
-        ratelimits.spend("join_everywhere", key=ratelimits.EVERYONE)
-        abort_problem(404, NO_OPEN_CLASSROOM)
-    return classroom
-
-
 @bp.post("/classrooms/board")
 @requires("read_board")
 def read_board():
     """The board for the projector: what the join code already tells the class (the classroom's
     name) and how many students joined. Nothing here acts as the teacher."""
-    classroom = open_classroom(json_body().get("code"))
+    classroom = classrooms.open_classroom(json_body().get("code"))
     return {
         "name": classroom.name,
         "join_code": classroom.join_code,
@@ -271,45 +246,14 @@ def join_classroom():
     """Become a new student of an open classroom; the reply holds the student token, once."""
     body = json_body()
     nickname = nickname_field(body.get("nickname"))
-    classroom = open_classroom(body.get("code"))
-    # Counted per classroom from every address: many addresses cannot flood one class.
-    ratelimits.spend("join_code", key=classroom.public_id)
-    most = current_app.config["CLASSROOM_MAX_STUDENTS"]
-    if classrooms.student_count(classroom) >= most:
-        abort_problem(409, CLASSROOM_FULL.format(count=most))
-    key = nicknames.key(nickname)
-    taken = db.session.scalar(
-        select(Student.id).where(Student.classroom_id == classroom.id, Student.nickname_key == key)
-    )
-    if taken is not None:
-        abort_problem(409, NICKNAME_TAKEN)
-    token = new_token()
-    student = Student(
-        classroom_id=classroom.id,
-        nickname=nickname,
-        nickname_key=key,
-        token_sha256=hash_token(token),
-    )
-    db.session.add(student)
-    classroom.last_activity = student.last_seen = student.created = utcnow()
-    try:
-        db.session.commit()
-    except IntegrityError:  # the same nickname joined at the same moment
-        db.session.rollback()
-        abort_problem(409, NICKNAME_TAKEN)
+    classroom = classrooms.open_classroom(body.get("code"))
+    student, token = classrooms.join(classroom, nickname)
     return {
         "student_token": token,
         "student_url": student_link(token),
         "student": student_json(student, with_projects=False),
         "classroom": {"id": classroom.public_id, "name": classroom.name},
     }, 201
-
-
-def student_in(classroom: Classroom, student_id: str) -> Student:
-    student = db.session.scalar(select(Student).where(Student.public_id == student_id))
-    if student is None or student.classroom_id != classroom.id:
-        abort_problem(404, "No student with this id in this classroom.")
-    return student
 
 
 @bp.get("/classrooms/<classroom_id>/students")
@@ -323,7 +267,7 @@ def list_students(classroom: Classroom):
 @requires("manage_classroom", CLASSROOM)
 def remove_student(classroom: Classroom, student_id: str):
     """Remove a student with all their projects, pictures, models and share links."""
-    classrooms.delete_student(student_in(classroom, student_id))
+    classrooms.delete_student(classrooms.student_in(classroom, student_id))
     return "", 204
 
 
@@ -332,7 +276,7 @@ def remove_student(classroom: Classroom, student_id: str):
 def reissue_student(classroom: Classroom, student_id: str):
     """A new student link for a lost one; the old link, its phone pairings and the picture URLs
     it was given stop working at once."""
-    student = student_in(classroom, student_id)
+    student = classrooms.student_in(classroom, student_id)
     token = classrooms.reissue_token(student)
     return {
         "student_token": token,
@@ -348,7 +292,7 @@ def create_assignment(classroom: Classroom):
     body = json_body()
     instructions = body.get("instructions", "")
     if not isinstance(instructions, str) or len(instructions) > INSTRUCTIONS_MAX:
-        field_error("instructions", f"must be text of at most {INSTRUCTIONS_MAX} characters")
+        raise FieldInvalid("instructions", f"must be text of at most {INSTRUCTIONS_MAX} characters")
     assignment = Assignment(
         classroom_id=classroom.id,
         title=text_field(body.get("title"), "title", TITLE_MAX),
@@ -421,15 +365,7 @@ def class_archive(classroom: Classroom):
                     with archive.open(f"{folder}/{name}.zip", "w", force_zip64=True) as entry:
                         while chunk := one.read(1 << 20):
                             entry.write(chunk)
-    out.seek(0)
-    response = send_file(
-        out,
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=f"{slug(classroom.name)}-class.zip",
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return zip_download(out, f"{slug(classroom.name)}-class.zip")
 
 
 @bp.post("/shares/<token>/approve")

@@ -4,7 +4,7 @@ import re
 from datetime import datetime
 from typing import IO, Any
 
-from flask import current_app, g, request
+from flask import Response, current_app, g, request, send_file
 from sqlalchemy import select
 
 from .. import classrooms
@@ -22,6 +22,15 @@ MAX_INT = 2**62  # larger ids cannot exist, and would overflow SQLite's 64-bit i
 def timestamp(moment: datetime) -> str:
     """ISO 8601 in UTC, as every API timestamp is written."""
     return moment.isoformat(timespec="seconds") + "Z"
+
+
+def zip_download(out: IO[bytes], name: str) -> Response:
+    """A zip written to a temporary file, sent from its start as a download that only this
+    browser may keep (a class's or a project's pictures)."""
+    out.seek(0)
+    response = send_file(out, mimetype="application/zip", as_attachment=True, download_name=name)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def json_body() -> dict[str, Any]:

@@ -5,9 +5,9 @@ from sqlalchemy import func, select
 
 from ..archive import EXTENSIONS
 from ..db import db
+from ..errors import FieldInvalid, NotFound
 from ..models import Project, Sample
 from ..policy import PROJECT, SAMPLE, current_credential, requires
-from ..problems import abort_problem, field_error
 from ..signed_urls import picture_etag, seconds_left
 from ..storage import blob_store, delete_unreferenced
 from ..uploads import add_samples, checked_uploads
@@ -31,7 +31,7 @@ def upload_samples(project: Project):
     class_id = find_class(project, class_id).id if class_id not in ("", "null") else None
     source = request.form.get("source", "upload")
     if source not in SOURCES:
-        field_error("source", "must be 'webcam' or 'upload'")
+        raise FieldInvalid("source", "must be 'webcam' or 'upload'")
     samples = add_samples(project, checked_uploads(project, uploaded_pictures()), class_id, source)
     return {"samples": [sample_json(sample) for sample in samples]}, 201
 
@@ -41,10 +41,10 @@ def page_number() -> int | None:
     if "page" not in request.args:
         return None if "after" in request.args else 1
     if "after" in request.args:
-        field_error("page", "send page or after, not both")
+        raise FieldInvalid("page", "send page or after, not both")
     page = int_field(request.args["page"], "page")
     if not 1 <= page <= MAX_PAGE:
-        field_error("page", f"must be from 1 to {MAX_PAGE}")
+        raise FieldInvalid("page", f"must be from 1 to {MAX_PAGE}")
     return page
 
 
@@ -80,7 +80,7 @@ def list_samples(project: Project):
 def new_class_id(project: Project, body: dict) -> int | None:
     """The body's class_id: a class of the project, or null for unlabelled."""
     if "class_id" not in body:
-        field_error("class_id", "send a class id, or null for unlabelled")
+        raise FieldInvalid("class_id", "send a class id, or null for unlabelled")
     return None if body["class_id"] is None else find_class(project, body["class_id"]).id
 
 
@@ -101,9 +101,9 @@ def relabel_samples(project: Project):
     body = json_body()
     ids = body.get("ids")
     if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
-        field_error("ids", "must be a non-empty list of sample ids")
+        raise FieldInvalid("ids", "must be a non-empty list of sample ids")
     if len(ids) > MAX_BULK_IDS:
-        field_error("ids", f"at most {MAX_BULK_IDS} ids at once")
+        raise FieldInvalid("ids", f"at most {MAX_BULK_IDS} ids at once")
     class_id = new_class_id(project, body)
     found = db.session.scalars(
         select(Sample).where(Sample.project_id == project.id, Sample.public_id.in_(set(ids)))
@@ -111,7 +111,7 @@ def relabel_samples(project: Project):
     by_id = {sample.public_id: sample for sample in found}
     missing = [i for i in ids if i not in by_id]
     if missing:
-        field_error("ids", f"no such samples in this project: {', '.join(missing[:10])}")
+        raise FieldInvalid("ids", f"no such samples in this project: {', '.join(missing[:10])}")
     for sample in by_id.values():
         sample.class_id = class_id
     db.session.commit()
@@ -135,7 +135,7 @@ def sample_image(sample: Sample):
     """The sample's picture, through its signed URL (or with the owner token)."""
     store = blob_store()
     if not store.exists(sample.sha256):
-        abort_problem(404, "This sample's image is missing from the store.")
+        raise NotFound("This sample's image is missing from the store.")
     picture = store.sendable(sample.sha256)
     response = send_file(
         picture,

@@ -154,6 +154,34 @@ SCHEMAS: dict[str, Any] = {
 # Models, share links and project zips.
 LABEL = obj(("class_id", "name"), class_id=CLASS_ID, name=CLASS_NAME)
 SUMMARY = {"type": ["object", "null"], "properties": {"id": STRING, "number": INTEGER}}
+EXPORT_LINK = obj(
+    ("format", "title", "filename", "url", "snippet"),
+    format=STRING,
+    title=STRING,
+    filename=STRING,
+    url=STRING,
+    snippet=STRING,
+)
+
+
+def model_schema(label: dict[str, Any], metrics: dict[str, Any], **more: Any) -> dict[str, Any]:
+    """A saved version as its owner (Model) or a share link's holder (SharedModel) sees it: the
+    same fields but for what a label holds, what the metrics may hold, and `more`."""
+    return obj(
+        ("id", "number", "tier", "backbone_id", "labels", "published", "created", "exports"),
+        id=STRING,
+        number=INTEGER,
+        tier={"enum": ["browser", "server"]},
+        backbone_id=STRING,
+        labels={"type": "array", "items": label},
+        metrics=metrics,
+        published={"type": "boolean"},
+        created=TIMESTAMP,
+        exports={"type": "array", "items": EXPORT_LINK},
+        **more,
+    )
+
+
 SCHEMAS |= {
     "ModelCreate": obj(
         ("head", "labels", "backbone_id"),
@@ -163,42 +191,16 @@ SCHEMAS |= {
         settings={"type": "object"},
         metrics={"type": "object"},
     ),
-    "Model": obj(
-        ("id", "number", "tier", "backbone_id", "labels", "published", "created", "exports"),
-        id=STRING,
-        number=INTEGER,
-        tier={"enum": ["browser", "server"]},
-        backbone_id=STRING,
-        labels={"type": "array", "items": LABEL},
-        settings={"type": "object"},
+    "Model": model_schema(
+        label=LABEL,
         metrics={"type": "object"},
-        published={"type": "boolean"},
-        created=TIMESTAMP,
-        exports={
-            "type": "array",
-            "items": obj(
-                ("format", "title", "filename", "url", "snippet"),
-                format=STRING,
-                title=STRING,
-                filename=STRING,
-                url=STRING,
-                snippet=STRING,
-            ),
-        },
+        settings={"type": "object"},
     ),
     "ModelList": obj(("models",), models={"type": "array", "items": ref("Model")}),
     # A version as a share link's holder, or a classmate in the class gallery, sees it.
-    "SharedModel": obj(
-        ("id", "number", "tier", "backbone_id", "labels", "published", "created", "exports"),
-        id=STRING,
-        number=INTEGER,
-        tier={"enum": ["browser", "server"]},
-        backbone_id=STRING,
-        labels={"type": "array", "items": obj(("name",), name=CLASS_NAME)},
+    "SharedModel": model_schema(
+        label=obj(("name",), name=CLASS_NAME),
         metrics={"type": "object", "description": "numbers and lists of numbers only"},
-        published={"type": "boolean"},
-        created=TIMESTAMP,
-        exports={"type": "array", "items": {"type": "object"}},
     ),
     "ShareCreate": obj(
         (),

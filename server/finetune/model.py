@@ -6,7 +6,9 @@ none, the head read back, which layers train, mixed precision, and the float32 c
 exported.
 """
 
+import json
 import re
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -19,14 +21,17 @@ from converters.weights import MOBILENET_V2, WeightsInfo
 
 from . import FinetuneError
 
-# The browser's head recipe (trainer.js DEFAULT_SETTINGS), which fit_head follows.
-PROTOTYPE_SCALE = 10.0
-HEAD_PREPROCESS = "sqrt-l2"
-HEAD_STEPS = 40
-HEAD_LEARNING_RATE = 0.03
-HEAD_WEIGHT_DECAY = 1e-3
-HEAD_WHITENING = 16  # leading within-class covariance directions whitened (whitening.js)
-WHITENING_SHRINKAGE = 0.9
+# The page's head recipe (trainer.js DEFAULT_SETTINGS), which fit_head follows: one file that
+# both read, static/js/headRecipe.json.
+HEAD_RECIPE_FILE = Path(__file__).resolve().parents[2] / "static" / "js" / "headRecipe.json"
+_RECIPE = json.loads(HEAD_RECIPE_FILE.read_text())
+PROTOTYPE_SCALE = float(_RECIPE["prototypeScale"])
+HEAD_PREPROCESS = str(_RECIPE["preprocess"])
+HEAD_STEPS = int(_RECIPE["epochs"])  # full-batch, so one step an epoch
+HEAD_LEARNING_RATE = float(_RECIPE["learningRate"])
+HEAD_WEIGHT_DECAY = float(_RECIPE["weightDecay"])
+HEAD_WHITENING = int(_RECIPE["whitening"])  # leading within-class directions whitened
+WHITENING_SHRINKAGE = float(_RECIPE["whiteningShrinkage"])
 BLOCKS = 16  # inverted residual blocks: MobileNetV2's and EfficientNet-Lite0's alike
 
 

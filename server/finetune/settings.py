@@ -17,7 +17,7 @@ class FinetuneSettings:
     """What a job trains with; a request may change any of these."""
 
     # Both runs (train.py) take this many epochs: of 5 to 40, 20 scored best on clothing-dev's
-    # first 3 draws of 10 pictures per class (benchmarks/README.md, server fine-tune).
+    # first 3 draws of 10 pictures per class (benchmarks/LOG.md, section 1, server fine-tune).
     epochs: int = 20
     batch_size: int = 16
     learning_rate: float = 1e-4

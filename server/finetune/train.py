@@ -28,10 +28,10 @@ EAGER_MAX_STEPS = 16
 PROGRESS_EVERY_S = 1.0
 EMBED_BATCH = 32
 EMBED_CHUNK = 256  # pictures per predict call
-# On clothing-dev (benchmarks/README.md, server fine-tune), blending at 0.5 kept the mean gain
-# at 10 pictures a class and took away most of the loss on the draw where fine-tuning
-# overfitted, while at 50 a class it halved a gain that no draw had lost: projects of fewer
-# than 25 a class (between the two sizes measured) blend.
+# On clothing-dev (benchmarks/LOG.md, section 1, server fine-tune), blending at 0.5 kept the mean
+# gain at 10 pictures a class and took away most of the loss on the draw where fine-tuning
+# overfitted, while at 50 a class it halved a gain that no draw had lost: projects of fewer than 25
+# a class (between the two sizes measured) blend.
 SMALL_RUN_BLEND = 0.5
 BLEND_BELOW_PER_CLASS = 25
 

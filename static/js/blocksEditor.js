@@ -11,7 +11,7 @@ import { editorLocale, retitled, snapclassLanguage } from './blocksLanguage.js';
 import { h } from './dom.js';
 import { EXTENSION_ID, MODEL_COMMENT_ID, SnapclassBlocks, modelComment, modelLinkIn } from './scratchExtension.js';
 import { t } from './strings.js';
-import { tf, wasmPath, webgpuUrl } from './tf.js';
+import { tf, wasmPath, webgpuUrl } from './tfImports.js';
 import { loadTeachableMachine } from './tmModel.js';
 
 const GUI = window.GUI;

@@ -36,7 +36,7 @@ async function SharePage(el, state) {
   }
   // TF.js's backend starts while the link's model.json arrives (both preloaded by the page's
   // <head>). The model.json is served no-cache with an ETag, so the browser checks it each time.
-  const { tf, wasmPath, webgpuUrl } = await import('./tf.js');
+  const { tf, wasmPath, webgpuUrl } = await import('./tfImports.js');
   const backendReady = chooseBackend(tf, { wasmPath, webgpuUrl });
   backendReady.catch(() => {}); // reported below, once there is a status line to say it in
   const response = await fetch(`${location.pathname}/model.json`);

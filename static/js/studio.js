@@ -7,8 +7,8 @@
 //   opening the project: studio/projectLoading.js
 //   drawing: studio/view.js (+ props.js), batched by studio/renderScheduler.js
 // Every change of state is store.dispatch(action, detail), an action of studioState.js.
-// TF.js first (tf.js): the modules below use the global `tf` it sets.
-import { tf, tfScripts, wasmPath, webgpuUrl } from './tf.js';
+// TF.js first (tfImports.js): the modules below use the global `tf` it sets.
+import { tf, tfScripts, wasmPath, webgpuUrl } from './tfImports.js';
 import { createApi } from './api.js';
 import { chooseBackend } from './backend.js';
 import { loadBackbone, timeBackbone } from './backbone.js';

@@ -185,7 +185,7 @@ export function droppedUrls(before, after) {
 }
 
 // The image models a student chooses between, by what they are good at (measured on the same
-// pictures, benchmarks/README.md): "faster" and "moreAccurate", in that order. The server says
+// pictures, benchmarks/LOG.md section 1): "faster" and "moreAccurate", in that order. The server says
 // which export each kind is (`kind` in GET /api/backbones: the newest of its architecture);
 // `megabytes` is what the browser downloads (its weight files).
 const KIND_ORDER = ['faster', 'moreAccurate'];

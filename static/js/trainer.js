@@ -7,6 +7,7 @@
 
 import { buildFinalTrainingSet, buildTrainingSet, seededRandom, shuffleInPlace } from './dataset.js';
 import { HEAD_FORMAT, PREPROCESSING } from './head.js';
+import RECIPE from './headRecipe.json' with { type: 'json' };
 import { prototypeStart, rowsTensors, scoreRows, step, trainingBatches, trainingWhitener } from './trainingSteps.js';
 import { foldIntoKernel } from './whitening.js';
 
@@ -20,30 +21,31 @@ export { oneHotFloat } from './trainingSteps.js';
 // softmax layer with bias started at the class means (a nearest-class-mean classifier), then 40
 // full-batch Adam steps with weight decay; the whitener is folded into the kernel it ships. It
 // beat Teachable Machine's recipe at 5, 10 and 50 pictures per class and trained 28-54 times
-// faster.
+// faster. Its numbers are in headRecipe.json, which server fine-tuning reads too
+// (server/finetune/model.py fit_head); why each was chosen is said here.
 export const DEFAULT_SETTINGS = Object.freeze({
-  epochs: 40,
+  epochs: RECIPE.epochs,
   // Larger than any classroom project (8,192 pictures, each with its mirror image), so each
   // epoch is one full-batch step (but see LARGE_SET_ROWS). Smaller batches are cut once before
   // training (see trainingBatches): gathering rows every step cost ~100 ms a step on WASM.
   batchSize: 16384,
   // 0.05 gained 0.2-0.4 points at 10 pictures per class but, with few epochs on a large project
   // (5 epochs, 5,000 pictures), left the head at 40-51 % where 0.03 reaches over 90 %
-  // (benchmarks/README.md, few-shot accuracy).
-  learningRate: 0.03,
+  // (benchmarks/LOG.md, section 1, few-shot accuracy).
+  learningRate: RECIPE.learningRate,
   // Keeps a few pictures per class from being memorised (about 1 point at 10 per class; 3e-4
   // before whitening, which gained most with 1e-3).
-  weightDecay: 1e-3,
+  weightDecay: RECIPE.weightDecay,
   // Measured no better at any number of pictures, so off.
   labelSmoothing: 0,
   // Logit scale of the class-mean start (softmax over cosines needs a temperature). The start
   // costs nothing and gives 0.5-1 point when a student picks fewer epochs; at 40 it washes out.
-  prototypeScale: 10,
-  preprocess: 'sqrt-l2',
+  prototypeScale: RECIPE.prototypeScale,
+  preprocess: RECIPE.preprocess,
   // Leading within-class covariance directions whitened (see whitening.js; 0: no whitening).
   // On clothing-dev 16 gained as much as the full covariance, and 64 no more on the draws they
   // were not picked on.
-  whitening: 16,
+  whitening: RECIPE.whitening,
   seed: 0,
 });
 
@@ -53,7 +55,7 @@ export const DEFAULT_SETTINGS = Object.freeze({
 // WHITENING_ITERATIONS of subspace iteration (a block of 24) scored as the exact eigenvectors
 // there (72.21 % at 10 pictures per class over 20 draws, 6 iterations the same), and each costs
 // the page a read-back: a fixed cost that matters most to the smallest projects.
-export const WHITENING_SHRINKAGE = 0.9;
+export const WHITENING_SHRINKAGE = RECIPE.whiteningShrinkage;
 export const WHITENING_ITERATIONS = 3;
 
 // Past this many training rows the default recipe keeps its 40 Adam steps but takes each on a

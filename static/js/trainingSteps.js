@@ -44,7 +44,7 @@ export function prototypeStart(tf, batches, numClasses, scale, fold) {
 // The whitener of the training rows (whitening.js), estimated on every row up to WHITENING_ROWS,
 // else on a seeded sample of WHITENING_ROWS of them: enough for 16 directions, and its cost stays
 // that of a few training steps whatever the project's size (each subspace iteration reads every
-// row it uses twice). Every few-shot case of benchmarks/README.md (up to 1,000 rows) uses all.
+// row it uses twice). Every few-shot case of benchmarks/LOG.md (up to 1,000 rows) uses all.
 const WHITENING_ROWS = 1024;
 
 export async function trainingWhitener(tf, features, labels, numClasses, options, trainBatches, { shrinkage, iterations }) {

@@ -1,7 +1,7 @@
 // Whitening of the head's training rows by their shrunk within-class covariance, so that the
 // directions in which pictures of one class vary most (lighting, background, pose) weigh less
 // than those that separate classes. On clothing-dev it gained at 5, 10 and 50 pictures per class,
-// 0.85 points at 10 over 20 draws (benchmarks/README.md, few-shot accuracy).
+// 0.85 points at 10 over 20 draws (benchmarks/LOG.md, section 1, few-shot accuracy).
 //
 // C is the covariance of the rows minus their class means, m its mean variance (trace / dim) and
 // S = shrinkage * m * I + (1 - shrinkage) * C, taken relative to m (S / m): whitened rows keep

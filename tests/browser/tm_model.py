@@ -103,4 +103,5 @@ class ModelServer:
 
     def __exit__(self, *exc_info) -> None:
         self.server.shutdown()
+        self.server.server_close()  # http.server's serve_forever leaves its socket open
         self.thread.join()

@@ -20,3 +20,29 @@ export function gaussianClasses({ classes, dim, perClass, seed, centreSeed = 99,
   }
   return { features, labels, count };
 }
+
+// The heads' test problem: three classes of 32 numbers around well separated centres, which any
+// working head gets right. `blobs` draws rows of it (noise: the standard deviation).
+export const BLOB_DIM = 32;
+export const BLOB_CLASSES = 3;
+
+export function blobs(perClass, seed, noise = 0.5) {
+  const { features, labels } = gaussianClasses({ classes: BLOB_CLASSES, dim: BLOB_DIM, perClass, seed, sd: () => noise });
+  return { features, labels };
+}
+
+// 40 training rows a class and 20 validation rows; `problem` is trainHead's arguments for them,
+// trained with this `tf`.
+export function blobProblem(tf) {
+  const training = blobs(40, 1);
+  const validation = blobs(20, 2);
+  const problem = {
+    features: training.features,
+    labels: training.labels,
+    numClasses: BLOB_CLASSES,
+    valFeatures: validation.features,
+    valLabels: validation.labels,
+    tf,
+  };
+  return { training, validation, problem };
+}

@@ -15,27 +15,9 @@ import {
   trainHead,
   trainProjectHead,
 } from '../trainer.js';
-import { gaussianClasses } from './gaussianClasses.mjs';
+import { BLOB_CLASSES as CLASSES, BLOB_DIM as DIM, blobProblem, blobs } from './gaussianClasses.mjs';
 
-const DIM = 32;
-const CLASSES = 3;
-
-// Gaussian blobs around well separated class centres: any working head gets them right.
-function blobs(perClass, seed, noise = 0.5) {
-  const { features, labels } = gaussianClasses({ classes: CLASSES, dim: DIM, perClass, seed, sd: () => noise });
-  return { features, labels };
-}
-
-const train = blobs(40, 1);
-const validation = blobs(20, 2);
-const problem = {
-  features: train.features,
-  labels: train.labels,
-  numClasses: CLASSES,
-  valFeatures: validation.features,
-  valLabels: validation.labels,
-  tf,
-};
+const { training: train, validation, problem } = blobProblem(tf);
 
 before(async () => {
   await tf.setBackend('cpu');
