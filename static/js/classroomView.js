@@ -4,7 +4,7 @@
 // (classroomState.js); every button sends a verb-named event up, and the page does the calls.
 // qrImage(url, alt) -> Promise<img>: the page's QR codes (classroomApi.js).
 import { emit, h } from './dom.js';
-import { t } from './strings.js';
+import { formatDate, t } from './strings.js';
 import { teacherStudioLink } from './classroomState.js';
 import { TeacherLinkControls } from './components/TeacherLinkControls.js';
 
@@ -43,7 +43,7 @@ export function ClassroomView(el, { qrImage }) {
       h('p', {}, h('a', { class: 'button', href: `/board#code=${encodeURIComponent(classroom.join_code)}`, target: '_blank', rel: 'noopener' }, t('openBoard')), ' ', h('span', { class: 'hint' }, t('openBoardHint'))),
       qrSlot,
       h('p', {}, classroom.join_open ? t('joinOpen') : '', ' ', toggle),
-      h('p', { class: 'retention' }, t('deletedOn', { date: new Date(classroom.expires_at).toLocaleDateString() })),
+      h('p', { class: 'retention' }, t('deletedOn', { date: formatDate(classroom.expires_at) })),
       h('form', { class: 'row', onsubmit: keep }, h('label', { for: 'retention-days' }, t('retentionLabel')), days, h('button', { type: 'submit' }, t('saveRetention'))),
     );
     if (!qrShown) {
