@@ -52,3 +52,7 @@ def shell_locale(accept_languages: list[str]) -> str:
 
 def direction(locale: str) -> str:
     return "rtl" if locale.split("-")[0] in LOCALES["rtl"] else "ltr"
+
+
+# What a teacher may set as a classroom's language: the languages, not the pseudo-locale.
+CLASSROOM_CHOICES = tuple(locale for locale in SUPPORTED if locale != PSEUDO)

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, send_file
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import classrooms, nicknames, ratelimits
+from .. import classrooms, languages, nicknames, ratelimits
 from ..archive import folder_name, write_project_zip
 from ..db import db
 from ..exports import slug
@@ -52,6 +52,7 @@ def classroom_json(classroom: Classroom) -> dict[str, Any]:
         "join_open": classroom.join_open,
         "retention_days": classroom.retention_days,
         "share_approval": bool((classroom.settings or {}).get("share_approval", True)),
+        "language": classroom.language,
         "created": timestamp(classroom.created),
         "last_activity": timestamp(classroom.last_activity),
         "expires_at": timestamp(classrooms.expires_at(classroom)),
@@ -136,6 +137,13 @@ def retention_days(value: Any) -> int:
     return value
 
 
+def language_field(value: Any) -> str | None:
+    """A classroom's language: one of the pages' locales, or null for each browser's own."""
+    if value is not None and value not in languages.CLASSROOM_CHOICES:
+        field_error("language", f"must be null or one of {', '.join(languages.CLASSROOM_CHOICES)}")
+    return value
+
+
 def flag(body: dict, field: str) -> bool:
     if not isinstance(body[field], bool):
         field_error(field, "must be true or false")
@@ -208,7 +216,8 @@ def read_classroom(classroom: Classroom):
 @bp.patch("/classrooms/<classroom_id>")
 @requires("manage_classroom", CLASSROOM)
 def change_classroom(classroom: Classroom):
-    """Rename, open or close joining, change how long data is kept, or share link approval."""
+    """Rename, open or close joining, change how long data is kept, share link approval, or
+    the language its pages show students."""
     body = json_body()
     if "name" in body:
         classroom.name = text_field(body["name"], "name", NAME_MAX)
@@ -216,6 +225,8 @@ def change_classroom(classroom: Classroom):
         classroom.join_open = flag(body, "join_open")
     if "retention_days" in body:
         classroom.retention_days = retention_days(body["retention_days"])
+    if "language" in body:
+        classroom.language = language_field(body["language"])
     if "share_approval" in body:
         classroom.settings = {
             **(classroom.settings or {}),
@@ -262,6 +273,7 @@ def read_board():
         "join_code": classroom.join_code,
         "join_url": f"/join#code={classroom.join_code}",
         "student_count": classrooms.student_count(classroom),
+        "language": classroom.language,
     }
 
 
@@ -301,7 +313,11 @@ def join_classroom():
         "student_token": token,
         "student_url": student_link(token),
         "student": student_json(student, with_projects=False),
-        "classroom": {"id": classroom.public_id, "name": classroom.name},
+        "classroom": {
+            "id": classroom.public_id,
+            "name": classroom.name,
+            "language": classroom.language,
+        },
     }, 201
 
 
@@ -454,6 +470,7 @@ def student_home():
             "id": classroom.public_id,
             "name": classroom.name,
             "expires_at": timestamp(classrooms.expires_at(classroom)),
+            "language": classroom.language,
         },
         "assignments": assignments_of(classroom),
     }

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app
 from sqlalchemy import select
 
 from ..backbone_files import load_backbone, project_backbone_id
-from ..classrooms import delete_projects, membership
+from ..classrooms import classroom_of_project, delete_projects, membership
 from ..db import db
 from ..errors import Conflict, FieldInvalid
 from ..models import Assignment, ClassroomProject, Project, ProjectClass, utcnow
@@ -47,7 +47,11 @@ def project_json(project: Project, place: Any = LOOK_UP) -> dict[str, Any]:
         "unlabelled_count": counts.get(None, 0),
         "sample_count": sum(counts.values()),
         "classroom": (
-            {"published_to_class": place.published_to_class, "quiz": quiz_json(place)}
+            {
+                "published_to_class": place.published_to_class,
+                "quiz": quiz_json(place),
+                "language": classroom_of_project(project.id).language,
+            }
             if place is not None
             else None
         ),

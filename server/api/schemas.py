@@ -6,6 +6,7 @@ from typing import Any
 
 from ..classrooms import MAX_RETENTION_DAYS
 from ..finetune.settings import CHOICES, RANGES, FinetuneSettings
+from ..languages import CLASSROOM_CHOICES
 from .classrooms import INSTRUCTIONS_MAX, NAME_MAX, NICKNAME_MAX
 from .common import CLASS_NAME_MAX
 from .projects import QUIZ_MAX_QUESTIONS, TITLE_MAX
@@ -30,6 +31,12 @@ CLASSROOM_NAME = {"type": "string", "minLength": 1, "maxLength": NAME_MAX}
 RETENTION_DAYS = {"type": "integer", "minimum": 1, "maximum": MAX_RETENTION_DAYS}
 CLASS_ID = {"type": "string", "description": "A class's public id."}
 CLASS_REF = {"type": ["string", "null"], "description": "A class id; null: unlabelled."}
+LANGUAGE = {
+    "type": ["string", "null"],
+    "enum": [*CLASSROOM_CHOICES, None],
+    "description": "The classroom's language, which its pages show students unless they chose "
+    "another on their computer; null: each student's browser decides.",
+}
 
 PROJECT = obj(
     ("id", "title", "created", "classes", "unlabelled_count", "sample_count"),
@@ -49,6 +56,7 @@ PROJECT = obj(
         "properties": {
             "published_to_class": {"type": "boolean"},
             "quiz": {**ref("QuizDone"), "description": "null until the student finishes the quiz"},
+            "language": LANGUAGE,
         },
     },
 )
@@ -342,6 +350,7 @@ CLASSROOM_FIELDS = {
     "join_open": {"type": "boolean"},
     "retention_days": RETENTION_DAYS,
     "share_approval": {"type": "boolean"},
+    "language": LANGUAGE,
     "created": TIMESTAMP,
     "last_activity": TIMESTAMP,
     "expires_at": TIMESTAMP,
@@ -360,6 +369,7 @@ SCHEMAS |= {
         join_open={"type": "boolean"},
         retention_days=RETENTION_DAYS,
         share_approval={"type": "boolean"},
+        language=LANGUAGE,
     ),
     "Classroom": obj(tuple(CLASSROOM_FIELDS), **CLASSROOM_FIELDS),
     "NewClassroom": {
@@ -411,6 +421,7 @@ SCHEMAS |= {
         join_code=STRING,
         join_url=STRING,
         student_count={"type": "integer", "minimum": 0},
+        language=LANGUAGE,
     ),
     "Join": obj(
         ("code", "nickname"),
@@ -422,7 +433,7 @@ SCHEMAS |= {
         student_token=STRING,
         student_url=STRING,
         student=ref("Student"),
-        classroom=obj(("id", "name"), id=STRING, name=STRING),
+        classroom=obj(("id", "name"), id=STRING, name=STRING, language=LANGUAGE),
     ),
     "AssignmentCreate": obj(
         ("title",),
@@ -473,7 +484,13 @@ SCHEMAS |= {
     "StudentHome": obj(
         ("student", "classroom", "assignments"),
         student=ref("Student"),
-        classroom=obj(("id", "name", "expires_at"), id=STRING, name=STRING, expires_at=TIMESTAMP),
+        classroom=obj(
+            ("id", "name", "expires_at"),
+            id=STRING,
+            name=STRING,
+            expires_at=TIMESTAMP,
+            language=LANGUAGE,
+        ),
         assignments={"type": "array", "items": ref("Assignment")},
     ),
     "QrText": obj(("text",), text={"type": "string", "minLength": 1, "maxLength": TEXT_MAX}),
@@ -482,5 +499,6 @@ SCHEMAS |= {
         ("project", "class"),
         project=obj(("title",), title=STRING),
         **{"class": obj(("id", "name"), id=CLASS_ID, name=STRING)},
+        language=LANGUAGE,
     ),
 }
