@@ -3,7 +3,7 @@
 import { request } from './api.js';
 import { fragmentToken } from './classroomApi.js';
 import { h } from './dom.js';
-import { t } from './strings.js';
+import { followClassroomLanguage, t } from './strings.js';
 
 const JPEG_QUALITY = 0.9;
 const LONGEST_SIDE = 512;
@@ -13,6 +13,7 @@ async function Phone(el, token) {
   let target;
   try {
     target = await request('GET', '/api/pairing', { token });
+    followClassroomLanguage(target.language);
   } catch (error) {
     el.append(h('p', { class: 'form-error' }, error.status === 401 ? t('phoneEnded') : t('error', { reason: error.message })));
     return;

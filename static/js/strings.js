@@ -2,7 +2,7 @@
 // in static/i18n/ (ICU MessageFormat, one file per language; static/i18n/README.md), the page's
 // language is chosen as it loads (i18n/runtime.js). Components put the text in the page with
 // textContent, never innerHTML.
-import { startLocale } from './i18n/runtime.js';
+import { startLocale, useClassroomLanguage } from './i18n/runtime.js';
 import { createTranslator } from './i18n/translator.js';
 
 // Strings not yet moved into static/i18n/en.json: new page text is added at the end, under a
@@ -26,6 +26,13 @@ const started = await startLocale();
 export const locale = started.locale;
 
 export const t = createTranslator(locale, [...started.catalogues, EN]);
+
+/** A classroom page learned its classroom's language (null: the browsers' own): kept on this
+ * device for the next pages, and this page reloads in it unless `reload` is false or a choice
+ * made on this device comes first. */
+export function followClassroomLanguage(language, { reload = true } = {}) {
+  useClassroomLanguage(language ?? null, reload ? locale : null);
+}
 
 /** A day, written the way the page's language writes it ("5 January 2027", "2027年1月5日"). */
 export function formatDate(date) {

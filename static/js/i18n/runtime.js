@@ -62,13 +62,13 @@ export function chooseOnThisDevice(locale) {
 
 /** What a classroom page learned of its classroom's language (null: the browsers' own). It is
  * kept on this device, so the next pages start in it; this page reloads if it now shows
- * another language. */
+ * another language than `shown` (null: it does not reload). */
 export function useClassroomLanguage(language, shown) {
   const value = language || null;
   if (stored(CLASSROOM_LANGUAGE) === value) return;
   store(CLASSROOM_LANGUAGE, value);
   const doc = globalThis.document;
-  if (!doc) return;
+  if (!doc || !shown) return;
   const locale = chooseLocale({ ...currentChoice(), browser: navigator.languages, available: availableLocales(doc) });
   if (locale !== shown) globalThis.location.reload();
 }
