@@ -4,7 +4,8 @@ Domain modules, blueprints and the access policy raise server/errors.py's except
 classroom and sample blueprints still call `abort_problem` / `field_error`, to be replaced);
 werkzeug raises its own HTTPExceptions (an unknown URL, a method not allowed). The handlers below
 turn every error under /api into `application/problem+json` with one shape:
-{"type", "title", "status", "detail"} plus optional extras such as "errors": [...].
+{"type", "title", "status", "detail", "code"} plus optional extras such as "errors": [...] and
+"params" (the values the code's translated message names; server/problem_codes.py).
 """
 
 from http import HTTPStatus
@@ -14,6 +15,7 @@ from flask import Flask, Response, current_app, json, request
 from werkzeug.exceptions import HTTPException
 
 from .errors import DomainError
+from .problem_codes import code_of_status
 
 API_PREFIX = "/api/"
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -22,9 +24,17 @@ PROBLEM_MIMETYPE = "application/problem+json"
 class ApiProblem(HTTPException):
     """An HTTP error that carries extra problem members (e.g. per-field "errors")."""
 
-    def __init__(self, status: int, detail: str, headers: dict | None = None, **extras: Any):
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        headers: dict | None = None,
+        problem_code: str | None = None,
+        **extras: Any,
+    ):
         super().__init__(description=detail)
         self.code = status
+        self.problem_code = problem_code
         self.extras = extras
         self.extra_headers = headers or {}
 
@@ -33,18 +43,35 @@ class ApiProblem(HTTPException):
         return HTTPStatus(self.code).phrase
 
 
-def abort_problem(status: int, detail: str, headers: dict | None = None, **extras: Any) -> NoReturn:
-    """Stop the request with a problem response."""
-    raise ApiProblem(status, detail, headers, **extras)
+def abort_problem(
+    status: int,
+    detail: str,
+    headers: dict | None = None,
+    *,
+    code: str | None = None,
+    params: dict[str, Any] | None = None,
+    **extras: Any,
+) -> NoReturn:
+    """Stop the request with a problem response; `code` (else the status's) names it for the
+    pages, `params` are the values its message needs."""
+    extras |= {"params": params} if params else {}
+    raise ApiProblem(status, detail, headers, code, **extras)
 
 
-def field_error(field: str, message: str) -> NoReturn:
+def field_error(field: str, message: str, code: str | None = None) -> NoReturn:
     """Reject a request body or query because of one field: 400 with an "errors" list."""
-    abort_problem(400, f"{field}: {message}", errors=[{"field": field, "message": message}])
+    errors = [{"field": field, "message": message}]
+    abort_problem(400, f"{field}: {message}", code=code, errors=errors)
 
 
 def problem_response(
-    status: int, detail: str, headers: dict | None = None, *, title: str = "", **extras: Any
+    status: int,
+    detail: str,
+    headers: dict | None = None,
+    *,
+    title: str = "",
+    code: str | None = None,
+    **extras: Any,
 ) -> Response:
     """Build a problem-details response; every /api error goes through here."""
     body = {
@@ -52,6 +79,7 @@ def problem_response(
         "title": title or HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
+        "code": code or code_of_status(status),
         **extras,
     }
     response = current_app.response_class(
@@ -71,14 +99,17 @@ def _handle_http_exception(error: HTTPException):
     detail = error.description
     if error.code == 500:
         detail = "Something went wrong on the server; try again later."
-    return problem_response(error.code, detail, headers, **extras)
+    code = getattr(error, "problem_code", None)
+    return problem_response(error.code, detail, headers, code=code, **extras)
 
 
 def _handle_domain_error(error: DomainError):
     if not request.path.startswith(API_PREFIX):
         return ApiProblem(int(error.status), error.detail, error.headers)  # a page: HTML
     status, headers = int(error.status), error.headers
-    return problem_response(status, error.detail, headers, title=error.title, **error.extras)
+    return problem_response(
+        status, error.detail, headers, title=error.title, code=error.code, **error.extras
+    )
 
 
 def register_error_handlers(app: Flask) -> None:

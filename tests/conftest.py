@@ -21,6 +21,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from server import create_app
+from server.problem_codes import CODES
 from server.db import db, upgrade_database
 from server.models import Embedding, Job, Project, ProjectClass, Sample
 from tests.postgres import DatabasePool, PostgresCluster, server_binaries
@@ -395,6 +396,7 @@ def assert_problem(response, status: int) -> dict:
     assert body["status"] == status
     assert body["title"] == HTTPStatus(status).phrase
     assert isinstance(body["detail"], str) and body["detail"]
+    assert body["code"] in CODES, body["code"]
     return body
 
 

@@ -156,7 +156,7 @@ def nickname_field(value: Any) -> str:
     try:
         text = nicknames.clean(text)
     except ValueError as error:
-        field_error("nickname", str(error))
+        field_error("nickname", str(error), code="nickname_invisible")
     return text_field(text, "nickname", NICKNAME_MAX)
 
 
@@ -258,7 +258,7 @@ def open_classroom(code: Any) -> Classroom:
     if classroom is None or not classroom.join_open or classrooms.is_expired(classroom):
         ratelimits.spend("join")
         ratelimits.spend("join_everywhere", key=ratelimits.EVERYONE)
-        abort_problem(404, NO_OPEN_CLASSROOM)
+        abort_problem(404, NO_OPEN_CLASSROOM, code="no_open_classroom")
     return classroom
 
 
@@ -288,13 +288,15 @@ def join_classroom():
     ratelimits.spend("join_code", key=classroom.public_id)
     most = current_app.config["CLASSROOM_MAX_STUDENTS"]
     if classrooms.student_count(classroom) >= most:
-        abort_problem(409, CLASSROOM_FULL.format(count=most))
+        abort_problem(
+            409, CLASSROOM_FULL.format(count=most), code="classroom_full", params={"limit": most}
+        )
     key = nicknames.key(nickname)
     taken = db.session.scalar(
         select(Student.id).where(Student.classroom_id == classroom.id, Student.nickname_key == key)
     )
     if taken is not None:
-        abort_problem(409, NICKNAME_TAKEN)
+        abort_problem(409, NICKNAME_TAKEN, code="nickname_taken")
     token = new_token()
     student = Student(
         classroom_id=classroom.id,
@@ -308,7 +310,7 @@ def join_classroom():
         db.session.commit()
     except IntegrityError:  # the same nickname joined at the same moment
         db.session.rollback()
-        abort_problem(409, NICKNAME_TAKEN)
+        abort_problem(409, NICKNAME_TAKEN, code="nickname_taken")
     return {
         "student_token": token,
         "student_url": student_link(token),

@@ -182,7 +182,10 @@ def publish_to_class(project: Project):
     """Show (published: true) or hide the project's model in the class gallery."""
     place = membership(project.id)
     if place is None:
-        raise Conflict("Only a classroom project can be shown in a class gallery.")
+        raise Conflict(
+            "Only a classroom project can be shown in a class gallery.",
+            code="gallery_not_in_classroom",
+        )
     published = json_body().get("published")
     if not isinstance(published, bool):
         raise FieldInvalid("published", "must be true or false")
@@ -205,7 +208,7 @@ def finish_quiz(project: Project):
     teacher's dashboard. Only a classroom project keeps it; any other is answered 409."""
     place = membership(project.id)
     if place is None:
-        raise Conflict(NOT_IN_CLASSROOM_QUIZ)
+        raise Conflict(NOT_IN_CLASSROOM_QUIZ, code="quiz_not_in_classroom")
     body = json_body()
     total = count_field(body, "total", QUIZ_MAX_QUESTIONS)
     right = count_field(body, "right", total)

@@ -7,6 +7,7 @@ from typing import Any
 from ..classrooms import MAX_RETENTION_DAYS
 from ..finetune.settings import CHOICES, RANGES, FinetuneSettings
 from ..languages import CLASSROOM_CHOICES
+from ..problem_codes import CODES
 from .classrooms import INSTRUCTIONS_MAX, NAME_MAX, NICKNAME_MAX
 from .common import CLASS_NAME_MAX
 from .projects import QUIZ_MAX_QUESTIONS, TITLE_MAX
@@ -68,11 +69,21 @@ QUIZ_DONE = {
 
 SCHEMAS: dict[str, Any] = {
     "Problem": obj(
-        ("type", "title", "status", "detail"),
+        ("type", "title", "status", "detail", "code"),
         type=STRING,
         title=STRING,
         status=INTEGER,
         detail=STRING,
+        code={
+            "enum": list(CODES),
+            "description": "What went wrong, stable for the pages to translate (the message "
+            "catalogues' error.<code>; title and detail are English). Each status has its general "
+            "code; the others name a precise refusal.",
+        },
+        params={
+            "type": "object",
+            "description": "The values the code's message names: name (a file), limit (a count).",
+        },
         errors={"type": "array", "items": obj(("field", "message"), field=STRING, message=STRING)},
     ),
     "ProjectCreate": obj(

@@ -23,7 +23,7 @@ export function createTranslator(locale, catalogues) {
     }
     return formatters.get(key);
   }
-  return function t(key, values = {}) {
+  function t(key, values = {}) {
     for (const formatter of formattersOf(key)) {
       try {
         return String(formatter.format(values));
@@ -32,5 +32,8 @@ export function createTranslator(locale, catalogues) {
       }
     }
     return key;
-  };
+  }
+  /** Whether some catalogue has a message for `key`. */
+  t.has = (key) => formattersOf(key).length > 0;
+  return t;
 }
