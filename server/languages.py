@@ -1,7 +1,8 @@
 """The languages of the pages: the list the page code chooses from (static/js/i18n/locales.json),
-which of them have a catalogue (static/i18n/<locale>.json), and the one a page's shell starts in
-from the browser's Accept-Language. The page's own code then applies the choice made on the
-device and the classroom's language (static/js/i18n/locales.js chooseLocale, the same rules)."""
+which of them have a catalogue file yet (static/i18n/<locale>.json; the others show English),
+and the one a page's shell starts in from the browser's Accept-Language. The page's own code
+then applies the choice made on the device and the classroom's language
+(static/js/i18n/locales.js chooseLocale, the same rules)."""
 
 import json
 from functools import cache
@@ -16,14 +17,9 @@ TRADITIONAL_CHINESE = ("zh-hant", "zh-tw", "zh-hk", "zh-mo")
 
 
 @cache
-def available() -> tuple[str, ...]:
-    """The supported locales a page can show: those with a catalogue, and the pseudo-locale
-    (made from English in the page)."""
-    return tuple(
-        locale
-        for locale in SUPPORTED
-        if locale == PSEUDO or (STATIC / "i18n" / f"{locale}.json").is_file()
-    )
+def catalogues() -> tuple[str, ...]:
+    """The supported locales whose catalogue file exists (the page fetches only these)."""
+    return tuple(locale for locale in SUPPORTED if (STATIC / "i18n" / f"{locale}.json").is_file())
 
 
 def match(tag: str, choices: tuple[str, ...]) -> str | None:
@@ -42,9 +38,9 @@ def match(tag: str, choices: tuple[str, ...]) -> str | None:
 
 def shell_locale(accept_languages: list[str]) -> str:
     """The locale a page's HTML starts in: the first of the browser's languages (best first)
-    that a catalogue serves, else English."""
+    that Snapclass speaks, else English."""
     for tag in accept_languages:
-        locale = match(tag, available())
+        locale = match(tag, tuple(SUPPORTED))
         if locale:
             return locale
     return DEFAULT

@@ -58,7 +58,7 @@ def render_page(template: str, directives: list[str] = CSP_DIRECTIVES, **context
         import_map=import_map,
         lang=lang,
         dir=languages.direction(lang),
-        catalogues=" ".join(languages.available()),
+        catalogues=" ".join(languages.catalogues()),
         **context,
     )
     return html, {

@@ -1,8 +1,8 @@
 // The language menu of every page's header: each language by its own name, and "use my class's
 // language", which forgets this device's choice (what a shared lab computer needs).
 import { h } from '../dom.js';
-import { autonym, PSEUDO_LOCALE } from './locales.js';
-import { availableLocales, chooseOnThisDevice, currentChoice } from './runtime.js';
+import { autonym, PSEUDO_LOCALE, SUPPORTED_LOCALES } from './locales.js';
+import { chooseOnThisDevice, currentChoice } from './runtime.js';
 
 export function mountLanguageMenu(t, locale, doc = document) {
   const header = doc.querySelector('.site-header');
@@ -11,7 +11,7 @@ export function mountLanguageMenu(t, locale, doc = document) {
   doc.title = t(doc.documentElement.dataset.title || 'appName');
   if (!header) return;
   const device = currentChoice().device;
-  const locales = availableLocales(doc).filter((l) => l !== PSEUDO_LOCALE || l === locale);
+  const locales = SUPPORTED_LOCALES.filter((l) => l !== PSEUDO_LOCALE || l === locale);
   const select = h(
     'select',
     { id: 'language-menu', onchange: () => chooseOnThisDevice(select.value || null) },

@@ -1,6 +1,6 @@
 // The page's language, chosen once as the page loads (locales.js chooseLocale), its catalogue
 // fetched, and <html lang dir> set to match. Under Node (the tests) pages are English.
-import { chooseLocale, DEFAULT_LOCALE, direction, PSEUDO_LOCALE } from './locales.js';
+import { chooseLocale, DEFAULT_LOCALE, direction, PSEUDO_LOCALE, SUPPORTED_LOCALES } from './locales.js';
 import { pseudoCatalogue } from './pseudo.js';
 
 const DEVICE_CHOICE = 'snapclass.language';
@@ -29,11 +29,10 @@ async function loadCatalogue(locale) {
   return module.default;
 }
 
-/** The catalogues the server found (<html data-catalogues>, server/languages.py); the
- * pseudo-locale is made from English. */
-export function availableLocales(doc = globalThis.document) {
-  const listed = doc?.documentElement.dataset.catalogues?.split(' ').filter(Boolean) ?? [];
-  return [...new Set([DEFAULT_LOCALE, ...listed, PSEUDO_LOCALE])];
+/** The catalogue files the server has (<html data-catalogues>, server/languages.py): a
+ * supported locale without one shows English until its file arrives (never a failed fetch). */
+function hasCatalogue(locale, doc) {
+  return (doc.documentElement.dataset.catalogues ?? '').split(' ').includes(locale);
 }
 
 export function currentChoice() {
@@ -45,10 +44,10 @@ export async function startLocale() {
   const doc = globalThis.document;
   const english = await loadCatalogue(DEFAULT_LOCALE);
   if (!doc) return { locale: DEFAULT_LOCALE, catalogues: [english] };
-  const locale = chooseLocale({ ...currentChoice(), browser: navigator.languages, available: availableLocales(doc) });
+  const locale = chooseLocale({ ...currentChoice(), browser: navigator.languages, available: SUPPORTED_LOCALES });
   let own = english;
   if (locale === PSEUDO_LOCALE) own = pseudoCatalogue(english);
-  else if (locale !== DEFAULT_LOCALE) own = await loadCatalogue(locale).catch(() => english);
+  else if (locale !== DEFAULT_LOCALE && hasCatalogue(locale, doc)) own = await loadCatalogue(locale).catch(() => english);
   doc.documentElement.lang = locale;
   doc.documentElement.dir = direction(locale);
   return { locale, catalogues: own === english ? [english] : [own, english] };
@@ -69,6 +68,6 @@ export function useClassroomLanguage(language, shown) {
   store(CLASSROOM_LANGUAGE, value);
   const doc = globalThis.document;
   if (!doc || !shown) return;
-  const locale = chooseLocale({ ...currentChoice(), browser: navigator.languages, available: availableLocales(doc) });
+  const locale = chooseLocale({ ...currentChoice(), browser: navigator.languages, available: SUPPORTED_LOCALES });
   if (locale !== shown) globalThis.location.reload();
 }
