@@ -21,9 +21,9 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from server import create_app
-from server.problem_codes import CODES
 from server.db import db, upgrade_database
 from server.models import Embedding, Job, Project, ProjectClass, Sample
+from server.problem_codes import CODES
 from tests.postgres import DatabasePool, PostgresCluster, server_binaries
 
 BACKBONE_ID = "0123456789abcdef"
