@@ -162,3 +162,68 @@ def test_every_page_in_the_pseudo_locale_shows_only_catalogue_text(live_server, 
     page.goto(base + pairing["url"])
     expect(page.locator(".phone-video")).to_be_visible()
     assert_only_catalogue_text(page, "phone", data)
+
+
+def box(page: Page, selector: str) -> dict:
+    return page.locator(selector).first.bounding_box()
+
+
+def screenshot(page: Page, name: str) -> None:
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTEFACTS / f"{name}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("locale", ["ar", "zh-CN", "hi"])
+def test_studio_and_dashboard_in_arabic_chinese_and_hindi(live_server, pages, locale):
+    """Arabic mirrored (its classes column on the right), the webcam still a mirror once; each
+    page in its catalogue's words (English until the file arrives), screenshotted."""
+    base = live_server.url
+    project = make_project(live_server.app, pictures=4, classes=2)
+    classroom = a_classroom(live_server.app)["classroom"]
+    words = catalogue(locale)
+    page = pages(locale)
+    page.goto(project.studio_url(base))
+    expect(page.locator(".class-card")).to_have_count(2)
+    html = page.locator("html")
+    expect(html).to_have_attribute("lang", locale)
+    expect(html).to_have_attribute("dir", "rtl" if locale == "ar" else "ltr")
+    expect(page.get_by_role("button", name=words["train"])).to_be_visible()
+    classes, training = box(page, ".classes-column"), box(page, ".train-panel")
+    if locale == "ar":
+        assert classes["x"] > training["x"] + training["width"] - 1, (classes, training)
+    else:
+        assert classes["x"] + classes["width"] < training["x"] + 1, (classes, training)
+    mirror = page.locator("video.mirrored").evaluate("v => getComputedStyle(v).transform")
+    assert mirror == "matrix(-1, 0, 0, 1, 0, 0)"
+    screenshot(page, f"studio-{locale}")
+
+    page.goto(f"{base}/classroom/{classroom['id']}#teacher={classroom['teacher_token']}")
+    expect(page.locator(".student")).to_have_count(1)
+    expect(page.locator(".student .counts")).to_have_text(
+        text(page, "projectCounts", pictures=2, models=0, shares=0)
+    )
+    expect(page.get_by_role("button", name=words["exportClass"])).to_be_visible()
+    screenshot(page, f"dashboard-{locale}")
+
+
+def test_a_spanish_classroom_speaks_spanish_to_a_browser_asking_for_english(live_server, pages):
+    lesson = a_classroom(live_server.app, language="es")
+    classroom, sam, work = lesson["classroom"], lesson["sam"], lesson["work"]
+    spanish = catalogue("es")
+    # The join page learns the language from the code in its link, and reloads in it.
+    page = pages("en-US")
+    page.goto(f"{live_server.url}/join#code={classroom['join_code']}")
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.locator("h1")).to_have_text(spanish["joinTitle"])
+    # A student's studio on another computer: English first, Spanish once the project says so.
+    studio = pages("en-US")
+    studio.goto(f"{live_server.url}/p/{work['id']}#student={sam['student_token']}")
+    expect(studio.locator("html")).to_have_attribute("lang", "es")
+    expect(studio.get_by_role("button", name=spanish["train"])).to_be_visible()
+    # The menu's choice on this computer comes first; "use my class's language" gives it back.
+    studio.locator("#language-menu").select_option("en")
+    expect(studio.locator("html")).to_have_attribute("lang", "en")
+    expect(studio.locator(".class-card")).to_have_count(2)
+    studio.locator("#language-menu").select_option("")
+    expect(studio.locator("html")).to_have_attribute("lang", "es")
+    expect(studio.locator(".class-card")).to_have_count(2)
