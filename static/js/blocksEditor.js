@@ -90,7 +90,9 @@ window.addEventListener('hashchange', () => useModel(linkFromFragment()));
 const storage = new GUI.ScratchStorage();
 cacheDefaultProject(storage, t('blocks.spriteName'));
 GUI.setAppElement(editorEl);
-const state = new GUI.EditorState({ locale: document.documentElement.lang || 'en' }, () => ({
+// The editor names its locales in lower case ('zh-cn', 'pt-br'); it has no pseudo-locale.
+const pageLocale = (document.documentElement.lang || 'en').toLowerCase();
+const state = new GUI.EditorState({ locale: pageLocale === 'en-xa' ? 'en' : pageLocale }, () => ({
   storage: {
     scratchStorage: storage,
     // Nothing is saved to a server: projects go to and come from the computer (File menu).

@@ -42,7 +42,7 @@ COUNTED = (
     f"window.snapclassBlocks.vm.runtime.getTargetForStage().lookupVariableById('{COUNTER}').value"
 )
 SAID = f"{SPRITE}?.getCustomState('Scratch.looks')?.text ?? null"
-LOADED_LABELS = "window.snapclassBlocks.blocks?.model?.labels ?? null"
+LOADED_LABELS = "window.snapclassBlocks?.blocks?.model?.labels ?? null"
 
 
 def saying_project() -> bytes:

@@ -165,7 +165,9 @@ def test_a_lesson_with_a_teacher_three_students_and_a_phone(browser: Browser, li
     before = thumbs.count()
     for sent in (1, 2):
         phone.get_by_role("button", name="Take a picture").click()
-        expect(phone.get_by_test_id("phone-sent")).to_have_text(f"{sent} pictures sent")
+        expect(phone.get_by_test_id("phone-sent")).to_have_text(
+            "1 picture sent" if sent == 1 else f"{sent} pictures sent"
+        )
         expect(thumbs).to_have_count(before + sent)
     expect(card.get_by_test_id("phone-received")).to_have_text("2 pictures from the phone")
     screenshot(ben, "classroom-phone-pictures-in-studio")
@@ -189,10 +191,11 @@ def test_a_lesson_with_a_teacher_three_students_and_a_phone(browser: Browser, li
         return teacher.locator(f'[data-nickname="{nickname}"]')
 
     for nickname, models in [("Ana", 1), ("Ben", 0), ("Cy", 1)]:
+        saved = "1 saved model" if models == 1 else f"{models} saved models"
         expect(row(nickname).locator(".counts")).to_have_text(
-            f"{counts[nickname]} pictures, {models} saved models, 0 share links"
+            f"{counts[nickname]} pictures, {saved}, 0 share links"
         )
-    expect(row("Ana").locator(".pending")).to_contain_text("1 share links wait")
+    expect(row("Ana").locator(".pending")).to_contain_text("1 share link waits")
     screenshot(teacher, "classroom-dashboard")
 
     # The teacher opens Ben's project in the studio, read-only: his pictures, no controls to
