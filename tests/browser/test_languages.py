@@ -143,13 +143,16 @@ def test_every_page_in_the_pseudo_locale_shows_only_catalogue_text(live_server, 
     expect(page.locator(".shared-name")).to_be_visible()
     assert_only_catalogue_text(page, "share page", data)
 
-    # The teacher's dashboard, the join page, the student's home and a paired phone.
+    # The teacher's dashboard, the board, the join page, the student's home and a paired phone.
     page.goto(f"{base}/classroom/{classroom['id']}#teacher={classroom['teacher_token']}")
     expect(page.locator(".student")).to_have_count(1)
     # Its join address, and the day it is deleted as Intl writes it (English for en-XA).
     expires = page.evaluate(FORMAT_DATE, classroom["expires_at"])
     data += [f"{base}/join", expires]
     assert_only_catalogue_text(page, "dashboard", data)
+    page.goto(f"{base}/board#code={classroom['join_code']}")
+    expect(page.get_by_test_id("student-count")).to_have_text(text(page, "boardCount", count=1))
+    assert_only_catalogue_text(page, "board", data)
     page.goto(f"{base}/join#code={classroom['join_code']}")
     expect(page.locator("#nickname")).to_be_visible()
     assert_only_catalogue_text(page, "join page", data)
