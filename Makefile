@@ -35,7 +35,7 @@ comma := ,
 EXTRAS := test$(if $(filter yes,$(GPU)),$(comma)gpu)
 
 
-.PHONY: install run test test-fast lint
+.PHONY: install run test test-fast lint i18n-check
 
 install: $(VENV)/.installed node_modules/.installed $(BACKBONE_DIR)/.built $(BLOCKS_EDITOR_DIR)/.installed-$(BLOCKS_EDITOR_VERSION) $(SERVICE_WORKER)
 
@@ -87,6 +87,12 @@ $(SERVICE_WORKER): node_modules/.installed $(BACKBONE_DIR)/.built tools/service-
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
 
+# Text in Arabic, Devanagari, Chinese, Japanese and Korean in the browser tests' screenshots: Debian's
+# Noto fonts, as a stock computer has its own; the pages download no web fonts.
+/usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends fonts-noto-core fonts-noto-cjk
+
 # The fine-tuning tests start their own Redis server as Celery's broker.
 /usr/bin/redis-server:
 	apt-get update
@@ -101,7 +107,7 @@ run: install
 	$(BIN)/flask --app server db upgrade
 	$(BIN)/flask --app server serve --host $(HOST) --port $(PORT) --tls $(TLS)
 
-test: install /usr/bin/chromium /usr/bin/redis-server /usr/lib/postgresql
+test: install /usr/bin/chromium /usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf /usr/bin/redis-server /usr/lib/postgresql
 	node --test static/js/tests/ benchmarks/
 	$(BIN)/pytest
 
@@ -110,6 +116,11 @@ test: install /usr/bin/chromium /usr/bin/redis-server /usr/lib/postgresql
 test-fast: install
 	node --test static/js/tests/ benchmarks/
 	$(BIN)/pytest -m "not browser and not slow and not heavy" --databases=sqlite
+
+# The message catalogues (static/i18n/): for each language, the keys it lacks and any message
+# that is not valid ICU or differs from English's placeholders or its language's plural forms.
+i18n-check: node_modules/.installed
+	node static/i18n/check.mjs
 
 # Biome lints the pages' JavaScript (biome.json); its formatter is configured but not yet enforced.
 lint: $(VENV)/.installed node_modules/.installed

@@ -124,12 +124,15 @@ def read_entries(archive: zipfile.ZipFile) -> tuple[list[tuple[list[str], zipfil
     config = current_app.config
     infos = archive.infolist()
     if len(infos) > config["MAX_IMPORT_FILES"]:
-        raise TooLarge(f"The zip holds {len(infos)} entries; at most "
-                       f"{config['MAX_IMPORT_FILES']} are accepted.")  # fmt: skip
+        raise TooLarge(
+            f"The zip holds {len(infos)} entries; at most {config['MAX_IMPORT_FILES']} are "
+            "accepted.",
+            code="zip_too_big",
+        )
     total = sum(info.file_size for info in infos)
     if total > config["MAX_IMPORT_BYTES"]:
         raise TooLarge(f"The zip's files add up to {total} bytes once uncompressed; the "
-                       f"limit is {config['MAX_IMPORT_BYTES']}.")  # fmt: skip
+                       f"limit is {config['MAX_IMPORT_BYTES']}.", code="zip_too_big")  # fmt: skip
     entries = []
     for info in infos:
         parts = entry_parts(info.filename)
@@ -152,7 +155,9 @@ def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> 
         with archive.open(info) as stream:
             return stream.read(limit + 1)
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as error:
-        raise Invalid(f"The zip entry {info.filename[:200]!r} is damaged ({error}).") from None
+        raise Invalid(
+            f"The zip entry {info.filename[:200]!r} is damaged ({error}).", code="zip_damaged"
+        ) from None
     except (RuntimeError, NotImplementedError) as error:  # encrypted, or an unknown method
         raise Invalid(f"The zip entry {info.filename[:200]!r} cannot be read ({error}).") from None
 
@@ -218,7 +223,7 @@ def plan_import(archive: zipfile.ZipFile, upload_name: str) -> ImportPlan:
         add_picture(plan, archive, info, path, class_index, source, seen)
     if not plan.class_names and not plan.pictures:
         raise Invalid("The zip holds no pictures: put JPEG, PNG or WebP pictures in one "
-                      "folder per class.")  # fmt: skip
+                      "folder per class.", code="zip_no_pictures")  # fmt: skip
     return plan
 
 

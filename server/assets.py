@@ -26,17 +26,25 @@ PACKAGES = {
     "ml5": "ml5",
     "teachablemachine-image": "@teachablemachine/image",
     "tfjs1": "tfjs-1.3.1",
+    # The message catalogues' formatter (static/js/i18n/translator.js) and what it imports; the
+    # parser also makes the pseudo-locale (static/js/i18n/pseudo.js).
+    "intl-messageformat": "intl-messageformat",
+    "icu-messageformat-parser": "@formatjs/icu-messageformat-parser",
+    "icu-skeleton-parser": "@formatjs/icu-skeleton-parser",
+    "fast-memoize": "@formatjs/fast-memoize",
 }
+FORMATJS = ("intl-messageformat", "icu-messageformat-parser", "icu-skeleton-parser", "fast-memoize")
 # The folder of each package that browsers load; dist/ unless named here.
 # umap-js's dist/ is CommonJS; lib/ holds its browser bundle, as p5's does.
-FOLDERS = {"umap-js": "lib", "p5": "lib"}
+# formatjs's packages are ES modules in their own folder.
+FOLDERS = {"umap-js": "lib", "p5": "lib"} | {name: "" for name in FORMATJS}
 # The file a page imports by the package's bare name (its browser build, in that folder).
 ENTRIES = {
     "tfjs": "tf.es2017.min.js",
     "tfjs-backend-wasm": "tf-backend-wasm.es2017.min.js",
     "tfjs-backend-webgpu": "tf-backend-webgpu.es2017.min.js",
     "umap-js": "umap-js.min.js",
-}
+} | {name: "index.js" for name in FORMATJS}
 FOREVER = 365 * 24 * 3600
 
 

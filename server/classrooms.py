@@ -110,7 +110,7 @@ def open_classroom(code: Any) -> Classroom:
     if classroom is None or not classroom.join_open or is_expired(classroom):
         ratelimits.spend("join")
         ratelimits.spend("join_everywhere", key=ratelimits.EVERYONE)
-        raise NotFound(NO_OPEN_CLASSROOM)
+        raise NotFound(NO_OPEN_CLASSROOM, code="no_open_classroom")
     return classroom
 
 
@@ -122,13 +122,15 @@ def join(classroom: Classroom, nickname: str) -> tuple[Student, str]:
     ratelimits.spend("join_code", key=classroom.public_id)
     most = current_app.config["CLASSROOM_MAX_STUDENTS"]
     if student_count(classroom) >= most:
-        raise Conflict(CLASSROOM_FULL.format(count=most))
+        raise Conflict(
+            CLASSROOM_FULL.format(count=most), code="classroom_full", params={"limit": most}
+        )
     key = nicknames.key(nickname)
     taken = db.session.scalar(
         select(Student.id).where(Student.classroom_id == classroom.id, Student.nickname_key == key)
     )
     if taken is not None:
-        raise Conflict(NICKNAME_TAKEN)
+        raise Conflict(NICKNAME_TAKEN, code="nickname_taken")
     token = new_token()
     student = Student(
         classroom_id=classroom.id,
@@ -142,7 +144,7 @@ def join(classroom: Classroom, nickname: str) -> tuple[Student, str]:
         db.session.commit()
     except IntegrityError as error:  # the same nickname joined at the same moment
         db.session.rollback()
-        raise Conflict(NICKNAME_TAKEN) from error
+        raise Conflict(NICKNAME_TAKEN, code="nickname_taken") from error
     return student, token
 
 

@@ -194,7 +194,9 @@ class Builder:
         try:
             return self._build(fmt)
         except ExportUnavailable as error:
-            raise Conflict(f"This model cannot be exported here: {error}") from None
+            raise Conflict(
+                f"This model cannot be exported here: {error}", code="export_failed"
+            ) from None
 
     def _build(self, fmt: str) -> dict[str, bytes]:
         from converters import classifier

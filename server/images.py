@@ -36,19 +36,31 @@ def sniff_format(data: bytes) -> str | None:
     return None
 
 
-def check_image(data: bytes, max_bytes: int, max_pixels: int, label: str = "file") -> CheckedImage:
-    """Validate an uploaded image; raise Invalid, TooLarge or UnsupportedType naming `label`.
+def check_image(
+    data: bytes, max_bytes: int, max_pixels: int, label: str = "file", name: str | None = None
+) -> CheckedImage:
+    """Validate an uploaded image; raise Invalid, TooLarge or UnsupportedType naming `label`
+    in English, and `name` (the file's name, else `label`) for the pages' translated message.
 
     What is kept is the picture's pixels only (server/pixels_only.py): its metadata segments and
     anything after its end are cut out; a picture that EXIF turns is stored upright, re-encoded.
     """
+    named = {"name": label if name is None else name}
     if not data:
-        raise Invalid(f"{label} is empty.")
+        raise Invalid(f"{label} is empty.", code="image_empty", params=named)
     if len(data) > max_bytes:
-        raise TooLarge(f"{label} is larger than {max_bytes} bytes.")
+        raise TooLarge(
+            f"{label} is larger than {max_bytes} bytes.",
+            code="image_too_large",
+            params=named,
+        )
     fmt = sniff_format(data)
     if fmt is None:
-        raise UnsupportedType(f"{label} is not a JPEG, PNG or WebP image.")
+        raise UnsupportedType(
+            f"{label} is not a JPEG, PNG or WebP image.",
+            code="image_unsupported",
+            params=named,
+        )
     try:
         # Pillow warns (and past twice its limit, raises) about decompression bombs; make the
         # warning an error too so a bomb is rejected instead of decoded.
@@ -58,17 +70,27 @@ def check_image(data: bytes, max_bytes: int, max_pixels: int, label: str = "file
                 width, height = image.size
                 if width * height > max_pixels:
                     raise TooLarge(
-                        f"{label} has {width}x{height} pixels; the limit is {max_pixels}."
+                        f"{label} has {width}x{height} pixels; the limit is {max_pixels}.",
+                        code="image_too_many_pixels",
+                        params=named,
                     )
                 if image.getexif().get(ORIENTATION, 1) != 1:
                     image.load()  # decode every pixel now, so corrupt data fails here
                     return _upright(image, fmt)
             return _checked(pixels_only(data, fmt), fmt)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise TooLarge(f"{label} has too many pixels; the limit is {max_pixels}.") from None
+        raise TooLarge(
+            f"{label} has too many pixels; the limit is {max_pixels}.",
+            code="image_too_many_pixels",
+            params=named,
+        ) from None
     except (OSError, SyntaxError, ValueError, EOFError, struct.error):
         # Pillow's own messages name Python objects; the student needs only this.
-        raise Invalid(f"{label} is a truncated or corrupt image.") from None
+        raise Invalid(
+            f"{label} is a truncated or corrupt image.",
+            code="image_corrupt",
+            params=named,
+        ) from None
 
 
 def _checked(data: bytes, fmt: str) -> CheckedImage:

@@ -210,6 +210,9 @@ class Classroom(db.Model):
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
     created: Mapped[datetime] = mapped_column(default=utcnow)
     last_activity: Mapped[datetime] = mapped_column(default=utcnow)
+    # The language its pages show students (a locale of server/languages.py), unless a student
+    # chose another on their computer; None: each student's browser decides.
+    language: Mapped[str | None] = mapped_column(String(16))
 
 
 class Student(db.Model):

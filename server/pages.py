@@ -1,12 +1,14 @@
-"""HTML pages: home, the project studio and the classroom pages. Their text lives in
-static/js/strings.js."""
+"""HTML pages: home, the project studio and the classroom pages. Their text is the message
+catalogues' (static/i18n/), put in by the pages' code; the shell's <html lang dir> follows
+Accept-Language (server/languages.py) until the page applies its full choice."""
 
 import base64
 import hashlib
 import json
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, render_template, request
 
+from . import languages
 from .isolation import ISOLATED_SCRIPT_SOURCES, cross_origin_isolation_headers
 from .policy import requires
 
@@ -49,8 +51,15 @@ def render_page(template: str, directives: list[str] = CSP_DIRECTIVES, **context
     cross-origin isolated so TF.js's WASM backend can use threads; `directives` are its
     Content-Security-Policy (the block editor has its own)."""
     import_map = import_map_text(current_app.config["IMPORT_MAP"])
+    lang = languages.shell_locale([tag for tag, _ in request.accept_languages])
     html = render_template(
-        template, vendor=current_app.config["VENDOR_URLS"], import_map=import_map, **context
+        template,
+        vendor=current_app.config["VENDOR_URLS"],
+        import_map=import_map,
+        lang=lang,
+        dir=languages.direction(lang),
+        catalogues=" ".join(languages.catalogues()),
+        **context,
     )
     return html, {
         "Content-Security-Policy": content_security_policy(import_map, directives),

@@ -236,15 +236,22 @@ def refuse(credential: Credential, access: Access) -> NoReturn:
     if kind == "none":
         raise Unauthorized(SEND_TOKEN, CHALLENGE)
     if kind == "invalid":
-        raise Unauthorized(credential.problem or "The token is not valid.", CHALLENGE)
+        raise Unauthorized(
+            credential.problem or "The token is not valid.", CHALLENGE, code="token_invalid"
+        )
     if credential.expired:
-        raise Gone("This classroom has expired; its data is being deleted.")
+        raise Gone(
+            "This classroom has expired; its data is being deleted.", code="classroom_expired"
+        )
     if kind in GRANTS[access.action]:
         # The right kind of credential, but unknown, no longer valid, or for something else.
         if kind == "share" and credential.gone:
-            raise Gone("This share link was withdrawn, has expired, or waits for approval.")
+            raise Gone(
+                "This share link was withdrawn, has expired, or waits for approval.",
+                code="share_gone",
+            )
         if kind == "share" and credential.link is None:
-            raise NotFound(NO_SUCH_LINK)
+            raise NotFound(NO_SUCH_LINK, code="no_such_link")
         if kind == "signed_image" and credential.problem:
             raise Forbidden(credential.problem)
     if access.hidden:

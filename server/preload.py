@@ -31,7 +31,9 @@ def module_graph(static_folder: str, entry: str) -> tuple[str, ...]:
         for target in IMPORT.findall(source):
             resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
             inside = not resolved.startswith("../")
-            if inside and resolved not in seen and (root / resolved).is_file():
+            # A JSON module (a language list) is not a script: modulepreload would refuse it.
+            script = resolved.endswith(".js")
+            if inside and script and resolved not in seen and (root / resolved).is_file():
                 seen.append(resolved)
     return tuple(seen)
 

@@ -3,7 +3,8 @@
 Domain modules, blueprints and the access policy raise server/errors.py's exceptions; werkzeug
 raises its own HTTPExceptions (an unknown URL, a method not allowed). The handlers below
 turn every error under /api into `application/problem+json` with one shape:
-{"type", "title", "status", "detail"} plus optional extras such as "errors": [...].
+{"type", "title", "status", "detail", "code"} plus optional extras such as "errors": [...] and
+"params" (the values the code's translated message names; server/problem_codes.py).
 """
 
 from http import HTTPStatus
@@ -13,13 +14,20 @@ from flask import Flask, Response, current_app, json, request
 from werkzeug.exceptions import HTTPException
 
 from .errors import DomainError
+from .problem_codes import code_of_status
 
 API_PREFIX = "/api/"
 PROBLEM_MIMETYPE = "application/problem+json"
 
 
 def problem_response(
-    status: int, detail: str, headers: dict | None = None, *, title: str = "", **extras: Any
+    status: int,
+    detail: str,
+    headers: dict | None = None,
+    *,
+    title: str = "",
+    code: str | None = None,
+    **extras: Any,
 ) -> Response:
     """Build a problem-details response; every /api error goes through here."""
     body = {
@@ -27,6 +35,7 @@ def problem_response(
         "title": title or HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
+        "code": code or code_of_status(status),
         **extras,
     }
     response = current_app.response_class(
@@ -54,7 +63,9 @@ def _handle_domain_error(error: DomainError):
         page_error.code = int(error.status)
         return page_error
     status, headers = int(error.status), error.headers
-    return problem_response(status, error.detail, headers, title=error.title, **error.extras)
+    return problem_response(
+        status, error.detail, headers, title=error.title, code=error.code, **error.extras
+    )
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -82,11 +82,11 @@ def live_version(token: str):
     """The link's state, or the problem response that answers for a missing or gone link."""
     state = resolve_link(token)
     if state is None and was_deleted(token):
-        return no_cache(problem_response(410, GONE))
+        return no_cache(problem_response(410, GONE, code="share_gone"))
     if state is None:
-        return no_cache(problem_response(404, NO_SUCH_LINK))
+        return no_cache(problem_response(404, NO_SUCH_LINK, code="no_such_link"))
     if state.gone:
-        return no_cache(problem_response(410, GONE))
+        return no_cache(problem_response(410, GONE, code="share_gone"))
     if state.version is None:
         return no_cache(problem_response(404, NOTHING_PUBLISHED))
     return state
@@ -153,7 +153,8 @@ def share_teachable_file(token: str, filename: str):
     try:
         found = teachable_file(state.version, filename)
     except DomainError as error:  # e.g. the backbone's weights are not on this server
-        return for_any_origin(no_cache(problem_response(error.status, error.detail)))
+        answer = problem_response(error.status, error.detail, code=error.code)
+        return for_any_origin(no_cache(answer))
     if found is None:
         return for_any_origin(
             no_cache(problem_response(404, f"No Teachable Machine file {filename[:100]!r}."))

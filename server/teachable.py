@@ -56,7 +56,9 @@ def build_teachable(builder) -> dict[str, bytes]:
     try:
         model_json, weights = teachable_model(backbone, head)
     except TeachableUnavailable as error:
-        raise Conflict(f"This model cannot be written for Teachable Machine: {error}") from None
+        raise Conflict(
+            f"This model cannot be written for Teachable Machine: {error}", code="export_failed"
+        ) from None
     architecture = builder.backbone["architecture"]
     metadata = teachable_metadata(builder.project, builder.version, architecture)
     return {

@@ -49,19 +49,22 @@ def teachable_manifest(archive: zipfile.ZipFile, entries, upload_name: str) -> d
     if found is None:
         if (upload_name or "").lower().endswith(".tm"):
             raise Invalid(f"This .tm file has no {MANIFEST}: it is not a Teachable Machine "
-                          "project.")  # fmt: skip
+                          "project.", code="tm_invalid")  # fmt: skip
         return None
     try:
         manifest = loads_limited(read_member(archive, found, 1024 * 1024), 32)
     except JsonRejected as error:
-        raise Invalid(f"{MANIFEST} in the .tm file {error}.") from None
+        raise Invalid(f"{MANIFEST} in the .tm file {error}.", code="tm_invalid") from None
     if not isinstance(manifest, dict) or "type" not in manifest:
         if (upload_name or "").lower().endswith(".tm"):
-            raise Invalid(f"{MANIFEST} in the .tm file is not a Teachable Machine manifest.")
+            raise Invalid(
+                f"{MANIFEST} in the .tm file is not a Teachable Machine manifest.",
+                code="tm_invalid",
+            )
         return None
     if manifest["type"] != "image":
         raise Invalid(f"This is a Teachable Machine {str(manifest['type'])[:40]!r} project; "
-                      "Snapclass takes image projects.")  # fmt: skip
+                      "Snapclass takes image projects.", code="tm_invalid")  # fmt: skip
     return manifest
 
 
@@ -88,7 +91,7 @@ def plan_teachable_import(archive: zipfile.ZipFile, entries, upload_name: str) -
     for class_index, _number, path, info in sorted(pictures, key=lambda p: p[:2]):
         add_picture(plan, archive, info, path, class_index, "upload", seen)
     if not plan.pictures:
-        raise Invalid("The .tm file holds no pictures.")
+        raise Invalid("The .tm file holds no pictures.", code="tm_no_pictures")
     return plan
 
 

@@ -39,8 +39,9 @@ def checked_uploads(project: Project, files: list[tuple[str, IO[bytes]]]) -> lis
             checked[sha256] = CheckedImage(data, sha256, row.width, row.height, row.mime_type)
             continue
         # The client's file name only labels error messages; it never becomes a path.
-        label = f"File {number} ({(name or 'unnamed')[:100]!r})"
-        checked[sha256] = check_image(data, max_bytes, max_pixels, label)
+        shown = (name or "unnamed")[:100]
+        label = f"File {number} ({shown!r})"
+        checked[sha256] = check_image(data, max_bytes, max_pixels, label, shown)
     return [checked[sha256] for sha256 in hashes]
 
 

@@ -53,7 +53,11 @@ def check_room(project_id: int) -> None:
     most = current_app.config["MAX_MODEL_VERSIONS"]
     saved = db.session.scalar(select(func.count()).where(ModelVersion.project_id == project_id))
     if saved >= most:
-        raise Conflict(f"A project keeps at most {most} model versions; delete an old one.")
+        raise Conflict(
+            f"A project keeps at most {most} model versions; delete an old one.",
+            code="too_many_versions",
+            params={"limit": most},
+        )
 
 
 def save_head(project_id: int, head_bytes: bytes, **fields: Any) -> ModelVersion:

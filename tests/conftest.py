@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from server import create_app
 from server.db import db, upgrade_database
 from server.models import Embedding, Job, Project, ProjectClass, Sample
+from server.problem_codes import CODES
 from tests.postgres import DatabasePool, PostgresCluster, server_binaries
 
 BACKBONE_ID = "0123456789abcdef"
@@ -395,6 +396,7 @@ def assert_problem(response, status: int) -> dict:
     assert body["status"] == status
     assert body["title"] == HTTPStatus(status).phrase
     assert isinstance(body["detail"], str) and body["detail"]
+    assert body["code"] in CODES, body["code"]
     return body
 
 

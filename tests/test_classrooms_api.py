@@ -84,7 +84,11 @@ def test_joining_needs_an_open_code_and_a_nickname_free_in_the_class(api, client
     classroom = api.start_classroom()
     joined = api.join(classroom, "Sam")
     assert joined["student"]["nickname"] == "Sam"
-    assert joined["classroom"] == {"id": classroom["id"], "name": classroom["name"]}
+    assert joined["classroom"] == {
+        "id": classroom["id"],
+        "name": classroom["name"],
+        "language": None,
+    }
     assert joined["student_url"] == f"/student#student={joined['student_token']}"
     # Typed in lower case with a space: still the code.
     code = classroom["join_code"].lower()
@@ -200,7 +204,7 @@ def test_the_board_counts_students_for_the_join_code_and_tells_nothing_more(api,
     first = board(code.lower())
     assert first.status_code == 200
     assert first.json == {"name": "7B", "join_code": code, "join_url": f"/join#code={code}",
-                          "student_count": 0}  # fmt: skip
+                          "student_count": 0, "language": None}  # fmt: skip
     for n, nickname in enumerate(["Ana", "Ben", "Cy"], start=1):
         api.join(classroom, nickname)
         assert board(code).json["student_count"] == n
@@ -295,7 +299,11 @@ def test_a_student_token_covers_all_of_the_students_projects_and_nothing_else(
     renamed = client.patch(f"/api/projects/{second['id']}", json={"title": "Trees"},
                            headers=bearer(sam["student_token"]))  # fmt: skip
     assert renamed.json["title"] == "Trees"
-    assert renamed.json["classroom"] == {"published_to_class": False, "quiz": None}
+    assert renamed.json["classroom"] == {
+        "published_to_class": False,
+        "quiz": None,
+        "language": None,
+    }
     problem(client.get(f"/api/projects/{work['id']}", headers=bearer(kim["student_token"])), 403)
     problem(client.delete(f"/api/projects/{work['id']}", headers=bearer(kim["student_token"])),
             403)  # fmt: skip
@@ -412,6 +420,33 @@ def test_changing_a_classroom_checks_its_fields(api, client, problem):
         problem(client.patch(url, json=body, headers=teacher), 400)
 
 
+def test_a_classroom_language_reaches_every_page_of_its_students(api, client, lesson, problem):
+    classroom, work = lesson["classroom"], lesson["work"]
+    url, teacher = f"/api/classrooms/{classroom['id']}", api.teacher(classroom)
+    assert client.get(url, headers=teacher).json["language"] is None
+    assert client.patch(url, json={"language": "es"}, headers=teacher).json["language"] == "es"
+    # The join page's lookup by code, joining, the student's home, studio and phone.
+    board = client.post("/api/classrooms/board", json={"code": classroom["join_code"]}).json
+    assert board["language"] == "es"
+    assert api.join(classroom, "Noor")["classroom"]["language"] == "es"
+    student = bearer(work["owner_token"])
+    assert client.get("/api/student", headers=student).json["classroom"]["language"] == "es"
+    assert api.project(work)["classroom"]["language"] == "es"
+    pairing = client.post(
+        f"/api/projects/{work['id']}/classes/{work['classes'][0]['id']}/pairings",
+        headers=student,
+    ).json
+    phone = bearer(pairing["url"].split("#pair=")[1])
+    assert client.get("/api/pairing", headers=phone).json["language"] == "es"
+    # Only the languages of the pages, not the pseudo-locale; null gives it back to browsers.
+    for wrong in ("xx", "en-XA", 7, ""):
+        body = problem(client.patch(url, json={"language": wrong}, headers=teacher), 400)
+        assert body["errors"][0]["field"] == "language"
+    assert client.patch(url, json={"language": None}, headers=teacher).json["language"] is None
+    # A project of no classroom has no classroom language.
+    assert api.project(api.create_project())["classroom"] is None
+
+
 def test_students_start_projects_from_an_assignment(api, client, lesson, problem):
     classroom, sam = lesson["classroom"], lesson["sam"]
     made = client.post(f"/api/classrooms/{classroom['id']}/assignments",
@@ -448,7 +483,11 @@ def test_the_gallery_shows_published_models_to_the_class_and_its_teacher(
                        headers=bearer(kim["student_token"])), 403)  # fmt: skip
     published = client.post(f"/api/projects/{work['id']}/gallery", json={"published": True},
                             headers=api.auth(work))  # fmt: skip
-    assert published.json["classroom"] == {"published_to_class": True, "quiz": None}
+    assert published.json["classroom"] == {
+        "published_to_class": True,
+        "quiz": None,
+        "language": None,
+    }
     (entry,) = client.get(url, headers=bearer(kim["student_token"])).json["gallery"]
     assert entry["nickname"] == "Sam" and entry["model"]["id"] == lesson["model"]["id"]
     assert client.get(url, headers=api.teacher(classroom)).json["gallery"] == [entry]
@@ -577,7 +616,11 @@ def test_a_paired_phone_adds_pictures_to_its_one_class_until_the_pairing_ends(
     assert pairing["url"].startswith("/phone#pair=") and pairing["expires_at"].endswith("Z")
     phone = bearer(pairing["url"].split("#pair=")[1])
     target = client.get("/api/pairing", headers=phone).json
-    assert target == {"project": {"title": "Fruit"}, "class": {"id": banana, "name": "Banana"}}
+    assert target == {
+        "project": {"title": "Fruit"},
+        "class": {"id": banana, "name": "Banana"},
+        "language": None,
+    }
     sent = client.post("/api/pairing/samples", headers=phone, content_type="multipart/form-data",
                        data={"file": [(io.BytesIO(image(color=(7, 7, 7))), "p.png")]})  # fmt: skip
     assert sent.status_code == 201 and sent.json["samples"][0]["class_id"] == banana

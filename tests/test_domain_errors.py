@@ -10,11 +10,12 @@ from server.finetune.settings import parse_settings
 from server.images import check_image
 
 SERVER = Path(__file__).resolve().parents[1] / "server"
-# The HTTP layer: blueprints, the access decision (which reads the request's credential), the page
-# blueprint of share links, the handler that writes problem details, and the hooks every
-# request passes (its size caps, its headers, its log lines).
+# The HTTP layer: blueprints, the access decision (which reads the request's credential), the
+# pages (their shell's language from Accept-Language) and the page blueprint of share links, the
+# handler that writes problem details, and the hooks every request passes (its size caps, its
+# headers, its log lines).
 HTTP_LAYER = {
-    "policy.py", "share_pages.py", "problems.py", "request_limits.py", "headers.py",
+    "policy.py", "pages.py", "share_pages.py", "problems.py", "request_limits.py", "headers.py",
     "access_log.py",
 }  # fmt: skip
 HTTP_NAMES = {"request", "abort"}

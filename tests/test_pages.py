@@ -43,3 +43,34 @@ def test_the_import_map_cannot_close_its_tag():
 
     text = import_map_text({"imports": {"x": "/vendor/</script><script>alert(1)"}})
     assert "</script" not in text and json.loads(text)["imports"]["x"].startswith("/vendor/</")
+
+
+@pytest.mark.parametrize(
+    ("accept", "lang", "direction"),
+    [
+        ("ar,en;q=0.5", "ar", "rtl"),
+        ("pt-PT,fr;q=0.8", "pt-BR", "ltr"),
+        ("zh-TW,ja;q=0.5", "ja", "ltr"),
+        ("zh-Hant", "en", "ltr"),
+        ("nl,es-MX;q=0.9", "es", "ltr"),
+        ("", "en", "ltr"),
+    ],
+)
+def test_a_pages_shell_speaks_the_browsers_first_language_snapclass_has(
+    client, accept, lang, direction
+):
+    html = client.get("/join", headers={"Accept-Language": accept}).get_data(as_text=True)
+    assert f'<html lang="{lang}" dir="{direction}"' in html
+    # The catalogue files the page may fetch: English's at least, each one a file.
+    (listed,) = re.findall(r'data-catalogues="([^"]*)"', html)
+    assert "en" in listed.split()
+    for locale in listed.split():
+        with client.get(f"/static/i18n/{locale}.json") as served:
+            assert served.status_code == 200
+
+
+def test_the_formatter_and_its_parser_are_served_by_name(client):
+    imports = json.loads(IMPORT_MAP.findall(client.get("/").get_data(as_text=True))[0])["imports"]
+    for name in ("intl-messageformat", "@formatjs/icu-messageformat-parser"):
+        with client.get(imports[name]) as served:
+            assert served.status_code == 200 and b"export" in served.data

@@ -75,10 +75,12 @@ def import_archive():
         with zipfile.ZipFile(upload.stream) as archive:
             plan = plan_import(archive, upload.filename or "")
     except zipfile.BadZipFile:
-        raise UnsupportedType("The file is not a zip archive.") from None
+        raise UnsupportedType("The file is not a zip archive.", code="not_a_zip") from None
     except (UnicodeDecodeError, ValueError, EOFError, OSError, NotImplementedError):
         # e.g. names flagged as UTF-8 that are not, or a damaged directory
-        raise Invalid("The zip archive is damaged and cannot be read.") from None
+        raise Invalid(
+            "The zip archive is damaged and cannot be read.", code="zip_damaged"
+        ) from None
     token = new_token()
     credential = current_credential()
     student = (

@@ -27,7 +27,7 @@ BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 def check_name_free(project: Project, name: str, cls: ProjectClass | None = None) -> None:
     """409 when another class of the project already has this name."""
     if any(other.name == name and other is not cls for other in project.classes):
-        raise Conflict(f"This project already has a class named {name!r}.")
+        raise Conflict(f"This project already has a class named {name!r}.", code="class_name_taken")
 
 
 def move(project: Project, cls: ProjectClass, position: int) -> None:
@@ -54,7 +54,11 @@ def add_class(project: Project):
     """Add a class at the end of the project's list."""
     most = current_app.config["MAX_CLASSES"]
     if len(project.classes) >= most:
-        raise Conflict(f"A project has at most {most} classes; delete one first.")
+        raise Conflict(
+            f"A project has at most {most} classes; delete one first.",
+            code="too_many_classes",
+            params={"limit": most},
+        )
     name = text_field(json_body().get("name"), "name", CLASS_NAME_MAX)
     check_name_free(project, name)
     cls = ProjectClass(name=name, position=len(project.classes))

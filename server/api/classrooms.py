@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint
 from sqlalchemy import func, select
 
-from .. import classrooms, nicknames
+from .. import classrooms, languages, nicknames
 from ..archive import folder_name, write_project_zip
 from ..db import db
 from ..errors import FieldInvalid
@@ -45,6 +45,7 @@ def classroom_json(classroom: Classroom) -> dict[str, Any]:
         "join_open": classroom.join_open,
         "retention_days": classroom.retention_days,
         "share_approval": bool((classroom.settings or {}).get("share_approval", True)),
+        "language": classroom.language,
         "created": timestamp(classroom.created),
         "last_activity": timestamp(classroom.last_activity),
         "expires_at": timestamp(classrooms.expires_at(classroom)),
@@ -129,6 +130,15 @@ def retention_days(value: Any) -> int:
     return value
 
 
+def language_field(value: Any) -> str | None:
+    """A classroom's language: one of the pages' locales, or null for each browser's own."""
+    if value is not None and value not in languages.CLASSROOM_CHOICES:
+        raise FieldInvalid(
+            "language", f"must be null or one of {', '.join(languages.CLASSROOM_CHOICES)}"
+        )
+    return value
+
+
 def flag(body: dict, field: str) -> bool:
     if not isinstance(body[field], bool):
         raise FieldInvalid(field, "must be true or false")
@@ -141,7 +151,7 @@ def nickname_field(value: Any) -> str:
     try:
         text = nicknames.clean(text)
     except ValueError as error:
-        raise FieldInvalid("nickname", str(error)) from error
+        raise FieldInvalid("nickname", str(error), code="nickname_invisible") from error
     return text_field(text, "nickname", NICKNAME_MAX)
 
 
@@ -201,7 +211,8 @@ def read_classroom(classroom: Classroom):
 @bp.patch("/classrooms/<classroom_id>")
 @requires("manage_classroom", CLASSROOM)
 def change_classroom(classroom: Classroom):
-    """Rename, open or close joining, change how long data is kept, or share link approval."""
+    """Rename, open or close joining, change how long data is kept, share link approval, or
+    the language its pages show students."""
     body = json_body()
     if "name" in body:
         classroom.name = text_field(body["name"], "name", NAME_MAX)
@@ -209,6 +220,8 @@ def change_classroom(classroom: Classroom):
         classroom.join_open = flag(body, "join_open")
     if "retention_days" in body:
         classroom.retention_days = retention_days(body["retention_days"])
+    if "language" in body:
+        classroom.language = language_field(body["language"])
     if "share_approval" in body:
         classroom.settings = {
             **(classroom.settings or {}),
@@ -237,6 +250,7 @@ def read_board():
         "join_code": classroom.join_code,
         "join_url": f"/join#code={classroom.join_code}",
         "student_count": classrooms.student_count(classroom),
+        "language": classroom.language,
     }
 
 
@@ -252,7 +266,11 @@ def join_classroom():
         "student_token": token,
         "student_url": student_link(token),
         "student": student_json(student, with_projects=False),
-        "classroom": {"id": classroom.public_id, "name": classroom.name},
+        "classroom": {
+            "id": classroom.public_id,
+            "name": classroom.name,
+            "language": classroom.language,
+        },
     }, 201
 
 
@@ -390,6 +408,7 @@ def student_home():
             "id": classroom.public_id,
             "name": classroom.name,
             "expires_at": timestamp(classrooms.expires_at(classroom)),
+            "language": classroom.language,
         },
         "assignments": assignments_of(classroom),
     }

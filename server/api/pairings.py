@@ -10,6 +10,7 @@ from datetime import timedelta
 from flask import Blueprint, current_app
 from sqlalchemy import delete
 
+from ..classrooms import classroom_of_project
 from ..db import db
 from ..models import Pairing, Project, ProjectClass, utcnow
 from ..policy import PROJECT, current_credential, requires
@@ -58,9 +59,15 @@ def paired_class() -> tuple[Project, ProjectClass]:
 @bp.get("/pairing")
 @requires("add_pictures")
 def pairing_target():
-    """What the phone adds pictures to: the project's title and the class's name."""
+    """What the phone adds pictures to: the project's title and the class's name, and its
+    classroom's language (null: none, or the browser's)."""
     project, cls = paired_class()
-    return {"project": {"title": project.title}, "class": {"id": cls.public_id, "name": cls.name}}
+    classroom = classroom_of_project(project.id)
+    return {
+        "project": {"title": project.title},
+        "class": {"id": cls.public_id, "name": cls.name},
+        "language": classroom.language if classroom else None,
+    }
 
 
 @bp.post("/pairing/samples")

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app
 from sqlalchemy import select
 
 from ..backbone_files import load_backbone, project_backbone_id
-from ..classrooms import delete_projects, membership
+from ..classrooms import classroom_of_project, delete_projects, membership
 from ..db import db
 from ..errors import Conflict, FieldInvalid
 from ..models import Assignment, ClassroomProject, Project, ProjectClass, utcnow
@@ -47,7 +47,11 @@ def project_json(project: Project, place: Any = LOOK_UP) -> dict[str, Any]:
         "unlabelled_count": counts.get(None, 0),
         "sample_count": sum(counts.values()),
         "classroom": (
-            {"published_to_class": place.published_to_class, "quiz": quiz_json(place)}
+            {
+                "published_to_class": place.published_to_class,
+                "quiz": quiz_json(place),
+                "language": classroom_of_project(project.id).language,
+            }
             if place is not None
             else None
         ),
@@ -178,7 +182,10 @@ def publish_to_class(project: Project):
     """Show (published: true) or hide the project's model in the class gallery."""
     place = membership(project.id)
     if place is None:
-        raise Conflict("Only a classroom project can be shown in a class gallery.")
+        raise Conflict(
+            "Only a classroom project can be shown in a class gallery.",
+            code="gallery_not_in_classroom",
+        )
     published = json_body().get("published")
     if not isinstance(published, bool):
         raise FieldInvalid("published", "must be true or false")
@@ -201,7 +208,7 @@ def finish_quiz(project: Project):
     teacher's dashboard. Only a classroom project keeps it; any other is answered 409."""
     place = membership(project.id)
     if place is None:
-        raise Conflict(NOT_IN_CLASSROOM_QUIZ)
+        raise Conflict(NOT_IN_CLASSROOM_QUIZ, code="quiz_not_in_classroom")
     body = json_body()
     total = count_field(body, "total", QUIZ_MAX_QUESTIONS)
     right = count_field(body, "right", total)

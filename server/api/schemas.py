@@ -6,6 +6,8 @@ from typing import Any
 
 from ..classrooms import MAX_RETENTION_DAYS
 from ..finetune.settings import CHOICES, RANGES, FinetuneSettings
+from ..languages import CLASSROOM_CHOICES
+from ..problem_codes import CODES
 from .classrooms import INSTRUCTIONS_MAX, NAME_MAX, NICKNAME_MAX
 from .common import CLASS_NAME_MAX
 from .projects import QUIZ_MAX_QUESTIONS, TITLE_MAX
@@ -30,6 +32,12 @@ CLASSROOM_NAME = {"type": "string", "minLength": 1, "maxLength": NAME_MAX}
 RETENTION_DAYS = {"type": "integer", "minimum": 1, "maximum": MAX_RETENTION_DAYS}
 CLASS_ID = {"type": "string", "description": "A class's public id."}
 CLASS_REF = {"type": ["string", "null"], "description": "A class id; null: unlabelled."}
+LANGUAGE = {
+    "type": ["string", "null"],
+    "enum": [*CLASSROOM_CHOICES, None],
+    "description": "The classroom's language, which its pages show students unless they chose "
+    "another on their computer; null: each student's browser decides.",
+}
 
 PROJECT = obj(
     ("id", "title", "created", "classes", "unlabelled_count", "sample_count"),
@@ -49,6 +57,7 @@ PROJECT = obj(
         "properties": {
             "published_to_class": {"type": "boolean"},
             "quiz": {**ref("QuizDone"), "description": "null until the student finishes the quiz"},
+            "language": LANGUAGE,
         },
     },
 )
@@ -60,11 +69,21 @@ QUIZ_DONE = {
 
 SCHEMAS: dict[str, Any] = {
     "Problem": obj(
-        ("type", "title", "status", "detail"),
+        ("type", "title", "status", "detail", "code"),
         type=STRING,
         title=STRING,
         status=INTEGER,
         detail=STRING,
+        code={
+            "enum": list(CODES),
+            "description": "What went wrong, stable for the pages to translate (the message "
+            "catalogues' error.<code>; title and detail are English). Each status has its general "
+            "code; the others name a precise refusal.",
+        },
+        params={
+            "type": "object",
+            "description": "The values the code's message names: name (a file), limit (a count).",
+        },
         errors={"type": "array", "items": obj(("field", "message"), field=STRING, message=STRING)},
     ),
     "ProjectCreate": obj(
@@ -344,6 +363,7 @@ CLASSROOM_FIELDS = {
     "join_open": {"type": "boolean"},
     "retention_days": RETENTION_DAYS,
     "share_approval": {"type": "boolean"},
+    "language": LANGUAGE,
     "created": TIMESTAMP,
     "last_activity": TIMESTAMP,
     "expires_at": TIMESTAMP,
@@ -362,6 +382,7 @@ SCHEMAS |= {
         join_open={"type": "boolean"},
         retention_days=RETENTION_DAYS,
         share_approval={"type": "boolean"},
+        language=LANGUAGE,
     ),
     "Classroom": obj(tuple(CLASSROOM_FIELDS), **CLASSROOM_FIELDS),
     "NewClassroom": {
@@ -413,6 +434,7 @@ SCHEMAS |= {
         join_code=STRING,
         join_url=STRING,
         student_count={"type": "integer", "minimum": 0},
+        language=LANGUAGE,
     ),
     "Join": obj(
         ("code", "nickname"),
@@ -424,7 +446,7 @@ SCHEMAS |= {
         student_token=STRING,
         student_url=STRING,
         student=ref("Student"),
-        classroom=obj(("id", "name"), id=STRING, name=STRING),
+        classroom=obj(("id", "name"), id=STRING, name=STRING, language=LANGUAGE),
     ),
     "AssignmentCreate": obj(
         ("title",),
@@ -475,7 +497,13 @@ SCHEMAS |= {
     "StudentHome": obj(
         ("student", "classroom", "assignments"),
         student=ref("Student"),
-        classroom=obj(("id", "name", "expires_at"), id=STRING, name=STRING, expires_at=TIMESTAMP),
+        classroom=obj(
+            ("id", "name", "expires_at"),
+            id=STRING,
+            name=STRING,
+            expires_at=TIMESTAMP,
+            language=LANGUAGE,
+        ),
         assignments={"type": "array", "items": ref("Assignment")},
     ),
     "QrText": obj(("text",), text={"type": "string", "minLength": 1, "maxLength": TEXT_MAX}),
@@ -484,6 +512,7 @@ SCHEMAS |= {
         ("project", "class"),
         project=obj(("title",), title=STRING),
         **{"class": obj(("id", "name"), id=CLASS_ID, name=STRING)},
+        language=LANGUAGE,
     ),
 }
 

@@ -44,6 +44,7 @@ def start_job(project: Project, settings: FinetuneSettings, fields: dict[str, An
     if problems:
         raise NotReady(
             "This project cannot be fine-tuned yet: " + "; ".join(problems) + ".",
+            code="finetune_not_ready",
             errors=[{"field": "samples", "message": problem} for problem in problems],
         )
     head = start_head(project, fields, class_ids, backbone)
@@ -65,10 +66,10 @@ def start_job(project: Project, settings: FinetuneSettings, fields: dict[str, An
             db.session.flush()
         except IntegrityError:  # the one-active-job index: a concurrent start won
             db.session.rollback()
-            raise Conflict(ALREADY_ACTIVE) from None
+            raise Conflict(ALREADY_ACTIVE, code="finetune_already_active") from None
         if busy_with_another(job):
             db.session.rollback()
-            raise Conflict(ALREADY_ACTIVE)
+            raise Conflict(ALREADY_ACTIVE, code="finetune_already_active")
         db.session.commit()
     except BaseException:
         runner.release(job.public_id)
@@ -155,6 +156,7 @@ def refuse_when_queue_full() -> None:
         raise Unavailable(
             "The server's fine-tuning queue is full; try again in a few minutes.",
             {"Retry-After": str(RETRY_WHEN_QUEUE_FULL)},
+            code="finetune_queue_full",
         )
 
 

@@ -1,11 +1,18 @@
 // The JSON API, one function per call. Errors arrive as RFC 9457 problem details and are
-// thrown as ApiError so the page can show their `detail` to the user.
+// thrown as ApiError, whose message is the catalogue's text for the problem's `code`
+// (error.<code>, with its `params`), the server's English only where the catalogue has none.
 import { readEmbeddingPage } from './embeddingPage.js';
 import { t } from './strings.js';
 
+function problemText(problem) {
+  const key = `error.${problem.code}`;
+  if (problem.code && t.has(key)) return t(key, problem.params ?? {});
+  return problem.detail || problem.title || `HTTP ${problem.status}`;
+}
+
 export class ApiError extends Error {
   constructor(problem) {
-    super(problem.detail || problem.title || `HTTP ${problem.status}`);
+    super(problemText(problem));
     this.status = problem.status;
     this.problem = problem;
   }

@@ -7,7 +7,7 @@
 // project is named after the model (blocksLanguage.js).
 import { chooseBackend } from './backend.js';
 import { cacheDefaultProject } from './blocksDefaultProject.js';
-import { editorLocale, retitled, snapclassLanguage } from './blocksLanguage.js';
+import { editorLocale, retitled } from './blocksLanguage.js';
 import { h } from './dom.js';
 import { EXTENSION_ID, MODEL_COMMENT_ID, SnapclassBlocks, modelComment, modelLinkIn } from './scratchExtension.js';
 import { t } from './strings.js';
@@ -125,7 +125,8 @@ window.addEventListener('hashchange', () => useModel(fromFragment('model')));
 const storage = new GUI.ScratchStorage();
 cacheDefaultProject(storage, t('blocks.spriteName'));
 GUI.setAppElement(editorEl);
-const state = new GUI.EditorState({ locale: editorLocale(snapclassLanguage(), supportedLocales()) }, () => ({
+// The page's language (chosen as on every page: static/js/i18n) mapped to the editor's nearest.
+const state = new GUI.EditorState({ locale: editorLocale(document.documentElement.lang || 'en', supportedLocales()) }, () => ({
   storage: {
     scratchStorage: storage,
     // Nothing is saved to a server: projects go to and come from the computer (File menu).

@@ -1,23 +1,5 @@
 // The block editor's language and new projects' title, from Snapclass's.
 
-// The language chosen in Snapclass's menu on this device, then the one its classroom uses, as
-// Snapclass's pages keep them in localStorage.
-const CHOSEN = ['snapclass.language', 'snapclass.classroomLanguage'];
-
-/** Snapclass's language: the one chosen on this device or by the classroom, else the page's
- * <html lang>. */
-export function snapclassLanguage({ doc = globalThis.document, storage = globalThis.localStorage } = {}) {
-  for (const key of CHOSEN) {
-    try {
-      const chosen = storage?.getItem(key);
-      if (chosen) return chosen;
-    } catch {
-      // storage blocked: the page's language decides
-    }
-  }
-  return doc?.documentElement?.lang || 'en';
-}
-
 /**
  * The editor's locale for a language tag, among the editor's `supported` ones (lower case, as
  * 'pt-br' or 'zh-cn'): the tag itself, else its language ('fr-CA' → 'fr'), else a regional

@@ -33,7 +33,7 @@ function Board(el, code) {
       message.replaceChildren();
       name.textContent = board.name;
       joinCode.textContent = board.join_code;
-      count.textContent = board.student_count === 1 ? t('boardCountOne') : t('boardCount', { count: board.student_count });
+      count.textContent = t('boardCount', { count: board.student_count });
       if (!qrShown) {
         qrShown = true;
         qrImage(absolute(board.join_url), t('joinQrAlt')).then((img) => qrSlot.append(img), () => {});

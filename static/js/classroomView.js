@@ -6,10 +6,24 @@
 // qrImage(url, alt) -> Promise<img>: the page's QR codes (classroomApi.js).
 import { cardsLink } from './classroomState.js';
 import { emit, h } from './dom.js';
-import { t } from './strings.js';
 import { ClassOverview } from './components/ClassOverview.js';
 import { ModerationPanel } from './components/ModerationPanel.js';
+import { formatDate, t } from './strings.js';
 import { TeacherLinkControls } from './components/TeacherLinkControls.js';
+import { autonym, PSEUDO_LOCALE, SUPPORTED_LOCALES } from './i18n/locales.js';
+
+// The languages a teacher can give the classroom: the pages' own (each by its own name), or
+// none, when each student's browser decides.
+function LanguageChoice(classroom, send) {
+  const select = h(
+    'select',
+    { id: 'classroom-language', onchange: () => send('change-classroom', { language: select.value || null }) },
+    h('option', { value: '' }, t('classroomLanguage.browser')),
+    ...SUPPORTED_LOCALES.filter((l) => l !== PSEUDO_LOCALE).map((l) => h('option', { value: l, lang: l, translate: 'no' }, autonym(l))),
+  );
+  select.value = classroom.language ?? '';
+  return h('p', { class: 'row' }, h('label', { for: 'classroom-language' }, t('classroomLanguage.label')), select, h('span', { class: 'hint' }, t('classroomLanguage.hint')));
+}
 
 export function ClassroomView(el, { qrImage }) {
   const send = (name, detailOf = {}) => emit(el, name, detailOf);
@@ -51,8 +65,9 @@ export function ClassroomView(el, { qrImage }) {
       h('p', {}, h('a', { class: 'button', href: cardsLink(classroom.id, token), target: '_blank', rel: 'noopener' }, t('openCards')), ' ', h('span', { class: 'hint' }, t('openCardsHint'))),
       qrSlot,
       h('p', {}, classroom.join_open ? t('joinOpen') : '', ' ', toggle),
-      h('p', { class: 'retention' }, t('deletedOn', { date: new Date(classroom.expires_at).toLocaleDateString() })),
+      h('p', { class: 'retention' }, t('deletedOn', { date: formatDate(classroom.expires_at) })),
       h('form', { class: 'row', onsubmit: keep }, h('label', { for: 'retention-days' }, t('retentionLabel')), days, h('button', { type: 'submit' }, t('saveRetention'))),
+      LanguageChoice(classroom, send),
     );
     if (!qrShown) {
       qrShown = true;

@@ -3,17 +3,32 @@
 import { request } from './api.js';
 import { absolute, fragmentToken, qrImage } from './classroomApi.js';
 import { h } from './dom.js';
-import { t } from './strings.js';
+import { followClassroomLanguage, t } from './strings.js';
 
 function Join(el) {
   const code = h('input', { id: 'join-code', name: 'code', autocomplete: 'off', autocapitalize: 'characters', value: fragmentToken('code') || '' });
   const nickname = h('input', { id: 'nickname', name: 'nickname', maxlength: '30', autocomplete: 'off' });
   const message = h('p', { class: 'form-error', role: 'alert' });
+  // The classroom's language, once its code is known (in the link, or typed): the page reloads
+  // in it, keeping the code in its address.
+  async function lookUp() {
+    const typed = code.value.trim();
+    if (!typed) return;
+    try {
+      const board = await request('POST', '/api/classrooms/board', { json: { code: typed } });
+      history.replaceState(null, '', `#code=${encodeURIComponent(typed)}`);
+      followClassroomLanguage(board.language);
+    } catch {
+      // A wrong code: joining says so.
+    }
+  }
+  code.addEventListener('change', lookUp);
   async function join(event) {
     event.preventDefault();
     message.textContent = '';
     try {
       const joined = await request('POST', '/api/classrooms/join', { json: { code: code.value, nickname: nickname.value } });
+      followClassroomLanguage(joined.classroom.language, { reload: false });
       showLink(joined);
     } catch (error) {
       message.textContent = t('error', { reason: error.message });
@@ -43,6 +58,7 @@ function Join(el) {
       h('button', { type: 'submit', class: 'primary' }, t('joinButton')),
       message),
   );
+  lookUp();
 }
 
 Join(document.querySelector('[data-mount="join"]'));

@@ -22,5 +22,5 @@ export function finetuneDevice(job) {
   if (!active) return { key: 'finetuneDevice.cpu', params: {} };
   const stepsLeft = (p.epochs - p.epoch) * p.steps + (p.steps - p.step) + (p.runs - p.run) * p.epochs * p.steps;
   const minutes = Math.max(1, Math.ceil((stepsLeft * p.batch_size) / p.images_per_second / 60));
-  return { key: minutes === 1 ? 'finetuneDevice.cpuMinute' : 'finetuneDevice.cpuMinutes', params: { minutes } };
+  return { key: 'finetuneDevice.cpuMinutes', params: { minutes } };
 }

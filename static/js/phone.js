@@ -6,7 +6,7 @@ import { fragmentToken } from './classroomApi.js';
 import { forgetPictures, keepPicture, pictureSaved, picturesWaiting } from './devicePictures.js';
 import { h } from './dom.js';
 import { createPhoneQueue } from './phoneQueue.js';
-import { t } from './strings.js';
+import { followClassroomLanguage, t } from './strings.js';
 
 const JPEG_QUALITY = 0.9;
 const LONGEST_SIDE = 512;
@@ -16,6 +16,7 @@ async function Phone(el, token) {
   let target;
   try {
     target = await request('GET', '/api/pairing', { token });
+    followClassroomLanguage(target.language);
   } catch (error) {
     el.append(h('p', { class: 'form-error' }, error.status === 401 ? t('phoneEnded') : t('error', { reason: error.message })));
     return;

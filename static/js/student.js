@@ -5,7 +5,7 @@ import { fragmentToken } from './classroomApi.js';
 import { ImportProject } from './components/ImportProject.js';
 import { h } from './dom.js';
 import { runImports } from './importFlow.js';
-import { t } from './strings.js';
+import { followClassroomLanguage, t } from './strings.js';
 
 function studioLink(projectId, token) {
   return `/p/${encodeURIComponent(projectId)}#student=${encodeURIComponent(token)}`;
@@ -17,6 +17,7 @@ async function StudentHome(el, token) {
   let home;
   try {
     home = await api('GET', '/api/student');
+    followClassroomLanguage(home.classroom.language);
   } catch (error) {
     el.append(h('p', { class: 'form-error' }, t('error', { reason: error.message })));
     return;

@@ -102,7 +102,9 @@ def test_student_walks_through_how_their_model_works(
     for index in range(11):
         questions.nth(index).locator(".quiz-option[data-right=true]").click()
         expect(questions.nth(index).locator(".quiz-why")).to_contain_text("Right!")
-    expect(page.locator(".quiz-score")).to_have_text("You answered 11 of 11 right the first time.")
+    expect(page.locator(".quiz-score")).to_have_text(
+        "You answered 11 of 11 questions right the first time."
+    )
     expect(page.locator(".quiz-saved")).to_have_text("")
     assert not [r for r in sent if "/quiz" in r], "a project of no classroom keeps no quiz score"
 

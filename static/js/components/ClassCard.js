@@ -94,7 +94,7 @@ export function ClassCard(el, cls, { qrImage }) {
     up.setAttribute('aria-label', t('moveUp', { name: next.name }));
     down.setAttribute('aria-label', t('moveDown', { name: next.name }));
     remove.setAttribute('aria-label', t('deleteClass', { name: next.name }));
-    count.textContent = samples.length === 1 ? t('sampleCountOne') : t('sampleCount', { count: samples.length });
+    count.textContent = t('sampleCount', { count: samples.length });
     record.textContent = isRecording ? t('recording') : t('holdToRecord');
     record.classList.toggle('active', isRecording);
     name.readOnly = !canWrite;

@@ -5,11 +5,11 @@
 // their loaded thumbnails, stay as they are. Buttons send verb-named events up through `send`.
 import { h } from '../dom.js';
 import { percent, rowChanges, teacherStudioLink } from '../classroomState.js';
-import { t } from '../strings.js';
+import { formatDateTime, t } from '../strings.js';
 
 function accuracyText(model, accuracy) {
   if (!model) return t('noSavedModel');
-  return accuracy === null ? t('accuracyUnmeasured') : t('accuracyValue', { percent: accuracy });
+  return accuracy === null ? t('accuracyUnmeasured') : t('accuracyValue', { percent: accuracy / 100 });
 }
 
 export function ClassOverview(send) {
@@ -66,7 +66,7 @@ export function ClassOverview(send) {
       'li',
       { class: 'student overview-card', dataset: { nickname: student.nickname, etag: student.etag } },
       h('h3', {}, student.nickname),
-      h('p', { class: 'hint last-activity' }, t('lastActivity', { time: new Date(student.last_activity).toLocaleString([], { dateStyle: 'short', timeStyle: 'short' }) })),
+      h('p', { class: 'hint last-activity' }, t('lastActivity', { time: formatDateTime(student.last_activity) })),
       student.projects.length ? student.projects.map((project) => projectBlock(student, project, token)) : h('p', { class: 'hint' }, t('noStudentProjectsYet')),
       h('div', { class: 'row' },
         h('button', { type: 'button', class: 'quiet', onclick: () => send('reissue-student', { student }) }, t('reissueStudent', { nickname: student.nickname })),

@@ -4,13 +4,13 @@
 // The studio runs and polls the job; this panel sends 'start-finetune', 'cancel-finetune' and
 // 'use-server-model' ({use}) up and draws what update() gives it.
 import { emit, h } from '../dom.js';
-import { t } from '../strings.js';
+import { formatNumber, t } from '../strings.js';
 import { finetuneDevice } from '../networkLines.js';
 import { finetuneFraction } from '../studioState.js';
 
 const ACTIVE = new Set(['queued', 'running']);
 
-const percent = (value) => (value == null ? '–' : `${Math.round(value * 100)}%`);
+const percent = (value) => (value == null ? '–' : formatNumber(value, { style: 'percent' }));
 
 export function FinetunePanel(el) {
   el.classList.add('finetune-panel');
@@ -39,7 +39,7 @@ export function FinetunePanel(el) {
     // Two runs when the project holds pictures out: the check run scores them, the final run trains on all.
     if (p.runs > 1) parts.unshift(t(p.run < p.runs ? 'finetuneCheckRun' : 'finetuneFinalRun'));
     if (p.loss != null) parts.push(t('finetuneLoss', { loss: p.loss.toFixed(3) }));
-    if (p.val_accuracy != null) parts.push(t('validationAccuracy', { percent: Math.round(p.val_accuracy * 100) }));
+    if (p.val_accuracy != null) parts.push(t('validationAccuracy', { percent: p.val_accuracy }));
     return parts.join(' · ');
   }
 
@@ -75,7 +75,7 @@ export function FinetunePanel(el) {
     else bar.removeAttribute('value'); // indeterminate while loading or exporting
     status.textContent = jobText(job, error);
     const where = finetuneDevice(job);
-    const parts = [network && t('finetuneNetwork', { architecture: network.architecture, kind: t(`finetuneKind.${network.kind}`) }), where && t(where.key, where.params)];
+    const parts = [network && t('finetuneNetwork', { architecture: network.architecture, kind: network.kind }), where && t(where.key, where.params)];
     // The network it trains and where: "Picture network: … · on the server's CPU: about 4 minutes left".
     networkLine.textContent = job ? parts.filter(Boolean).join(' · ') : '';
     networkLine.hidden = !networkLine.textContent;

@@ -75,7 +75,7 @@ export function HowItWorks(el, { loadPicture }) {
     const name = (label) => classes.find((c) => c.id === label.id)?.name ?? label.name;
     const single = head.layers.length === 1 ? head.layers[0] : null;
     return h('ul', { class: 'head-view' }, labels.map((label, c) => {
-      const percent = (100 * probabilities[c]).toFixed(1);
+      const percent = probabilities[c];
       const weights = single && Float32Array.from({ length: head.inputDim }, (_, i) => single.kernel[i * single.kernelShape[1] + c]);
       return h('li', { dataset: { probability: String(probabilities[c]) } },
         h('span', {}, t('insideProbability', { class: name(label), percent })),

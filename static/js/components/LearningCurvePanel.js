@@ -75,7 +75,7 @@ export function LearningCurvePanel(el) {
     parts.push(axisX);
     figure.replaceChildren(...parts);
     list.replaceChildren(...curve.map((p) => h('li', { dataset: { perClass: String(p.perClass), mean: String(p.mean) } },
-      t('curvePoint', { n: p.perClass, percent: (100 * p.mean).toFixed(0), spread: (100 * p.spread).toFixed(0) }))));
+      t('curvePoint', { n: p.perClass, percent: p.mean, spread: p.spread }))));
   }
 
   // What the server's fine-tune added: its newest version's validation accuracy beside the quick
@@ -86,7 +86,7 @@ export function LearningCurvePanel(el) {
     finetune.hidden = quick == null || tuned == null;
     if (!finetune.hidden) {
       const points = Math.round(100 * (tuned - quick));
-      finetune.textContent = t('curveFinetune', { quick: Math.round(100 * quick), server: Math.round(100 * tuned), points: points >= 0 ? `+${points}` : String(points) });
+      finetune.textContent = t('curveFinetune', { quick, server: tuned, points });
     }
   }
 

@@ -7,7 +7,7 @@
 // Rows are kept by id and changed in place, so a button keeps keyboard focus through redraws.
 import { emit, h } from '../dom.js';
 import { validationAccuracy } from '../studioState.js';
-import { t } from '../strings.js';
+import { formatDate, t } from '../strings.js';
 import { ExportList } from './ExportList.js';
 
 const EXPIRY_DAYS = [null, 1, 7, 30];
@@ -85,7 +85,7 @@ export function ModelPanel(el) {
         select.setAttribute('aria-pressed', String(v.id === selectedId));
         const value = validationAccuracy(v.metrics);
         accuracy.hidden = value == null;
-        accuracy.textContent = value == null ? '' : t('versionAccuracy', { percent: Math.round(value * 100) });
+        accuracy.textContent = value == null ? '' : t('versionAccuracy', { percent: value });
         badge.hidden = !v.published;
         publish.hidden = !props.canWrite || v.published;
         scratch.hidden = !props.canWrite;
@@ -115,7 +115,7 @@ export function ModelPanel(el) {
         const what = l.follows_published
           ? l.shows ? t('shareFollows', { number: l.shows.number }) : t('shareFollowsNone')
           : t('sharePinned', { number: l.model?.number });
-        const until = l.expires && l.state === 'active' ? t('shareExpires', { date: new Date(l.expires).toLocaleDateString() }) : null;
+        const until = l.expires && l.state === 'active' ? t('shareExpires', { date: formatDate(l.expires) }) : null;
         about.textContent = `${what} · ${[t(`shareState.${l.state}`), until].filter(Boolean).join(' ')}`;
       },
     };

@@ -4,7 +4,7 @@
 // qrImage(url, alt) -> Promise<img> is the page's (classroomApi.js), which asks the server.
 import { absolute } from '../classroomApi.js';
 import { emit, h } from '../dom.js';
-import { t } from '../strings.js';
+import { formatTime, t } from '../strings.js';
 
 export function PhonePairing(buttonParent, card, { qrImage }) {
   const classId = () => card.dataset.classId;
@@ -34,7 +34,7 @@ export function PhonePairing(buttonParent, card, { qrImage }) {
     if (pairing.url === shownUrl) return;
     shownUrl = pairing.url;
     const url = absolute(pairing.url);
-    scan.textContent = t('phoneScan', { time: new Date(pairing.expiresAt).toLocaleTimeString() });
+    scan.textContent = t('phoneScan', { time: formatTime(pairing.expiresAt) });
     link.textContent = url;
     qrSlot.replaceChildren();
     qrImage(url, t('phoneQrAlt')).then(

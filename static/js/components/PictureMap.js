@@ -69,7 +69,7 @@ export function PictureMap(el, { umapUrl = null } = {}) {
   function umapPoints(mine, { rows, ready, dim }) {
     const count = ready.length;
     const progress = ({ done, total }) => {
-      if (mine === run) status.textContent = t('mapWorkingUmap', { count, percent: Math.round((100 * done) / total) });
+      if (mine === run) status.textContent = t('mapWorkingUmap', { count, percent: done / total });
     };
     return new Promise((resolve, reject) => {
       let mapWorker;

@@ -2,7 +2,7 @@
 // an uploaded picture. The top class is announced politely to screen readers when it changes.
 import { h } from '../dom.js';
 import { createFrameLoop } from '../frameLoop.js';
-import { t } from '../strings.js';
+import { formatNumber, t } from '../strings.js';
 
 export function PreviewPanel(el, { classify, camera }) {
   el.classList.add('preview-panel');
@@ -54,7 +54,7 @@ export function PreviewPanel(el, { classify, camera }) {
           { class: 'prediction', dataset: { label: names[i] ?? '' } },
           h('span', { class: 'prediction-name' }, names[i] ?? ''),
           bar,
-          h('span', { class: 'prediction-percent' }, `${percent}%`),
+          h('span', { class: 'prediction-percent' }, formatNumber(percent / 100, { style: 'percent' })),
         );
       }),
     );
@@ -62,7 +62,7 @@ export function PreviewPanel(el, { classify, camera }) {
     el.dataset.top = names[top];
     if (top !== lastTop) {
       lastTop = top;
-      announcer.textContent = t('predictionAnnouncement', { name: names[top], percent: Math.round(probabilities[top] * 100) });
+      announcer.textContent = t('predictionAnnouncement', { name: names[top], percent: Math.round(probabilities[top] * 100) / 100 });
     }
   }
 

@@ -61,7 +61,7 @@ export function SampleGrid(el, { onToggle }) {
       const sample = samples[total - 1 - index];
       const thumb = thumbFor(sample);
       thumb.setAttribute('aria-label', t('selectSample', { n: total - index }));
-      thumb.style.left = `${(index % columns) * CELL_PX}px`;
+      thumb.style.insetInlineStart = `${(index % columns) * CELL_PX}px`; // from the right in Arabic
       thumb.style.top = `${Math.floor(index / columns) * CELL_PX}px`;
       inView.push([sample.key, thumb]);
     }

@@ -4,7 +4,7 @@
 // BackboneChoice's 'choose-backbone') and shows the state.
 import { checkTrainable, confusionMatrix, displayNames, overallAccuracy, perClassAccuracy } from '../dataset.js';
 import { emit, h } from '../dom.js';
-import { t } from '../strings.js';
+import { formatNumber, t } from '../strings.js';
 import { DEFAULT_SETTINGS } from '../trainer.js';
 import { BackboneChoice } from './BackboneChoice.js';
 import { LineChart } from './LineChart.js';
@@ -93,9 +93,9 @@ export function TrainPanel(el) {
       h('tbody', {}, ...confusion.counts.map((row, actual) => h('tr', {}, h('th', { scope: 'row', title: names[actual] }, names[actual]), ...row.map((count, guess) => cell(actual, guess, count))))),
     );
     results.replaceChildren(
-      h('p', { class: 'val-accuracy' }, t('validationAccuracy', { percent: Math.round(overallAccuracy(confusion) * 100) })),
+      h('p', { class: 'val-accuracy' }, t('validationAccuracy', { percent: overallAccuracy(confusion) })),
       h('h3', {}, t('perClassAccuracy')),
-      h('ul', { class: 'per-class' }, ...perClassAccuracy(confusion).map((c, i) => h('li', {}, h('span', {}, names[i]), h('span', {}, c.accuracy == null ? '–' : `${Math.round(c.accuracy * 100)}%`)))),
+      h('ul', { class: 'per-class' }, ...perClassAccuracy(confusion).map((c, i) => h('li', {}, h('span', {}, names[i]), h('span', {}, c.accuracy == null ? '–' : formatNumber(c.accuracy, { style: 'percent' }))))),
       h('p', { class: 'hint' }, t('confusionHint')),
       // Ten classes make a table wider than the column: it scrolls inside its own box.
       h('div', { class: 'confusion-scroll' }, table),

@@ -2,6 +2,7 @@
 // drawn as it comes; the pictures already known to the embedder get their embedding (stored ones
 // come from the server). Which failure to open says what (studioState notices).
 import { ApiError } from '../api.js';
+import { followClassroomLanguage } from '../strings.js';
 import { GONE_STATUSES } from '../uploadRules.js';
 
 const CANNOT_OPEN = { 404: 'projectNotFound', 401: 'needOwnerLink', 403: 'wrongOwnerLink' };
@@ -24,7 +25,9 @@ export function createProjectLoading({ store, api, prepare, started, gone, devic
   // cannot be opened (said in a notice).
   async function open() {
     try {
-      store.dispatch('projectLoaded', { project: await api.getProject() });
+      const project = await api.getProject();
+      if (project.classroom) followClassroomLanguage(project.classroom.language);
+      store.dispatch('projectLoaded', { project });
       return listed(await api.listSamples()) ?? null;
     } catch (error) {
       const status = error instanceof ApiError && error.status;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { costumeSize, picturesByClass } from '../blocksCostumes.js';
-import { editorLocale, retitled, snapclassLanguage } from '../blocksLanguage.js';
+import { editorLocale, retitled } from '../blocksLanguage.js';
 
 const SUPPORTED = ['en', 'fr', 'de', 'es', 'es-419', 'pt', 'pt-br', 'zh-cn', 'zh-tw'];
 
@@ -13,17 +13,6 @@ describe("the editor's language", () => {
     assert.equal(editorLocale('zh_TW', SUPPORTED), 'zh-tw');
     assert.equal(editorLocale('fr-CA', SUPPORTED), 'fr');
     assert.equal(editorLocale('zh', SUPPORTED), 'zh-cn');
-  });
-
-  test("Snapclass's language: chosen on this device, else the classroom's, else the page's", () => {
-    const doc = { documentElement: { lang: 'de' } };
-    const storage = (values) => ({ getItem: (key) => values[key] ?? null });
-    assert.equal(snapclassLanguage({ doc, storage: storage({ 'snapclass.language': 'fr', 'snapclass.classroomLanguage': 'es' }) }), 'fr');
-    assert.equal(snapclassLanguage({ doc, storage: storage({ 'snapclass.classroomLanguage': 'es' }) }), 'es');
-    assert.equal(snapclassLanguage({ doc, storage: storage({}) }), 'de');
-    const blocked = { getItem: () => { throw new Error('denied'); } };
-    assert.equal(snapclassLanguage({ doc, storage: blocked }), 'de');
-    assert.equal(snapclassLanguage({ doc: { documentElement: { lang: '' } }, storage: null }), 'en');
   });
 
   test('English for a language the editor lacks, or none', () => {
