@@ -13,8 +13,10 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, func, select
 
+from . import class_projects
 from .db import db
 from .models import (
+    ClassProject,
     Classroom,
     ClassroomProject,
     GoneShareLink,
@@ -91,9 +93,16 @@ def membership(project_id: int) -> ClassroomProject | None:
     return db.session.get(ClassroomProject, project_id)
 
 
+def classroom_id_of_project(project_id: int) -> int | None:
+    """The classroom a project belongs to: a student's project or a class project (None: no
+    classroom's)."""
+    place = membership(project_id) or db.session.get(ClassProject, project_id)
+    return place.classroom_id if place is not None else None
+
+
 def classroom_of_project(project_id: int) -> Classroom | None:
-    place = membership(project_id)
-    return db.session.get(Classroom, place.classroom_id) if place is not None else None
+    classroom_id = classroom_id_of_project(project_id)
+    return db.session.get(Classroom, classroom_id) if classroom_id is not None else None
 
 
 def project_expired(project_id: int) -> bool:
@@ -161,13 +170,15 @@ def delete_student(student: Student) -> None:
     projects = projects_of(student_id=student.id)
     forget_links(projects)
     delete_projects(projects)
+    class_projects.remove_contributions(student.id)
     db.session.delete(student)
     db.session.commit()
 
 
 def delete_classroom(classroom: Classroom, keep_link_hashes: bool = True) -> None:
-    """Delete a classroom whole: students, assignments, projects, pictures, models, links."""
-    projects = projects_of(classroom_id=classroom.id)
+    """Delete a classroom whole: students, assignments, projects (the class projects too),
+    pictures, models, links."""
+    projects = projects_of(classroom_id=classroom.id) + class_projects.of_classroom(classroom.id)
     if keep_link_hashes:
         forget_links(projects)
     delete_projects(projects)

@@ -5,6 +5,7 @@ from flask import Flask
 from . import (
     archives,
     backbones,
+    class_projects,
     classes,
     classrooms,
     embeddings,
@@ -26,6 +27,8 @@ BLUEPRINTS += (versions.bp, shares.bp, archives.bp)
 BLUEPRINTS += (jobs.bp, model_files.bp)
 # Classrooms, their students and phone pairings.
 BLUEPRINTS += (classrooms.bp, pairings.bp, qr.bp)
+# Class projects: one project the whole class fills.
+BLUEPRINTS += (class_projects.bp,)
 
 
 def register_api(app: Flask) -> None:
