@@ -109,7 +109,9 @@ def test_the_teacher_starts_one_class_project_per_assignment(api, client, lesson
     problem(client.post(base, json={"assignment_id": lesson.assignment["id"]},
                         headers=lesson.student("Ana")), 403)  # fmt: skip
     listed = client.get(base, headers=lesson.student("Ana")).json["class_projects"]
-    assert [p["id"] for p in listed] == [lesson.project["id"]]
+    assert [(p["id"], p["assignment_id"]) for p in listed] == [
+        (lesson.project["id"], lesson.assignment["id"])
+    ]
 
 
 def test_classmates_see_the_counts_always_and_a_picture_once_let_through(lesson, image, problem):

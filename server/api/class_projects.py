@@ -36,9 +36,11 @@ PICTURES_SHOWN = 200
 
 
 def summary_json(place: ClassProject, project: Project) -> dict[str, Any]:
+    assignment = db.session.get(Assignment, place.assignment_id) if place.assignment_id else None
     return {
         "id": project.public_id,
         "title": project.title,
+        "assignment_id": assignment.public_id if assignment is not None else None,
         "let_all_through": place.let_all_through,
         "created": timestamp(place.created),
     }

@@ -477,9 +477,13 @@ SCHEMAS |= {
         assignments={"type": "array", "items": ref("Assignment")},
     ),
     "ClassProject": obj(
-        ("id", "title", "let_all_through", "created"),
+        ("id", "title", "assignment_id", "let_all_through", "created"),
         id=STRING,
         title=STRING,
+        assignment_id={
+            "type": ["string", "null"],
+            "description": "null: its assignment was deleted",
+        },
         let_all_through={"type": "boolean"},
         created=TIMESTAMP,
     ),

@@ -5,6 +5,7 @@ import { request } from './api.js';
 import { absolute, fragmentToken, qrImage } from './classroomApi.js';
 import { createClassroomCalls } from './classroomCalls.js';
 import { classroomActions, initialClassroomState } from './classroomState.js';
+import { ClassProjectsSection } from './classProjectTeacher.js';
 import { ClassroomView } from './classroomView.js';
 import { h } from './dom.js';
 import { createPoller } from './poller.js';
@@ -90,6 +91,11 @@ function Dashboard(el, classroomId, token) {
   });
   calls.refresh();
   poller.start();
+  // The class projects: a section of their own, which follows the server until the classroom
+  // is no more.
+  const together = h('section', { class: 'class-projects' });
+  el.append(together);
+  ClassProjectsSection(together, { classroomId, tokenOf: () => state.token, request, confirm: (text) => confirm(text) });
 }
 
 const mount = document.querySelector('[data-mount="classroom"]');

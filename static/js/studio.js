@@ -191,8 +191,9 @@ async function Studio(el, projectId) {
   });
 
   // This browser's list of its projects keeps owner and student links, never a teacher's.
+  const keepsLinks = role === 'owner' || role === 'student';
   function remember() {
-    if (token && !readOnly) rememberProject({ id: projectId, title: store.state.project.title, ownerToken: token });
+    if (token && keepsLinks) rememberProject({ id: projectId, title: store.state.project.title, ownerToken: token });
   }
 
   // Loading, once every listener is in place. Pictures are private: without the owner link
@@ -211,7 +212,7 @@ async function Studio(el, projectId) {
   // Pictures an earlier studio of this project left waiting on the device (reload, tab closed).
   if (!readOnly) capture.resume(await picturesWaiting(projectId).catch(() => []));
   remember();
-  if (!readOnly) view.showEditLink(editLink(projectId, token));
+  if (keepsLinks) view.showEditLink(editLink(projectId, token));
   renderer.render();
   view.showLoading();
   saving.refreshVersions().then(saving.loadSavedHead);

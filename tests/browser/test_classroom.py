@@ -49,6 +49,15 @@ def join(page: Page, base_url: str, code: str, nickname: str) -> str:
     return link.inner_text()
 
 
+def start_classroom(page: Page, base_url: str, name: str) -> str:
+    """Start a classroom from the classroom page; returns its join code."""
+    page.goto(f"{base_url}/classroom")
+    page.get_by_label("Class name").fill(name)
+    page.get_by_role("button", name="Start the classroom").click()
+    page.wait_for_url("**/classroom/*#teacher=*")
+    return page.get_by_test_id("join-code").inner_text()
+
+
 def record(page: Page, card: Locator, frames: int = FRAMES) -> None:
     """Hold the card's record button until it has taken `frames` more pictures."""
     thumbs = card.locator(".thumb")
@@ -122,11 +131,7 @@ def test_a_lesson_with_a_teacher_three_students_and_a_phone(browser: Browser, li
                                                             console_errors):  # fmt: skip
     base = live_server.url
     teacher = new_page(browser, console_errors)
-    teacher.goto(f"{base}/classroom")
-    teacher.get_by_label("Class name").fill("7B Science")
-    teacher.get_by_role("button", name="Start the classroom").click()
-    teacher.wait_for_url("**/classroom/*#teacher=*")
-    code = teacher.get_by_test_id("join-code").inner_text()
+    code = start_classroom(teacher, base, "7B Science")
     assert len(code) == JOIN_CODE_LENGTH
     expect(teacher.locator(".qr-slot img.qr")).to_be_visible()
     teacher.get_by_label("Title").fill("Recycling")
