@@ -42,7 +42,7 @@ export function ClassProjectsSection(el, { classroomId, tokenOf, request, confir
   const article = (view) => h('article', { class: 'class-project', dataset: { classProject: view.id } });
   const draw = (view) => drawOnChange(list, drawn, view, card, article);
   const live = followLive(refresh);
-  return { refresh, stop: live.stop };
+  return { refresh, start: live.start, stop: live.stop };
 }
 
 function ClassProjectCard(view, { act, calls, confirm, token }) {

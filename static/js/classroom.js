@@ -83,19 +83,22 @@ function Dashboard(el, classroomId, token) {
     history.replaceState(null, '', fresh.teacher_url); // the address bar holds the new link
     if (state.remembered) remember();
   });
+  // The class projects: a section of their own, which follows the server on its own.
+  const together = h('section', { class: 'class-projects' });
+  el.append(together);
+  const classProjects = ClassProjectsSection(together, { classroomId, tokenOf: () => state.token, request, confirm: (text) => confirm(text) });
   on('delete-classroom', async () => {
+    classProjects.stop(); // asks nothing of a classroom being deleted
     await calls.deleteClassroom();
-    if (!state.deleted) return;
+    if (!state.deleted) {
+      classProjects.start();
+      return;
+    }
     poller.stop();
     forgetClassroom(classroomId);
   });
   calls.refresh();
   poller.start();
-  // The class projects: a section of their own, which follows the server until the classroom
-  // is no more.
-  const together = h('section', { class: 'class-projects' });
-  el.append(together);
-  ClassProjectsSection(together, { classroomId, tokenOf: () => state.token, request, confirm: (text) => confirm(text) });
 }
 
 const mount = document.querySelector('[data-mount="classroom"]');
