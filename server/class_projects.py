@@ -17,11 +17,13 @@ from .models import (
     Assignment,
     ClassPicture,
     ClassProject,
+    Classroom,
     ClassroomProject,
     Embedding,
     Project,
     ProjectClass,
     Sample,
+    Student,
     new_public_id,
     utcnow,
 )
@@ -29,6 +31,25 @@ from .storage import delete_unreferenced
 from .tokens import hash_token, new_token
 
 ALREADY_STARTED = "This assignment already has a class project."
+# A class project's picture URL is given to its teacher ("teacher") or to a student (their
+# public id), and bound to that one's token: removing the student, or a new link for them or the
+# teacher, ends the URLs they were given. A URL naming nobody of the classroom is bound to this,
+# which no URL is signed with.
+TEACHER_VIEWER = "teacher"
+NOBODY = "nobody:"
+
+
+def viewer_holder(classroom_id: int, viewer: str | None) -> str:
+    """The token hash a class project's picture URL given to `viewer` is bound to."""
+    if viewer == TEACHER_VIEWER:
+        classroom = db.session.get(Classroom, classroom_id)
+        return classroom.teacher_token_sha256
+    student = None
+    if viewer:
+        student = db.session.scalar(select(Student).where(Student.public_id == viewer))
+    if student is None or student.classroom_id != classroom_id:
+        return NOBODY
+    return student.token_sha256
 
 
 def of_classroom(classroom_id: int) -> list[int]:

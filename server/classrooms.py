@@ -113,9 +113,14 @@ def project_expired(project_id: int) -> bool:
     return classroom is not None and is_expired(classroom)
 
 
-def link_holder(project_id: int) -> str:
+def link_holder(project_id: int, viewer: str | None = None) -> str:
     """What a picture URL of the project is bound to: the hash of its student's current token
-    (a reissued link ends the URLs handed out before), or "" for a project of no classroom."""
+    (a reissued link ends the URLs handed out before), or "" for a project of no classroom. A
+    class project's URLs are bound to the token of the one they were given to, their `viewer`
+    (server/class_projects.py `viewer_holder`)."""
+    together = db.session.get(ClassProject, project_id)
+    if together is not None:
+        return class_projects.viewer_holder(together.classroom_id, viewer)
     place = membership(project_id)
     student = db.session.get(Student, place.student_id) if place is not None else None
     return student.token_sha256 if student is not None else ""

@@ -169,6 +169,7 @@ def current_credential() -> Credential:
                 signature=request.args.get("sig"),
                 expires=request.args.get("expires", ""),
                 sample_id=(request.view_args or {}).get("sample_id", ""),
+                viewer=request.args.get("for"),
             )
         )
     return g.credential

@@ -39,14 +39,19 @@ def picture_etag(sha256: str) -> str:
     return _mac(f"etag:{sha256}")
 
 
-def image_url(sample_id: str, now: float | None = None, holder: str = "") -> str:
+def image_url(
+    sample_id: str, now: float | None = None, holder: str = "", viewer: str | None = None
+) -> str:
     """A URL of the sample's picture that works, without a token, for IMAGE_URL_SECONDS; with
-    a `holder` (a classroom student's token hash), only while that token is theirs."""
+    a `holder` (a classroom student's token hash), only while that token is theirs. A class
+    project's picture URL names its `viewer` (`for=`: "teacher" or a student's public id), whose
+    token hash is its holder."""
     now = time.time() if now is None else now
     lifetime = current_app.config["IMAGE_URL_SECONDS"]
     expires = math.ceil((now + lifetime) / ROUNDING_SECONDS) * ROUNDING_SECONDS
     signature = _signature(sample_id, expires, holder)
-    return f"/api/samples/{sample_id}/image?expires={expires}&sig={signature}"
+    url = f"/api/samples/{sample_id}/image?expires={expires}&sig={signature}"
+    return url + (f"&for={viewer}" if viewer is not None else "")
 
 
 def check(

@@ -360,3 +360,40 @@ def test_cleaning_stored_pictures_keeps_a_class_pictures_contributor(app, lesson
     (picture,) = lesson.view(lesson.teacher)["pictures"]
     assert picture["id"] == sample["id"] and picture["sha256"] == sample["sha256"]
     assert picture["contributor"]["nickname"] == "Ana"
+
+
+def test_a_class_pictures_url_works_for_whom_it_was_given_until_their_link_ends(
+    lesson, image, problem
+):
+    """A class project's picture URL names its viewer and is bound to their token: a new link,
+    or removing the student, ends the URLs they were given; another viewer's name, or none, is
+    refused."""
+    (sample,) = lesson.add("Ana", image())["samples"]
+    lesson.client.post(f"{lesson.url}/samples/{sample['id']}/approve", headers=lesson.teacher)
+    ben_url = lesson.view(lesson.student("Ben"))["pictures"][0]["image_url"]
+    cy_url = lesson.view(lesson.student("Cy"))["pictures"][0]["image_url"]
+    teacher_url = lesson.view(lesson.teacher)["pictures"][0]["image_url"]
+    ben_id = lesson.students["Ben"]["student"]["id"]
+    assert f"for={ben_id}" in ben_url and "for=teacher" in teacher_url
+    for url in (ben_url, cy_url, teacher_url):
+        with lesson.client.get(url) as response:
+            assert response.status_code == 200
+    # Ben's URL, renamed for Cy or for nobody, is not Cy's.
+    cy_id = lesson.students["Cy"]["student"]["id"]
+    problem(lesson.client.get(ben_url.replace(f"for={ben_id}", f"for={cy_id}")), 401)
+    problem(lesson.client.get(ben_url.replace(f"&for={ben_id}", "")), 401)
+    # A new link for Ben ends his URLs, not Cy's; removing Cy ends Cy's.
+    base = f"/api/classrooms/{lesson.classroom['id']}/students"
+    reissued = lesson.client.post(f"{base}/{ben_id}/reissue", headers=lesson.teacher)
+    assert reissued.status_code == 200
+    problem(lesson.client.get(ben_url), 401)
+    with lesson.client.get(cy_url) as response:
+        assert response.status_code == 200
+    assert lesson.client.delete(f"{base}/{cy_id}", headers=lesson.teacher).status_code == 204
+    problem(lesson.client.get(cy_url), 401)
+    # A new teacher link ends the teacher's URLs.
+    new_link = lesson.client.post(
+        f"/api/classrooms/{lesson.classroom['id']}/teacher-link", headers=lesson.teacher
+    )
+    assert new_link.status_code == 200
+    problem(lesson.client.get(teacher_url), 401)
