@@ -10,6 +10,7 @@ their own. Who may do which is server/policy.py's; this module knows no HTTP.
 """
 
 from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from .db import db
 from .errors import Conflict
@@ -36,6 +37,7 @@ ALREADY_STARTED = "This assignment already has a class project."
 # teacher, ends the URLs they were given. A URL naming nobody of the classroom is bound to this,
 # which no URL is signed with.
 TEACHER_VIEWER = "teacher"
+NOTE_ATTEMPTS = 3
 NOBODY = "nobody:"
 
 
@@ -89,22 +91,27 @@ def start(assignment: Assignment, backbone_id: str) -> Project:
 
 def record_contributions(place: ClassProject, samples: list[Sample], student_id: int) -> None:
     """Note the student as the contributor of those of `samples` that nobody added before (a
-    picture the project holds already keeps its first contributor). Commits."""
-    known = set(
-        db.session.scalars(
-            select(ClassPicture.sample_id).where(
-                ClassPicture.sample_id.in_([s.id for s in samples])
-            )
-        )
-    )
-    rows = [
-        {"sample_id": s.id, "project_id": place.project_id, "student_id": student_id}
-        for s in {s.id: s for s in samples}.values()
-        if s.id not in known
-    ]
-    if rows:
-        db.session.execute(insert(ClassPicture), [row | {"approved": False} for row in rows])
-    db.session.commit()
+    picture the project holds already keeps its first contributor). Commits. A concurrent
+    upload of the same pictures may note some first: then the others are noted again, since a
+    student's picture without its row would count as the teacher's, shown to the class."""
+    ids = [s.id for s in samples]
+    for _attempt in range(NOTE_ATTEMPTS):
+        query = select(ClassPicture.sample_id).where(ClassPicture.sample_id.in_(ids))
+        known = set(db.session.scalars(query))
+        rows = [
+            {"sample_id": i, "project_id": place.project_id, "student_id": student_id}
+            for i in dict.fromkeys(ids)
+            if i not in known
+        ]
+        if not rows:
+            return
+        try:
+            db.session.execute(insert(ClassPicture), [row | {"approved": False} for row in rows])
+            db.session.commit()
+            return
+        except IntegrityError:
+            db.session.rollback()
+    raise Conflict("Other uploads of the same pictures are being saved; try again.")
 
 
 def contributors(project_id: int) -> dict[int, ClassPicture]:

@@ -25,8 +25,10 @@ from server.models import (
 )
 from server.storage import blob_store, delete_unreferenced
 
-from .conftest import BACKBONE_ID, EMBEDDING_SIZE
+from .conftest import BACKBONE_ID, EMBEDDING_SIZE, concurrently
 from .test_pixels_only import assert_pixels_only, marked_jpeg
+
+MULTIPART = "multipart/form-data"
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -397,3 +399,31 @@ def test_a_class_pictures_url_works_for_whom_it_was_given_until_their_link_ends(
     )
     assert new_link.status_code == 200
     problem(lesson.client.get(teacher_url), 401)
+
+
+def test_the_same_pictures_sent_at_once_by_two_students_each_get_one_contributor(
+    app, lesson, image
+):
+    """Whoever is noted first keeps them; none is left without a contributor (which would make
+    it count as the teacher's, shown to the class)."""
+    shared = [image(color=(i, 9, 9)) for i in (1, 2, 3)]
+    cats = lesson.class_id("Cats")
+
+    def send(name):
+        def request(client):
+            files = [(io.BytesIO(data), f"{i}.png") for i, data in enumerate(shared)]
+            form = {"file": files, "class_id": cats}
+            headers = lesson.student(name)
+            return client.post(
+                f"{lesson.url}/samples", data=form, headers=headers, content_type=MULTIPART
+            )
+
+        return request
+
+    answers = concurrently(app, [send("Ana"), send("Ben")])
+    assert [a.status_code for a in answers] == [201, 201], [a.json for a in answers]
+    teacher = lesson.view(lesson.teacher)
+    assert len(teacher["pictures"]) == 3
+    assert {p["contributor"]["nickname"] for p in teacher["pictures"]} <= {"Ana", "Ben"}
+    assert teacher["waiting_count"] == 3
+    assert lesson.view(lesson.student("Cy"))["pictures"] == []

@@ -193,10 +193,11 @@ def remove_student_pictures(place: ClassProject, student_id: str):
 
 
 @bp.post("/class-projects/<class_project_id>/copy")
-@requires("work_in_class_project", CLASS_PROJECT)
+@requires("work_in_class_project", CLASS_PROJECT, limit="create")
 def copy_class_project(place: ClassProject):
     """A project of the student's own with the class project's classes and the pictures the
-    student sees (and their stored embeddings), to train in their studio."""
+    student sees (and their stored embeddings), to train in their studio. A new project: counted
+    like one (RATE_LIMIT_CREATE)."""
     credential = current_credential()
     project = class_projects.copy_for_student(place, credential.classroom_id, credential.student_id)
     return project_json(project), 201, {"Location": f"/api/projects/{project.public_id}"}
