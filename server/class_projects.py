@@ -9,7 +9,7 @@ the studio with the teacher token; a student trains a copy of what they can see,
 their own. Who may do which is server/policy.py's; this module knows no HTTP.
 """
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select, true
 from sqlalchemy.exc import IntegrityError
 
 from .db import db
@@ -114,10 +114,50 @@ def record_contributions(place: ClassProject, samples: list[Sample], student_id:
     raise Conflict("Other uploads of the same pictures are being saved; try again.")
 
 
-def contributors(project_id: int) -> dict[int, ClassPicture]:
-    """Each picture's contribution, by sample id (a picture missing here is the teacher's)."""
-    rows = db.session.scalars(select(ClassPicture).where(ClassPicture.project_id == project_id))
-    return {row.sample_id: row for row in rows}
+def newest_pictures(place: ClassProject, student_id: int | None, most: int):
+    """(picture, its contribution or None for the teacher's) of the newest `most` pictures the
+    teacher (student_id None: every one, the waiting ones first) or a student sees."""
+    query = select(Sample, ClassPicture).outerjoin(
+        ClassPicture, ClassPicture.sample_id == Sample.id
+    )
+    newest = (Sample.created.desc(), Sample.id.desc())
+    if student_id is None:
+        waiting_first = func.coalesce(ClassPicture.approved, true())
+        query = query.where(Sample.project_id == place.project_id).order_by(waiting_first, *newest)
+    else:
+        query = query.where(shown_to(place, student_id)).order_by(*newest)
+    return db.session.execute(query.limit(most)).all()
+
+
+def contributions_of(samples: list[Sample]) -> list[ClassPicture]:
+    ids = [s.id for s in samples]
+    return list(db.session.scalars(select(ClassPicture).where(ClassPicture.sample_id.in_(ids))))
+
+
+def is_shown(place: ClassProject, contribution: ClassPicture | None) -> bool:
+    """Whether the class sees a picture: the teacher's, let through, or every one is."""
+    return contribution is None or contribution.approved or place.let_all_through
+
+
+def contribution_counts(project_id: int) -> dict[int, int]:
+    """How many pictures each student (by database id) added to the class project."""
+    rows = db.session.execute(
+        select(ClassPicture.student_id, func.count())
+        .where(ClassPicture.project_id == project_id)
+        .group_by(ClassPicture.student_id)
+    )
+    return dict(rows.all())
+
+
+def waiting_count(place: ClassProject) -> int:
+    """How many pictures wait for the teacher to let them through."""
+    if place.let_all_through:
+        return 0
+    return db.session.scalar(
+        select(func.count())
+        .select_from(ClassPicture)
+        .where(ClassPicture.project_id == place.project_id, ClassPicture.approved.is_(False))
+    )
 
 
 def shown_to(place: ClassProject, student_id: int):

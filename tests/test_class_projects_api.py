@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
+from server.api import class_projects as class_projects_api
 from server.classrooms import purge_expired
 from server.db import db
 from server.models import (
@@ -165,10 +166,14 @@ def test_letting_every_picture_through_shows_them_all_at_once(lesson, image, pro
     assert picture_ids(lesson.view(lesson.student("Ben"))) == {ana["id"], cy["id"]}
     later = lesson.add("Ana", image(color=(20, 0, 0)))["samples"][0]
     assert later["id"] in picture_ids(lesson.view(lesson.student("Ben")))
+    assert later["approved"] is True
+    teacher = lesson.view(lesson.teacher)
+    assert teacher["waiting_count"] == 0 and all(p["approved"] for p in teacher["pictures"])
     # Back to waiting: what the teacher did not let through one by one is hidden again.
     lesson.client.post(f"{lesson.url}/samples/{cy['id']}/approve", headers=lesson.teacher)
     lesson.client.patch(lesson.url, json={"let_all_through": False}, headers=lesson.teacher)
     assert picture_ids(lesson.view(lesson.student("Ben"))) == {cy["id"]}
+    assert lesson.view(lesson.teacher)["waiting_count"] == 2
     problem(lesson.client.patch(lesson.url, json={"let_all_through": "yes"},
                                 headers=lesson.teacher), 400)  # fmt: skip
     problem(lesson.client.patch(lesson.url, json={"let_all_through": True},
@@ -427,3 +432,19 @@ def test_the_same_pictures_sent_at_once_by_two_students_each_get_one_contributor
     assert {p["contributor"]["nickname"] for p in teacher["pictures"]} <= {"Ana", "Ben"}
     assert teacher["waiting_count"] == 3
     assert lesson.view(lesson.student("Cy"))["pictures"] == []
+
+
+def test_the_view_shows_the_newest_pictures_the_teachers_waiting_ones_first(
+    lesson, image, monkeypatch
+):
+    monkeypatch.setattr(class_projects_api, "PICTURES_SHOWN", 2)
+    first, second = (lesson.add("Ana", image(color=(c, 0, 0)))["samples"][0] for c in (10, 20))
+    for sample in (first, second):
+        lesson.client.post(f"{lesson.url}/samples/{sample['id']}/approve", headers=lesson.teacher)
+    waiting = lesson.add("Ben", image(color=(0, 10, 0)))["samples"][0]
+    newest = lesson.add("Ana", image(color=(30, 0, 0)))["samples"][0]
+    teacher = lesson.view(lesson.teacher)
+    assert [p["id"] for p in teacher["pictures"]] == [newest["id"], waiting["id"]]
+    assert teacher["sample_count"] == 4 and teacher["waiting_count"] == 2
+    cy = lesson.view(lesson.student("Cy"))
+    assert [p["id"] for p in cy["pictures"]] == [second["id"], first["id"]]

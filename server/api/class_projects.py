@@ -83,15 +83,15 @@ def list_class_projects(classroom: Classroom):
     return {"class_projects": [summary_json(place, project) for place, project in rows]}
 
 
-def picture_json(sample: Sample, contribution, teacher: bool, student_id: int | None):
-    """A picture as the teacher sees it (who added it, whether it is let through) or as a
-    student does (whether it is their own and still waits); never a classmate's name."""
-    approved = contribution is None or contribution.approved
-    body = sample_json(sample) | {"approved": approved}
-    if teacher:
+def picture_json(sample: Sample, place: ClassProject, contribution, viewer: Student | None):
+    """A picture as the teacher sees it (viewer None: who added it, and whether the class sees
+    it) or as a student does (whether it is their own, and shown to the class yet); never a
+    classmate's name."""
+    body = sample_json(sample) | {"approved": class_projects.is_shown(place, contribution)}
+    if viewer is None:
         body["contributor"] = contribution.student_id if contribution is not None else None
     else:
-        body["mine"] = contribution is not None and contribution.student_id == student_id
+        body["mine"] = contribution is not None and contribution.student_id == viewer.id
     return body
 
 
@@ -100,41 +100,38 @@ def nicknames_of(classroom_id: int) -> dict[int, dict[str, str]]:
     return {s.id: {"id": s.public_id, "nickname": s.nickname} for s in rows}
 
 
+def viewing_student() -> Student | None:
+    """The student asking (None: the teacher)."""
+    credential = current_credential()
+    return db.session.get(Student, credential.student_id) if credential.kind == "student" else None
+
+
 @bp.get("/class-projects/<class_project_id>")
 @requires("read_class_project", CLASS_PROJECT)
 def read_class_project(place: ClassProject):
     """The class project: its classes and how many pictures each holds (every picture, counted
     for everyone), and its newest pictures. The teacher sees every picture, the ones waiting
     first, with who added it; a student sees their own, the teacher's and those let through."""
-    credential = current_credential()
-    teacher = credential.kind == "teacher"
+    viewer = viewing_student()
     project = db.session.get(Project, place.project_id)
     counts = class_sample_counts(project)
-    contributions = class_projects.contributors(project.id)
-    query = select(Sample).where(Sample.project_id == project.id)
-    if not teacher:
-        query = select(Sample).where(class_projects.shown_to(place, credential.student_id))
-    samples = list(db.session.scalars(query.order_by(Sample.created.desc(), Sample.id.desc())))
-    pictures = [picture_json(s, contributions.get(s.id), teacher, credential.student_id)
-                for s in samples]  # fmt: skip
+    shown = class_projects.newest_pictures(place, viewer and viewer.id, PICTURES_SHOWN)
+    pictures = [picture_json(sample, place, added, viewer) for sample, added in shown]
     body = summary_json(place, project) | {
         "classes": [
             {"id": c.public_id, "name": c.name, "sample_count": counts.get(c.id, 0)}
             for c in project.classes
         ],
         "sample_count": sum(counts.values()),
+        "pictures": pictures,
     }
-    if teacher:
+    if viewer is None:
         names = nicknames_of(place.classroom_id)
-        pictures.sort(key=lambda p: p["approved"])  # stable: the waiting ones first, newest first
         for picture in pictures:
             picture["contributor"] = names.get(picture["contributor"])
-        added: dict[int, int] = {}
-        for row in contributions.values():
-            added[row.student_id] = added.get(row.student_id, 0) + 1
-        body["waiting_count"] = sum(not row.approved for row in contributions.values())
+        added = class_projects.contribution_counts(project.id)
+        body["waiting_count"] = class_projects.waiting_count(place)
         body["contributors"] = [names[i] | {"picture_count": n} for i, n in added.items()]
-    body["pictures"] = pictures[:PICTURES_SHOWN]
     return body
 
 
@@ -161,12 +158,10 @@ def add_class_pictures(place: ClassProject):
     if source not in ("webcam", "upload"):
         raise FieldInvalid("source", "must be 'webcam' or 'upload'")
     samples = add_samples(project, checked_uploads(project, uploaded_pictures()), cls.id, source)
-    student_id = current_credential().student_id
-    class_projects.record_contributions(place, samples, student_id)
-    contributions = class_projects.contributors(project.id)
-    return {
-        "samples": [picture_json(s, contributions.get(s.id), False, student_id) for s in samples]
-    }, 201
+    viewer = viewing_student()
+    class_projects.record_contributions(place, samples, viewer.id)
+    noted = {row.sample_id: row for row in class_projects.contributions_of(samples)}
+    return {"samples": [picture_json(s, place, noted.get(s.id), viewer) for s in samples]}, 201
 
 
 @bp.post("/class-projects/<class_project_id>/samples/<sample_id>/approve")
