@@ -186,8 +186,10 @@ def project_of(resource: Any) -> int | None:
 
 def classroom_of(resource: Any) -> int | None:
     """The database id of the classroom a resource belongs to (None: no classroom's)."""
-    if isinstance(resource, Classroom | ClassProject):
-        return resource.id if isinstance(resource, Classroom) else resource.classroom_id
+    if isinstance(resource, Classroom):
+        return resource.id
+    if isinstance(resource, ClassProject):
+        return resource.classroom_id
     return classroom_id_of_project(project_of(resource)) if resource is not None else None
 
 
