@@ -16,10 +16,11 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from . import nicknames, ratelimits
+from . import class_projects, nicknames, ratelimits
 from .db import db
 from .errors import Conflict, NotFound
 from .models import (
+    ClassProject,
     Classroom,
     ClassroomProject,
     GoneShareLink,
@@ -161,9 +162,16 @@ def membership(project_id: int) -> ClassroomProject | None:
     return db.session.get(ClassroomProject, project_id)
 
 
+def classroom_id_of_project(project_id: int) -> int | None:
+    """The classroom a project belongs to: a student's project or a class project (None: no
+    classroom's)."""
+    place = membership(project_id) or db.session.get(ClassProject, project_id)
+    return place.classroom_id if place is not None else None
+
+
 def classroom_of_project(project_id: int) -> Classroom | None:
-    place = membership(project_id)
-    return db.session.get(Classroom, place.classroom_id) if place is not None else None
+    classroom_id = classroom_id_of_project(project_id)
+    return db.session.get(Classroom, classroom_id) if classroom_id is not None else None
 
 
 def project_expired(project_id: int) -> bool:
@@ -174,9 +182,14 @@ def project_expired(project_id: int) -> bool:
     return classroom is not None and is_expired(classroom)
 
 
-def link_holder(project_id: int) -> str:
+def link_holder(project_id: int, viewer: str | None = None) -> str:
     """What a picture URL of the project is bound to: the hash of its student's current token
-    (a reissued link ends the URLs handed out before), or "" for a project of no classroom."""
+    (a reissued link ends the URLs handed out before), or "" for a project of no classroom. A
+    class project's URLs are bound to the token of the one they were given to, their `viewer`
+    (server/class_projects.py `viewer_holder`)."""
+    together = db.session.get(ClassProject, project_id)
+    if together is not None:
+        return class_projects.viewer_holder(together.classroom_id, viewer)
     place = membership(project_id)
     student = db.session.get(Student, place.student_id) if place is not None else None
     return student.token_sha256 if student is not None else ""
@@ -240,13 +253,15 @@ def delete_student(student: Student) -> None:
     projects = projects_of(student_id=student.id)
     forget_links(projects)
     delete_projects(projects)
+    class_projects.remove_contributions(student.id)
     db.session.delete(student)
     db.session.commit()
 
 
 def delete_classroom(classroom: Classroom, keep_link_hashes: bool = True) -> None:
-    """Delete a classroom whole: students, assignments, projects, pictures, models, links."""
-    projects = projects_of(classroom_id=classroom.id)
+    """Delete a classroom whole: students, assignments, projects (the class projects too),
+    pictures, models, links."""
+    projects = projects_of(classroom_id=classroom.id) + class_projects.of_classroom(classroom.id)
     if keep_link_hashes:
         forget_links(projects)
     delete_projects(projects)

@@ -57,6 +57,7 @@ class Presented:
     signature: str | None = None  # ?sig= of a picture URL
     expires: str = ""  # ?expires= of a picture URL
     sample_id: str = ""  # the picture the URL names, which its signature covers
+    viewer: str | None = None  # ?for= of a class project's picture URL: whom it was given to
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -145,7 +146,7 @@ def _share_credential(token: str) -> Credential:
 def _signed_credential(presented: Presented) -> Credential:
     sample_id = presented.sample_id
     project_id = db.session.scalar(select(Sample.project_id).where(Sample.public_id == sample_id))
-    holder = classrooms.link_holder(project_id) if project_id is not None else ""
+    holder = classrooms.link_holder(project_id, presented.viewer) if project_id is not None else ""
     problem = signed_urls.check(sample_id, presented.expires, presented.signature, holder=holder)
     if problem == signed_urls.BAD_SIGNATURE:
         return Credential("invalid", problem=problem)

@@ -292,3 +292,43 @@ class GoneShareLink(db.Model):
 
     token_sha256: Mapped[str] = mapped_column(String(SHA256_HEX_LENGTH), primary_key=True)
     gone: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ClassProject(db.Model):
+    """A project the whole class fills together, started by the teacher from an assignment.
+
+    Its pictures come from the students (each one's contributor in `class_picture`); its teacher
+    trains and saves its versions with the teacher token. Like `classroom_project`, a table of
+    its own so that upgrading adds no foreign key to `project`.
+    """
+
+    __tablename__ = "class_project"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), primary_key=True
+    )
+    classroom_id: Mapped[int] = mapped_column(
+        ForeignKey("classroom.id", ondelete="CASCADE"), index=True
+    )
+    # One class project per assignment; a deleted assignment leaves its class project.
+    assignment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assignment.id", ondelete="SET NULL"), unique=True
+    )
+    # Every picture is shown to the classmates at once, without waiting for the teacher.
+    let_all_through: Mapped[bool] = mapped_column(default=False)
+    created: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ClassPicture(db.Model):
+    """Who added a picture of a class project, and whether the teacher let it through to the
+    classmates. A picture without a row here is the teacher's own (let through)."""
+
+    __tablename__ = "class_picture"
+    __table_args__ = (Index("ix_class_picture_project_student", "project_id", "student_id"),)
+
+    sample_id: Mapped[int] = mapped_column(
+        ForeignKey("sample.id", ondelete="CASCADE"), primary_key=True
+    )
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id", ondelete="CASCADE"))
+    approved: Mapped[bool] = mapped_column(default=False)

@@ -17,6 +17,13 @@ student's token (their own projects), a teacher's (the whole classroom) and a ph
 token (adding pictures to one class). Adding a kind of credential means adding it there, a
 rule here, and how a classroom's end ends it (ENDINGS in tests/test_access_policy.py).
 
+A class project (server/class_projects.py) is the classroom's, not a student's: its teacher reads,
+changes, trains and saves it with the teacher token (`edit_project` on it, and on no student's
+project); its students reach it only through its own routes (`read_class_project`: the counts,
+their own pictures and the ones let through, never who added a classmate's; and
+`work_in_class_project`: adding pictures, copying what they see into a project of their own),
+never through the project routes, which would show every picture.
+
 An expired classroom grants nothing from the moment it expires, whatever the purge schedule: its
 students' and teacher's tokens, its pairings, its picture URLs (`Credential.expired`) and its
 share links (server/sharing.py) are refused with 410.
@@ -31,11 +38,11 @@ from flask import current_app, g, request
 from sqlalchemy import select
 
 from . import ratelimits
-from .classrooms import membership, touch
+from .classrooms import classroom_id_of_project, membership, touch
 from .credentials import Credential, Presented, read_credential
 from .db import db
 from .errors import Forbidden, Gone, NotFound, Unauthorized
-from .models import Classroom, Job, ModelVersion, Project, Sample
+from .models import ClassProject, Classroom, Job, ModelVersion, Project, Sample
 from .sharing import NO_SUCH_LINK, find_link, gallery_version
 
 # RFC 6750: a 401 names the scheme the client should use.
@@ -66,7 +73,19 @@ MODEL = ResourceKind("model", "model_id", "version", _by_public_id(ModelVersion)
 JOB = ResourceKind("job", "job_id", "job", _by_public_id(Job))
 SHARE_LINK = ResourceKind("share link", "token", "link", find_link)
 CLASSROOM = ResourceKind("classroom", "classroom_id", "classroom", _by_public_id(Classroom))
+
+
+def _class_project(public_id: str) -> ClassProject | None:
+    return db.session.scalar(
+        select(ClassProject)
+        .join(Project, Project.id == ClassProject.project_id)
+        .where(Project.public_id == public_id)
+    )
+
+
+CLASS_PROJECT = ResourceKind("class project", "class_project_id", "place", _class_project)
 NOT_FOUND = {
+    "class project": "No class project with this id.",
     "classroom": "No classroom with this id.",
     "project": "No project with this id.",
     "sample": "No sample with this id.",
@@ -105,6 +124,11 @@ ACTIONS = {
     "read_gallery": "a classroom's students and teacher: its assignments and gallery",
     "student_home": "a student: their classroom, its assignments and their projects",
     "add_pictures": "a paired phone: add pictures to its one class until the pairing ends",
+    "read_class_project": "a classroom's students and teacher: a class project's classes and "
+    "counts, and its pictures (the teacher: every one and who added it; a student: their own, "
+    "the teacher's and those let through)",
+    "work_in_class_project": "a classroom's student: add pictures to a class project, or copy "
+    "what they see of it into a project of their own to train",
 }
 # Every kind of credential (server/credentials.py).
 EVERYONE = {"none", "owner", "share", "signed_image", "invalid", "student", "teacher", "pairing"}
@@ -121,7 +145,8 @@ GRANTS = {
     "join_classroom": VALID,
     "read_board": VALID,
     "read_project": {"owner", "student", "teacher"},
-    "edit_project": {"owner", "student"},
+    # The teacher: the classroom's class projects only (train and save the class's versions).
+    "edit_project": {"owner", "student", "teacher"},
     "moderate": {"owner", "student", "teacher"},
     "read_model": {"owner", "share", "student", "teacher"},
     "view_image": {"owner", "signed_image", "student", "teacher"},
@@ -129,6 +154,8 @@ GRANTS = {
     "read_gallery": {"student", "teacher"},
     "student_home": {"student"},
     "add_pictures": {"pairing"},
+    "read_class_project": {"student", "teacher"},
+    "work_in_class_project": {"student"},
 }
 
 
@@ -142,6 +169,7 @@ def current_credential() -> Credential:
                 signature=request.args.get("sig"),
                 expires=request.args.get("expires", ""),
                 sample_id=(request.view_args or {}).get("sample_id", ""),
+                viewer=request.args.get("for"),
             )
         )
     return g.credential
@@ -160,8 +188,14 @@ def classroom_of(resource: Any) -> int | None:
     """The database id of the classroom a resource belongs to (None: no classroom's)."""
     if isinstance(resource, Classroom):
         return resource.id
-    place = membership(project_of(resource)) if resource is not None else None
-    return place.classroom_id if place else None
+    if isinstance(resource, ClassProject):
+        return resource.classroom_id
+    return classroom_id_of_project(project_of(resource)) if resource is not None else None
+
+
+def is_class_project(resource: Any) -> bool:
+    """Whether a resource is a class project or belongs to one."""
+    return db.session.get(ClassProject, project_of(resource)) is not None
 
 
 def allowed(credential: Credential, action: str, resource: Any) -> bool:
@@ -179,8 +213,11 @@ def allowed(credential: Credential, action: str, resource: Any) -> bool:
     if credential.kind == "student":
         return _student_may(credential, action, resource)
     if credential.kind == "teacher":
-        # Every project of the classroom, to read and moderate; its settings and gallery.
-        return classroom_of(resource) == credential.classroom_id
+        # Every project of the classroom, to read and moderate; its settings and gallery; its
+        # class projects to change too (a student's work is the student's to change).
+        if classroom_of(resource) != credential.classroom_id:
+            return False
+        return action != "edit_project" or is_class_project(resource)
     if credential.kind == "pairing":
         return action == "add_pictures"
     if credential.kind == "owner":
@@ -204,7 +241,7 @@ def allowed(credential: Credential, action: str, resource: Any) -> bool:
 def _student_may(credential: Credential, action: str, resource: Any) -> bool:
     if action == "student_home":
         return True
-    if action == "read_gallery":
+    if action in ("read_gallery", "read_class_project", "work_in_class_project"):
         return classroom_of(resource) == credential.classroom_id
     place = membership(project_of(resource))
     if place is None or place.classroom_id != credential.classroom_id:

@@ -47,12 +47,17 @@ def url_expiry(now: float | None = None) -> int:
     return math.ceil((now + lifetime) / ROUNDING_SECONDS) * ROUNDING_SECONDS
 
 
-def image_url(sample_id: str, now: float | None = None, holder: str = "") -> str:
+def image_url(
+    sample_id: str, now: float | None = None, holder: str = "", viewer: str | None = None
+) -> str:
     """A URL of the sample's picture that works, without a token, for IMAGE_URL_SECONDS; with
-    a `holder` (a classroom student's token hash), only while that token is theirs."""
+    a `holder` (a classroom student's token hash), only while that token is theirs. A class
+    project's picture URL names its `viewer` (`for=`: "teacher" or a student's public id), whose
+    token hash is its holder."""
     expires = url_expiry(now)
     signature = _signature(sample_id, expires, holder)
-    return f"/api/samples/{sample_id}/image?expires={expires}&sig={signature}"
+    url = f"/api/samples/{sample_id}/image?expires={expires}&sig={signature}"
+    return url + (f"&for={viewer}" if viewer is not None else "")
 
 
 def check(

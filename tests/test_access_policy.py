@@ -30,37 +30,45 @@ OK = "ok"
 # The first eight kinds act on a project of no classroom (the URL names it); the others on a
 # project of a classroom's student: that student, a classmate, a student of another classroom,
 # the classroom's teacher, another classroom's teacher, a phone paired with one of the project's
-# classes, and a student and a teacher of an expired classroom (the URL names their project).
+# classes, and a student and a teacher of an expired classroom (the URL names their project);
+# the last two act on the classroom's class project, which the teacher changes and trains and a
+# student reaches only through its own routes: its teacher and a student of its classroom (the
+# URL names the class project, its picture, its saved model, share link and job).
 RULES = {
     "public": {
         "none": OK, "owner": OK, "other_owner": OK, "share": OK, "other_share": OK,
         "revoked_share": OK, "unknown_share": OK, "bad_token": OK,
         "student": OK, "classmate": OK, "other_class_student": OK, "teacher": OK,
         "other_teacher": OK, "pairing": OK, "expired_student": OK, "expired_teacher": OK,
+        "class_teacher": OK, "class_student": OK,
     },
     "create_project": {
         "none": OK, "owner": OK, "other_owner": OK, "share": OK, "other_share": OK,
         "revoked_share": OK, "unknown_share": OK, "bad_token": 401,
         "student": OK, "classmate": OK, "other_class_student": OK, "teacher": OK,
         "other_teacher": OK, "pairing": OK, "expired_student": 410, "expired_teacher": 410,
+        "class_teacher": OK, "class_student": OK,
     },
     "read_project": {
         "none": 401, "owner": OK, "other_owner": 403, "share": 403, "other_share": 403,
         "revoked_share": 403, "unknown_share": 403, "bad_token": 401,
         "student": OK, "classmate": 403, "other_class_student": 403, "teacher": OK,
         "other_teacher": 403, "pairing": 403, "expired_student": 410, "expired_teacher": 410,
+        "class_teacher": OK, "class_student": 403,
     },
     "edit_project": {
         "none": 401, "owner": OK, "other_owner": 403, "share": 403, "other_share": 403,
         "revoked_share": 403, "unknown_share": 403, "bad_token": 401,
         "student": OK, "classmate": 403, "other_class_student": 403, "teacher": 403,
         "other_teacher": 403, "pairing": 403, "expired_student": 410, "expired_teacher": 410,
+        "class_teacher": OK, "class_student": 403,
     },
     "moderate": {
         "none": 401, "owner": OK, "other_owner": 403, "share": 403, "other_share": 403,
         "revoked_share": 403, "unknown_share": 403, "bad_token": 401,
         "student": OK, "classmate": 403, "other_class_student": 403, "teacher": OK,
         "other_teacher": 403, "pairing": 403, "expired_student": 410, "expired_teacher": 410,
+        "class_teacher": OK, "class_student": 403,
     },
     "read_model": {
         "none": 401, "owner": OK, "other_owner": 403, "share": OK, "other_share": 403,
@@ -68,64 +76,91 @@ RULES = {
         # The classmate reads it because the project is published to the class gallery.
         "student": OK, "classmate": OK, "other_class_student": 403, "teacher": OK,
         "other_teacher": 403, "pairing": 403, "expired_student": 410, "expired_teacher": 410,
+        "class_teacher": OK, "class_student": 403,
     },
     "view_image": {
         "none": 401, "owner": OK, "other_owner": 403, "share": 403, "other_share": 403,
         "revoked_share": 403, "unknown_share": 403, "bad_token": 401,
         "student": OK, "classmate": 403, "other_class_student": 403, "teacher": OK,
         "other_teacher": 403, "pairing": 403, "expired_student": 410, "expired_teacher": 410,
+        "class_teacher": OK, "class_student": 403,
     },
     "start_classroom": {
         "none": OK, "owner": OK, "other_owner": OK, "share": OK, "other_share": OK,
         "revoked_share": OK, "unknown_share": OK, "bad_token": 401,
         "student": OK, "classmate": OK, "other_class_student": OK, "teacher": OK,
         "other_teacher": OK, "pairing": OK, "expired_student": 410, "expired_teacher": 410,
+        "class_teacher": OK, "class_student": OK,
     },
     "join_classroom": {
         "none": OK, "owner": OK, "other_owner": OK, "share": OK, "other_share": OK,
         "revoked_share": OK, "unknown_share": OK, "bad_token": 401,
         "student": OK, "classmate": OK, "other_class_student": OK, "teacher": OK,
         "other_teacher": OK, "pairing": OK, "expired_student": 410, "expired_teacher": 410,
+        "class_teacher": OK, "class_student": OK,
     },
     "read_board": {
         "none": OK, "owner": OK, "other_owner": OK, "share": OK, "other_share": OK,
         "revoked_share": OK, "unknown_share": OK, "bad_token": 401,
         "student": OK, "classmate": OK, "other_class_student": OK, "teacher": OK,
         "other_teacher": OK, "pairing": OK, "expired_student": 410, "expired_teacher": 410,
+        "class_teacher": OK, "class_student": OK,
     },
     "manage_classroom": {
         "none": 401, "owner": 403, "other_owner": 403, "share": 403, "other_share": 403,
         "revoked_share": 403, "unknown_share": 403, "bad_token": 401,
         "student": 403, "classmate": 403, "other_class_student": 403, "teacher": OK,
         "other_teacher": 403, "pairing": 403, "expired_student": 410, "expired_teacher": 410,
+        "class_teacher": OK, "class_student": 403,
     },
     "read_gallery": {
         "none": 401, "owner": 403, "other_owner": 403, "share": 403, "other_share": 403,
         "revoked_share": 403, "unknown_share": 403, "bad_token": 401,
         "student": OK, "classmate": OK, "other_class_student": 403, "teacher": OK,
         "other_teacher": 403, "pairing": 403, "expired_student": 410, "expired_teacher": 410,
+        "class_teacher": OK, "class_student": OK,
     },
     "student_home": {
         "none": 401, "owner": 403, "other_owner": 403, "share": 403, "other_share": 403,
         "revoked_share": 403, "unknown_share": 403, "bad_token": 401,
         "student": OK, "classmate": OK, "other_class_student": OK, "teacher": 403,
         "other_teacher": 403, "pairing": 403, "expired_student": 410, "expired_teacher": 410,
+        "class_teacher": 403, "class_student": OK,
     },
     "add_pictures": {
         "none": 401, "owner": 403, "other_owner": 403, "share": 403, "other_share": 403,
         "revoked_share": 403, "unknown_share": 403, "bad_token": 401,
         "student": 403, "classmate": 403, "other_class_student": 403, "teacher": 403,
         "other_teacher": 403, "pairing": OK, "expired_student": 410, "expired_teacher": 410,
+        "class_teacher": 403, "class_student": 403,
+    },
+    # A class project: counts and the pictures let through for its classroom's students, every
+    # picture and who added it for its teacher (the URL names the classroom's class project).
+    "read_class_project": {
+        "none": 401, "owner": 403, "other_owner": 403, "share": 403, "other_share": 403,
+        "revoked_share": 403, "unknown_share": 403, "bad_token": 401,
+        "student": OK, "classmate": OK, "other_class_student": 403, "teacher": OK,
+        "other_teacher": 403, "pairing": 403, "expired_student": 410, "expired_teacher": 410,
+        "class_teacher": OK, "class_student": OK,
+    },
+    # Adding pictures to it, or copying what one sees of it: its classroom's students only.
+    "work_in_class_project": {
+        "none": 401, "owner": 403, "other_owner": 403, "share": 403, "other_share": 403,
+        "revoked_share": 403, "unknown_share": 403, "bad_token": 401,
+        "student": OK, "classmate": OK, "other_class_student": 403, "teacher": 403,
+        "other_teacher": 403, "pairing": 403, "expired_student": 410, "expired_teacher": 410,
+        "class_teacher": 403, "class_student": OK,
     },
 }  # fmt: skip
 # Routes that tell a refused credential "no such thing" (404) rather than 403.
 HIDDEN = {"shares.revoke_share", "classrooms.approve_share"}
 # What the policy says when it refuses; a view's own 404 ("no such TF.js file") is not a refusal.
-REFUSAL_DETAILS = re.compile(r"^(No \w+ with this id\.|No share link here\.)$")
+REFUSAL_DETAILS = re.compile(r"^(No [\w ]+ with this id\.|No share link here\.)$")
 # The kinds that act on a classroom student's project, and on an expired classroom's.
 CLASS_KINDS = {"student", "classmate", "other_class_student", "teacher", "other_teacher",
                "pairing"}  # fmt: skip
 EXPIRED_KINDS = {"expired_student", "expired_teacher"}
+CLASS_PROJECT_KINDS = {"class_teacher", "class_student"}
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
@@ -138,12 +173,15 @@ class World:
     ids: dict[str, str]
     class_ids: dict[str, str]
     expired_ids: dict[str, str]
+    class_project_ids: dict[str, str]
     headers: dict[str, dict[str, str]]
     query: dict[str, dict[str, str]]
 
     def ids_for(self, kind: str) -> dict[str, str]:
         if kind in CLASS_KINDS:
             return self.class_ids
+        if kind in CLASS_PROJECT_KINDS:
+            return self.class_project_ids
         return self.expired_ids if kind in EXPIRED_KINDS else self.ids
 
 
@@ -159,6 +197,24 @@ def project_ids(api, client, project, image) -> dict[str, str]:
         "version": "0",
         "path": "",
     }
+
+
+def start_class_project(api, client, classroom, image=None) -> dict[str, str]:
+    """The classroom's class project, from a new assignment; given `image`, with a picture, a
+    saved model, a share link and a job (the teacher's) and the ids of its routes."""
+    teacher = api.teacher(classroom)
+    base = f"/api/classrooms/{classroom['id']}"
+    pets = {"title": "Pets", "classes": ["Cat", "Dog"]}
+    assignment = client.post(f"{base}/assignments", json=pets, headers=teacher).json
+    started = client.post(f"{base}/class-projects", json={"assignment_id": assignment["id"]},
+                          headers=teacher)  # fmt: skip
+    assert started.status_code == 201, started.json
+    project = api.get({"owner_token": classroom["teacher_token"]},
+                      f"/api/projects/{started.json['id']}").json  # fmt: skip
+    if image is None:
+        return {"class_project_id": project["id"]}
+    as_teacher = project | {"owner_token": classroom["teacher_token"]}
+    return project_ids(api, client, as_teacher, image) | {"class_project_id": project["id"]}
 
 
 def make_world(api, client, image) -> World:
@@ -182,6 +238,13 @@ def make_world(api, client, image) -> World:
     ).json
     expired_student = api.join(expired, "Old")
     expired_ids = project_ids(api, client, api.student_project(expired_student), image)
+    expired_ids |= start_class_project(api, client, expired)
+    # The class project's kinds are of a classroom of their own: its teacher's deletions (of the
+    # classroom, a student) must not take what the first classroom's teacher is asked about.
+    lesson_room = api.start_classroom("D")
+    doer, helper = api.join(lesson_room, "Dee"), api.join(lesson_room, "Eve")
+    together = start_class_project(api, client, lesson_room, image) | {
+        "classroom_id": lesson_room["id"], "student_id": helper["student"]["id"]}  # fmt: skip
     # Share links of a classroom work once its teacher approves them.
     for room, links in ((classroom, class_ids), (expired, expired_ids)):
         approve = client.post(f"/api/shares/{links['token']}/approve", headers=api.teacher(room))
@@ -191,8 +254,10 @@ def make_world(api, client, image) -> World:
         gone.last_activity = utcnow() - timedelta(days=gone.retention_days + 1)
         db.session.commit()
     classmate_id = classmate["student"]["id"]
-    ids |= {"classroom_id": classroom["id"], "student_id": classmate_id}
-    class_ids |= {"classroom_id": classroom["id"], "student_id": classmate_id}
+    room = {"classroom_id": classroom["id"], "student_id": classmate_id}
+    room |= start_class_project(api, client, classroom)
+    ids |= room
+    class_ids |= room
     expired_ids |= {"classroom_id": expired["id"], "student_id": expired_student["student"]["id"]}
     headers = {
         "owner": api.auth(mine),
@@ -202,6 +267,8 @@ def make_world(api, client, image) -> World:
         "classmate": bearer(classmate["student_token"]),
         "other_class_student": bearer(api.join(other_classroom, "Ali")["student_token"]),
         "teacher": api.teacher(classroom),
+        "class_teacher": api.teacher(lesson_room),
+        "class_student": bearer(doer["student_token"]),
         "other_teacher": api.teacher(other_classroom),
         "pairing": bearer(pairing["url"].split("#pair=")[1]),
         "expired_student": bearer(expired_student["student_token"]),
@@ -213,7 +280,7 @@ def make_world(api, client, image) -> World:
         "revoked_share": {"share": revoked["token"]},
         "unknown_share": {"share": "A" * 43},
     }
-    return World(ids, class_ids, expired_ids, headers, query)
+    return World(ids, class_ids, expired_ids, together, headers, query)
 
 
 def fill(rule: str, ids: dict[str, str]) -> str:
@@ -291,7 +358,7 @@ SCHEME_OF = {
     "unknown_share": "shareToken", "student": "studentToken", "classmate": "studentToken",
     "other_class_student": "studentToken", "expired_student": "studentToken",
     "teacher": "teacherToken", "other_teacher": "teacherToken", "expired_teacher": "teacherToken",
-    "pairing": "pairingToken",
+    "pairing": "pairingToken", "class_teacher": "teacherToken", "class_student": "studentToken",
 }  # fmt: skip
 
 
@@ -558,7 +625,8 @@ def test_every_kind_of_credential_is_listed_with_its_endings():
 @dataclass
 class Lesson:
     """A classroom whose student has a project with a picture, a model published to the class
-    gallery, an approved share link, a paired phone and a job; a credential of each kind."""
+    gallery, an approved share link, a paired phone and a job, and which has a class project; a
+    credential of each kind."""
 
     classroom: dict
     student: dict
@@ -580,6 +648,7 @@ def make_lesson(api, client, image) -> Lesson:
         f"/api/projects/{work['id']}/classes/{ids['class_id']}/pairings", headers=api.auth(work)
     ).json
     ids |= {"classroom_id": classroom["id"], "student_id": student["student"]["id"]}
+    ids |= start_class_project(api, client, classroom)
     (sample,) = api.get(work, f"/api/projects/{work['id']}/samples").json["samples"]
     picture = dict(parse_qsl(urlsplit(sample["image_url"]).query))
     return Lesson(

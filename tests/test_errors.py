@@ -45,6 +45,8 @@ CLASSROOM = CLASSROOMS + "/<classroom_id>"
 CLASSROOM_STUDENT = CLASSROOM + "/students/<student_id>"
 PAIRINGS = CLASS + "/pairings"
 NO_CLASSROOM = {"classroom_id": "missing", "student_id": "missing"}
+CLASS_PROJECT = "/api/class-projects/<class_project_id>"
+NO_CLASS_PROJECT = {"class_project_id": "missing", "student_id": "missing"}
 NO_PROJECT = {"project_id": "missing"}
 NO_SAMPLE = {"sample_id": "missing"}
 NO_CLASS = {"class_id": "999"}
@@ -212,6 +214,19 @@ CASES = [
     ("GET", CLASSROOM + "/pictures", 404, {"ids": NO_CLASSROOM}),
     ("POST", CLASSROOM + "/student-cards", 404, {"ids": NO_CLASSROOM}),
     ("POST", SHARE + "/approve", 401, {"auth": NOBODY}),
+    ("POST", CLASSROOM + "/class-projects", 404, {"ids": NO_CLASSROOM, "json": {}}),
+    ("GET", CLASSROOM + "/class-projects", 404, {"ids": NO_CLASSROOM}),
+    ("GET", CLASS_PROJECT, 404, {"ids": NO_CLASS_PROJECT}),
+    ("PATCH", CLASS_PROJECT, 404, {"ids": NO_CLASS_PROJECT, "json": {"let_all_through": True}}),
+    ("POST", CLASS_PROJECT + "/samples", 404, {"ids": NO_CLASS_PROJECT, "files": []}),
+    ("POST", CLASS_PROJECT + "/samples/<sample_id>/approve", 404, {"ids": NO_CLASS_PROJECT}),
+    (
+        "DELETE",
+        CLASS_PROJECT + "/students/<student_id>/pictures",
+        404,
+        {"ids": NO_CLASS_PROJECT},
+    ),  # fmt: skip
+    ("POST", CLASS_PROJECT + "/copy", 404, {"ids": NO_CLASS_PROJECT}),
     ("GET", "/api/student", 401, {"auth": NOBODY}),
     ("POST", PAIRINGS, 401, {"auth": NOBODY}),
     ("DELETE", PAIRINGS, 401, {"auth": NOBODY}),

@@ -6,6 +6,7 @@ from . import (
     archives,
     backbones,
     class_overview,
+    class_projects,
     classes,
     classrooms,
     embeddings,
@@ -27,6 +28,8 @@ BLUEPRINTS += (versions.bp, shares.bp, archives.bp)
 BLUEPRINTS += (jobs.bp, model_files.bp)
 # Classrooms, their students and phone pairings.
 BLUEPRINTS += (classrooms.bp, class_overview.bp, pairings.bp, qr.bp)
+# Class projects: one project the whole class fills.
+BLUEPRINTS += (class_projects.bp,)
 
 
 def register_api(app: Flask) -> None:

@@ -7,11 +7,12 @@ from typing import IO, Any
 from flask import Response, current_app, g, request, send_file
 from sqlalchemy import select
 
-from .. import classrooms
+from .. import class_projects, classrooms
 from ..db import db
 from ..errors import FieldInvalid, Invalid, NotFound, UnsupportedType
 from ..jsonlimits import JsonRejected, loads_limited
-from ..models import Project, ProjectClass, Sample
+from ..models import ClassProject, Project, ProjectClass, Sample, Student
+from ..policy import current_credential
 from ..signed_urls import image_url
 
 CLASS_NAME_MAX = 80
@@ -126,15 +127,25 @@ def class_sample_counts(project: Project) -> dict[int | None, int]:
     return {class_id: count for class_id, count in rows}
 
 
-def picture_holder(project_id: int) -> str:
-    """classrooms.link_holder, looked up once a request per project."""
+def picture_holder(project_id: int) -> tuple[str, str | None]:
+    """Whom the project's picture URLs are bound to (classrooms.link_holder) and, for a class
+    project, the viewer they are given to: the request's teacher or student. Looked up once a
+    request per project."""
     holders = g.setdefault("picture_holders", {})
     if project_id not in holders:
-        holders[project_id] = classrooms.link_holder(project_id)
+        viewer = None
+        if db.session.get(ClassProject, project_id) is not None:
+            credential = current_credential()
+            if credential.kind == "teacher":
+                viewer = class_projects.TEACHER_VIEWER
+            elif credential.kind == "student":
+                viewer = db.session.get(Student, credential.student_id).public_id
+        holders[project_id] = (classrooms.link_holder(project_id, viewer), viewer)
     return holders[project_id]
 
 
 def sample_json(sample: Sample) -> dict[str, Any]:
+    holder, viewer = picture_holder(sample.project_id)
     return {
         "id": sample.public_id,
         "class_id": sample.class_public_id,
@@ -144,5 +155,5 @@ def sample_json(sample: Sample) -> dict[str, Any]:
         "mime_type": sample.mime_type,
         "source": sample.source,
         "created": timestamp(sample.created),
-        "image_url": image_url(sample.public_id, holder=picture_holder(sample.project_id)),
+        "image_url": image_url(sample.public_id, holder=holder, viewer=viewer),
     }

@@ -296,6 +296,7 @@ PATHS |= {
 CLASSROOM_ID = param("classroom_id", text="The classroom's public id.")
 STUDENT_ID = param("student_id", text="The student's public id.")
 TOKEN = param("token", text="The share link's token.")
+CLASS_PROJECT_ID = param("class_project_id", text="The class project's public id.")
 PATHS |= {
     "/api/classrooms": {
         "post": op("Start a classroom; the reply holds its teacher token, shown once.",
@@ -388,6 +389,40 @@ PATHS |= {
         "post": op("The QR code of a text (a URL) as SVG; the text is sent in the body, so a "
                    "secret link never appears in a URL.", (200, "image/svg+xml", IMAGE),
                    body=(JSON, ref("QrText")), errors=()),
+    },
+    "/api/classrooms/{classroom_id}/class-projects": {
+        "post": op("Start the class project of an assignment: one project the whole class adds "
+                   "pictures to (the classroom's teacher).", (201, JSON, ref("ClassProject")),
+                   (CLASSROOM_ID,), (JSON, ref("ClassProjectStart")), (404, 409)),
+        "get": op("The classroom's class projects.", (200, JSON, ref("ClassProjectList")),
+                  (CLASSROOM_ID,)),
+    },
+    "/api/class-projects/{class_project_id}": {
+        "get": op("A class project's classes with their counts and its newest pictures: every "
+                  "one with who added it for the teacher; a student's own, the teacher's and "
+                  "those let through for a student.", (200, JSON, ref("ClassProjectView")),
+                  (CLASS_PROJECT_ID,)),
+        "patch": op("Let every picture through at once, or wait for the teacher again.",
+                    (200, JSON, ref("ClassProject")), (CLASS_PROJECT_ID,),
+                    (JSON, ref("ClassProjectChange"))),
+    },
+    "/api/class-projects/{class_project_id}/samples": {
+        "post": op("A student adds pictures to one class of a class project.",
+                   (201, JSON, ref("ClassPictureList")), (CLASS_PROJECT_ID,),
+                   ("multipart/form-data", ref("SampleUpload")), (404, 413, 415)),
+    },
+    "/api/class-projects/{class_project_id}/samples/{sample_id}/approve": {
+        "post": op("Let a student's picture through to the classmates (the teacher).",
+                   NO_CONTENT, (CLASS_PROJECT_ID, SAMPLE_ID)),
+    },
+    "/api/class-projects/{class_project_id}/students/{student_id}/pictures": {
+        "delete": op("Delete every picture one student added to the class project.",
+                     (200, JSON, ref("PicturesRemoved")), (CLASS_PROJECT_ID, STUDENT_ID)),
+    },
+    "/api/class-projects/{class_project_id}/copy": {
+        "post": op("A project of the student's own with the class project's classes and the "
+                   "pictures the student sees, to train in their studio.",
+                   (201, JSON, ref("Project")), (CLASS_PROJECT_ID,)),
     },
     "/api/pairing/samples": {
         "post": op("With a pairing token: add pictures to the paired class.",

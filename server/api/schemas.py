@@ -506,6 +506,67 @@ SCHEMAS |= {
         ),
         assignments={"type": "array", "items": ref("Assignment")},
     ),
+    "ClassProject": obj(
+        ("id", "title", "assignment_id", "let_all_through", "created"),
+        id=STRING,
+        title=STRING,
+        assignment_id={
+            "type": ["string", "null"],
+            "description": "null: its assignment was deleted",
+        },
+        let_all_through={"type": "boolean"},
+        created=TIMESTAMP,
+    ),
+    "ClassProjectList": obj(
+        ("class_projects",), class_projects={"type": "array", "items": ref("ClassProject")}
+    ),
+    "ClassProjectStart": obj(("assignment_id",), assignment_id=STRING),
+    "ClassProjectChange": obj(("let_all_through",), let_all_through={"type": "boolean"}),
+    "ClassPicture": {
+        "allOf": [
+            ref("Sample"),
+            obj(
+                ("approved",),
+                approved={"type": "boolean", "description": "shown to the classmates"},
+                mine={"type": "boolean", "description": "(a student) added by this student"},
+                contributor={
+                    "type": ["object", "null"],
+                    "description": "(the teacher) who added it; null: the teacher",
+                },
+            ),
+        ]
+    },
+    "ClassPictureList": obj(("samples",), samples={"type": "array", "items": ref("ClassPicture")}),
+    "ClassProjectView": {
+        "allOf": [
+            ref("ClassProject"),
+            obj(
+                ("classes", "sample_count", "pictures"),
+                classes={
+                    "type": "array",
+                    "items": obj(
+                        ("id", "name", "sample_count"),
+                        id=CLASS_ID,
+                        name=STRING,
+                        sample_count=INTEGER,
+                    ),
+                },
+                sample_count=INTEGER,
+                pictures={"type": "array", "items": ref("ClassPicture")},
+                waiting_count=INTEGER,
+                contributors={
+                    "type": "array",
+                    "items": obj(
+                        ("id", "nickname", "picture_count"),
+                        id=STRING,
+                        nickname=STRING,
+                        picture_count=INTEGER,
+                    ),
+                },
+            ),
+        ]
+    },
+    "PicturesRemoved": obj(("removed",), removed=INTEGER),
     "QrText": obj(("text",), text={"type": "string", "minLength": 1, "maxLength": TEXT_MAX}),
     "Pairing": obj(("url", "expires_at"), url=STRING, expires_at=TIMESTAMP),
     "PairingTarget": obj(

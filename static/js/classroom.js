@@ -5,6 +5,7 @@ import { request } from './api.js';
 import { absolute, fragmentToken, qrImage } from './classroomApi.js';
 import { createClassroomCalls } from './classroomCalls.js';
 import { classroomActions, initialClassroomState } from './classroomState.js';
+import { ClassProjectsSection } from './classProjectTeacher.js';
 import { ClassroomView } from './classroomView.js';
 import { h } from './dom.js';
 import { createPoller } from './poller.js';
@@ -83,9 +84,17 @@ function Dashboard(el, classroomId, token) {
     history.replaceState(null, '', fresh.teacher_url); // the address bar holds the new link
     if (state.remembered) remember();
   });
+  // The class projects: a section of their own, which follows the server on its own.
+  const together = h('section', { class: 'class-projects' });
+  el.append(together);
+  const classProjects = ClassProjectsSection(together, { classroomId, tokenOf: () => state.token, request, confirm: (text) => confirm(text) });
   on('delete-classroom', async () => {
+    classProjects.stop(); // asks nothing of a classroom being deleted
     await calls.deleteClassroom();
-    if (!state.deleted) return;
+    if (!state.deleted) {
+      classProjects.start();
+      return;
+    }
     poller.stop();
     forgetClassroom(classroomId);
   });

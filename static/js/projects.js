@@ -20,10 +20,11 @@ export function forgetProject(id) {
 
 // The credential the studio opens a project with, and what it lets the page do: an owner's or a
 // student's token edits the project; a teacher's (#teacher=..., from the dashboard) only reads it
-// and deletes pictures (moderation). A student's token opens every project of theirs.
+// and deletes pictures (moderation), but edits, trains and saves a class project (#class=...),
+// and is never remembered. A student's token opens every project of theirs.
 export function projectCredential(id) {
   const fragment = new URLSearchParams(location.hash.slice(1));
-  for (const role of ['owner', 'student', 'teacher']) {
+  for (const role of ['owner', 'student', 'teacher', 'class']) {
     const token = fragment.get(role);
     if (token) return { token, role };
   }

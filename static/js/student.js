@@ -2,6 +2,7 @@
 // class's assignments to start from, and the class gallery.
 import { importProject, request } from './api.js';
 import { fragmentToken } from './classroomApi.js';
+import { StudentClassProjects } from './classProjectStudent.js';
 import { ImportProject } from './components/ImportProject.js';
 import { h } from './dom.js';
 import { runImports } from './importFlow.js';
@@ -50,6 +51,7 @@ async function StudentHome(el, token) {
     linkTo: (project) => studioLink(project.id, token),
   });
   const gallery = h('ul', { class: 'gallery' });
+  const together = h('section', { class: 'class-projects' });
   el.append(
     h('h1', {}, t('studentHomeTitle', { nickname: home.student.nickname, classroom: home.classroom.name })),
     message,
@@ -59,9 +61,11 @@ async function StudentHome(el, token) {
       h('button', { type: 'button', class: 'primary', onclick: () => start({ title: t('defaultProjectTitle'), classes: [t('defaultClassName', { n: 1 }), t('defaultClassName', { n: 2 })] }) }, t('newStudentProject')),
       ...home.assignments.map((a) => h('button', { type: 'button', title: a.instructions, onclick: () => start({ assignment_id: a.id }) }, t('startFromAssignment', { title: a.title })))),
     importEl,
+    together,
     h('h2', {}, t('galleryTitle')),
     gallery,
   );
+  StudentClassProjects(together, { classroomId: home.classroom.id, tokenOf: () => token, request, openStudio: (project) => location.assign(studioLink(project.id, token)) });
   const entries = (await api('GET', `/api/classrooms/${encodeURIComponent(home.classroom.id)}/gallery`)).gallery;
   gallery.replaceChildren(...entries.map((e) => h('li', {}, t('galleryEntry', { title: e.project.title, nickname: e.nickname }))));
   if (!entries.length) gallery.append(h('li', { class: 'empty' }, t('galleryEmpty')));

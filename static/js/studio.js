@@ -203,8 +203,9 @@ async function Studio(el, projectId) {
   });
 
   // This browser's list of its projects keeps owner and student links, never a teacher's.
+  const keepsLinks = role === 'owner' || role === 'student';
   function remember() {
-    if (token && !readOnly) rememberProject({ id: projectId, title: store.state.project.title, ownerToken: token });
+    if (token && keepsLinks) rememberProject({ id: projectId, title: store.state.project.title, ownerToken: token });
   }
 
   // Loading, once every listener is in place. Pictures are private: without the owner link
@@ -232,7 +233,7 @@ async function Studio(el, projectId) {
   remember();
   // Where a service worker runs, this page and the list of image models load offline from now on.
   keepForOffline(['/api/backbones']);
-  if (!readOnly) view.showEditLink(editLink(projectId, token));
+  if (keepsLinks) view.showEditLink(editLink(projectId, token));
   renderer.render();
   view.showLoading();
   // Opened from the device's copy, the page has no versions or jobs to ask the server for.
