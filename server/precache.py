@@ -16,7 +16,9 @@ from .config import REPO_ROOT
 # by the device's cores.
 VENDOR_EXTRAS = {"tfjs-backend-wasm": ["*.wasm"]}
 # The pages' own files; their tests are not served to pages.
-STATIC_PATTERNS = ["js/**/*.js", "css/**/*.css", "icons/**/*"]
+# Scripts with the JSON modules they import (the head recipe, the list of locales), styles,
+# icons, and the message catalogues.
+STATIC_PATTERNS = ["js/**/*.js", "js/**/*.json", "css/**/*.css", "icons/**/*", "i18n/*.json"]
 STATIC_IGNORED = ["js/tests/**"]
 
 

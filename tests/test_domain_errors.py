@@ -20,11 +20,13 @@ HTTP_LAYER = {
 }  # fmt: skip
 HTTP_NAMES = {"request", "abort"}
 # Modules that serve static files answer a missing one with Flask's plain 404; the block editor's
-# also sends the gzipped copy of a file to a browser that accepts it.
+# also sends the gzipped copy of a file to a browser that accepts it. The service worker's script
+# is such a file.
 FILE_ROUTES = {
     "assets.py": {"abort"},
     "backbone_files.py": {"abort"},
     "blocks_editor.py": {"abort", "request"},
+    "service_worker.py": {"abort"},
 }
 
 
