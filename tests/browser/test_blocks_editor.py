@@ -8,6 +8,7 @@ from the studio's "Use in Scratch", with the camera, the pictures as costumes an
 project, is test_share.py's.
 """
 
+import json
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,7 +24,7 @@ from .blocks_helpers import (
     open_from_computer,
     saying_project,
 )
-from .conftest import wait_until
+from .conftest import REPO, wait_until
 from .tm_model import LABELS, ModelServer, write_tm_model
 
 
@@ -77,8 +78,12 @@ def test_the_share_page_opens_its_model_in_the_block_editor(live_server, page: P
 def test_the_editor_speaks_the_language_chosen_in_snapclass(live_server, page: Page):
     """Snapclass's language menu keeps its choice in localStorage: the editor takes it where it
     has it (Brazilian Portuguese), in its menu bar too."""
-    page.add_init_script("localStorage.setItem('snapclass.language', 'pt-BR')")
+    # The top page only: the editor's sandboxed frames have no storage to write.
+    top_only = "if (window === window.top) localStorage.setItem('snapclass.language', 'pt-BR')"
+    page.add_init_script(top_only)
     page.goto(f"{live_server.url}/blocks/")
     expect(page.get_by_text("Arquivo", exact=True)).to_be_visible()
     assert page.evaluate("window.snapclassBlocks.store.getState().locales.locale") == "pt-br"
-    expect(page.locator(TITLE_FIELD)).to_have_value("My project")  # no model yet
+    # No model yet: the catalogue's untitled project, in Brazilian Portuguese.
+    untitled = json.loads((REPO / "static/i18n/pt-BR.json").read_text())["blocks.untitled"]
+    expect(page.locator(TITLE_FIELD)).to_have_value(untitled)

@@ -41,6 +41,7 @@ UNTRANSLATED = """(data) => {
 }"""
 T = "async ([key, values]) => (await import('/static/js/strings.js')).t(key, values)"
 FORMAT_DATE = "async (date) => (await import('/static/js/strings.js')).formatDate(date)"
+FORMAT_DATE_TIME = "async (date) => (await import('/static/js/strings.js')).formatDateTime(date)"
 
 
 def text(page: Page, key: str, **values) -> str:
@@ -148,7 +149,10 @@ def test_every_page_in_the_pseudo_locale_shows_only_catalogue_text(live_server, 
     expect(page.locator(".student")).to_have_count(1)
     # Its join address, and the day it is deleted as Intl writes it (English for en-XA).
     expires = page.evaluate(FORMAT_DATE, classroom["expires_at"])
-    data += [f"{base}/join", expires]
+    # and Sam's last activity, as Intl writes a day and time ("12/6/26, 9:10 PM" for en-XA).
+    overview = f"/api/classrooms/{classroom['id']}/overview"
+    active = call(base, overview, classroom["teacher_token"])["students"][0]["last_activity"]
+    data += [f"{base}/join", expires, page.evaluate(FORMAT_DATE_TIME, active)]
     assert_only_catalogue_text(page, "dashboard", data)
     page.goto(f"{base}/board#code={classroom['join_code']}")
     expect(page.get_by_test_id("student-count")).to_have_text(text(page, "boardCount", count=1))
@@ -202,9 +206,8 @@ def test_studio_and_dashboard_in_arabic_chinese_and_hindi(live_server, pages, lo
 
     page.goto(f"{base}/classroom/{classroom['id']}#teacher={classroom['teacher_token']}")
     expect(page.locator(".student")).to_have_count(1)
-    expect(page.locator(".student .counts")).to_have_text(
-        text(page, "projectCounts", pictures=2, models=0, shares=0)
-    )
+    counts = [text(page, "classCount", name=name, count=1) for name in ("Apple", "Pear")]
+    expect(page.locator(".student .class-counts")).to_have_text(" · ".join(counts))
     expect(page.get_by_role("button", name=words["exportClass"])).to_be_visible()
     screenshot(page, f"dashboard-{locale}")
 
