@@ -107,15 +107,18 @@ run: install
 	$(BIN)/flask --app server db upgrade
 	$(BIN)/flask --app server serve --host $(HOST) --port $(PORT) --tls $(TLS)
 
+# Two pytest processes (pytest-xdist), each taking a whole test file at a time, so a module's
+# expensive set-up (a fine-tuning job, a trained model) is made once; most of a browser or server
+# test is spent waiting on Chromium or a child process, which the other process fills.
 test: install /usr/bin/chromium /usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf /usr/bin/redis-server /usr/lib/postgresql
 	node --test static/js/tests/ benchmarks/
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 # Everyday work: the JavaScript tests and the server's unit and SQLite API tests, without browsers,
 # PostgreSQL or the heavy tests (tests/conftest.py HEAVY_MODULES); `make test` is what CI runs.
 test-fast: install
 	node --test static/js/tests/ benchmarks/
-	$(BIN)/pytest -m "not browser and not slow and not heavy" --databases=sqlite
+	$(BIN)/pytest -n 2 --dist loadfile -m "not browser and not slow and not heavy" --databases=sqlite
 
 # The message catalogues (static/i18n/): for each language, the keys it lacks and any message
 # that is not valid ICU or differs from English's placeholders or its language's plural forms.

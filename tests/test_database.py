@@ -311,6 +311,8 @@ def projects_made_before_lite0_became_the_default_open_on_mobilenet(app) -> None
     with app.app_context():
         stored_choice = text("SELECT backbone_id FROM project WHERE public_id = :p")
         assert db.session.execute(stored_choice, {"p": made["id"]}).scalar() == LITE0
+        # End the read's transaction: on PostgreSQL it would hold a lock the downgrade waits for.
+        db.session.commit()
         downgrade(directory=str(MIGRATIONS_DIR), revision="9e4a6c2d1f38")
         choices = db.session.execute(
             text("SELECT id, backbone_id FROM project WHERE id BETWEEN 101 AND 103 ORDER BY id")

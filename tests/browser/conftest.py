@@ -243,6 +243,16 @@ class ConsoleErrors(list):
         return isinstance(missing, list) and bool(missing)
 
 
+@pytest.fixture(autouse=True)
+def close_left_contexts(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a test that used the shared browser, close any context it left open: a page left
+    running (a poller, a webcam, a model predicting) would take CPU from every later test."""
+    yield
+    if "browser" in request.fixturenames:
+        for context in list(request.getfixturevalue("browser").contexts):
+            context.close()
+
+
 @pytest.fixture
 def console_errors() -> ConsoleErrors:
     return ConsoleErrors()
