@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response, expect, sync_playwright
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from server import create_app
@@ -241,6 +241,15 @@ class ConsoleErrors(list):
         except Exception:  # noqa: BLE001 - no readable body: not the handled answer
             return False
         return isinstance(missing, list) and bool(missing)
+
+
+@pytest.fixture
+def patient_expect() -> Iterator[None]:
+    """Playwright's expectations wait 20 s instead of 5, for tests where several browsers share
+    two loaded cores (a module asks for it with `pytest.mark.usefixtures`)."""
+    expect.set_options(timeout=20_000)
+    yield
+    expect.set_options(timeout=5_000)
 
 
 @pytest.fixture(autouse=True)

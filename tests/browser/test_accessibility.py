@@ -25,11 +25,8 @@ STUDENTS = 9  # two sheets of student cards: eight, then one
 FAILING = {"serious", "critical"}
 
 
-@pytest.fixture(autouse=True)
-def patient_expect():
-    expect.set_options(timeout=20_000)
-    yield
-    expect.set_options(timeout=5_000)
+# Several browsers share two loaded cores: each expectation waits 20 s instead of 5.
+pytestmark = pytest.mark.usefixtures("patient_expect")
 
 
 def axe_violations(page: Page) -> list[dict]:

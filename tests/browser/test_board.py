@@ -8,13 +8,8 @@ from playwright.sync_api import Browser, Request, expect
 from .test_classroom import new_page
 from .test_front_door import start_classroom_from_home
 
-
-@pytest.fixture(autouse=True)
-def patient_expect():
-    """Several browsers share two loaded cores: give each expectation 20 s instead of 5."""
-    expect.set_options(timeout=20_000)
-    yield
-    expect.set_options(timeout=5_000)
+# Several browsers share two loaded cores: each expectation waits 20 s instead of 5.
+pytestmark = pytest.mark.usefixtures("patient_expect")
 
 
 def test_the_board_counts_students_joining_and_holds_nothing_of_the_teacher(

@@ -23,12 +23,8 @@ FRAMES = 3  # pictures recorded per class: enough to train, cheap on two loaded 
 MEASURED = 5
 
 
-@pytest.fixture(autouse=True)
-def patient_expect():
-    """Five browsers share two loaded cores: give each expectation 20 s instead of 5."""
-    expect.set_options(timeout=20_000)
-    yield
-    expect.set_options(timeout=5_000)
+# Several browsers share two loaded cores: each expectation waits 20 s instead of 5.
+pytestmark = pytest.mark.usefixtures("patient_expect")
 
 
 def new_page(browser: Browser, console_errors, camera: bool = False) -> Page:

@@ -10,11 +10,8 @@ from tests.conftest import Api, image_bytes
 PER_PAGE = 48  # static/js/classroomCalls.js PICTURES_PER_PAGE
 
 
-@pytest.fixture(autouse=True)
-def patient_expect():
-    expect.set_options(timeout=20_000)
-    yield
-    expect.set_options(timeout=5_000)
+# Several browsers share two loaded cores: each expectation waits 20 s instead of 5.
+pytestmark = pytest.mark.usefixtures("patient_expect")
 
 
 def test_a_refresh_redraws_only_the_changed_card_and_moderation_pages_the_class(

@@ -9,13 +9,8 @@ from server.classrooms import JOIN_CODE_LENGTH
 from .test_classroom import new_page
 from .test_languages import catalogue
 
-
-@pytest.fixture(autouse=True)
-def patient_expect():
-    """Several browsers share two loaded cores: give each expectation 20 s instead of 5."""
-    expect.set_options(timeout=20_000)
-    yield
-    expect.set_options(timeout=5_000)
+# Several browsers share two loaded cores: each expectation waits 20 s instead of 5.
+pytestmark = pytest.mark.usefixtures("patient_expect")
 
 
 def start_classroom_from_home(page: Page, base_url: str, name: str) -> str:
