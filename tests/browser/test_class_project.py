@@ -4,16 +4,15 @@ trains the class's model once in the studio and saves it."""
 
 import io
 
+import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
 from .conftest import wait_until
-from .test_classroom import (
-    join,
-    new_page,
-    patient_expect,  # noqa: F401 (an autouse fixture)
-    start_classroom,
-)
+from .test_classroom import join, new_page, start_classroom
+
+# Several browsers share two loaded cores: each expectation waits 20 s instead of 5.
+pytestmark = pytest.mark.usefixtures("patient_expect")
 
 
 def picture(color: tuple[int, int, int]) -> dict:
